@@ -1,0 +1,99 @@
+// moelab export-weights, bench and info.
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <omp.h>
+
+#include "backends/factory.hpp"
+#include "bench.hpp"
+#include "commands.hpp"
+#include "errors.hpp"
+#include "model_options.hpp"
+#include "safetensors.hpp"
+
+namespace moe::cli {
+
+int cmdExportWeights(const std::vector<std::string>& argv) {
+    auto flags = kModelFlags;
+    flags.insert("out");
+    const Args a(argv, flags, {});
+    const auto out = a.str("out");
+    if (!out || out->empty()) throw InputError("--out", "needs a file name (moelab export-weights --out FILE)");
+    ModelOptions o = parseModelOptions(a);
+    const ModelWeights w = buildWeights(o);
+    saveWeights(w, *out);
+    std::cerr << "moelab: wrote " << *out << " (E=" << w.shape.experts << ", D=" << w.shape.dim
+              << ", H=" << w.shape.hidden << ", " << toString(w.shape.activation) << ")\n";
+    return 0;
+}
+
+int cmdBench(const std::vector<std::string>& argv) {
+    auto flags = kModelFlags;
+    flags.insert({"min-time", "shape"});
+    const Args a(argv, flags, {"json"});
+    const std::string which = a.str("backend", "eigen");
+    if (which != "eigen" && which != "opencl" && which != "both")
+        throw InputError("--backend", "must be one of eigen|opencl|both (got '" + which + "')");
+    const double minTime = a.number("min-time", 0.5, 0.0, 60.0);
+    const std::string only = a.str("shape", "");
+    std::vector<BackendChoice> backends;
+    if (which != "opencl") backends.push_back(makeBackend("eigen"));
+    if (which != "eigen") {
+        backends.push_back(makeBackend("opencl", a.str("device", "")));
+        if (!backends.back().fallbackReason.empty()) {
+            std::cerr << "moelab: no OpenCL backend: " << backends.back().fallbackReason << "\n";
+            backends.pop_back();
+        }
+    }
+    nlohmann::json results = nlohmann::json::array();
+    if (!a.has("json"))
+        std::printf("%-13s %-7s %6s %4s %3s %5s %5s %11s %11s %7s %12s\n", "shape", "backend", "T", "E", "k", "D",
+                    "H", "ffn GFLOP/s", "gemm GFLOP/s", "ratio", "pipeline ms");
+    for (const BenchShape& s : standardBenchShapes()) {
+        if (!only.empty() && s.name != only) continue;
+        for (auto& b : backends) {
+            const BenchResult r = benchLayer(*b.backend, s, minTime);
+            results.push_back({{"name", s.name},
+                               {"backend", r.backend},
+                               {"device", r.device},
+                               {"tokens", s.tokens},
+                               {"experts", s.experts},
+                               {"k", s.k},
+                               {"dim", s.dim},
+                               {"hidden", s.hidden},
+                               {"ffn_gflops", r.ffnGflops},
+                               {"gemm_gflops", r.gemmGflops},
+                               {"ratio_to_gemm", r.ratioToGemm},
+                               {"pipeline_ms", r.pipelineMs},
+                               {"experts_ms", r.expertsMs}});
+            if (!a.has("json"))
+                std::printf("%-13s %-7s %6d %4d %3d %5d %5d %11.1f %12.1f %7.2f %12.3f\n", s.name.c_str(),
+                            r.backend.c_str(), s.tokens, s.experts, s.k, s.dim, s.hidden, r.ffnGflops, r.gemmGflops,
+                            r.ratioToGemm, r.pipelineMs);
+        }
+    }
+    if (a.has("json")) std::cout << nlohmann::json{{"results", results}}.dump(2) << "\n";
+    return 0;
+}
+
+int cmdInfo(const std::vector<std::string>& argv) {
+    const Args a(argv, {}, {"json"});
+    auto eigen = makeBackend("eigen");
+    auto cl = makeBackend("opencl");
+    if (a.has("json")) {
+        nlohmann::json j = {{"version", MOELAB_VERSION},
+                            {"threads", omp_get_max_threads()},
+                            {"eigen_device", eigen.backend->device()},
+                            {"opencl_device", cl.fallbackReason.empty() ? cl.backend->device() : ""},
+                            {"opencl_unavailable", cl.fallbackReason}};
+        std::cout << j.dump(2) << "\n";
+        return 0;
+    }
+    std::cout << "moelab " << MOELAB_VERSION << "\n"
+              << "eigen backend:  " << eigen.backend->device() << "\n"
+              << "opencl backend: "
+              << (cl.fallbackReason.empty() ? cl.backend->device() : "unavailable: " + cl.fallbackReason) << "\n";
+    return 0;
+}
+
+} // namespace moe::cli

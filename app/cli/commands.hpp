@@ -1,0 +1,11 @@
+#pragma once
+#include <string>
+#include <vector>
+
+namespace moe::cli {
+// Each returns the process exit code; bad input throws InputError (exit 2).
+int cmdRoute(const std::vector<std::string>& args);
+int cmdExportWeights(const std::vector<std::string>& args);
+int cmdBench(const std::vector<std::string>& args);
+int cmdInfo(const std::vector<std::string>& args);
+} // namespace moe::cli

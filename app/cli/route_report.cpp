@@ -1,0 +1,95 @@
+#include "route_report.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <string>
+
+namespace moe::cli {
+namespace {
+
+std::string fmt(const char* f, double v) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, f, v);
+    return buf;
+}
+
+std::string bar(double fraction, int width) {
+    const int n = std::clamp(static_cast<int>(fraction * width + 0.5), 0, width);
+    std::string s;
+    for (int i = 0; i < n; ++i) s += "\u2588";
+    return s;
+}
+
+// Terminal columns: CJK and other 3-4 byte characters are wide, continuation bytes take none.
+int displayWidth(const std::string& s) {
+    int w = 0;
+    for (unsigned char b : s) w += (b & 0xC0) == 0x80 ? 0 : (b >= 0xE0 ? 2 : 1);
+    return w;
+}
+
+} // namespace
+
+std::string printableChar(const ByteToken& t) {
+    if (!t.valid) return t.text;
+    if (t.byte == '\n') return "\\n";
+    if (t.byte == '\t') return "\\t";
+    if (t.byte == '\r') return "\\r";
+    if (t.byte < 0x20 || t.byte == 0x7F) return hexEscape(t.byte);
+    if (t.byte == ' ') return "\u2423";  // open box: a visible space
+    return t.text;
+}
+
+void printRouteReport(std::ostream& os, const ModelOptions& o, const std::vector<ByteToken>& tokens,
+                      const LayerResult& res, int maxRows) {
+    const Routing& r = res.routing;
+    const Metrics& m = res.metrics;
+    const int chars = tokens.empty() ? 0 : tokens.back().charIndex + 1;
+    os << "moelab route: " << r.tokens << " byte tokens (" << chars << " characters), " << r.experts
+       << " experts, k=" << o.router.k << ", " << toString(o.router.mode) << ", capacity "
+       << (r.capacity < 0 ? std::string("none (dropless)") : std::to_string(r.capacity)) << "\n\n";
+
+    const int rows = std::min(r.tokens, maxRows);
+    if (rows > 0) {
+        os << "  tok  byte  char     experts (weight; x = dropped)\n";
+        for (int t = 0; t < rows; ++t) {
+            const ByteToken& tok = tokens[t];
+            std::string ch = printableChar(tok);
+            if (tok.charBytes > 1) {
+                char part[32];
+                std::snprintf(part, sizeof part, " %d/%d", tok.byteInChar + 1, tok.charBytes);
+                ch += part;
+            }
+            const int pad = std::max(0, 8 - displayWidth(ch));
+            char head[32];
+            std::snprintf(head, sizeof head, "%5d  0x%02X  ", t, tok.byte);
+            os << head << ch << std::string(pad, ' ') << " ";
+            for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s)
+                os << " e" << r.slotExpert[s] << " " << fmt("%.3f", r.slotWeight[s]) << (r.slotKept[s] ? " " : "x");
+            if (r.slotBegin[t] == r.slotBegin[t + 1]) os << " (no expert took it)";
+            os << "\n";
+        }
+        if (rows < r.tokens) os << "  ... " << r.tokens - rows << " more tokens (--max-rows N, or --json)\n";
+        os << "\n";
+    }
+
+    int maxLoad = 1;
+    for (int e = 0; e < r.experts; ++e) maxLoad = std::max({maxLoad, r.requested[e], r.kept[e]});
+    os << "  expert  requested   kept  dropped  load\n";
+    for (int e = 0; e < r.experts; ++e) {
+        char line[64];
+        std::snprintf(line, sizeof line, "  e%-5d %10d %6d %8d  ", e, r.requested[e], r.kept[e], r.overflow[e]);
+        os << line << bar(double(r.kept[e]) / maxLoad, 30) << "\n";
+    }
+    os << "\n  dropped      " << m.dropped << " of " << m.assignments << " assignments ("
+       << fmt("%.1f%%", 100 * m.dropRate) << ")\n"
+       << "  aux loss     " << fmt("%.4f", m.auxLoss) << "   (1 = balanced, Switch Transformer)\n"
+       << "  z-loss       " << fmt("%.4f", m.zLoss) << "   (ST-MoE)\n"
+       << "  load CV      " << fmt("%.4f", m.cv) << "   max/mean " << fmt("%.3f", m.maxOverMean) << "\n"
+       << "  entropy      " << fmt("%.4f", m.entropy) << " nats\n"
+       << "  parameters   " << m.totalParams << " total, " << m.activeParams << " active per token\n"
+       << "  FLOPs/token  " << fmt("%.0f", m.flopsPerTokenMoe) << " MoE vs " << fmt("%.0f", m.flopsPerTokenDense)
+       << " dense (" << fmt("%.2fx", m.flopsPerTokenMoe > 0 ? m.flopsPerTokenDense / m.flopsPerTokenMoe : 0)
+       << ")\n";
+}
+
+} // namespace moe::cli

@@ -1,0 +1,63 @@
+// moelab: the desktop app and its command line (CONTRACT.md).
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/commands.hpp"
+#include "errors.hpp"
+#include "gui/gui_main.hpp"
+
+namespace {
+
+void printHelp() {
+    std::cout << "moelab " MOELAB_VERSION " - a Mixture-of-Experts layer you can watch\n\n"
+                 "usage: moelab [gui] [flags]          open the desktop app\n"
+                 "       moelab route [flags] [--json] [--outputs] [--max-rows N]\n"
+                 "       moelab export-weights --out FILE [flags]\n"
+                 "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
+                 "       moelab info [--json]\n\n"
+                 "model and routing flags (see README.md for every formula):\n"
+                 "  --text STR | --text-file PATH   input, one token per byte\n"
+                 "  --experts E [8]  --k K [2]  --dim D [32]  --hidden H [4D]  --shared-experts S [0]\n"
+                 "  --activation relu|gelu|silu|swiglu  --seed N  --weights FILE.safetensors\n"
+                 "  --score softmax|sigmoid  --temperature T [1, 0 = argmax]  --renormalize on|off\n"
+                 "  --routing token-choice|expert-choice  --capacity-factor C [1.25, 0 = dropless]\n"
+                 "  --min-capacity N  --overflow drop|reroute  --drop-priority position|score\n"
+                 "  --noisy-topk on|off  --jitter EPS  --noise-seed N\n"
+                 "  --groups G  --topk-groups M  --group-score max|top2sum  --expert-bias b0,b1,...\n"
+                 "  --backend eigen|opencl  --device TEXT\n";
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    std::vector<std::string> args(argv + 1, argv + argc);
+    std::string cmd = "gui";
+    if (!args.empty() && args[0].rfind("--", 0) != 0) {
+        cmd = args[0];
+        args.erase(args.begin());
+    }
+    if (cmd == "help" || (!args.empty() && (args[0] == "--help" || args[0] == "-h"))) {
+        printHelp();
+        return 0;
+    }
+    try {
+        if (cmd == "route") return moe::cli::cmdRoute(args);
+        if (cmd == "export-weights") return moe::cli::cmdExportWeights(args);
+        if (cmd == "bench") return moe::cli::cmdBench(args);
+        if (cmd == "info") return moe::cli::cmdInfo(args);
+        if (cmd == "gui") return moe::gui::guiMain(args);
+        std::cerr << "moelab: unknown command '" << cmd << "' (route, export-weights, bench, info, gui)\n";
+        return 2;
+    } catch (const moe::InputError& e) {
+        std::cerr << "moelab: " << e.what() << "\n";
+        return 2;
+    } catch (const std::bad_alloc&) {
+        std::cerr << "moelab: out of memory\n";
+        return 1;
+    } catch (const std::exception& e) {
+        std::cerr << "moelab: internal error: " << e.what() << "\n";
+        return 1;
+    }
+}

@@ -1,0 +1,26 @@
+#pragma once
+// One interface for every compute backend (as ggml's backends): the Eigen
+// reference and OpenCL. Routing decisions must be identical across backends.
+#include <memory>
+#include <string>
+
+#include "../routing.hpp"
+#include "../weights.hpp"
+
+namespace moe {
+
+class Backend {
+public:
+    virtual ~Backend() = default;
+    virtual std::string name() const = 0;    // "eigen" or "opencl"
+    virtual std::string device() const = 0;  // what runs it, for config.device
+    // Router GEMMs, score function, top-k and capacity for the rows of x.
+    virtual Routing route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) = 0;
+    // Expert FFNs and the weighted combine (plus shared experts) for a routing.
+    virtual void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) = 0;
+};
+
+// The selection bias in force: the flag's, else the weights'.
+Vec effectiveBias(const ModelWeights& w, const RouterConfig& cfg);
+
+} // namespace moe

@@ -1,0 +1,45 @@
+#include "eigen_backend.hpp"
+
+#include <omp.h>
+
+namespace moe {
+
+Vec effectiveBias(const ModelWeights& w, const RouterConfig& cfg) {
+    if (!cfg.expertBias.empty()) return Eigen::Map<const Vec>(cfg.expertBias.data(), cfg.expertBias.size());
+    return w.expertBias.size() == w.shape.experts ? w.expertBias : Vec::Zero(w.shape.experts);
+}
+
+std::string EigenBackend::device() const {
+    return "CPU (Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
+           std::to_string(EIGEN_MINOR_VERSION) + ", " + std::to_string(omp_get_max_threads()) + " threads)";
+}
+
+RouterLogits EigenBackend::routerLogits(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) {
+    RouterLogits out;
+    const Mat* in = &x;
+    Mat jittered;
+    if (cfg.jitter > 0) {  // Switch: jitter only the router's input, not the experts'
+        jittered = x;
+        applyJitter(jittered, cfg.jitter, cfg.noiseSeed);
+        in = &jittered;
+    }
+    out.logits.resize(x.rows(), w.shape.experts);
+    out.logits.noalias() = *in * w.routerW.transpose();
+    out.logits.rowwise() += w.routerB.transpose();
+    if (cfg.noisyTopk) {
+        out.noiseLogits.resize(x.rows(), w.shape.experts);
+        out.noiseLogits.noalias() = *in * w.noiseW.transpose();
+    }
+    return out;
+}
+
+Routing EigenBackend::route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) {
+    validate(cfg, w.shape.experts);
+    return decideRouting(routerLogits(w, cfg, x), cfg, effectiveBias(w, cfg));
+}
+
+void EigenBackend::experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
+    m_runner.run(w, x, r, out);
+}
+
+} // namespace moe

@@ -1,0 +1,21 @@
+#pragma once
+#include "backend.hpp"
+#include "../experts.hpp"
+
+namespace moe {
+
+class EigenBackend final : public Backend {
+public:
+    std::string name() const override { return "eigen"; }
+    std::string device() const override;
+    Routing route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) override;
+    void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) override;
+
+    // x·W_g^T + b (and x·W_noise^T when noisy), with jitter on the router's input.
+    static RouterLogits routerLogits(const ModelWeights& w, const RouterConfig& cfg, const Mat& x);
+
+private:
+    ExpertRunner m_runner;
+};
+
+} // namespace moe

@@ -1,0 +1,68 @@
+#include "bench.hpp"
+
+#include "experts.hpp"
+#include "layer.hpp"
+#include "rng.hpp"
+
+namespace moe {
+
+std::vector<BenchShape> standardBenchShapes() {
+    return {{"large", 4096, 8, 2, 256, 1024},
+            {"fine-grained", 4096, 64, 8, 256, 128},
+            {"classroom", 256, 8, 2, 32, 128}};
+}
+
+namespace {
+std::string benchBytes(int n) {
+    // Text-like bytes: letters, spaces and some UTF-8 so routing is not trivial.
+    static const std::string pool = "the quick brown fox jumps over a lazy dog, MoE\xE6\x98\xAF\xE5\xBE\x88";
+    Rng rng(1, "bench.text");
+    std::string s(n, ' ');
+    for (int i = 0; i < n; ++i) s[i] = pool[rng.next() % pool.size()];
+    return s;
+}
+
+double ffnFlops(const BenchShape& s) { return 2.0 * 2.0 * s.dim * s.hidden * double(s.tokens) * s.k; }
+} // namespace
+
+double benchGemmGflops(const BenchShape& s, double minSeconds) {
+    const int rows = s.tokens * s.k;
+    Rng rng(2, "bench.gemm");
+    Mat a(rows, s.dim), w1(s.hidden, s.dim), w2(s.dim, s.hidden), h(rows, s.hidden), y(rows, s.dim);
+    for (Mat* m : {&a, &w1, &w2})
+        for (int i = 0; i < m->size(); ++i) m->data()[i] = rng.uniform(-1, 1);
+    const double ms = medianMs(
+        [&] {
+            h.noalias() = a * w1.transpose();
+            y.noalias() = h * w2.transpose();
+        },
+        minSeconds);
+    return ffnFlops(s) / (ms * 1e6);
+}
+
+BenchResult benchLayer(Backend& backend, const BenchShape& s, double minSeconds) {
+    ModelShape shape;
+    shape.experts = s.experts;
+    shape.dim = s.dim;
+    shape.hidden = s.hidden;
+    const ModelWeights w = initWeights(shape, 0);
+    RouterConfig cfg;
+    cfg.k = s.k;
+    cfg.capacityFactor = 0;  // dropless
+    const Mat x = embedBytes(w, benchBytes(s.tokens));
+
+    BenchResult r;
+    r.shape = s;
+    r.backend = backend.name();
+    r.device = backend.device();
+    LayerResult res;
+    r.pipelineMs = medianMs([&] { runLayer(backend, w, cfg, x, true, res); }, minSeconds);
+    Mat out;
+    r.expertsMs = medianMs([&] { backend.experts(w, x, res.routing, out); }, minSeconds);
+    r.ffnGflops = ffnFlops(s) / (r.expertsMs * 1e6);
+    r.gemmGflops = benchGemmGflops(s, minSeconds);
+    r.ratioToGemm = r.ffnGflops / r.gemmGflops;
+    return r;
+}
+
+} // namespace moe

@@ -1,0 +1,106 @@
+// Capacity and overflow: who keeps a slot when an expert is full.
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+#include "routing.hpp"
+
+namespace moe {
+
+void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const RouterConfig& cfg, Routing& r) {
+    const int T = r.tokens, E = r.experts, k = cfg.k;
+    r.slotBegin.resize(T + 1);
+    for (int t = 0; t <= T; ++t) r.slotBegin[t] = t * k;
+    r.slotExpert = choices;
+    r.slotWeight.assign(static_cast<size_t>(T) * k, 0.0f);
+    r.slotKept.assign(static_cast<size_t>(T) * k, 0);
+    r.requested.assign(E, 0);
+    r.kept.assign(E, 0);
+    r.overflow.assign(E, 0);
+
+    // Weights are fixed before capacity: score / sum of the k best scores (GShard, Mixtral),
+    // or the raw score (Switch with k=1, DeepSeek-V2).
+    std::vector<float> norm(T, 1.0f);
+    for (int t = 0; t < T; ++t) {
+        if (!cfg.renormalize) continue;
+        float sum = 0;
+        for (int j = 0; j < k; ++j) sum += r.scores(t, choices[t * k + j]);
+        norm[t] = sum > 0 ? 1.0f / sum : 0.0f;
+    }
+    for (int t = 0; t < T; ++t)
+        for (int j = 0; j < k; ++j) r.slotWeight[t * k + j] = r.scores(t, choices[t * k + j]) * norm[t];
+
+    const int cap = r.capacity;
+    std::vector<int> load(E, 0);
+    std::vector<int> order(T);
+    for (int rank = 0; rank < k; ++rank) {
+        std::iota(order.begin(), order.end(), 0);
+        if (cfg.dropPriority == DropPriority::Score)  // higher score first, ties by position
+            std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+                return r.scores(a, choices[a * k + rank]) > r.scores(b, choices[b * k + rank]);
+            });
+        for (int t : order) {
+            const int s = t * k + rank;
+            const int e = r.slotExpert[s];
+            ++r.requested[e];
+            if (cap < 0 || load[e] < cap) {
+                ++load[e];
+                r.slotKept[s] = 1;
+                continue;
+            }
+            ++r.overflow[e];
+            if (cfg.overflow != Overflow::Reroute) continue;
+            // GShard-style second chance: the best-scoring expert the token lacks that has room.
+            int best = -1;
+            for (int c = 0; c < E; ++c) {
+                if (load[c] >= cap || !std::isfinite(keys(t, c))) continue;
+                bool has = false;
+                for (int j = 0; j < k; ++j) has |= r.slotExpert[t * k + j] == c;
+                if (has) continue;
+                if (best < 0 || keys(t, c) > keys(t, best)) best = c;
+            }
+            if (best < 0) continue;
+            r.slotExpert[s] = best;
+            r.slotWeight[s] = r.scores(t, best) * norm[t];
+            r.slotKept[s] = 1;
+            ++load[best];
+        }
+    }
+    r.kept = load;
+}
+
+void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r) {
+    const int T = r.tokens, E = r.experts;
+    const int cap = std::min(r.capacity, T);
+    std::vector<std::vector<int>> picked(T);  // experts per token
+    std::vector<int> order(T);
+    r.requested.assign(E, 0);
+    r.overflow.assign(E, 0);
+    for (int e = 0; e < E; ++e) {
+        std::iota(order.begin(), order.end(), 0);
+        std::partial_sort(order.begin(), order.begin() + cap, order.end(), [&](int a, int b) {
+            return keys(a, e) > keys(b, e) || (keys(a, e) == keys(b, e) && a < b);
+        });
+        for (int i = 0; i < cap; ++i) picked[order[i]].push_back(e);
+        r.requested[e] = cap;
+    }
+    r.kept = r.requested;
+    r.slotBegin.assign(1, 0);
+    r.slotExpert.clear();
+    r.slotWeight.clear();
+    for (int t = 0; t < T; ++t) {
+        auto& p = picked[t];
+        std::stable_sort(p.begin(), p.end(), [&](int a, int b) { return keys(t, a) > keys(t, b); });
+        float sum = 0;
+        for (int e : p) sum += r.scores(t, e);
+        const float norm = cfg.renormalize ? (sum > 0 ? 1.0f / sum : 0.0f) : 1.0f;
+        for (int e : p) {
+            r.slotExpert.push_back(e);
+            r.slotWeight.push_back(r.scores(t, e) * norm);
+        }
+        r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
+    }
+    r.slotKept.assign(r.slotExpert.size(), 1);
+}
+
+} // namespace moe

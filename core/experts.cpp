@@ -1,0 +1,130 @@
+#include "experts.hpp"
+
+#include <cmath>
+#include <omp.h>
+
+namespace moe {
+namespace {
+constexpr int kChunkRows = 256;  // rows per GEMM work item: big enough for Eigen's blocking
+
+struct WorkItem {
+    int expert;  // -1 - s for shared expert s
+    int begin, end;
+};
+} // namespace
+
+void activate(Mat& h, Activation a) {
+    float* p = h.data();
+    const Eigen::Index n = h.size();
+    switch (a) {
+    case Activation::Relu:
+        for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] > 0 ? p[i] : 0.0f;
+        break;
+    case Activation::Gelu:
+        for (Eigen::Index i = 0; i < n; ++i) p[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * 0.70710678f));
+        break;
+    case Activation::Silu:
+    case Activation::SwiGlu:
+        for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] / (1.0f + std::exp(-p[i]));
+        break;
+    }
+}
+
+void ffnForward(const ExpertWeights& e, Activation a, const Mat& x, FfnScratch& s, Mat& y) {
+    s.h.resize(x.rows(), e.w1.rows());
+    s.h.noalias() = x * e.w1.transpose();
+    s.h.rowwise() += e.b1.transpose();
+    if (a == Activation::SwiGlu) {
+        s.g.resize(x.rows(), e.wGate.rows());
+        s.g.noalias() = x * e.wGate.transpose();
+        s.g.rowwise() += e.bGate.transpose();
+        activate(s.g, Activation::Silu);
+        s.h.array() *= s.g.array();
+    } else {
+        activate(s.h, a);
+    }
+    y.resize(x.rows(), e.w2.rows());
+    y.noalias() = s.h * e.w2.transpose();
+    y.rowwise() += e.b2.transpose();
+}
+
+Mat embedBytes(const ModelWeights& w, std::string_view bytes) {
+    Mat x(static_cast<Eigen::Index>(bytes.size()), w.embed.cols());
+    for (size_t t = 0; t < bytes.size(); ++t) x.row(t) = w.embed.row(static_cast<uint8_t>(bytes[t]));
+    return x;
+}
+
+void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int>& slots) {
+    offsets.assign(r.experts + 1, 0);
+    for (int s = 0; s < r.slotCount(); ++s)
+        if (r.slotKept[s]) ++offsets[r.slotExpert[s] + 1];
+    for (int e = 0; e < r.experts; ++e) offsets[e + 1] += offsets[e];
+    slots.resize(offsets[r.experts]);
+    std::vector<int> fill(offsets.begin(), offsets.end() - 1);
+    for (int s = 0; s < r.slotCount(); ++s)
+        if (r.slotKept[s]) slots[fill[r.slotExpert[s]]++] = s;
+}
+
+void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
+    const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols());
+    const int S = static_cast<int>(w.shared.size());
+    const Activation act = w.shape.activation;
+    bucketByExpert(r, m_offsets, m_slots);
+    // Token of each slot, for the gather.
+    std::vector<int> slotToken(r.slotCount());
+    for (int t = 0; t < r.tokens; ++t)
+        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) slotToken[s] = t;
+
+    std::vector<WorkItem> items;
+    for (int e = 0; e < r.experts; ++e)
+        for (int b = m_offsets[e]; b < m_offsets[e + 1]; b += kChunkRows)
+            items.push_back({e, b, std::min(b + kChunkRows, m_offsets[e + 1])});
+    for (int s = 0; s < S; ++s)
+        for (int b = 0; b < T; b += kChunkRows) items.push_back({-1 - s, b, std::min(b + kChunkRows, T)});
+
+    m_slotOut.resize(r.slotCount(), D);
+    m_shared.setZero(S > 0 ? T : 0, D);
+    // Shared experts write disjoint rows per expert; sum them afterwards in a fixed order.
+    std::vector<Mat> sharedOut(S > 1 ? S : 0);
+    for (auto& m : sharedOut) m.resize(T, D);
+    m_scratch.resize(omp_get_max_threads());
+
+#pragma omp parallel
+    {
+        FfnScratch& sc = m_scratch[omp_get_thread_num()];
+        Mat y;
+#pragma omp for schedule(dynamic, 1)
+        for (size_t i = 0; i < items.size(); ++i) {
+            const WorkItem it = items[i];
+            const int n = it.end - it.begin;
+            sc.x.resize(n, D);
+            if (it.expert >= 0) {
+                for (int j = 0; j < n; ++j) sc.x.row(j) = x.row(slotToken[m_slots[it.begin + j]]);
+                ffnForward(w.experts[it.expert], act, sc.x, sc, y);
+                for (int j = 0; j < n; ++j) m_slotOut.row(m_slots[it.begin + j]) = y.row(j);
+            } else {
+                const int s = -1 - it.expert;
+                sc.x = x.middleRows(it.begin, n);
+                ffnForward(w.shared[s], act, sc.x, sc, y);
+                Mat& dst = S > 1 ? sharedOut[s] : m_shared;
+                dst.middleRows(it.begin, n) = y;
+            }
+        }
+    }
+    if (S > 1) {
+        m_shared = sharedOut[0];
+        for (int s = 1; s < S; ++s) m_shared += sharedOut[s];
+    }
+
+    out.resize(T, D);
+#pragma omp parallel for schedule(static)
+    for (int t = 0; t < T; ++t) {
+        auto row = out.row(t);
+        if (S > 0) row = m_shared.row(t);
+        else row.setZero();
+        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s)
+            if (r.slotKept[s]) row += r.slotWeight[s] * m_slotOut.row(s);
+    }
+}
+
+} // namespace moe

@@ -1,0 +1,41 @@
+#pragma once
+// Expert FFNs on the CPU with Eigen: the reference every other backend is tested against.
+#include <string_view>
+#include <vector>
+
+#include "routing.hpp"
+#include "weights.hpp"
+
+namespace moe {
+
+// Activation in place. GELU is the exact erf form (PyTorch's default).
+void activate(Mat& h, Activation a);
+
+// y = W2 · act(W1 x + b1) + b2 for every row of x; SwiGLU (Shazeer 2020):
+// y = W2 · (silu(W_gate x + b_gate) ⊙ (W1 x + b1)) + b2.
+struct FfnScratch {
+    Mat x, h, g, y;
+};
+void ffnForward(const ExpertWeights& e, Activation a, const Mat& x, FfnScratch& s, Mat& y);
+
+// Rows of the byte embedding, one per byte: x_t = embed[byte_t].
+Mat embedBytes(const ModelWeights& w, std::string_view bytes);
+
+// Groups kept assignments by expert, in slot order: expertSlots[e] lists slot indices.
+void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int>& slots);
+
+// out[t] = sum over kept slots of weight * Expert_e(x_t) + sum of shared experts(x_t).
+// Each expert computes only its own tokens (gather, GEMM, scatter), in row chunks
+// spread over OpenMP threads; the combine sums a token's slots in slot order, so the
+// result does not depend on the thread count.
+class ExpertRunner {
+public:
+    void run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out);
+
+private:
+    std::vector<int> m_offsets, m_slots;
+    Mat m_slotOut, m_shared;
+    std::vector<FfnScratch> m_scratch;
+};
+
+} // namespace moe

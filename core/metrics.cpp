@@ -1,0 +1,79 @@
+#include "metrics.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "weights.hpp"
+
+namespace moe {
+
+int64_t layerParams(const ModelShape& s, int activeExperts) {
+    const int64_t router = int64_t(s.experts) * s.dim + s.experts;
+    return router + (activeExperts + int64_t(s.sharedExperts)) * expertParams(s);
+}
+
+double layerFlopsPerToken(const ModelShape& s, int activeExperts) {
+    const double router = 2.0 * s.dim * s.experts;
+    const double matmuls = s.activation == Activation::SwiGlu ? 3.0 : 2.0;
+    const double expert = matmuls * 2.0 * s.dim * s.hidden;
+    return router + (activeExperts + s.sharedExperts) * expert;
+}
+
+Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k) {
+    Metrics m;
+    const int T = r.tokens, E = r.experts;
+    m.tokens = T;
+    m.assignments = r.slotCount();
+    m.totalParams = layerParams(shape, shape.experts);
+    m.activeParams = layerParams(shape, k);
+    m.flopsPerTokenMoe = layerFlopsPerToken(shape, k);
+    m.flopsPerTokenDense = layerFlopsPerToken(shape, shape.experts) - 2.0 * shape.dim * shape.experts;
+    if (T == 0 || E == 0) return m;
+
+    if (r.mode == RoutingMode::TokenChoice) {
+        for (uint8_t kept : r.slotKept) m.dropped += kept ? 0 : 1;
+        m.dropRate = m.assignments ? double(m.dropped) / m.assignments : 0.0;
+    } else {
+        for (int t = 0; t < T; ++t) m.dropped += r.slotBegin[t + 1] == r.slotBegin[t] ? 1 : 0;
+        m.dropRate = double(m.dropped) / T;
+    }
+
+    // Switch Transformer eq. (4): aux = E * sum_i f_i * P_i.
+    std::vector<double> P(E, 0.0);
+    double zSum = 0, entropySum = 0;
+    for (int t = 0; t < T; ++t) {
+        double sum = 0;
+        for (int e = 0; e < E; ++e) sum += r.scores(t, e);
+        if (sum > 0) {
+            for (int e = 0; e < E; ++e) {
+                const double p = r.scores(t, e) / sum;
+                P[e] += p;
+                if (p > 0) entropySum -= p * std::log(p);
+            }
+        }
+        // ST-MoE router z-loss (Zoph et al. 2022): (log sum_j exp z_j)^2.
+        double mx = r.logits(t, 0);
+        for (int e = 1; e < E; ++e) mx = std::max<double>(mx, r.logits(t, e));
+        double s = 0;
+        for (int e = 0; e < E; ++e) s += std::exp(double(r.logits(t, e)) - mx);
+        const double lse = mx + std::log(s);
+        zSum += lse * lse;
+    }
+    double aux = 0;
+    for (int e = 0; e < E; ++e) aux += double(r.requested[e]) / (double(T) * k) * (P[e] / T);
+    m.auxLoss = E * aux;
+    m.zLoss = zSum / T;
+    m.entropy = entropySum / T;
+
+    double mean = 0, mx = 0;
+    for (int n : r.requested) mean += n, mx = std::max<double>(mx, n);
+    mean /= E;
+    double var = 0;
+    for (int n : r.requested) var += (n - mean) * (n - mean);
+    var /= E;
+    m.cv = mean > 0 ? std::sqrt(var) / mean : 0.0;
+    m.maxOverMean = mean > 0 ? mx / mean : 0.0;
+    return m;
+}
+
+} // namespace moe

@@ -1,0 +1,119 @@
+#include "routing.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <numeric>
+
+#include "rng.hpp"
+
+namespace moe {
+
+float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
+
+void addRoutingNoise(Mat& logits, const Mat& noiseLogits, uint64_t seed) {
+    for (int t = 0; t < logits.rows(); ++t)
+        for (int e = 0; e < logits.cols(); ++e)
+            logits(t, e) += counterNormal(seed, t, e) * softplus(noiseLogits(t, e));
+}
+
+void applyJitter(Mat& x, float eps, uint64_t seed) {
+    if (eps <= 0) return;
+    for (int t = 0; t < x.rows(); ++t)
+        for (int j = 0; j < x.cols(); ++j)
+            x(t, j) *= 1.0f - eps + 2.0f * eps * counterUniform(seed ^ 0x4A17, t, j);
+}
+
+void scoreFunction(const Mat& z, ScoreFn fn, float temperature, Mat& scores) {
+    const int T = static_cast<int>(z.rows()), E = static_cast<int>(z.cols());
+    scores.resize(T, E);
+    for (int t = 0; t < T; ++t) {
+        if (temperature == 0.0f) {
+            if (fn == ScoreFn::Softmax) {
+                int best = 0;
+                for (int e = 1; e < E; ++e)
+                    if (z(t, e) > z(t, best)) best = e;
+                scores.row(t).setZero();
+                scores(t, best) = 1.0f;
+            } else {
+                for (int e = 0; e < E; ++e) scores(t, e) = z(t, e) > 0 ? 1.0f : (z(t, e) < 0 ? 0.0f : 0.5f);
+            }
+            continue;
+        }
+        const float invT = 1.0f / temperature;
+        if (fn == ScoreFn::Softmax) {
+            float m = -std::numeric_limits<float>::infinity();
+            for (int e = 0; e < E; ++e) m = std::max(m, z(t, e) * invT);
+            float sum = 0;
+            for (int e = 0; e < E; ++e) sum += scores(t, e) = std::exp(z(t, e) * invT - m);
+            for (int e = 0; e < E; ++e) scores(t, e) /= sum;
+        } else {
+            for (int e = 0; e < E; ++e) scores(t, e) = 1.0f / (1.0f + std::exp(-z(t, e) * invT));
+        }
+    }
+}
+
+Mat selectionKeys(const Mat& z, const Mat& scores, const RouterConfig& cfg, const Vec& bias) {
+    Mat keys = cfg.temperature == 0.0f ? z : scores;
+    const int T = static_cast<int>(keys.rows()), E = static_cast<int>(keys.cols());
+    if (bias.size() == E) keys.rowwise() += bias.transpose();
+    const int G = cfg.groups, M = cfg.topkGroups == 0 ? cfg.groups : cfg.topkGroups;
+    if (cfg.mode != RoutingMode::TokenChoice || G <= 1 || M >= G) return keys;
+    // DeepSeek-V2 device-limited / V3 node-limited routing: keep the best M groups.
+    const int per = E / G;
+    std::vector<float> groupScore(G);
+    std::vector<int> order(G);
+    for (int t = 0; t < T; ++t) {
+        for (int g = 0; g < G; ++g) {
+            const float* k = keys.row(t).data() + g * per;
+            if (cfg.groupScore == GroupScore::Max || per == 1) {
+                groupScore[g] = *std::max_element(k, k + per);
+            } else {  // V3: sum of the group's two best
+                float a = -std::numeric_limits<float>::infinity(), b = a;
+                for (int i = 0; i < per; ++i) {
+                    if (k[i] > a) b = a, a = k[i];
+                    else if (k[i] > b) b = k[i];
+                }
+                groupScore[g] = a + b;
+            }
+        }
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return groupScore[a] > groupScore[b]; });
+        for (int i = M; i < G; ++i)
+            keys.row(t).segment(order[i] * per, per).setConstant(-std::numeric_limits<float>::infinity());
+    }
+    return keys;
+}
+
+std::vector<int> topK(const Mat& keys, int k) {
+    const int T = static_cast<int>(keys.rows()), E = static_cast<int>(keys.cols());
+    std::vector<int> out(static_cast<size_t>(T) * k);
+    std::vector<int> idx(E);
+    for (int t = 0; t < T; ++t) {
+        const float* row = keys.row(t).data();
+        std::iota(idx.begin(), idx.end(), 0);
+        std::partial_sort(idx.begin(), idx.begin() + k, idx.end(),
+                          [&](int a, int b) { return row[a] > row[b] || (row[a] == row[b] && a < b); });
+        std::copy(idx.begin(), idx.begin() + k, out.begin() + static_cast<size_t>(t) * k);
+    }
+    return out;
+}
+
+Routing decideRouting(RouterLogits in, const RouterConfig& cfg, const Vec& bias) {
+    Routing r;
+    r.tokens = static_cast<int>(in.logits.rows());
+    r.experts = static_cast<int>(in.logits.cols());
+    r.k = cfg.k;
+    r.mode = cfg.mode;
+    r.capacity = expertCapacity(cfg, r.tokens, r.experts);
+    Mat z = in.logits;
+    if (cfg.noisyTopk && in.noiseLogits.size() == z.size()) addRoutingNoise(z, in.noiseLogits, cfg.noiseSeed);
+    scoreFunction(z, cfg.score, cfg.temperature, r.scores);
+    const Mat keys = selectionKeys(z, r.scores, cfg, bias);
+    r.logits = std::move(in.logits);
+    if (cfg.mode == RoutingMode::TokenChoice) assignTokenChoice(topK(keys, cfg.k), keys, cfg, r);
+    else assignExpertChoice(keys, cfg, r);
+    return r;
+}
+
+} // namespace moe

@@ -1,0 +1,218 @@
+#include "safetensors.hpp"
+
+#include <cstring>
+#include <nlohmann/json.hpp>
+
+#include "atomic_file.hpp"
+#include "errors.hpp"
+
+namespace moe {
+namespace {
+
+constexpr uint64_t kMaxHeader = 100u << 20;  // the reference implementation's limit
+
+int64_t dtypeSize(const std::string& d) {
+    if (d == "F64" || d == "I64" || d == "U64") return 8;
+    if (d == "F32" || d == "I32" || d == "U32") return 4;
+    if (d == "F16" || d == "BF16" || d == "I16" || d == "U16") return 2;
+    if (d == "I8" || d == "U8" || d == "BOOL" || d == "F8_E4M3" || d == "F8_E5M2") return 1;
+    return 0;
+}
+
+std::string shapeText(const std::vector<int64_t>& s) {
+    std::string out = "[";
+    for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+    return out + "]";
+}
+
+} // namespace
+
+SafetensorsFile::SafetensorsFile(std::string bytes, std::string path) : m_bytes(std::move(bytes)), m_path(std::move(path)) {
+    if (m_bytes.size() < 8) throw InputError(m_path, "truncated: shorter than the 8-byte safetensors header length");
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(m_bytes[i]);
+    if (n > kMaxHeader) throw InputError(m_path, "header length " + std::to_string(n) + " is absurd (limit 100 MiB)");
+    if (n > m_bytes.size() - 8)
+        throw InputError(m_path, "truncated: header says " + std::to_string(n) + " bytes, file has " +
+                                     std::to_string(m_bytes.size() - 8));
+    nlohmann::json header;
+    try {
+        header = nlohmann::json::parse(m_bytes.begin() + 8, m_bytes.begin() + 8 + static_cast<ptrdiff_t>(n));
+    } catch (const nlohmann::json::exception& e) {
+        throw InputError(m_path, std::string("header is not valid JSON: ") + e.what());
+    }
+    if (!header.is_object()) throw InputError(m_path, "header is not a JSON object");
+    const size_t dataStart = 8 + n;
+    const size_t dataSize = m_bytes.size() - dataStart;
+    for (const auto& [name, info] : header.items()) {
+        if (name == "__metadata__") {
+            if (info.is_object())
+                for (const auto& [k, v] : info.items())
+                    if (v.is_string()) m_metadata[k] = v.get<std::string>();
+            continue;
+        }
+        try {
+            TensorView t;
+            t.dtype = info.at("dtype").get<std::string>();
+            t.shape = info.at("shape").get<std::vector<int64_t>>();
+            const auto off = info.at("data_offsets").get<std::vector<uint64_t>>();
+            if (off.size() != 2) throw InputError(name, "data_offsets must have 2 entries");
+            const int64_t size = dtypeSize(t.dtype);
+            if (size == 0) throw InputError(name, "unknown dtype " + t.dtype);
+            int64_t numel = 1;
+            for (int64_t d : t.shape) {
+                if (d < 0 || d > (int64_t(1) << 40)) throw InputError(name, "bad shape " + shapeText(t.shape));
+                numel *= d;
+                if (numel > (int64_t(1) << 40)) throw InputError(name, "bad shape " + shapeText(t.shape));
+            }
+            if (off[0] > off[1] || off[1] > dataSize)
+                throw InputError(name, "data [" + std::to_string(off[0]) + ", " + std::to_string(off[1]) +
+                                           ") lies outside the file's " + std::to_string(dataSize) +
+                                           " data bytes (truncated?)");
+            if (off[1] - off[0] != static_cast<uint64_t>(numel * size))
+                throw InputError(name, "holds " + std::to_string(off[1] - off[0]) + " bytes, but " + t.dtype + " " +
+                                           shapeText(t.shape) + " needs " + std::to_string(numel * size));
+            t.data = m_bytes.data() + dataStart + off[0];
+            t.bytes = off[1] - off[0];
+            m_tensors[name] = std::move(t);
+        } catch (const nlohmann::json::exception& e) {
+            throw InputError(name, std::string("malformed header entry: ") + e.what());
+        }
+    }
+}
+
+const TensorView& SafetensorsFile::at(const std::string& name) const {
+    auto it = m_tensors.find(name);
+    if (it == m_tensors.end()) throw InputError(name, "missing from " + m_path);
+    return it->second;
+}
+
+Mat SafetensorsFile::matrix(const std::string& name, int64_t rows, int64_t cols) const {
+    const TensorView& t = at(name);
+    if (t.dtype != "F32") throw InputError(name, "dtype " + t.dtype + " is not supported (moelab reads F32)");
+    if (t.shape != std::vector<int64_t>{rows, cols})
+        throw InputError(name, "shape " + shapeText(t.shape) + ", expected " + shapeText({rows, cols}));
+    Mat m(rows, cols);
+    std::memcpy(m.data(), t.data, t.bytes);  // little-endian hosts only (x86-64, arm64)
+    if (!m.allFinite()) throw InputError(name, "contains NaN or infinity");
+    return m;
+}
+
+Vec SafetensorsFile::vector(const std::string& name, int64_t size) const {
+    const TensorView& t = at(name);
+    if (t.dtype != "F32") throw InputError(name, "dtype " + t.dtype + " is not supported (moelab reads F32)");
+    if (t.shape != std::vector<int64_t>{size})
+        throw InputError(name, "shape " + shapeText(t.shape) + ", expected " + shapeText({size}));
+    Vec v(size);
+    std::memcpy(v.data(), t.data, t.bytes);
+    if (!v.allFinite()) throw InputError(name, "contains NaN or infinity");
+    return v;
+}
+
+std::string serializeWeights(const ModelWeights& w) {
+    struct Entry {
+        std::string name;
+        std::vector<int64_t> shape;
+        const float* data;
+    };
+    std::vector<Entry> entries;
+    const auto addMat = [&](const std::string& n, const Mat& m) {
+        entries.push_back({n, {m.rows(), m.cols()}, m.data()});
+    };
+    const auto addVec = [&](const std::string& n, const Vec& v) { entries.push_back({n, {v.size()}, v.data()}); };
+    addMat("embed.weight", w.embed);
+    addMat("router.w_g.weight", w.routerW);
+    addVec("router.w_g.bias", w.routerB);
+    addMat("router.w_noise.weight", w.noiseW);
+    addVec("router.expert_bias", w.expertBias);
+    const auto addExperts = [&](const std::string& prefix, const std::vector<ExpertWeights>& list) {
+        for (size_t i = 0; i < list.size(); ++i) {
+            const std::string p = prefix + "." + std::to_string(i) + ".ffn.";
+            addMat(p + "0.weight", list[i].w1);
+            addVec(p + "0.bias", list[i].b1);
+            if (list[i].wGate.size()) {
+                addMat(p + "gate.weight", list[i].wGate);
+                addVec(p + "gate.bias", list[i].bGate);
+            }
+            addMat(p + "2.weight", list[i].w2);
+            addVec(p + "2.bias", list[i].b2);
+        }
+    };
+    addExperts("experts", w.experts);
+    addExperts("shared_experts", w.shared);
+
+    nlohmann::json header;
+    uint64_t offset = 0;
+    for (const Entry& e : entries) {
+        int64_t numel = 1;
+        for (int64_t d : e.shape) numel *= d;
+        header[e.name] = {{"dtype", "F32"}, {"shape", e.shape}, {"data_offsets", {offset, offset + numel * 4}}};
+        offset += numel * 4;
+    }
+    header["__metadata__"] = {{"format", "pt"}, {"activation", std::string(toString(w.shape.activation))},
+                              {"producer", "moelab"}};
+    std::string h = header.dump();
+    h.append((8 - h.size() % 8) % 8, ' ');  // align the data to 8 bytes, as the reference writer does
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t(h.size()) >> (8 * i)) & 0xFF);
+    out += h;
+    out.reserve(out.size() + offset);
+    for (const Entry& e : entries) {
+        int64_t numel = 1;
+        for (int64_t d : e.shape) numel *= d;
+        out.append(reinterpret_cast<const char*>(e.data), static_cast<size_t>(numel * 4));
+    }
+    return out;
+}
+
+void saveWeights(const ModelWeights& w, const std::string& path) { writeFileAtomic(path, serializeWeights(w)); }
+
+ModelWeights loadWeights(const std::string& path, Activation fallback) { return parseWeights(readFile(path), path, fallback); }
+
+ModelWeights parseWeights(std::string bytes, const std::string& path, Activation fallback) {
+    const SafetensorsFile f(std::move(bytes), path);
+    ModelWeights m;
+    const TensorView& embed = f.at("embed.weight");
+    if (embed.shape.size() != 2 || embed.shape[0] != 256)
+        throw InputError("embed.weight", "expected shape [256, D]");
+    const TensorView& router = f.at("router.w_g.weight");
+    if (router.shape.size() != 2) throw InputError("router.w_g.weight", "expected shape [E, D]");
+    const TensorView& ffn0 = f.at("experts.0.ffn.0.weight");
+    if (ffn0.shape.size() != 2) throw InputError("experts.0.ffn.0.weight", "expected shape [H, D]");
+
+    ModelShape& s = m.shape;
+    s.dim = static_cast<int>(embed.shape[1]);
+    s.experts = static_cast<int>(router.shape[0]);
+    s.hidden = static_cast<int>(ffn0.shape[0]);
+    while (f.has("shared_experts." + std::to_string(s.sharedExperts) + ".ffn.0.weight")) ++s.sharedExperts;
+    const bool hasGate = f.has("experts.0.ffn.gate.weight");
+    auto act = f.metadata().find("activation");
+    s.activation = act != f.metadata().end() ? parseActivation(act->second, path + " metadata activation") : fallback;
+    if (hasGate) s.activation = Activation::SwiGlu;
+    else if (s.activation == Activation::SwiGlu) throw InputError("experts.0.ffn.gate.weight", "missing: swiglu needs a gate");
+    validate(s);
+
+    const int E = s.experts, D = s.dim, H = s.hidden;
+    m.embed = f.matrix("embed.weight", 256, D);
+    m.routerW = f.matrix("router.w_g.weight", E, D);
+    m.routerB = f.vector("router.w_g.bias", E);
+    m.noiseW = f.has("router.w_noise.weight") ? f.matrix("router.w_noise.weight", E, D) : Mat::Zero(E, D);
+    m.expertBias = f.has("router.expert_bias") ? f.vector("router.expert_bias", E) : Vec::Zero(E);
+    const auto loadExpert = [&](const std::string& p) {
+        ExpertWeights e;
+        e.w1 = f.matrix(p + ".ffn.0.weight", H, D);
+        e.b1 = f.vector(p + ".ffn.0.bias", H);
+        if (s.activation == Activation::SwiGlu) {
+            e.wGate = f.matrix(p + ".ffn.gate.weight", H, D);
+            e.bGate = f.vector(p + ".ffn.gate.bias", H);
+        }
+        e.w2 = f.matrix(p + ".ffn.2.weight", D, H);
+        e.b2 = f.vector(p + ".ffn.2.bias", D);
+        return e;
+    };
+    for (int i = 0; i < E; ++i) m.experts.push_back(loadExpert("experts." + std::to_string(i)));
+    for (int i = 0; i < s.sharedExperts; ++i) m.shared.push_back(loadExpert("shared_experts." + std::to_string(i)));
+    return m;
+}
+
+} // namespace moe

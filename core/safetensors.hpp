@@ -1,0 +1,51 @@
+#pragma once
+// safetensors (huggingface/safetensors): u64 little-endian header length N,
+// N bytes of JSON {"name": {"dtype", "shape", "data_offsets": [begin, end]}},
+// then the raw tensor bytes. moelab reads and writes float32 only.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "weights.hpp"
+
+namespace moe {
+
+struct TensorView {
+    std::string dtype;
+    std::vector<int64_t> shape;
+    const char* data = nullptr;  // into the file's bytes
+    size_t bytes = 0;
+};
+
+// Parses and checks the container (header size, JSON, offsets inside the file,
+// byte counts matching dtype and shape). Throws InputError naming file or tensor.
+class SafetensorsFile {
+public:
+    SafetensorsFile(std::string bytes, std::string path);
+    bool has(const std::string& name) const { return m_tensors.count(name) != 0; }
+    const TensorView& at(const std::string& name) const;
+    const std::map<std::string, std::string>& metadata() const { return m_metadata; }
+    const std::map<std::string, TensorView>& tensors() const { return m_tensors; }
+
+    // Copies a float32 tensor of exactly this shape; throws InputError naming it otherwise.
+    Mat matrix(const std::string& name, int64_t rows, int64_t cols) const;
+    Vec vector(const std::string& name, int64_t size) const;
+
+private:
+    std::string m_bytes;
+    std::string m_path;
+    std::map<std::string, TensorView> m_tensors;
+    std::map<std::string, std::string> m_metadata;
+};
+
+// Serialises the weights with PyTorch state_dict names; metadata records the activation.
+std::string serializeWeights(const ModelWeights& w);
+void saveWeights(const ModelWeights& w, const std::string& path);
+
+// Shapes come from the file; the activation from its metadata, else `fallback`
+// (a file without a SwiGLU gate cannot be swiglu).
+ModelWeights loadWeights(const std::string& path, Activation fallback = Activation::Relu);
+ModelWeights parseWeights(std::string bytes, const std::string& path, Activation fallback = Activation::Relu);
+
+} // namespace moe

@@ -1,0 +1,66 @@
+#include "tokenizer.hpp"
+
+namespace moe {
+
+std::string hexEscape(uint8_t b) {
+    static const char* digits = "0123456789ABCDEF";
+    return std::string("\\x") + digits[b >> 4] + digits[b & 15];
+}
+
+int utf8SequenceLength(std::string_view s, size_t i) {
+    const auto at = [&](size_t j) { return static_cast<uint8_t>(s[j]); };
+    const uint8_t b0 = at(i);
+    if (b0 < 0x80) return 1;
+    int len;
+    uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
+    if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
+    else if (b0 >= 0xE0 && b0 <= 0xEF) {
+        len = 3;
+        if (b0 == 0xE0) lo = 0xA0;       // overlong
+        else if (b0 == 0xED) hi = 0x9F;  // surrogates
+    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
+        len = 4;
+        if (b0 == 0xF0) lo = 0x90;
+        else if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
+    } else
+        return 0;
+    if (i + len > s.size()) return 0;
+    if (at(i + 1) < lo || at(i + 1) > hi) return 0;
+    for (int j = 2; j < len; ++j)
+        if ((at(i + j) & 0xC0) != 0x80) return 0;
+    return len;
+}
+
+std::vector<ByteToken> tokenize(std::string_view s) {
+    std::vector<ByteToken> out;
+    out.reserve(s.size());
+    int charIndex = 0;
+    for (size_t i = 0; i < s.size();) {
+        const int len = utf8SequenceLength(s, i);
+        if (len == 0) {
+            ByteToken t;
+            t.byte = static_cast<uint8_t>(s[i]);
+            t.charIndex = charIndex++;
+            t.valid = false;
+            t.text = hexEscape(t.byte);
+            out.push_back(std::move(t));
+            ++i;
+            continue;
+        }
+        const std::string ch(s.substr(i, len));
+        for (int j = 0; j < len; ++j) {
+            ByteToken t;
+            t.byte = static_cast<uint8_t>(s[i + j]);
+            t.charIndex = charIndex;
+            t.byteInChar = j;
+            t.charBytes = len;
+            t.text = ch;
+            out.push_back(t);
+        }
+        ++charIndex;
+        i += len;
+    }
+    return out;
+}
+
+} // namespace moe

@@ -1,0 +1,30 @@
+#pragma once
+// Bytes to tokens: every byte of the input is one token, as in the seeds'
+// byte_tokenize (text.encode("utf-8")). Each token also knows the character it
+// belongs to, so views can group byte chips under their character.
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace moe {
+
+struct ByteToken {
+    uint8_t byte = 0;
+    int charIndex = 0;    // index of the character among the text's characters
+    int byteInChar = 0;   // 0 for a lead byte, 1.. for continuation bytes
+    int charBytes = 1;    // bytes in the character (1 for an invalid byte)
+    bool valid = true;    // false: not part of a well-formed UTF-8 sequence
+    std::string text;     // the character as UTF-8, or "\xNN" for an invalid byte
+};
+
+std::vector<ByteToken> tokenize(std::string_view bytes);
+
+// Length of the well-formed UTF-8 sequence starting at s[i], or 0 (RFC 3629:
+// no overlongs, no surrogates, nothing above U+10FFFF).
+int utf8SequenceLength(std::string_view s, size_t i);
+
+// "\xNN" spelling of a byte.
+std::string hexEscape(uint8_t b);
+
+} // namespace moe

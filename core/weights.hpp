@@ -1,0 +1,43 @@
+#pragma once
+// The MoE layer's parameters, laid out as PyTorch's state_dict (CONTRACT.md).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "config.hpp"
+#include "tensor.hpp"
+
+namespace moe {
+
+struct ExpertWeights {
+    Mat w1;      // [H, D] ffn.0
+    Vec b1;      // [H]
+    Mat wGate;   // [H, D] ffn.gate (SwiGLU only, else empty)
+    Vec bGate;   // [H]
+    Mat w2;      // [D, H] ffn.2
+    Vec b2;      // [D]
+};
+
+struct ModelWeights {
+    ModelShape shape;
+    Mat embed;       // [256, D]
+    Mat routerW;     // [E, D]
+    Vec routerB;     // [E]
+    Mat noiseW;      // [E, D] noisy top-k's W_noise
+    Vec expertBias;  // [E] DeepSeek-V3 selection bias (zeros unless loaded or trained)
+    std::vector<ExpertWeights> experts;
+    std::vector<ExpertWeights> shared;
+
+    int experts_count() const { return shape.experts; }
+    int dim() const { return shape.dim; }
+};
+
+// PyTorch default initialisation, reproducible from the seed:
+// nn.Linear weight and bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform with a=sqrt(5));
+// nn.Embedding ~ N(0, 1); W_noise = 0 as Shazeer et al. 2017 initialise it.
+ModelWeights initWeights(const ModelShape& shape, uint64_t seed);
+
+// Parameters of one expert FFN (weights and biases).
+int64_t expertParams(const ModelShape& s);
+
+} // namespace moe
