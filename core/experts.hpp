@@ -9,14 +9,19 @@
 namespace moe {
 
 // Activation in place. GELU is the exact erf form (PyTorch's default).
-void activate(Mat& h, Activation a);
+void activate(float* p, Eigen::Index n, Activation a);
+inline void activate(Mat& h, Activation a) { activate(h.data(), h.size(), a); }
 
 // y = W2 · act(W1 x + b1) + b2 for every row of x; SwiGLU (Shazeer 2020):
 // y = W2 · (silu(W_gate x + b_gate) ⊙ (W1 x + b1)) + b2.
+// Scratch only grows, so a steady stream of calls allocates nothing.
 struct FfnScratch {
     Mat x, h, g, y;
 };
-void ffnForward(const ExpertWeights& e, Activation a, const Mat& x, FfnScratch& s, Mat& y);
+// Returns the first x.rows() rows of s.y.
+Mat::RowsBlockXpr ffnForward(const ExpertWeights& e, Activation a, const Eigen::Ref<const Mat>& x, FfnScratch& s);
+// Resizes m to at least rows x cols, keeping it when it is already big enough.
+void ensureSize(Mat& m, Eigen::Index rows, Eigen::Index cols);
 
 // Rows of the byte embedding, one per byte: x_t = embed[byte_t].
 Mat embedBytes(const ModelWeights& w, std::string_view bytes);
@@ -35,6 +40,7 @@ public:
 private:
     std::vector<int> m_offsets, m_slots;
     Mat m_slotOut, m_shared;
+    std::vector<Mat> m_sharedPerExpert;
     std::vector<FfnScratch> m_scratch;
 };
 

@@ -27,6 +27,7 @@ void applyJitter(Mat& x, float eps, uint64_t seed) {
 void scoreFunction(const Mat& z, ScoreFn fn, float temperature, Mat& scores) {
     const int T = static_cast<int>(z.rows()), E = static_cast<int>(z.cols());
     scores.resize(T, E);
+    std::vector<double> scaled(E);
     for (int t = 0; t < T; ++t) {
         if (temperature == 0.0f) {
             if (fn == ScoreFn::Softmax) {
@@ -40,15 +41,17 @@ void scoreFunction(const Mat& z, ScoreFn fn, float temperature, Mat& scores) {
             }
             continue;
         }
-        const float invT = 1.0f / temperature;
+        // Double precision: a tiny temperature can push z/T past float range. The scaled
+        // logits are stored first so that z/T - max is exactly 0 for the best expert.
+        const double invT = 1.0 / temperature;
+        for (int e = 0; e < E; ++e) scaled[e] = z(t, e) * invT;
         if (fn == ScoreFn::Softmax) {
-            float m = -std::numeric_limits<float>::infinity();
-            for (int e = 0; e < E; ++e) m = std::max(m, z(t, e) * invT);
-            float sum = 0;
-            for (int e = 0; e < E; ++e) sum += scores(t, e) = std::exp(z(t, e) * invT - m);
-            for (int e = 0; e < E; ++e) scores(t, e) /= sum;
+            const double m = *std::max_element(scaled.begin(), scaled.end());
+            double sum = 0;
+            for (int e = 0; e < E; ++e) sum += scaled[e] = std::exp(scaled[e] - m);
+            for (int e = 0; e < E; ++e) scores(t, e) = static_cast<float>(scaled[e] / sum);
         } else {
-            for (int e = 0; e < E; ++e) scores(t, e) = 1.0f / (1.0f + std::exp(-z(t, e) * invT));
+            for (int e = 0; e < E; ++e) scores(t, e) = static_cast<float>(1.0 / (1.0 + std::exp(-scaled[e])));
         }
     }
 }

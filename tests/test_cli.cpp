@@ -1,0 +1,206 @@
+// The command line as outside scripts use it (CONTRACT.md): exit codes, messages, JSON.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <set>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atomic_file.hpp"
+
+namespace {
+
+struct RunResult {
+    int code;
+    std::string out, err;
+};
+
+std::string quote(const std::string& s) {
+    std::string q = "'";
+    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    return q + "'";
+}
+
+RunResult run(const std::vector<std::string>& args) {
+    static int n = 0;
+    const auto dir = std::filesystem::temp_directory_path();
+    const std::string out = (dir / ("moelab_cli_out_" + std::to_string(::getpid()) + "_" + std::to_string(n))).string();
+    const std::string err = (dir / ("moelab_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(n++))).string();
+    std::string cmd = quote(MOELAB_BIN);
+    for (const auto& a : args) cmd += " " + quote(a);
+    cmd += " >" + out + " 2>" + err + " </dev/null";
+    const int status = std::system(cmd.c_str());
+    RunResult r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), moe::readFile(out), moe::readFile(err)};
+    std::filesystem::remove(out);
+    std::filesystem::remove(err);
+    return r;
+}
+
+nlohmann::json routeJson(std::vector<std::string> args) {
+    args.insert(args.begin(), "route");
+    args.push_back("--json");
+    const RunResult r = run(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return nlohmann::json::parse(r.out);
+}
+
+std::string tempPath(const std::string& name) {
+    return (std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name)).string();
+}
+
+} // namespace
+
+TEST(Cli, BadFlagsExitTwoNamingTheFlag) {
+    const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+        {{"--k", "0"}, "--k"},
+        {{"--k", "9"}, "--k"},
+        {{"--experts", "4", "--k", "5"}, "--k"},
+        {{"--temperature", "-1"}, "--temperature"},
+        {{"--temperature", "nan"}, "--temperature"},
+        {{"--capacity-factor", "-0.5"}, "--capacity-factor"},
+        {{"--score", "relu"}, "--score"},
+        {{"--activation", "tanh"}, "--activation"},
+        {{"--routing", "random"}, "--routing"},
+        {{"--overflow", "keep"}, "--overflow"},
+        {{"--drop-priority", "age"}, "--drop-priority"},
+        {{"--renormalize", "maybe"}, "--renormalize"},
+        {{"--experts", "eight"}, "--experts"},
+        {{"--dim", "3.5"}, "--dim"},
+        {{"--experts", "0"}, "--experts"},
+        {{"--min-capacity", "-1"}, "--min-capacity"},
+        {{"--groups", "3"}, "--groups"},
+        {{"--expert-bias", "1,2"}, "--expert-bias"},
+        {{"--backend", "cuda"}, "--backend"},
+        {{"--text-file", "/nonexistent/file.txt"}, "--text-file"},
+        {{"--weights", "/nonexistent/w.safetensors"}, "/nonexistent/w.safetensors"},
+        {{"--frobnicate", "1"}, "--frobnicate"},
+        {{"--k"}, "--k"},
+    };
+    for (const auto& [args, flag] : cases) {
+        std::vector<std::string> full = {"route"};
+        full.insert(full.end(), args.begin(), args.end());
+        const RunResult r = run(full);
+        EXPECT_EQ(r.code, 2) << args[0];
+        EXPECT_NE(r.err.find(flag), std::string::npos) << r.err;
+        EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;  // one line
+        EXPECT_TRUE(r.out.empty());
+    }
+}
+
+TEST(Cli, RouteJsonFollowsTheContract) {
+    const auto j = routeJson({"--text", "MoE是", "--experts", "6", "--k", "2", "--capacity-factor", "1"});
+    EXPECT_EQ(j["config"]["experts"], 6);
+    EXPECT_EQ(j["config"]["backend"], "eigen");
+    EXPECT_EQ(j["capacity"], 2);  // ceil(2*6/6*1)
+    ASSERT_EQ(j["tokens"].size(), 6u);
+    EXPECT_EQ(j["tokens"][3]["byte"], 0xE6);
+    EXPECT_EQ(j["tokens"][4]["char"], "是");
+    EXPECT_EQ(j["tokens"][5]["char_index"], 3);
+    int kept = 0;
+    for (const auto& t : j["tokens"]) {
+        double sum = 0;
+        for (double s : t["scores"]) sum += s;
+        EXPECT_NEAR(sum, 1.0, 1e-5);
+        ASSERT_EQ(t["experts"].size(), 2u);
+        // Renormalised weights of the two best: w0 + w1 = 1 without reroute.
+        EXPECT_NEAR(double(t["weights"][0]) + double(t["weights"][1]), 1.0, 1e-5);
+        for (bool k : t["kept"]) kept += k;
+        // logits feed scores: softmax(logits) at T = 1.
+        double z = 0;
+        for (double l : t["logits"]) z += std::exp(l);
+        EXPECT_NEAR(std::exp(double(t["logits"][0])) / z, double(t["scores"][0]), 1e-5);
+    }
+    int keptSum = 0, requested = 0;
+    for (const auto& e : j["experts"]) keptSum += int(e["kept"]), requested += int(e["requested"]);
+    EXPECT_EQ(keptSum, kept);
+    EXPECT_EQ(requested, 12);
+    const auto& m = j["metrics"];
+    EXPECT_EQ(m["assignments"], 12);
+    EXPECT_EQ(int(m["dropped"]), 12 - kept);
+    for (const char* f : {"drop_rate", "aux_loss", "z_loss", "cv", "max_over_mean", "entropy", "total_params",
+                          "active_params", "flops_per_token_moe", "flops_per_token_dense"})
+        EXPECT_TRUE(m.contains(f)) << f;
+    EXPECT_FALSE(j.contains("outputs"));
+}
+
+TEST(Cli, EmptyTextIsValid) {
+    const auto j = routeJson({"--text", "", "--outputs"});
+    EXPECT_EQ(j["tokens"].size(), 0u);
+    EXPECT_EQ(j["metrics"]["aux_loss"], 0.0);
+    EXPECT_EQ(j["outputs"].size(), 0u);
+    const RunResult table = run({"route", "--text", ""});
+    EXPECT_EQ(table.code, 0);
+}
+
+TEST(Cli, OddBytesRouteAndShowAsEscapes) {
+    const std::string path = tempPath("odd.bin");
+    moe::writeFileAtomic(path, std::string("\xFF\x00\xE6\x98", 4));
+    const auto j = routeJson({"--text-file", path, "--outputs"});
+    ASSERT_EQ(j["tokens"].size(), 4u);
+    EXPECT_EQ(j["tokens"][0]["char"], "\\xFF");
+    EXPECT_EQ(j["tokens"][1]["byte"], 0);
+    EXPECT_EQ(j["tokens"][3]["char"], "\\x98");
+    EXPECT_EQ(j["outputs"][0].size(), 32u);
+    std::filesystem::remove(path);
+}
+
+TEST(Cli, ExportedWeightsRouteIdentically) {
+    const std::string path = tempPath("w.safetensors");
+    ASSERT_EQ(run({"export-weights", "--out", path, "--experts", "4", "--dim", "8", "--seed", "5",
+                   "--activation", "gelu", "--shared-experts", "1"}).code, 0);
+    auto a = routeJson({"--text", "hello 世界", "--experts", "4", "--dim", "8", "--seed", "5", "--activation", "gelu",
+                        "--shared-experts", "1", "--outputs"});
+    auto b = routeJson({"--text", "hello 世界", "--weights", path, "--outputs"});
+    EXPECT_EQ(b["config"]["activation"], "gelu");
+    EXPECT_EQ(b["config"]["experts"], 4);
+    EXPECT_EQ(a["tokens"], b["tokens"]);
+    EXPECT_EQ(a["outputs"], b["outputs"]);
+
+    // A truncated copy is refused with exit 2, naming the tensor that lost its bytes.
+    const std::string bytes = moe::readFile(path);
+    const std::string cut = tempPath("cut.safetensors");
+    moe::writeFileAtomic(cut, bytes.substr(0, bytes.size() - 10));
+    const RunResult r = run({"route", "--weights", cut});
+    EXPECT_EQ(r.code, 2);
+    EXPECT_NE(r.err.find("shared_experts.0.ffn.2.bias"), std::string::npos) << r.err;
+    std::filesystem::remove(path);
+    std::filesystem::remove(cut);
+}
+
+TEST(Cli, SameFlagsSameBytes) {
+    const std::vector<std::string> args = {"route", "--text", "确定性 determinism", "--json", "--outputs",
+                                           "--noisy-topk", "on", "--jitter", "0.05", "--seed", "3"};
+    const RunResult a = run(args), b = run(args);
+    EXPECT_EQ(a.code, 0);
+    EXPECT_EQ(a.out, b.out);
+}
+
+TEST(Cli, ExpertChoiceAndRerouteFromTheCommandLine) {
+    const auto ec = routeJson({"--routing", "expert-choice", "--text", "abcdefgh", "--k", "1", "--experts", "4"});
+    EXPECT_EQ(ec["capacity"], 3);  // ceil(1*8/4*1.25)
+    for (const auto& e : ec["experts"]) EXPECT_EQ(e["kept"], 3);
+    const auto rr = routeJson({"--overflow", "reroute", "--capacity-factor", "0.5", "--text", "aaaa", "--k", "1",
+                               "--experts", "4"});
+    // Four identical tokens, capacity 1: each moves to the next-best expert with room.
+    std::set<int> experts;
+    for (const auto& t : rr["tokens"]) experts.insert(int(t["experts"][0]));
+    EXPECT_EQ(experts.size(), 4u);
+    EXPECT_EQ(rr["metrics"]["dropped"], 0);
+}
+
+TEST(Cli, TenMegabyteInputRoutes) {
+    const std::string path = tempPath("big.txt");
+    std::string text;
+    const std::string unit = "Mixture of experts 专家混合模型。";
+    while (text.size() < 10u * 1000 * 1000) text += unit;
+    moe::writeFileAtomic(path, text);
+    const RunResult r = run({"route", "--text-file", path, "--max-rows", "3"});
+    EXPECT_EQ(r.code, 0) << r.err;
+    EXPECT_NE(r.out.find("more tokens"), std::string::npos);
+    std::filesystem::remove(path);
+}

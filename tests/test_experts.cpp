@@ -1,0 +1,149 @@
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "backends/eigen_backend.hpp"
+#include "experts.hpp"
+#include "layer.hpp"
+#include "rng.hpp"
+#include <omp.h>
+
+using namespace moe;
+
+namespace {
+
+// Plain loops, no Eigen products: the FFN written the way the formula reads.
+std::vector<float> naiveFfn(const ExpertWeights& e, Activation a, const float* x, int D, int H) {
+    std::vector<float> h(H), y(D);
+    for (int i = 0; i < H; ++i) {
+        double s = e.b1[i];
+        for (int j = 0; j < D; ++j) s += double(e.w1(i, j)) * x[j];
+        double v = s;
+        if (a == Activation::Relu) v = std::max(0.0, s);
+        if (a == Activation::Gelu) v = 0.5 * s * (1 + std::erf(s / std::sqrt(2.0)));
+        if (a == Activation::Silu) v = s / (1 + std::exp(-s));
+        if (a == Activation::SwiGlu) {
+            double g = e.bGate[i];
+            for (int j = 0; j < D; ++j) g += double(e.wGate(i, j)) * x[j];
+            v = s * g / (1 + std::exp(-g));
+        }
+        h[i] = static_cast<float>(v);
+    }
+    for (int i = 0; i < D; ++i) {
+        double s = e.b2[i];
+        for (int j = 0; j < H; ++j) s += double(e.w2(i, j)) * h[j];
+        y[i] = static_cast<float>(s);
+    }
+    return y;
+}
+
+} // namespace
+
+TEST(Experts, ActivationsByHand) {
+    Mat h(1, 4);
+    h << -1.0f, 0.0f, 1.0f, 2.0f;
+    Mat r = h;
+    activate(r, Activation::Relu);
+    EXPECT_EQ(r, (Mat(1, 4) << 0, 0, 1, 2).finished());
+    Mat g = h;
+    activate(g, Activation::Gelu);
+    EXPECT_NEAR(g(0, 2), 0.8413447, 1e-6);   // 1 * Phi(1)
+    EXPECT_NEAR(g(0, 0), -0.1586553, 1e-6);
+    Mat s = h;
+    activate(s, Activation::Silu);
+    EXPECT_NEAR(s(0, 2), 0.7310586, 1e-6);   // 1 * sigmoid(1)
+}
+
+TEST(Experts, TinyFfnByHand) {
+    // D=H=1: y = 3 * relu(2x - 1) + 0.5; x = 1 -> 3.5.
+    ExpertWeights e;
+    e.w1 = Mat::Constant(1, 1, 2.0f);
+    e.b1 = Vec::Constant(1, -1.0f);
+    e.w2 = Mat::Constant(1, 1, 3.0f);
+    e.b2 = Vec::Constant(1, 0.5f);
+    FfnScratch sc;
+    EXPECT_FLOAT_EQ(ffnForward(e, Activation::Relu, Mat::Constant(1, 1, 1.0f), sc)(0, 0), 3.5f);
+    EXPECT_FLOAT_EQ(ffnForward(e, Activation::Relu, Mat::Constant(1, 1, 0.0f), sc)(0, 0), 0.5f);
+}
+
+class ExpertsVsNaive : public ::testing::TestWithParam<std::tuple<Activation, int, int>> {};
+
+TEST_P(ExpertsVsNaive, GroupedComputeMatchesPerTokenFormula) {
+    const auto [act, shared, k] = GetParam();
+    ModelShape s;
+    s.experts = 5;
+    s.dim = 7;
+    s.hidden = 13;
+    s.sharedExperts = shared;
+    s.activation = act;
+    const ModelWeights w = initWeights(s, 3);
+    std::string text = "Mixture of experts 专家混合 \xFF\x80 end";
+    // Enough tokens to span several 256-row work items per expert.
+    for (int i = 0; i < 5; ++i) text += text;
+    const Mat x = embedBytes(w, text);
+    RouterConfig cfg;
+    cfg.k = k;
+    cfg.capacityFactor = 1.0;  // some drops, which must contribute nothing
+    EigenBackend be;
+    LayerResult res;
+    runLayer(be, w, cfg, x, true, res);
+    ASSERT_GT(res.metrics.dropped, 0);
+    const Routing& r = res.routing;
+    double worst = 0, scale = 0;
+    for (int t = 0; t < r.tokens; ++t) {
+        std::vector<double> want(s.dim, 0.0);
+        for (int sl = r.slotBegin[t]; sl < r.slotBegin[t + 1]; ++sl) {
+            if (!r.slotKept[sl]) continue;
+            const auto y = naiveFfn(w.experts[r.slotExpert[sl]], act, x.row(t).data(), s.dim, s.hidden);
+            for (int j = 0; j < s.dim; ++j) want[j] += r.slotWeight[sl] * y[j];
+        }
+        for (int i = 0; i < shared; ++i) {
+            const auto y = naiveFfn(w.shared[i], act, x.row(t).data(), s.dim, s.hidden);
+            for (int j = 0; j < s.dim; ++j) want[j] += y[j];
+        }
+        for (int j = 0; j < s.dim; ++j) {
+            worst = std::max(worst, std::abs(want[j] - res.outputs(t, j)));
+            scale = std::max(scale, std::abs(want[j]));
+        }
+    }
+    EXPECT_LT(worst, 1e-5 * std::max(1.0, scale));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllActivations, ExpertsVsNaive,
+                         ::testing::Combine(::testing::Values(Activation::Relu, Activation::Gelu, Activation::Silu,
+                                                              Activation::SwiGlu),
+                                            ::testing::Values(0, 2), ::testing::Values(1, 3)));
+
+TEST(Experts, BucketsHoldOnlyKeptAssignments) {
+    Routing r;
+    r.tokens = 3;
+    r.experts = 2;
+    r.slotBegin = {0, 2, 4, 6};
+    r.slotExpert = {0, 1, 1, 0, 0, 1};
+    r.slotKept = {1, 1, 0, 1, 1, 0};
+    r.slotWeight.assign(6, 0.5f);
+    std::vector<int> off, slots;
+    bucketByExpert(r, off, slots);
+    EXPECT_EQ(off, (std::vector<int>{0, 3, 4}));
+    EXPECT_EQ(slots, (std::vector<int>{0, 3, 4, 1}));
+}
+
+TEST(Experts, OutputIndependentOfThreadCount) {
+    ModelShape s;
+    s.dim = 16;
+    s.hidden = 40;
+    const ModelWeights w = initWeights(s, 5);
+    std::string text(3000, 'a');
+    Rng rng(9, "text");
+    for (char& c : text) c = static_cast<char>(rng.next() & 0xFF);
+    const Mat x = embedBytes(w, text);
+    RouterConfig cfg;
+    EigenBackend be;
+    LayerResult a, b;
+    runLayer(be, w, cfg, x, true, a);
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(1);
+    runLayer(be, w, cfg, x, true, b);
+    omp_set_num_threads(threads);
+    EXPECT_EQ(a.outputs, b.outputs);  // bit for bit
+}
