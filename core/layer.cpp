@@ -13,7 +13,8 @@ void runLayer(Backend& backend, const ModelWeights& w, const RouterConfig& cfg, 
     if (withOutputs) backend.experts(w, x, out.routing, out.outputs);
     else out.outputs.resize(0, w.shape.dim);
     const auto t2 = Clock::now();
-    out.metrics = computeMetrics(out.routing, w.shape, cfg.k);
+    out.metrics = computeMetrics(out.routing, w.shape, cfg.k,
+                                 out.routing.tokens > 0 ? backend.metricSums(out.routing) : ScoreSums{});
     out.routeMs = std::chrono::duration<double, std::milli>(t1 - t0).count();
     out.expertsMs = std::chrono::duration<double, std::milli>(t2 - t1).count();
 }

@@ -19,7 +19,37 @@ double layerFlopsPerToken(const ModelShape& s, int activeExperts) {
     return router + (activeExperts + s.sharedExperts) * expert;
 }
 
+ScoreSums scoreSums(const Routing& r) {
+    const int T = r.tokens, E = r.experts;
+    ScoreSums out;
+    out.normalizedScores.assign(E, 0.0);
+    for (int t = 0; t < T; ++t) {
+        double sum = 0, entropy = 0;
+        for (int e = 0; e < E; ++e) sum += r.scores(t, e);
+        if (sum > 0) {
+            for (int e = 0; e < E; ++e) {
+                const double p = r.scores(t, e) / sum;
+                out.normalizedScores[e] += p;
+                if (p > 0) entropy -= p * std::log(p);
+            }
+        }
+        out.entropy += entropy;
+        // ST-MoE router z-loss (Zoph et al. 2022, eq. 5): (log sum_j exp z_j)^2.
+        double mx = r.logits(t, 0);
+        for (int e = 1; e < E; ++e) mx = std::max<double>(mx, r.logits(t, e));
+        double s = 0;
+        for (int e = 0; e < E; ++e) s += std::exp(double(r.logits(t, e)) - mx);
+        const double lse = mx + std::log(s);
+        out.zSquared += lse * lse;
+    }
+    return out;
+}
+
 Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k) {
+    return computeMetrics(r, shape, k, r.tokens > 0 && r.experts > 0 ? scoreSums(r) : ScoreSums{});
+}
+
+Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const ScoreSums& sums) {
     Metrics m;
     const int T = r.tokens, E = r.experts;
     m.tokens = T;
@@ -38,32 +68,12 @@ Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k) {
         m.dropRate = double(m.dropped) / T;
     }
 
-    // Switch Transformer eq. (4): aux = E * sum_i f_i * P_i.
-    std::vector<double> P(E, 0.0);
-    double zSum = 0, entropySum = 0;
-    for (int t = 0; t < T; ++t) {
-        double sum = 0;
-        for (int e = 0; e < E; ++e) sum += r.scores(t, e);
-        if (sum > 0) {
-            for (int e = 0; e < E; ++e) {
-                const double p = r.scores(t, e) / sum;
-                P[e] += p;
-                if (p > 0) entropySum -= p * std::log(p);
-            }
-        }
-        // ST-MoE router z-loss (Zoph et al. 2022): (log sum_j exp z_j)^2.
-        double mx = r.logits(t, 0);
-        for (int e = 1; e < E; ++e) mx = std::max<double>(mx, r.logits(t, e));
-        double s = 0;
-        for (int e = 0; e < E; ++e) s += std::exp(double(r.logits(t, e)) - mx);
-        const double lse = mx + std::log(s);
-        zSum += lse * lse;
-    }
+    // Switch Transformer eq. 4: aux = E * sum_i f_i * P_i.
     double aux = 0;
-    for (int e = 0; e < E; ++e) aux += double(r.requested[e]) / (double(T) * k) * (P[e] / T);
+    for (int e = 0; e < E; ++e) aux += double(r.requested[e]) / (double(T) * k) * (sums.normalizedScores[e] / T);
     m.auxLoss = E * aux;
-    m.zLoss = zSum / T;
-    m.entropy = entropySum / T;
+    m.zLoss = sums.zSquared / T;
+    m.entropy = sums.entropy / T;
 
     double mean = 0, mx = 0;
     for (int n : r.requested) mean += n, mx = std::max<double>(mx, n);

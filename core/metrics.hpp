@@ -23,7 +23,17 @@ struct Metrics {
     double flopsPerTokenDense = 0;  // a dense FFN as large as all E experts together
 };
 
+// The reductions over tokens behind aux loss, z-loss and entropy; a backend may
+// compute them where the scores live (OpenCL: metrics.cl).
+struct ScoreSums {
+    std::vector<double> normalizedScores;  // [E] sum over tokens of scores normalised to sum 1
+    double zSquared = 0;                   // sum over tokens of (logsumexp logits)^2
+    double entropy = 0;                    // sum over tokens of -sum p ln p
+};
+ScoreSums scoreSums(const Routing& r);
+
 Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k);
+Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const ScoreSums& sums);
 
 // Cost model shared with the "dense vs MoE" view: 2 FLOPs per multiply-add.
 int64_t layerParams(const ModelShape& shape, int activeExperts);

@@ -11,17 +11,47 @@ namespace moe {
 
 float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
 
+Mat routingNoise(int tokens, int experts, uint64_t seed) {
+    Mat n(tokens, experts);
+    for (int t = 0; t < tokens; ++t)
+        for (int e = 0; e < experts; ++e) n(t, e) = counterNormal(seed, t, e);
+    return n;
+}
+
+Mat jitterFactors(int tokens, int dim, float eps, uint64_t seed) {
+    Mat f(tokens, dim);
+    for (int t = 0; t < tokens; ++t)
+        for (int j = 0; j < dim; ++j) f(t, j) = 1.0f - eps + 2.0f * eps * counterUniform(seed ^ 0x4A17, t, j);
+    return f;
+}
+
 void addRoutingNoise(Mat& logits, const Mat& noiseLogits, uint64_t seed) {
+    const Mat eps = routingNoise(static_cast<int>(logits.rows()), static_cast<int>(logits.cols()), seed);
     for (int t = 0; t < logits.rows(); ++t)
-        for (int e = 0; e < logits.cols(); ++e)
-            logits(t, e) += counterNormal(seed, t, e) * softplus(noiseLogits(t, e));
+        for (int e = 0; e < logits.cols(); ++e) logits(t, e) += eps(t, e) * softplus(noiseLogits(t, e));
 }
 
 void applyJitter(Mat& x, float eps, uint64_t seed) {
     if (eps <= 0) return;
-    for (int t = 0; t < x.rows(); ++t)
-        for (int j = 0; j < x.cols(); ++j)
-            x(t, j) *= 1.0f - eps + 2.0f * eps * counterUniform(seed ^ 0x4A17, t, j);
+    x.array() *= jitterFactors(static_cast<int>(x.rows()), static_cast<int>(x.cols()), eps, seed).array();
+}
+
+void routerLinear(const Mat& x, const Mat& w, const Vec* bias, Mat& out) {
+    const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols()), E = static_cast<int>(w.rows());
+    const Mat wt = w.transpose();  // [D, E]: the inner loop runs over experts and vectorises
+    out.resize(T, E);
+#pragma omp parallel for schedule(static) if (int64_t(T) * D * E > 200000)
+    for (int t = 0; t < T; ++t) {
+        float* o = out.row(t).data();
+        for (int e = 0; e < E; ++e) o[e] = 0.0f;
+        for (int j = 0; j < D; ++j) {
+            const float xv = x(t, j);
+            const float* wr = wt.row(j).data();
+            for (int e = 0; e < E; ++e) o[e] += xv * wr[e];
+        }
+        if (bias)
+            for (int e = 0; e < E; ++e) o[e] += (*bias)[e];
+    }
 }
 
 void scoreFunction(const Mat& z, ScoreFn fn, float temperature, Mat& scores) {

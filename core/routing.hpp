@@ -55,6 +55,16 @@ void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const R
 // Expert choice (Zhou et al. 2022): each expert takes its `capacity` best tokens.
 void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r);
 
+// out = x·Wᵀ (+ b): each output summed over j = 0..D-1 in order, without fused
+// multiply-add, so the OpenCL kernel (router.cl) produces the very same bits and
+// both backends make the same routing decisions.
+void routerLinear(const Mat& x, const Mat& w, const Vec* bias, Mat& out);
+
+// Per-(token, expert) standard normal draws of noisy top-k, for every backend.
+Mat routingNoise(int tokens, int experts, uint64_t seed);
+// Per-(token, dim) jitter factors U(1-eps, 1+eps).
+Mat jitterFactors(int tokens, int dim, float eps, uint64_t seed);
+
 // Switch Transformer input jitter: x * U(1-eps, 1+eps), elementwise, seeded per (token, dim).
 void applyJitter(Mat& x, float eps, uint64_t seed);
 

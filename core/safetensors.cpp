@@ -212,6 +212,7 @@ ModelWeights parseWeights(std::string bytes, const std::string& path, Activation
     };
     for (int i = 0; i < E; ++i) m.experts.push_back(loadExpert("experts." + std::to_string(i)));
     for (int i = 0; i < s.sharedExperts; ++i) m.shared.push_back(loadExpert("shared_experts." + std::to_string(i)));
+    m.touch();
     return m;
 }
 

@@ -1,5 +1,6 @@
 #include "weights.hpp"
 
+#include <atomic>
 #include <cmath>
 
 #include "rng.hpp"
@@ -27,6 +28,11 @@ ExpertWeights initExpert(const ModelShape& s, uint64_t seed, const std::string& 
 
 } // namespace
 
+void ModelWeights::touch() {
+    static std::atomic<uint64_t> counter{0};
+    version = ++counter;
+}
+
 ModelWeights initWeights(const ModelShape& s, uint64_t seed) {
     validate(s);
     ModelWeights m;
@@ -39,6 +45,7 @@ ModelWeights initWeights(const ModelShape& s, uint64_t seed) {
     m.expertBias = Vec::Zero(s.experts);
     for (int i = 0; i < s.experts; ++i) m.experts.push_back(initExpert(s, seed, "experts." + std::to_string(i)));
     for (int i = 0; i < s.sharedExperts; ++i) m.shared.push_back(initExpert(s, seed, "shared_experts." + std::to_string(i)));
+    m.touch();
     return m;
 }
 

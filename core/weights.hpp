@@ -27,6 +27,10 @@ struct ModelWeights {
     Vec expertBias;  // [E] DeepSeek-V3 selection bias (zeros unless loaded or trained)
     std::vector<ExpertWeights> experts;
     std::vector<ExpertWeights> shared;
+    // Identity of this set of values: a backend that copies weights to a device
+    // re-uploads when it changes. Whoever modifies weights calls touch().
+    uint64_t version = 0;
+    void touch();
 
     int experts_count() const { return shape.experts; }
     int dim() const { return shape.dim; }

@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "../metrics.hpp"
 #include "../routing.hpp"
 #include "../weights.hpp"
 
@@ -18,6 +19,8 @@ public:
     virtual Routing route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) = 0;
     // Expert FFNs and the weighted combine (plus shared experts) for a routing.
     virtual void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) = 0;
+    // The metrics' reductions; by default on the CPU from the routing.
+    virtual ScoreSums metricSums(const Routing& r) { return scoreSums(r); }
 };
 
 // The selection bias in force: the flag's, else the weights'.

@@ -23,13 +23,8 @@ RouterLogits EigenBackend::routerLogits(const ModelWeights& w, const RouterConfi
         applyJitter(jittered, cfg.jitter, cfg.noiseSeed);
         in = &jittered;
     }
-    out.logits.resize(x.rows(), w.shape.experts);
-    out.logits.noalias() = *in * w.routerW.transpose();
-    out.logits.rowwise() += w.routerB.transpose();
-    if (cfg.noisyTopk) {
-        out.noiseLogits.resize(x.rows(), w.shape.experts);
-        out.noiseLogits.noalias() = *in * w.noiseW.transpose();
-    }
+    routerLinear(*in, w.routerW, &w.routerB, out.logits);
+    if (cfg.noisyTopk) routerLinear(*in, w.noiseW, nullptr, out.noiseLogits);
     return out;
 }
 
