@@ -32,8 +32,8 @@ RunResult run(const std::vector<std::string>& args) {
     const std::string out = (dir / ("moelab_cli_out_" + std::to_string(::getpid()) + "_" + std::to_string(n))).string();
     const std::string err = (dir / ("moelab_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(n++))).string();
     std::string cmd = quote(MOELAB_BIN);
-    for (const auto& a : args) cmd += " " + quote(a);
-    cmd += " >" + out + " 2>" + err + " </dev/null";
+    for (const auto& a : args) cmd.append(" ").append(quote(a));
+    cmd.append(" >").append(out).append(" 2>").append(err).append(" </dev/null");
     const int status = std::system(cmd.c_str());
     RunResult r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), moe::readFile(out), moe::readFile(err)};
     std::filesystem::remove(out);
