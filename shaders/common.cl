@@ -7,3 +7,7 @@ typedef double real;
 #else
 typedef float real;
 #endif
+
+// 1/x rounded correctly, as the C++ reference computes it. OpenCL lets single-precision
+// division be off by 2.5 ulp (NVIDIA is); a double quotient rounded to float is exact.
+float correctly_rounded_inverse(float x) { return (float)((real)1.0 / (real)x); }

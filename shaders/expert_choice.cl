@@ -48,7 +48,7 @@ __kernel void expert_choice_gather(__global const uchar* picked, __global const 
         out[i] = e;
     }
     for (int i = 0; i < n; ++i) sum += scores[(size_t)t * E + out[i]];
-    const float norm = renormalize ? (sum > 0.0f ? 1.0f / sum : 0.0f) : 1.0f;
+    const float norm = renormalize ? (sum > 0.0f ? correctly_rounded_inverse(sum) : 0.0f) : 1.0f;
     for (int i = 0; i < n; ++i) slot_weight[(size_t)t * E + i] = scores[(size_t)t * E + out[i]] * norm;
     count[t] = n;
 }

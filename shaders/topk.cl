@@ -51,7 +51,7 @@ __kernel void topk(__global const float* z, __global const float* scores, __glob
         c[j] = best;
         sum += s[best];
     }
-    const float norm = renormalize ? (sum > 0.0f ? 1.0f / sum : 0.0f) : 1.0f;
+    const float norm = renormalize ? (sum > 0.0f ? correctly_rounded_inverse(sum) : 0.0f) : 1.0f;
     norms[t] = norm;
     for (int j = 0; j < k; ++j) weights[(size_t)t * k + j] = s[c[j]] * norm;
 }

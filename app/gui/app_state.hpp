@@ -1,0 +1,67 @@
+#pragma once
+// What the app shows, owned in one place: the settings, the weights, the backend
+// and the last forward pass. Views read it and change settings; recompute() runs
+// the engine once per change, never per frame.
+#include <deque>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "backends/factory.hpp"
+#include "cli/model_options.hpp"
+#include "layer.hpp"
+#include "tokenizer.hpp"
+
+namespace moe::gui {
+
+struct MetricSample {
+    float cv, auxLoss, dropRate, zLoss;
+};
+
+class AppState {
+public:
+    explicit AppState(cli::ModelOptions opts);
+
+    cli::ModelOptions& options() { return m_opts; }
+    const cli::ModelOptions& options() const { return m_opts; }
+    const ModelWeights& weights() const { return m_weights; }
+    const LayerResult& result() const { return m_result; }
+    const std::vector<ByteToken>& tokens() const { return m_tokens; }
+    const std::deque<MetricSample>& history() const { return m_history; }
+    const std::string& error() const { return m_error; }
+    const std::string& backendName() const { return m_backendName; }
+    const std::string& deviceName() const { return m_deviceName; }
+    const std::string& fallbackReason() const { return m_fallback; }
+    bool weightsFromFile() const { return !m_opts.weightsPath.empty(); }
+    double lastComputeMs() const { return m_computeMs; }
+
+    // Mark what changed; the next update() does the work once.
+    void weightsChanged() { m_weightsDirty = m_dirty = true; }
+    void backendChanged() { m_backendDirty = m_dirty = true; }
+    void settingsChanged() { m_dirty = true; }
+    // Recomputes if anything changed. Errors are kept for the views, never thrown.
+    void update();
+
+    // Loads weights from a file (shape then comes from it), or back to seeded init.
+    void loadWeights(const std::string& path);
+    void unloadWeights();
+
+private:
+    void rebuildWeights();
+    void rebuildBackend();
+    void recompute();
+
+    cli::ModelOptions m_opts;
+    ModelWeights m_weights;
+    std::unique_ptr<Backend> m_backend;
+    std::string m_backendName, m_deviceName, m_fallback;
+    LayerResult m_result;
+    std::vector<ByteToken> m_tokens;
+    Mat m_x;
+    std::deque<MetricSample> m_history;
+    std::string m_error;
+    double m_computeMs = 0;
+    bool m_dirty = true, m_weightsDirty = true, m_backendDirty = true;
+};
+
+} // namespace moe::gui

@@ -1,0 +1,45 @@
+#pragma once
+// Colours, themes and fonts shared by every view.
+#include <imgui.h>
+
+#include <string>
+#include <vector>
+
+namespace moe::gui {
+
+// One fixed colour per expert, the same in every view: Okabe & Ito's colour-blind-safe
+// set, then Paul Tol's muted set, then the two again darker.
+ImU32 expertColor(int e, float alpha = 1.0f);
+// Perceptual sequential map for scores in [0, 1] (viridis control points).
+ImU32 scoreColor(float v);
+// Black or white, whichever reads on `background`.
+ImU32 textOn(ImU32 background);
+inline const ImU32 kWarning = IM_COL32(213, 94, 0, 255);  // overflow, drops (Okabe-Ito vermillion)
+
+enum class Theme { Dark, Light };
+void applyTheme(Theme theme, float scale);
+
+// The CJK-capable font, its glyph ranges grown with the text shown.
+class Fonts {
+public:
+    // Loads Noto Sans CJK (fonts-noto-cjk) at base size * scale; falls back to
+    // ImGui's built-in font with a message when it is missing.
+    void build(float scale, const std::string& text);
+    // True when `text` has characters the atlas lacks: call build() before NewFrame.
+    bool needsRebuild(const std::string& text) const;
+    ImFont* regular() const { return m_regular; }
+    ImFont* large() const { return m_large; }
+    const std::string& problem() const { return m_problem; }
+    const std::string& path() const { return m_path; }
+
+private:
+    ImFont* m_regular = nullptr;
+    ImFont* m_large = nullptr;
+    ImVector<ImWchar> m_ranges;
+    std::vector<unsigned> m_extra;  // code points added beyond the common ranges
+    std::string m_problem, m_path;
+};
+
+std::vector<unsigned> codePoints(const std::string& utf8);
+
+} // namespace moe::gui
