@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "tokenizer.hpp"
+
 namespace moe::gui {
 
 // One fixed colour per expert, the same in every view: Okabe & Ito's colour-blind-safe
@@ -15,6 +17,9 @@ ImU32 scoreColor(float v);
 // Black or white, whichever reads on `background`.
 ImU32 textOn(ImU32 background);
 inline const ImU32 kWarning = IM_COL32(213, 94, 0, 255);  // overflow, drops (Okabe-Ito vermillion)
+
+// How a token's character is drawn: escapes for control and invalid bytes, a dot for space.
+std::string displayChar(const ByteToken& t);
 
 enum class Theme { Dark, Light };
 void applyTheme(Theme theme, float scale);

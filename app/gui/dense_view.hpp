@@ -1,0 +1,13 @@
+#pragma once
+#include "view.hpp"
+
+namespace moe::gui {
+// Total vs active parameters and FLOPs per token, for this layer and published models.
+class DenseView final : public View {
+public:
+    explicit DenseView(Ui& ui) : View("Dense vs MoE", "dense", ui) {}
+
+protected:
+    void drawContent(AppState& state) override;
+};
+} // namespace moe::gui

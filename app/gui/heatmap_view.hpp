@@ -1,0 +1,13 @@
+#pragma once
+#include "view.hpp"
+
+namespace moe::gui {
+// Tokens x experts, colour = score; chosen cells outlined, dropped ones crossed.
+class HeatmapView final : public View {
+public:
+    explicit HeatmapView(Ui& ui) : View("Gate scores", "heatmap", ui) {}
+
+protected:
+    void drawContent(AppState& state) override;
+};
+} // namespace moe::gui

@@ -1,0 +1,38 @@
+#include "text_view.hpp"
+
+#include <imgui_stdlib.h>
+
+#include "presets.hpp"
+
+namespace moe::gui {
+
+void TextView::drawContent(AppState& state) {
+    caption("Type or paste a sentence. Every UTF-8 byte becomes one token.");
+    std::string& text = state.options().text;
+    const float examplesWidth = px(220);
+    const ImVec2 box(ImGui::GetContentRegionAvail().x - examplesWidth - ImGui::GetStyle().ItemSpacing.x,
+                     ImGui::GetContentRegionAvail().y);
+    ImGui::PushFont(ui().fonts.large());
+    if (ImGui::InputTextMultiline("##text", &text, box)) {
+        state.options().textFile.clear();
+        state.settingsChanged();
+    }
+    ImGui::PopFont();
+    ImGui::SameLine();
+    ImGui::BeginChild("##examples", ImVec2(examplesWidth, box.y));
+    ImGui::TextDisabled("%s", tr("Examples"));
+    for (const char* s : exampleSentences()) {
+        if (ImGui::Selectable(s)) {
+            text = s;
+            state.options().textFile.clear();
+            state.settingsChanged();
+        }
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s);
+    }
+    const auto& t = state.tokens();
+    ImGui::Separator();
+    ImGui::TextDisabled("%zu bytes, %d chars", t.size(), t.empty() ? 0 : t.back().charIndex + 1);
+    ImGui::EndChild();
+}
+
+} // namespace moe::gui

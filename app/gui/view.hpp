@@ -1,0 +1,48 @@
+#pragma once
+// A window of the app. draw() handles the frame (position on first use or after
+// "reset layout", open flag, Begin/End); each view fills drawContent() and keeps its
+// own UI state (hover, selection) and nothing else.
+#include <imgui.h>
+
+#include <string>
+
+#include "app_state.hpp"
+#include "i18n.hpp"
+#include "style.hpp"
+
+namespace moe::gui {
+
+struct Ui {
+    Fonts fonts;
+    float scale = 1.0f;
+    // Hover shared between views: set while drawing this frame, shown from last frame's.
+    int hoveredToken = -1, highlightToken = -1;
+    int hoveredExpert = -1, highlightExpert = -1;
+};
+
+class View {
+public:
+    View(const char* title, const char* id, Ui& ui) : m_title(title), m_id(id), m_ui(ui) {}
+    virtual ~View() = default;
+    void draw(AppState& state);
+    void setLayout(ImVec2 pos, ImVec2 size, bool force);
+    bool& open() { return m_open; }
+    const char* title() const { return m_title; }
+
+protected:
+    virtual void drawContent(AppState& state) = 0;
+    // The one-line "what this shows" under the title.
+    void caption(const char* english);
+    Ui& ui() { return m_ui; }
+    float px(float v) const { return v * m_ui.scale; }
+
+private:
+    const char* m_title;
+    const char* m_id;
+    Ui& m_ui;
+    bool m_open = true;
+    ImVec2 m_pos{0, 0}, m_size{400, 300};
+    bool m_forceLayout = false;
+};
+
+} // namespace moe::gui
