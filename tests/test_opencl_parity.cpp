@@ -135,7 +135,8 @@ TEST_P(Parity, RoutingIdenticalOutputsClose) {
 
     // router.cl + scores.cl: the same bits (same summation order, no contraction).
     EXPECT_LE(maxAbs(a.routing.logits - b.routing.logits), 0.0) << "router";
-    EXPECT_LE(maxAbs(a.routing.scores - b.routing.scores), 1e-7) << "scores";
+    // PoCL gives the same bits; a GPU's double exp may differ by an ulp (OpenCL allows 3).
+    EXPECT_LE(maxAbs(a.routing.scores - b.routing.scores), 1e-6) << "scores";
     // topk.cl, capacity.cl, expert_choice.cl: identical decisions.
     EXPECT_EQ(a.routing.capacity, b.routing.capacity);
     EXPECT_EQ(a.routing.slotBegin, b.routing.slotBegin) << "slots";
@@ -146,7 +147,7 @@ TEST_P(Parity, RoutingIdenticalOutputsClose) {
     EXPECT_EQ(a.routing.overflow, b.routing.overflow);
     ASSERT_EQ(a.routing.slotWeight.size(), b.routing.slotWeight.size());
     for (size_t i = 0; i < a.routing.slotWeight.size(); ++i)
-        EXPECT_NEAR(a.routing.slotWeight[i], b.routing.slotWeight[i], 1e-7) << "weight " << i;
+        EXPECT_NEAR(a.routing.slotWeight[i], b.routing.slotWeight[i], 1e-6) << "weight " << i;
     // dispatch.cl, expert_ffn.cl, combine.cl: normalised error.
     ASSERT_EQ(a.outputs.rows(), b.outputs.rows());
     EXPECT_LT(maxAbs(a.outputs - b.outputs) / std::max(1.0, maxAbs(a.outputs)), 1e-5) << "outputs";

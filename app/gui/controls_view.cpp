@@ -11,8 +11,7 @@ namespace {
 template <typename Enum, size_t N>
 bool combo(const char* english, const char* id, Enum& value, const Enum (&values)[N]) {
     bool changed = false;
-    const std::string lbl = label(english, id);
-    if (ImGui::BeginCombo(lbl.c_str(), std::string(toString(value)).c_str())) {
+    if (ImGui::BeginCombo(label(english, id), std::string(toString(value)).c_str())) {
         for (Enum v : values) {
             const bool selected = v == value;
             if (ImGui::Selectable(std::string(toString(v)).c_str(), selected)) value = v, changed = true;
@@ -25,14 +24,14 @@ bool combo(const char* english, const char* id, Enum& value, const Enum (&values
 
 bool sliderInt(const char* english, const char* id, int& v, int lo, int hi) {
     const int before = v;
-    ImGui::SliderInt(label(english, id).c_str(), &v, lo, hi, "%d", ImGuiSliderFlags_AlwaysClamp);
+    ImGui::SliderInt(label(english, id), &v, lo, hi, "%d", ImGuiSliderFlags_AlwaysClamp);
     return v != before;
 }
 
 bool sliderFloat(const char* english, const char* id, float& v, float lo, float hi, const char* fmt,
                  ImGuiSliderFlags flags = 0) {
     const float before = v;
-    ImGui::SliderFloat(label(english, id).c_str(), &v, lo, hi, fmt, flags | ImGuiSliderFlags_AlwaysClamp);
+    ImGui::SliderFloat(label(english, id), &v, lo, hi, fmt, flags | ImGuiSliderFlags_AlwaysClamp);
     if (!std::isfinite(v)) v = before;
     return v != before;
 }
@@ -81,7 +80,7 @@ void ControlsView::drawContent(AppState& state) {
         static const Activation acts[] = {Activation::Relu, Activation::Gelu, Activation::Silu, Activation::SwiGlu};
         shape |= combo("Activation", "act", s.activation, acts);
         int seed = static_cast<int>(std::min<uint64_t>(o.seed, 1 << 30));
-        if (ImGui::InputInt(label("Seed", "seed").c_str(), &seed)) {
+        if (ImGui::InputInt(label("Seed", "seed"), &seed)) {
             o.seed = static_cast<uint64_t>(std::max(0, seed));
             r.noiseSeed = o.seed;
             shape = true;
@@ -98,7 +97,7 @@ void ControlsView::drawContent(AppState& state) {
         help("scores = softmax(logits / T). Lower T: sharper (T -> 0 is argmax); higher T: flatter.");
         static const ScoreFn fns[] = {ScoreFn::Softmax, ScoreFn::Sigmoid};
         changed |= combo("Score function", "score", r.score, fns);
-        changed |= ImGui::Checkbox(label("Renormalize top-k", "renorm").c_str(), &r.renormalize);
+        changed |= ImGui::Checkbox(label("Renormalize top-k", "renorm"), &r.renormalize);
         help("on: w = s_e / sum of the k chosen scores; off: w = s_e");
         static const RoutingMode modes[] = {RoutingMode::TokenChoice, RoutingMode::ExpertChoice};
         changed |= combo("Routing", "mode", r.mode, modes);
@@ -117,12 +116,12 @@ void ControlsView::drawContent(AppState& state) {
         changed |= combo("Drop priority", "prio", r.dropPriority, prios);
     }
     if (ImGui::CollapsingHeader(tr("Noise"))) {
-        changed |= ImGui::Checkbox(label("Noisy top-k", "noisy").c_str(), &r.noisyTopk);
+        changed |= ImGui::Checkbox(label("Noisy top-k", "noisy"), &r.noisyTopk);
         help("Shazeer et al. 2017: H = x W_g + N(0,1) * softplus(x W_noise)");
         changed |= sliderFloat("Jitter", "jitter", r.jitter, 0.0f, 0.5f, "%.3f");
         help("Switch Transformer: router input x * U(1 - eps, 1 + eps)");
         int ns = static_cast<int>(std::min<uint64_t>(r.noiseSeed, 1 << 30));
-        if (ImGui::InputInt(label("Noise seed", "nseed").c_str(), &ns)) {
+        if (ImGui::InputInt(label("Noise seed", "nseed"), &ns)) {
             r.noiseSeed = static_cast<uint64_t>(std::max(0, ns));
             changed = true;
         }
@@ -130,7 +129,7 @@ void ControlsView::drawContent(AppState& state) {
     if (ImGui::CollapsingHeader(tr("Group-limited routing"))) {
         // Only divisors of E are offered, so the groups always split the experts evenly.
         std::string current = std::to_string(r.groups);
-        if (ImGui::BeginCombo(label("Groups", "groups").c_str(), current.c_str())) {
+        if (ImGui::BeginCombo(label("Groups", "groups"), current.c_str())) {
             for (int g = 1; g <= E; ++g)
                 if (E % g == 0 && ImGui::Selectable(std::to_string(g).c_str(), g == r.groups)) {
                     r.groups = g;
@@ -151,7 +150,7 @@ void ControlsView::drawContent(AppState& state) {
     if (ImGui::CollapsingHeader(tr("Compute"), ImGuiTreeNodeFlags_DefaultOpen)) {
         int backend = o.backend == "opencl" ? 1 : 0;
         const char* names[] = {"eigen", "opencl"};
-        if (ImGui::Combo(label("Backend", "backend").c_str(), &backend, names, 2)) {
+        if (ImGui::Combo(label("Backend", "backend"), &backend, names, 2)) {
             o.backend = names[backend];
             state.backendChanged();
         }

@@ -40,10 +40,10 @@ void DenseView::drawContent(AppState& state) {
         ImGui::TableSetupColumn(tr("active"));
         ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, barW);
         ImGui::TableHeadersRow();
-        const auto row = [&](const std::string& name, double total, double active, const char* tip) {
+        const auto row = [&](const char* name, double total, double active, const char* tip) {
             ImGui::TableNextRow();
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(name.c_str());
+            ImGui::TextUnformatted(name);
             if (tip && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tip);
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(human(total).c_str());

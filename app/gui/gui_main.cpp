@@ -58,6 +58,35 @@ void savePng(GLFWwindow* window, const std::string& path) {
     writeFileAtomic(path, png);
 }
 
+// Theme, scale and language kept between runs (the window layout is in imgui.ini beside it).
+struct Settings {
+    std::string theme = "dark", language;
+    double scale = 1.0;
+};
+
+Settings loadSettings() {
+    Settings s;
+    try {
+        const auto j = nlohmann::json::parse(readFile(configDir() + "/settings.json"));
+        s.theme = j.value("theme", s.theme);
+        s.language = j.value("language", s.language);
+        s.scale = std::clamp(j.value("scale", s.scale), 0.5, 3.0);
+        if (s.theme != "dark" && s.theme != "light") s.theme = "dark";
+    } catch (const std::exception&) {
+        // first run, or a damaged file: defaults
+    }
+    return s;
+}
+
+void saveSettings(const Settings& s) {
+    try {
+        writeFileAtomic(configDir() + "/settings.json",
+                        nlohmann::json{{"theme", s.theme}, {"language", s.language}, {"scale", s.scale}}.dump(2) + "\n");
+    } catch (const std::exception& e) {
+        std::cerr << "moelab: settings not saved: " << e.what() << "\n";
+    }
+}
+
 enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng };
 
 class App {
@@ -262,13 +291,15 @@ int guiMain(const std::vector<std::string>& argv) {
     const int frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     const int width = static_cast<int>(args.integer("width", 1280, 320, 8192));
     const int height = static_cast<int>(args.integer("height", 800, 240, 8192));
-    const double scaleFlag = args.number("scale", 1.0, 0.5, 3.0);
-    const std::string themeFlag = args.str("theme", "dark");
+    const bool headless = !screenshot.empty();
+    // Saved settings, unless a flag says otherwise; screenshots ignore them so they are reproducible.
+    const Settings saved = headless ? Settings{} : loadSettings();
+    const double scaleFlag = args.number("scale", saved.scale, 0.5, 3.0);
+    const std::string themeFlag = args.str("theme", saved.theme);
     if (themeFlag != "dark" && themeFlag != "light") throw InputError("--theme", "must be dark|light (got '" + themeFlag + "')");
-    const std::string lang = args.str("lang", "");
+    const std::string lang = args.str("lang", saved.language);
     if (!lang.empty() && lang != "en" && lang != "zh") throw InputError("--lang", "must be en|zh (got '" + lang + "')");
     setLanguage(lang.empty() ? languageFromEnvironment() : (lang == "zh" ? Language::Chinese : Language::English));
-    const bool headless = !screenshot.empty();
 
     // The engine first: bad flags or a bad weights file fail before any window opens.
     AppState state(opts);
@@ -366,6 +397,8 @@ int guiMain(const std::vector<std::string>& argv) {
         if (last) break;
     }
     if (args.has("frame-report")) std::cout << stats.json() << "\n";
+    if (!headless)
+        saveSettings({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.scale});
 
     ImGui_ImplOpenGL3_Shutdown();
     ImGui_ImplGlfw_Shutdown();

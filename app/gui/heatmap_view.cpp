@@ -59,6 +59,8 @@ void HeatmapView::drawContent(AppState& state) {
         for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
             const int e = r.slotExpert[s];
             const ImVec2 a(x, top + e * cellH), b(x + cellW - 1, top + (e + 1) * cellH - 1);
+            // White inside a dark ring: visible on every score colour and either theme.
+            dl->AddRect(ImVec2(a.x - 1, a.y - 1), ImVec2(b.x + 1, b.y + 1), IM_COL32(0, 0, 0, 255), 0, 0, 1.0f);
             dl->AddRect(a, b, IM_COL32(255, 255, 255, 255), 0, 0, px(2));
             if (!r.slotKept[s]) {
                 dl->AddLine(a, b, kWarning, px(2));

@@ -2,6 +2,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
@@ -134,6 +135,22 @@ std::string allTranslatedText() {
     return all;
 }
 
-std::string label(const char* english, const char* id) { return std::string(tr(english)) + "###" + id; }
+const char* label(const char* english, const char* id) {
+    struct Key {
+        const char *english, *id;
+        Language language;
+        bool operator==(const Key& o) const { return english == o.english && id == o.id && language == o.language; }
+    };
+    struct Hash {
+        size_t operator()(const Key& k) const {
+            return std::hash<const void*>()(k.english) * 31 + std::hash<const void*>()(k.id) + size_t(k.language);
+        }
+    };
+    static std::unordered_map<Key, std::string, Hash> cache;
+    const Key key{english, id, g_language};
+    auto it = cache.find(key);
+    if (it == cache.end()) it = cache.emplace(key, std::string(tr(english)) + "###" + id).first;
+    return it->second.c_str();
+}
 
 } // namespace moe::gui

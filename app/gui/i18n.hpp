@@ -14,6 +14,7 @@ const char* tr(const char* english);
 // Every translated string, concatenated: their characters must be in the font atlas.
 std::string allTranslatedText();
 // "Translated###stable-id": the label changes with the language, the ImGui ID does not.
-std::string label(const char* english, const char* id);
+// Cached by the literals' addresses, so a steady frame allocates nothing.
+const char* label(const char* english, const char* id);
 
 } // namespace moe::gui

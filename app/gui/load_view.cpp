@@ -71,7 +71,9 @@ void LoadView::drawContent(AppState& state) {
         dl->AddLine(ImVec2(o.x, y), ImVec2(o.x + chartW, y), kWarning, px(2));
         char c[48];
         std::snprintf(c, sizeof c, "%s %d", tr("capacity"), r.capacity);
-        dl->AddText(ImVec2(o.x + px(2), y - ImGui::GetTextLineHeight()), kWarning, c);
+        const ImVec2 ts = ImGui::CalcTextSize(c), tp(o.x + chartW - ts.x - px(4), y - ts.y - px(1));
+        dl->AddRectFilled(tp, ImVec2(tp.x + ts.x, tp.y + ts.y), ImGui::GetColorU32(ImGuiCol_WindowBg));
+        dl->AddText(tp, kWarning, c);
     }
     ImGui::Dummy(ImVec2(chartW, chartH));
     if (hovered >= 0) {

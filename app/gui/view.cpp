@@ -14,7 +14,7 @@ void View::draw(AppState& state) {
     ImGui::SetNextWindowPos(m_pos, cond);
     ImGui::SetNextWindowSize(m_size, cond);
     m_forceLayout = false;
-    if (ImGui::Begin(label(m_title, m_id).c_str(), &m_open)) drawContent(state);
+    if (ImGui::Begin(label(m_title, m_id), &m_open)) drawContent(state);
     ImGui::End();  // End() is paired with Begin() always, whatever it returned
 }
 
