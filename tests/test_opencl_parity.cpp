@@ -112,6 +112,9 @@ std::vector<Case> cases() {
     return out;
 }
 
+// Test logs name the case instead of dumping its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " T=" << c.T << " E=" << c.E << " k=" << c.k; }
+
 class Parity : public ::testing::TestWithParam<Case> {};
 
 double maxAbs(const Mat& m) { return m.size() ? m.cwiseAbs().maxCoeff() : 0.0; }
