@@ -70,6 +70,14 @@ void BM_EigenGemmSameFlops(benchmark::State& st) {
     setCounters(st, s);
 }
 
+void BM_ClusterSimulation(benchmark::State& st) {
+    const Routing r = clusterBenchRouting();
+    const ClusterConfig c = clusterBenchConfig();
+    for (auto _ : st) benchmark::DoNotOptimize(simulateTraffic(r, c));
+    st.SetLabel("T=65536 E=256 k=8 G=64, load-aware");
+}
+
+BENCHMARK(BM_ClusterSimulation)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EigenGemmSameFlops)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EigenExperts)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_EigenLayer)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -1,5 +1,6 @@
 #include "bench.hpp"
 
+#include "cluster.hpp"
 #include "experts.hpp"
 #include "layer.hpp"
 #include "rng.hpp"
@@ -63,6 +64,38 @@ BenchResult benchLayer(Backend& backend, const BenchShape& s, double minSeconds)
     r.gemmGflops = benchGemmGflops(s, minSeconds);
     r.ratioToGemm = r.ffnGflops / r.gemmGflops;
     return r;
+}
+
+Routing clusterBenchRouting() {
+    const int T = 65536, E = 256, k = 8;
+    Routing r;
+    r.tokens = T;
+    r.experts = E;
+    r.k = k;
+    r.slotBegin.resize(T + 1);
+    Rng rng(3, "bench.cluster");
+    for (int t = 0; t < T; ++t) {
+        r.slotBegin[t] = t * k;
+        for (int j = 0; j < k; ++j) r.slotExpert.push_back(static_cast<int>((rng.next() % E + j * 37) % E));
+    }
+    r.slotBegin[T] = T * k;
+    r.slotKept.assign(size_t(T) * k, 1);
+    r.slotWeight.assign(size_t(T) * k, 0.125f);
+    return r;
+}
+
+ClusterConfig clusterBenchConfig() {
+    ClusterConfig c;
+    c.gpus = 64;
+    c.gpusPerNode = 8;
+    c.placement = Placement::LoadAware;
+    return c;
+}
+
+double benchClusterSimulationMs(double minSeconds) {
+    const Routing r = clusterBenchRouting();
+    const ClusterConfig c = clusterBenchConfig();
+    return medianMs([&] { (void)simulateTraffic(r, c); }, minSeconds);
 }
 
 } // namespace moe

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "backends/backend.hpp"
+#include "cluster.hpp"
 
 namespace moe {
 
@@ -31,6 +32,12 @@ std::vector<BenchShape> standardBenchShapes();
 BenchResult benchLayer(Backend& backend, const BenchShape& shape, double minSeconds = 0.5);
 // GFLOP/s of (T*k x D)·(D x H) then (T*k x H)·(H x D) with Eigen.
 double benchGemmGflops(const BenchShape& shape, double minSeconds = 0.5);
+
+// The expert-parallel simulation alone: T=65,536, E=256, k=8, G=64 (8 nodes of 8),
+// on a skewed synthetic routing. Returns the median milliseconds.
+double benchClusterSimulationMs(double minSeconds = 0.5);
+Routing clusterBenchRouting();
+ClusterConfig clusterBenchConfig();
 
 // Median milliseconds of fn over repeated runs lasting at least minSeconds (3..1000 runs).
 template <typename Fn>

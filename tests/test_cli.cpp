@@ -80,6 +80,14 @@ TEST(Cli, BadFlagsExitTwoNamingTheFlag) {
         {{"--weights", "/nonexistent/w.safetensors"}, "/nonexistent/w.safetensors"},
         {{"--frobnicate", "1"}, "--frobnicate"},
         {{"--k"}, "--k"},
+        {{"--gpus", "0"}, "--gpus"},
+        {{"--gpus", "16"}, "--gpus"},
+        {{"--placement", "random"}, "--placement"},
+        {{"--sim-dtype", "int4"}, "--sim-dtype"},
+        {{"--inter-bw", "0"}, "--inter-bw"},
+        {{"--topology", "mesh"}, "--topology"},
+        {{"--route-groups", "racks"}, "--route-groups"},
+        {{"--gpus", "3", "--route-groups", "gpus"}, "--route-groups"},
     };
     for (const auto& [args, flag] : cases) {
         std::vector<std::string> full = {"route"};
@@ -126,6 +134,30 @@ TEST(Cli, RouteJsonFollowsTheContract) {
                           "active_params", "flops_per_token_moe", "flops_per_token_dense"})
         EXPECT_TRUE(m.contains(f)) << f;
     EXPECT_FALSE(j.contains("outputs"));
+}
+
+TEST(Cli, TrafficJsonFollowsTheContract) {
+    const auto j = routeJson({"--text", "abcdefgh", "--experts", "4", "--k", "1", "--gpus", "2", "--capacity-factor", "0",
+                              "--sim-hidden", "1024", "--sim-dtype", "fp16"});
+    const auto& t = j["traffic"];
+    EXPECT_EQ(t["gpus"], 2);
+    EXPECT_EQ(t["gpus_per_node"], 8);
+    ASSERT_EQ(t["dispatch_bytes"].size(), 2u);
+    // 8 kept assignments of 1024 * 2 bytes, each once each way.
+    long long dispatch = 0;
+    for (const auto& row : t["dispatch_bytes"])
+        for (long long b : row) dispatch += b;
+    EXPECT_EQ(dispatch, 8 * 2048);
+    EXPECT_EQ(t["combine_bytes"][0][1], t["dispatch_bytes"][1][0]);
+    EXPECT_EQ(int64_t(t["local_bytes"]) + int64_t(t["intra_node_bytes"]) + int64_t(t["inter_node_bytes"]), 2 * 8 * 2048);
+    for (const char* f : {"dispatch_time_us", "combine_time_us", "per_gpu"}) EXPECT_TRUE(t.contains(f)) << f;
+    EXPECT_EQ(t["per_gpu"][1]["experts"], (nlohmann::json{2, 3}));
+    int computed = 0;
+    for (const auto& g : t["per_gpu"]) computed += int(g["tokens_computed"]);
+    EXPECT_EQ(computed, 8);
+    // Device-limited routing from the command line: groups = GPUs.
+    const auto g = routeJson({"--experts", "8", "--gpus", "4", "--route-groups", "gpus", "--topk-groups", "1"});
+    EXPECT_EQ(g["config"]["groups"], 4);
 }
 
 TEST(Cli, EmptyTextIsValid) {

@@ -38,6 +38,28 @@ void appendFloats(std::string& out, const float* v, int n) {
     out += ']';
 }
 
+nlohmann::json trafficJson(const Traffic& t) {
+    nlohmann::json per = nlohmann::json::array();
+    for (const GpuTraffic& g : t.perGpu)
+        per.push_back({{"gpu", g.gpu}, {"experts", g.experts}, {"send_bytes", g.sendBytes}, {"recv_bytes", g.recvBytes},
+                       {"tokens_computed", g.tokensComputed}, {"dispatch_us", g.dispatchUs}, {"compute_us", g.computeUs},
+                       {"combine_us", g.combineUs}});
+    return {{"gpus", t.gpus},
+            {"gpus_per_node", t.gpusPerNode},
+            {"dispatch_bytes", t.dispatchBytes},
+            {"combine_bytes", t.combineBytes},
+            {"local_bytes", t.localBytes},
+            {"intra_node_bytes", t.intraNodeBytes},
+            {"inter_node_bytes", t.interNodeBytes},
+            {"dispatch_time_us", t.dispatchTimeUs},
+            {"combine_time_us", t.combineTimeUs},
+            {"compute_time_us", t.computeTimeUs},
+            {"total_time_us", t.totalTimeUs},
+            {"dispatch_busbw_GBps", t.dispatchBusBwGBps},
+            {"straggler", t.straggler},
+            {"per_gpu", per}};
+}
+
 void writeJson(const ModelOptions& o, const std::vector<ByteToken>& tokens, const LayerResult& res,
                const nlohmann::json& config, bool withOutputs) {
     const Routing& r = res.routing;
@@ -106,6 +128,8 @@ void writeJson(const ModelOptions& o, const std::vector<ByteToken>& tokens, cons
                          {"flops_per_token_moe", m.flopsPerTokenMoe},
                          {"flops_per_token_dense", m.flopsPerTokenDense}};
     out += mj.dump();
+    out += ",\"traffic\":";
+    out += trafficJson(simulateTraffic(r, o.cluster)).dump();
     if (withOutputs) {
         out += ",\"outputs\":[";
         for (int t = 0; t < r.tokens; ++t) {
@@ -117,7 +141,6 @@ void writeJson(const ModelOptions& o, const std::vector<ByteToken>& tokens, cons
     }
     out += "}\n";
     fl.flush();
-    (void)o;
 }
 
 } // namespace

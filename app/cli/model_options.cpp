@@ -10,7 +10,9 @@ const std::set<std::string> kModelFlags = {
     "text", "text-file", "experts", "k", "dim", "hidden", "activation", "shared-experts", "seed", "weights",
     "score", "temperature", "renormalize", "routing", "capacity-factor", "min-capacity", "overflow",
     "drop-priority", "backend", "device", "noisy-topk", "jitter", "noise-seed", "groups", "topk-groups",
-    "group-score", "expert-bias"};
+    "group-score", "expert-bias", "gpus", "gpus-per-node", "placement", "sim-hidden", "sim-ffn-hidden", "sim-dtype",
+    "intra-bw", "inter-bw", "intra-latency-us", "inter-latency-us", "gpu-tflops", "topology", "dedup", "replicate",
+    "route-groups"};
 
 ModelOptions parseModelOptions(const Args& a) {
     ModelOptions o;
@@ -55,11 +57,44 @@ ModelOptions parseModelOptions(const Args& a) {
     if (o.backend != "eigen" && o.backend != "opencl")
         throw InputError("--backend", "must be one of eigen|opencl (got '" + o.backend + "')");
     o.device = a.str("device", "");
+
+    ClusterConfig& c = o.cluster;
+    if (auto t = a.str("topology")) applyTopologyPreset(c, *t);
+    c.gpus = static_cast<int>(a.integer("gpus", 1, 1, 4096));
+    c.gpusPerNode = static_cast<int>(a.integer("gpus-per-node", c.gpusPerNode, 1, 4096));
+    c.placement = parsePlacement(a.str("placement", "contiguous"));
+    c.simHidden = static_cast<int>(a.integer("sim-hidden", 4096, 1, 1 << 20));
+    c.simFfnHidden = static_cast<int>(a.integer("sim-ffn-hidden", 0, 0, 1 << 22));
+    c.dtype = parseSimDtype(a.str("sim-dtype", "bf16"));
+    c.intraBwGBps = a.number("intra-bw", c.intraBwGBps, 1e-3, 1e6);
+    c.interBwGBps = a.number("inter-bw", c.interBwGBps, 1e-3, 1e6);
+    c.intraLatencyUs = a.number("intra-latency-us", c.intraLatencyUs, 0, 1e6);
+    c.interLatencyUs = a.number("inter-latency-us", c.interLatencyUs, 0, 1e6);
+    c.gpuTflops = a.number("gpu-tflops", c.gpuTflops, 1e-3, 1e6);
+    c.dedupPerGpu = a.onOff("dedup", false);
+    c.replicateHot = static_cast<int>(a.integer("replicate", 0, 0, 4096));
+    o.routeGroups = a.str("route-groups", "");
+    if (!o.routeGroups.empty() && o.routeGroups != "gpus" && o.routeGroups != "nodes")
+        throw InputError("--route-groups", "must be one of gpus|nodes (got '" + o.routeGroups + "')");
     if (o.weightsPath.empty()) {
         validate(s);
+        applyRouteGroups(o, s.experts);
         validate(r, s.experts);
+        validate(c, s.experts);
     }
     return o;
+}
+
+void applyRouteGroups(ModelOptions& o, int experts) {
+    if (o.routeGroups.empty()) return;
+    const ClusterConfig& c = o.cluster;
+    const int groups = o.routeGroups == "gpus" ? c.gpus : std::max(1, c.gpus / c.gpusPerNode);
+    if (c.placement != Placement::Contiguous)
+        throw InputError("--route-groups", "needs --placement contiguous, so that a group of experts is a device");
+    if (experts % groups != 0)
+        throw InputError("--route-groups", "needs the " + std::to_string(groups) + " " + o.routeGroups +
+                                               " to divide the expert count " + std::to_string(experts));
+    o.router.groups = groups;
 }
 
 ModelWeights buildWeights(ModelOptions& o) {
@@ -70,7 +105,9 @@ ModelWeights buildWeights(ModelOptions& o) {
         w = loadWeights(o.weightsPath, o.shape.activation);
         o.shape = w.shape;
     }
+    applyRouteGroups(o, w.shape.experts);
     validate(o.router, w.shape.experts);
+    validate(o.cluster, w.shape.experts);
     return w;
 }
 
@@ -107,6 +144,21 @@ nlohmann::json configJson(const ModelOptions& o, const std::string& backend, con
     c["backend"] = backend;
     c["device"] = device;
     c["fallback_reason"] = fallbackReason.empty() ? nlohmann::json(nullptr) : nlohmann::json(fallbackReason);
+    const ClusterConfig& k = o.cluster;
+    c["gpus"] = k.gpus;
+    c["gpus_per_node"] = k.gpusPerNode;
+    c["placement"] = toString(k.placement);
+    c["sim_hidden"] = k.simHidden;
+    c["sim_ffn_hidden"] = k.simFfnHidden > 0 ? k.simFfnHidden : 4 * k.simHidden;
+    c["sim_dtype"] = toString(k.dtype);
+    c["intra_bw"] = k.intraBwGBps;
+    c["inter_bw"] = k.interBwGBps;
+    c["intra_latency_us"] = k.intraLatencyUs;
+    c["inter_latency_us"] = k.interLatencyUs;
+    c["gpu_tflops"] = k.gpuTflops;
+    c["dedup"] = k.dedupPerGpu;
+    c["replicate"] = k.replicateHot;
+    c["route_groups"] = o.routeGroups.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.routeGroups);
     return c;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "args.hpp"
+#include "cluster.hpp"
 #include "config.hpp"
 #include "weights.hpp"
 
@@ -22,7 +23,12 @@ struct ModelOptions {
     std::string weightsPath;  // empty: initialise from the seed
     std::string backend = "eigen";
     std::string device;       // OpenCL device hint
+    ClusterConfig cluster;    // expert-parallel simulation
+    std::string routeGroups;  // "gpus" or "nodes": group-limited routing by device or node
 };
+
+// Group-limited routing by GPU or node: groups = G or G/N (contiguous placement).
+void applyRouteGroups(ModelOptions& o, int experts);
 
 extern const std::set<std::string> kModelFlags;
 

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <string>
 
+#include "cluster.hpp"
+
 namespace moe::cli {
 namespace {
 
@@ -90,6 +92,18 @@ void printRouteReport(std::ostream& os, const ModelOptions& o, const std::vector
        << "  FLOPs/token  " << fmt("%.0f", m.flopsPerTokenMoe) << " MoE vs " << fmt("%.0f", m.flopsPerTokenDense)
        << " dense (" << fmt("%.2fx", m.flopsPerTokenMoe > 0 ? m.flopsPerTokenDense / m.flopsPerTokenMoe : 0)
        << ")\n";
+    if (o.cluster.gpus > 1) {
+        const Traffic t = simulateTraffic(r, o.cluster);
+        const double mb = 1.0 / (1 << 20);
+        os << "\n  expert parallel: " << t.gpus << " GPUs, " << t.gpusPerNode << " per node, "
+           << toString(o.cluster.placement) << " placement, hidden " << o.cluster.simHidden << " "
+           << toString(o.cluster.dtype) << "\n"
+           << "  bytes        " << fmt("%.2f", t.localBytes * mb) << " MiB local, " << fmt("%.2f", t.intraNodeBytes * mb)
+           << " MiB inside nodes, " << fmt("%.2f", t.interNodeBytes * mb) << " MiB between nodes\n"
+           << "  time         dispatch " << fmt("%.1f", t.dispatchTimeUs) << " us, compute "
+           << fmt("%.1f", t.computeTimeUs) << " us (GPU " << t.straggler << " is the straggler), combine "
+           << fmt("%.1f", t.combineTimeUs) << " us\n";
+    }
 }
 
 } // namespace moe::cli

@@ -1,0 +1,216 @@
+#include <gtest/gtest.h>
+
+#include <numeric>
+
+#include "cluster.hpp"
+#include "errors.hpp"
+#include "rng.hpp"
+
+using namespace moe;
+
+namespace {
+
+// Kept assignments by hand: token t's experts; all kept.
+Routing routing(int experts, const std::vector<std::vector<int>>& perToken) {
+    Routing r;
+    r.tokens = static_cast<int>(perToken.size());
+    r.experts = experts;
+    r.slotBegin = {0};
+    for (const auto& es : perToken) {
+        for (int e : es) r.slotExpert.push_back(e), r.slotWeight.push_back(1.0f);
+        r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
+    }
+    r.slotKept.assign(r.slotExpert.size(), 1);
+    r.k = perToken.empty() ? 1 : static_cast<int>(perToken[0].size());
+    return r;
+}
+
+Routing randomRouting(int T, int E, int k, uint64_t seed) {
+    Rng rng(seed, "cluster");
+    std::vector<std::vector<int>> per(T);
+    for (auto& es : per)
+        while (static_cast<int>(es.size()) < k) {
+            // Skewed: low experts are hot, as in an unbalanced router.
+            const int e = static_cast<int>(std::min<uint64_t>(rng.next() % E, rng.next() % E));
+            if (std::find(es.begin(), es.end(), e) == es.end()) es.push_back(e);
+        }
+    Routing r = routing(E, per);
+    for (int s = 0; s < r.slotCount(); s += 7) r.slotKept[s] = 0;  // some drops
+    return r;
+}
+
+ClusterConfig twoGpus() {
+    ClusterConfig c;
+    c.gpus = 2;
+    c.simHidden = 4;
+    c.dtype = SimDtype::Fp32;  // 16 bytes a vector
+    return c;
+}
+
+} // namespace
+
+TEST(Cluster, HandComputedFourTokensFourExpertsTwoGpus) {
+    // Homes: t0,t1 on GPU 0; t2,t3 on GPU 1. Experts 0,1 on GPU 0; 2,3 on GPU 1.
+    const Routing r = routing(4, {{0}, {2}, {1}, {3}});
+    const Traffic t = simulateTraffic(r, twoGpus());
+    EXPECT_EQ(t.dispatchBytes, (std::vector<std::vector<int64_t>>{{16, 16}, {16, 16}}));
+    EXPECT_EQ(t.localBytes, 64);      // 2 local vectors each way
+    EXPECT_EQ(t.intraNodeBytes, 64);  // t1: 0->1, t2: 1->0, and back
+    EXPECT_EQ(t.interNodeBytes, 0);
+    EXPECT_EQ(t.perGpu[0].experts, (std::vector<int>{0, 1}));
+    EXPECT_EQ(t.perGpu[0].tokensComputed, 2);
+    EXPECT_EQ(t.perGpu[0].sendBytes, 32);  // t1 out in dispatch, t2's result back in combine
+    // Each phase: latency 2 us + 16 B / 450 GB/s.
+    EXPECT_NEAR(t.dispatchTimeUs, 2 + 16 / 450e3, 1e-12);
+    EXPECT_NEAR(t.combineTimeUs, t.dispatchTimeUs, 1e-12);
+    // One GPU per node: the same bytes cross the network instead.
+    ClusterConfig c = twoGpus();
+    c.gpusPerNode = 1;
+    const Traffic n = simulateTraffic(r, c);
+    EXPECT_EQ(n.interNodeBytes, 64);
+    EXPECT_EQ(n.intraNodeBytes, 0);
+    EXPECT_NEAR(n.dispatchTimeUs, 5 + 16 / 50e3, 1e-12);
+}
+
+TEST(Cluster, RoundRobinPlacementAndDedup) {
+    // t0 (GPU 0) goes to experts 1 and 3; round-robin puts both on GPU 1.
+    const Routing r = routing(4, {{1, 3}, {0, 2}});
+    ClusterConfig c = twoGpus();
+    c.placement = Placement::RoundRobin;
+    EXPECT_EQ(simulateTraffic(r, c).dispatchBytes[0][1], 32);
+    c.dedupPerGpu = true;  // one copy per destination GPU
+    const Traffic d = simulateTraffic(r, c);
+    EXPECT_EQ(d.dispatchBytes[0][1], 16);
+    EXPECT_EQ(d.dispatchBytes[1][0], 16);
+    EXPECT_EQ(d.perGpu[1].tokensComputed, 2);  // both experts still compute
+}
+
+TEST(Cluster, BytesAreConserved) {
+    for (int G : {1, 3, 8, 16}) {
+        const Routing r = randomRouting(1000, 32, 4, G);
+        ClusterConfig c;
+        c.gpus = G;
+        c.gpusPerNode = 4;
+        const Traffic t = simulateTraffic(r, c);
+        int kept = 0;
+        for (uint8_t k : r.slotKept) kept += k;
+        const int64_t vec = int64_t(c.simHidden) * 2;
+        int64_t dispatch = 0, combine = 0;
+        for (int a = 0; a < G; ++a)
+            for (int b = 0; b < G; ++b) {
+                dispatch += t.dispatchBytes[a][b];
+                combine += t.combineBytes[a][b];
+                EXPECT_EQ(t.combineBytes[b][a], t.dispatchBytes[a][b]);  // combine is the transpose
+            }
+        EXPECT_EQ(dispatch, kept * vec);  // each kept assignment once each way
+        EXPECT_EQ(combine, kept * vec);
+        EXPECT_EQ(t.localBytes + t.intraNodeBytes + t.interNodeBytes, 2 * kept * vec);
+        int computed = 0;
+        for (const auto& g : t.perGpu) computed += g.tokensComputed;
+        EXPECT_EQ(computed, kept);
+    }
+}
+
+TEST(Cluster, PlacementInvariants) {
+    for (uint64_t seed = 1; seed <= 20; ++seed) {
+        Rng rng(seed, "loads");
+        const int E = 8 + static_cast<int>(rng.next() % 57), G = 1 + static_cast<int>(rng.next() % 8);
+        std::vector<int> load(E);
+        for (int& l : load) l = static_cast<int>(rng.next() % 1000) * (rng.next() % 4 == 0 ? 10 : 1);
+        const auto busiest = [&](const std::vector<std::vector<int>>& p) {
+            std::vector<double> per(G, 0.0);
+            for (int e = 0; e < E; ++e)
+                for (int g : p[e]) per[g] += double(load[e]) / p[e].size();
+            return *std::max_element(per.begin(), per.end());
+        };
+        for (Placement pl : {Placement::Contiguous, Placement::RoundRobin, Placement::LoadAware}) {
+            ClusterConfig c;
+            c.gpus = G;
+            c.placement = pl;
+            c.replicateHot = pl == Placement::LoadAware ? static_cast<int>(seed % 3) : 0;
+            const auto p = placeExperts(c, load);
+            ASSERT_EQ(static_cast<int>(p.size()), E);
+            for (int e = 0; e < E; ++e) {
+                ASSERT_FALSE(p[e].empty()) << "expert " << e << " unplaced";
+                for (int g : p[e]) EXPECT_TRUE(g >= 0 && g < G);
+            }
+            if (pl == Placement::LoadAware) {
+                ClusterConfig contiguous = c;
+                contiguous.placement = Placement::Contiguous;
+                EXPECT_LE(busiest(p), busiest(placeExperts(contiguous, load)) + 1e-9);
+            }
+        }
+    }
+}
+
+TEST(Cluster, LoadAwareBalancesASkewedLoad) {
+    // Experts 0..3 hot on GPU 0 under contiguous placement; load-aware spreads them.
+    std::vector<int> load = {100, 100, 100, 100, 1, 1, 1, 1};
+    ClusterConfig c;
+    c.gpus = 2;
+    c.placement = Placement::LoadAware;
+    const auto p = placeExperts(c, load);
+    std::vector<int> per(2, 0);
+    for (int e = 0; e < 8; ++e) per[p[e][0]] += load[e];
+    EXPECT_EQ(per[0], 202);
+    EXPECT_EQ(per[1], 202);
+}
+
+TEST(Cluster, TimeIsMonotoneInBandwidthAndBytes) {
+    const Routing r = randomRouting(512, 16, 2, 3);
+    ClusterConfig c;
+    c.gpus = 8;
+    c.gpusPerNode = 4;
+    double last = 1e300;
+    for (double bw : {10.0, 50.0, 100.0, 400.0}) {
+        c.interBwGBps = bw;
+        const double t = simulateTraffic(r, c).dispatchTimeUs;
+        EXPECT_LE(t, last);
+        last = t;
+    }
+    double prev = 0;
+    for (int h : {512, 1024, 4096, 8192}) {
+        c.simHidden = h;
+        const double t = simulateTraffic(r, c).totalTimeUs;
+        EXPECT_GE(t, prev);
+        prev = t;
+    }
+}
+
+TEST(Cluster, GroupLimitedRoutingCutsInterNodeBytes) {
+    // Route 64 experts on 16 GPUs (2 nodes) with and without node-limited routing.
+    Rng rng(5, "x");
+    const int T = 512, E = 64, k = 4;
+    Mat logits(T, E);
+    for (int i = 0; i < logits.size(); ++i) logits.data()[i] = rng.normal();
+    RouterConfig cfg;
+    cfg.k = k;
+    cfg.capacityFactor = 0;
+    RouterLogits in;
+    in.logits = logits;
+    const Routing free = decideRouting(in, cfg, Vec::Zero(E));
+    cfg.groups = 2;  // nodes
+    cfg.topkGroups = 1;
+    in.logits = logits;
+    const Routing limited = decideRouting(in, cfg, Vec::Zero(E));
+    ClusterConfig c;
+    c.gpus = 16;
+    c.gpusPerNode = 8;
+    const auto a = simulateTraffic(free, c), b = simulateTraffic(limited, c);
+    EXPECT_LT(b.interNodeBytes, a.interNodeBytes);
+}
+
+TEST(Cluster, BadConfigNamesTheFlag) {
+    ClusterConfig c;
+    c.gpus = 9;
+    try {
+        validate(c, 8);
+        FAIL();
+    } catch (const InputError& e) {
+        EXPECT_EQ(e.field(), "--gpus");
+    }
+    c.gpus = 2;
+    c.interBwGBps = 0;
+    EXPECT_THROW(validate(c, 8), InputError);
+    EXPECT_THROW(parsePlacement("random"), InputError);
+}
