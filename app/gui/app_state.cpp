@@ -45,11 +45,24 @@ void AppState::recompute() {
     if (!r.expertBias.empty() && static_cast<int>(r.expertBias.size()) != E) r.expertBias.assign(E, 0.0f);
     const int kept = r.topkGroups == 0 ? r.groups : r.topkGroups;
     if (r.mode == RoutingMode::TokenChoice && r.k > kept * (E / r.groups)) r.topkGroups = 0;
+    ClusterConfig& c = m_opts.cluster;
+    c.gpus = std::clamp(c.gpus, 1, E + c.replicateHot);
+    c.replicateHot = std::clamp(c.replicateHot, 0, E);
+    if (!m_opts.routeGroups.empty()) {
+        try {
+            cli::applyRouteGroups(m_opts, E);
+        } catch (const InputError&) {
+            m_opts.routeGroups.clear();  // groups no longer fit the GPUs: routing goes back to ungrouped
+            r.groups = 1, r.topkGroups = 0;
+        }
+    }
     validate(r, E);
+    validate(c, E);
 
     m_tokens = tokenize(m_opts.text);
     m_x = embedBytes(m_weights, m_opts.text);
     runLayer(*m_backend, m_weights, r, m_x, true, m_result);
+    m_traffic = simulateTraffic(m_result.routing, c);
     const Metrics& m = m_result.metrics;
     m_history.push_back({float(m.cv), float(m.auxLoss), float(m.dropRate), float(m.zLoss)});
     if (m_history.size() > kHistory) m_history.pop_front();

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "backends/factory.hpp"
+#include "cluster.hpp"
 #include "cli/model_options.hpp"
 #include "layer.hpp"
 #include "tokenizer.hpp"
@@ -26,6 +27,7 @@ public:
     const cli::ModelOptions& options() const { return m_opts; }
     const ModelWeights& weights() const { return m_weights; }
     const LayerResult& result() const { return m_result; }
+    const Traffic& traffic() const { return m_traffic; }
     const std::vector<ByteToken>& tokens() const { return m_tokens; }
     const std::deque<MetricSample>& history() const { return m_history; }
     const std::string& error() const { return m_error; }
@@ -56,6 +58,7 @@ private:
     std::unique_ptr<Backend> m_backend;
     std::string m_backendName, m_deviceName, m_fallback;
     LayerResult m_result;
+    Traffic m_traffic;
     std::vector<ByteToken> m_tokens;
     Mat m_x;
     std::deque<MetricSample> m_history;

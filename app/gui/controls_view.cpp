@@ -50,6 +50,10 @@ void ControlsView::drawContent(AppState& state) {
     ModelShape& s = o.shape;
     ImGui::PushItemWidth(-px(120));
 
+    // On a page switch: the presets fold away for the expert-parallel settings, and back.
+    const bool applyOpen = m_applyOpen;
+    m_applyOpen = false;
+    if (applyOpen) ImGui::SetNextItemOpen(!m_parallelOpen, ImGuiCond_Always);
     if (ImGui::CollapsingHeader(tr("Presets"), ImGuiTreeNodeFlags_DefaultOpen)) {
         for (const Preset& p : presets()) {
             if (ImGui::Selectable(p.name)) {
@@ -146,6 +150,40 @@ void ControlsView::drawContent(AppState& state) {
         }
         static const GroupScore gs[] = {GroupScore::Max, GroupScore::Top2Sum};
         changed |= combo("Group score", "gscore", r.groupScore, gs);
+    }
+    if (applyOpen) ImGui::SetNextItemOpen(m_parallelOpen, ImGuiCond_Always);
+    if (ImGui::CollapsingHeader(tr("Expert parallel"))) {
+        ClusterConfig& c = o.cluster;
+        if (ImGui::Button("H100 NVLink")) applyTopologyPreset(c, "h100-nvlink"), changed = true;
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("8 GPUs a node, 450 GB/s NVLink, 50 GB/s (400 Gb/s) InfiniBand per GPU");
+        ImGui::SameLine();
+        if (ImGui::Button("PCIe")) applyTopologyPreset(c, "pcie"), changed = true;
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network");
+        changed |= sliderInt("GPUs", "gpus", c.gpus, 1, std::min(64, E + c.replicateHot));
+        changed |= sliderInt("GPUs per node", "gpn", c.gpusPerNode, 1, 16);
+        static const Placement places[] = {Placement::Contiguous, Placement::RoundRobin, Placement::LoadAware};
+        changed |= combo("Placement", "place", c.placement, places);
+        if (c.placement == Placement::LoadAware) changed |= sliderInt("Replicas of hot experts", "repl", c.replicateHot, 0, E);
+        changed |= sliderInt("Simulated hidden", "simh", c.simHidden, 256, 16384);
+        static const SimDtype dtypes[] = {SimDtype::Fp32, SimDtype::Bf16, SimDtype::Fp16, SimDtype::Fp8};
+        changed |= combo("Wire dtype", "dtype", c.dtype, dtypes);
+        float intra = static_cast<float>(c.intraBwGBps), inter = static_cast<float>(c.interBwGBps);
+        float tflops = static_cast<float>(c.gpuTflops);
+        if (sliderFloat("NVLink GB/s", "intra", intra, 1, 1000, "%.0f", ImGuiSliderFlags_Logarithmic)) c.intraBwGBps = intra, changed = true;
+        if (sliderFloat("Network GB/s", "inter", inter, 1, 1000, "%.1f", ImGuiSliderFlags_Logarithmic)) c.interBwGBps = inter, changed = true;
+        if (sliderFloat("GPU TFLOP/s", "tflops", tflops, 1, 2000, "%.0f", ImGuiSliderFlags_Logarithmic)) c.gpuTflops = tflops, changed = true;
+        changed |= ImGui::Checkbox(label("One copy per GPU", "dedup"), &c.dedupPerGpu);
+        help("a token whose experts share a GPU sends its hidden vector there once");
+        int rg = o.routeGroups == "gpus" ? 1 : o.routeGroups == "nodes" ? 2 : 0;
+        const char* rgNames[] = {"off", "by GPU", "by node"};
+        if (ImGui::Combo(label("Limit routing", "rgroups"), &rg, rgNames, 3)) {
+            o.routeGroups = rg == 1 ? "gpus" : rg == 2 ? "nodes" : "";
+            if (rg == 0) r.groups = 1, r.topkGroups = 0;
+            else r.topkGroups = 1;
+            c.placement = rg ? Placement::Contiguous : c.placement;
+            changed = true;
+        }
+        help("DeepSeek-V2/V3: a token may use experts on at most M GPUs (or nodes); set M under Group-limited routing");
     }
     if (ImGui::CollapsingHeader(tr("Compute"), ImGuiTreeNodeFlags_DefaultOpen)) {
         int backend = o.backend == "opencl" ? 1 : 0;

@@ -26,11 +26,13 @@
 #include "controls_view.hpp"
 #include "dense_view.hpp"
 #include "errors.hpp"
+#include "gpu_view.hpp"
 #include "heatmap_view.hpp"
 #include "load_view.hpp"
 #include "cli/session.hpp"
 #include "text_view.hpp"
 #include "token_strip_view.hpp"
+#include "traffic_view.hpp"
 
 namespace moe::gui {
 namespace {
@@ -98,6 +100,17 @@ public:
         m_views.push_back(std::make_unique<TokenStripView>(ui));
         m_views.push_back(std::make_unique<HeatmapView>(ui));
         m_views.push_back(std::make_unique<LoadView>(ui));
+        m_views.push_back(std::make_unique<TrafficView>(ui));
+        m_views.push_back(std::make_unique<GpuView>(ui));
+    }
+
+    // Two pages share the window: routing (views 1-5) and expert parallelism (6, 7).
+    enum class Page { Routing, Parallel };
+    void setPage(Page p) {
+        m_page = p;
+        for (size_t i = 1; i < m_views.size(); ++i) m_views[i]->open() = (p == Page::Routing) == (i <= 5);
+        static_cast<ControlsView*>(m_views[0].get())->showParallel(p == Page::Parallel);
+        layout(true);
     }
 
     Theme theme = Theme::Dark;
@@ -117,10 +130,17 @@ public:
         m_views[3]->setLayout({x0, top + row1}, {rw, row2}, force);
         m_views[4]->setLayout({x0, top + row1 + row2}, {rw * 0.56f, rest}, force);
         m_views[5]->setLayout({x0 + rw * 0.56f, top + row1 + row2}, {rw * 0.44f, rest}, force);
+        const float half = (h - top - status) * 0.5f;
+        m_views[6]->setLayout({x0, top}, {rw, half}, force);
+        m_views[7]->setLayout({x0, top + half}, {rw, half}, force);
     }
 
     void frame() {
-        if (m_firstFrame) layout(false);  // needs the fonts' sizes, known only inside a frame
+        if (m_firstFrame) {  // the layout needs the fonts' sizes, known only inside a frame
+            layout(false);
+            for (size_t i = 1; i < m_views.size(); ++i) m_views[i]->open() = (m_page == Page::Routing) == (i <= 5);
+            static_cast<ControlsView*>(m_views[0].get())->showParallel(m_page == Page::Parallel);
+        }
         m_firstFrame = false;
         shortcuts();
         menu();
@@ -142,6 +162,8 @@ private:
         if (ImGui::IsKeyPressed('L', false)) openPath(PathAction::LoadText, "");
         if (ImGui::IsKeyPressed('Q', false)) quit = true;
         if (ImGui::IsKeyPressed('R', false)) layout(true);
+        if (ImGui::IsKeyPressed('1', false)) setPage(Page::Routing);
+        if (ImGui::IsKeyPressed('2', false)) setPage(Page::Parallel);
     }
 
     void menu() {
@@ -160,12 +182,12 @@ private:
             ImGui::EndMenu();
         }
         if (ImGui::BeginMenu(tr("View"))) {
+            if (ImGui::MenuItem(tr("Routing"), "Ctrl+1", m_page == Page::Routing)) setPage(Page::Routing);
+            if (ImGui::MenuItem(tr("Expert parallel"), "Ctrl+2", m_page == Page::Parallel)) setPage(Page::Parallel);
+            ImGui::Separator();
             for (auto& v : m_views) ImGui::MenuItem(tr(v->title()), nullptr, &v->open());
             ImGui::Separator();
-            if (ImGui::MenuItem(tr("Reset layout"), "Ctrl+R")) {
-                for (auto& v : m_views) v->open() = true;
-                layout(true);
-            }
+            if (ImGui::MenuItem(tr("Reset layout"), "Ctrl+R")) setPage(m_page);
             if (ImGui::MenuItem(tr("Dark theme"), nullptr, theme == Theme::Dark)) theme = Theme::Dark, rebuildStyle = true;
             if (ImGui::MenuItem(tr("Light theme"), nullptr, theme == Theme::Light)) theme = Theme::Light, rebuildStyle = true;
             if (ImGui::BeginMenu(tr("UI scale"))) {
@@ -265,6 +287,9 @@ private:
     bool m_firstFrame = true;
 
 public:
+    Page m_page = Page::Routing;
+
+public:
     float m_newScale = 0;
 };
 
@@ -284,7 +309,7 @@ struct FrameStats {
 
 int guiMain(const std::vector<std::string>& argv) {
     auto flags = cli::kModelFlags;
-    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang"});
+    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page"});
     const cli::Args args(argv, flags, {"frame-report"});
     cli::ModelOptions opts = cli::parseModelOptions(args);
     const std::string screenshot = args.str("screenshot", "");
@@ -343,6 +368,9 @@ int guiMain(const std::vector<std::string>& argv) {
     ui.fonts.build(ui.scale, state.options().text);
     if (!ui.fonts.problem().empty()) std::cerr << "moelab: " << ui.fonts.problem() << "\n";
     App app(window, state, ui);
+    const std::string page = args.str("page", "routing");
+    if (page != "routing" && page != "parallel") throw InputError("--page", "must be routing|parallel (got '" + page + "')");
+    if (page == "parallel") app.m_page = App::Page::Parallel;
     app.theme = themeFlag == "light" ? Theme::Light : Theme::Dark;
     applyTheme(app.theme, ui.scale);
 

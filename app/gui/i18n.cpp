@@ -105,6 +105,16 @@ const std::unordered_map<std::string_view, const char*>& chinese() {
         {"Z-loss", "Z 损失"},
         {"Entropy", "熵"},
         {"Max/mean", "最大/平均"},
+        {"Expert parallel", "专家并行"},
+        {"All-to-all traffic", "All-to-all 通信"},
+        {"GPUs and timeline", "GPU 与时间线"},
+        {"GPUs", "GPU 数"},
+        {"GPUs per node", "每节点 GPU"},
+        {"Placement", "放置方式"},
+        {"Dispatch bytes from each token's GPU (row) to its experts' GPUs (column); combine sends the same back.",
+         "分发：从词元所在 GPU（行）到其专家所在 GPU（列）的字节数；合并时原路返回。"},
+        {"Experts inside their GPUs (brighter = more tokens); below, each GPU's dispatch, compute and combine.",
+         "专家位于各自 GPU 中（越亮词元越多）；下方为每个 GPU 的分发、计算、合并。"},
     };
     return t;
 }

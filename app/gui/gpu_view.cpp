@@ -1,0 +1,83 @@
+#include "gpu_view.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+namespace moe::gui {
+
+void GpuView::drawContent(AppState& state) {
+    caption("Experts inside their GPUs (brighter = more tokens); below, each GPU's dispatch, compute and combine.");
+    const Traffic& t = state.traffic();
+    const Routing& r = state.result().routing;
+    const int G = t.gpus, N = std::max(1, t.gpusPerNode);
+    if (t.perGpu.empty()) return;
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    std::vector<int> load(r.experts, 0);
+    for (int s = 0; s < r.slotCount(); ++s)
+        if (r.slotKept[s]) ++load[r.slotExpert[s]];
+    const int maxLoad = std::max(1, *std::max_element(load.begin(), load.end()));
+
+    // GPUs as boxes in rows of one node; experts as coloured squares inside.
+    const float width = ImGui::GetContentRegionAvail().x;
+    const int perRow = std::min(G, N);
+    const float boxW = (width - px(6) * perRow) / perRow;
+    int maxExperts = 1;
+    for (const auto& g : t.perGpu) maxExperts = std::max(maxExperts, static_cast<int>(g.experts.size()));
+    const int cols = std::max(1, static_cast<int>(boxW / px(16)));
+    const float sq = std::min(px(14), (boxW - px(6)) / cols - px(2));
+    const float boxH = ImGui::GetTextLineHeight() + px(6) + ((maxExperts + cols - 1) / cols) * (sq + px(2));
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    int hovExpert = -1, hovGpu = -1;
+    for (int g = 0; g < G; ++g) {
+        const ImVec2 a(o.x + (g % perRow) * (boxW + px(6)), o.y + (g / perRow) * (boxH + px(6)));
+        const ImVec2 b(a.x + boxW, a.y + boxH);
+        const bool straggler = g == t.straggler && G > 1;
+        dl->AddRect(a, b, straggler ? kWarning : ImGui::GetColorU32(ImGuiCol_Border), px(3), 0, straggler ? px(2.5f) : 1.0f);
+        char title[48];
+        std::snprintf(title, sizeof title, "GPU %d  %d tok", g, t.perGpu[g].tokensComputed);
+        dl->AddText(ImVec2(a.x + px(4), a.y + px(2)), ImGui::GetColorU32(ImGuiCol_Text), title);
+        const auto& ex = t.perGpu[g].experts;
+        for (size_t i = 0; i < ex.size(); ++i) {
+            const ImVec2 p(a.x + px(4) + (i % cols) * (sq + px(2)), a.y + ImGui::GetTextLineHeight() + px(4) + (i / cols) * (sq + px(2)));
+            const float heat = 0.25f + 0.75f * float(load[ex[i]]) / maxLoad;
+            dl->AddRectFilled(p, ImVec2(p.x + sq, p.y + sq), expertColor(ex[i], heat));
+            if (ImGui::IsMouseHoveringRect(p, ImVec2(p.x + sq, p.y + sq))) hovExpert = ex[i], hovGpu = g;
+        }
+    }
+    const int rows = (G + perRow - 1) / perRow;
+    ImGui::Dummy(ImVec2(width, rows * (boxH + px(6))));
+    if (hovExpert >= 0)
+        ImGui::SetTooltip("E%d on GPU %d: %d kept tokens (%zu replica%s)", hovExpert, hovGpu, load[hovExpert],
+                          t.expertGpus[hovExpert].size(), t.expertGpus[hovExpert].size() > 1 ? "s" : "");
+
+    // Timeline: the dispatch phase ends when its slowest GPU ends, and so on.
+    ImGui::Separator();
+    const float tw = ImGui::GetContentRegionAvail().x - px(60);
+    const double total = std::max(1e-9, t.totalTimeUs);
+    const float rowH = std::clamp((ImGui::GetContentRegionAvail().y - px(30)) / G, px(3), px(18));
+    const ImVec2 l = ImGui::GetCursorScreenPos();
+    const auto x = [&](double us) { return l.x + px(60) + float(us / total) * tw; };
+    for (int g = 0; g < G; ++g) {
+        const GpuTraffic& p = t.perGpu[g];
+        const float y = l.y + g * rowH;
+        if (rowH >= px(10)) {
+            char s[16];
+            std::snprintf(s, sizeof s, "GPU %d", g);
+            dl->AddText(ImVec2(l.x, y), g == t.straggler ? kWarning : ImGui::GetColorU32(ImGuiCol_Text), s);
+        }
+        const float y1 = y + rowH - 1;
+        dl->AddRectFilled(ImVec2(x(0), y), ImVec2(x(p.dispatchUs), y1), expertColor(1));
+        dl->AddRectFilled(ImVec2(x(t.dispatchTimeUs), y), ImVec2(x(t.dispatchTimeUs + p.computeUs), y1),
+                          g == t.straggler ? kWarning : expertColor(2));
+        dl->AddRectFilled(ImVec2(x(t.dispatchTimeUs + t.computeTimeUs), y),
+                          ImVec2(x(t.dispatchTimeUs + t.computeTimeUs + p.combineUs), y1), expertColor(0));
+        if (ImGui::IsMouseHoveringRect(ImVec2(l.x, y), ImVec2(l.x + tw + px(60), y1)))
+            ImGui::SetTooltip("GPU %d: dispatch %.1f us, compute %.1f us, combine %.1f us; sends %.2f MiB, receives %.2f MiB%s", g,
+                              p.dispatchUs, p.computeUs, p.combineUs, p.sendBytes / 1048576.0, p.recvBytes / 1048576.0,
+                              g == t.straggler ? " (straggler)" : "");
+    }
+    ImGui::Dummy(ImVec2(tw, G * rowH + px(4)));
+    ImGui::TextDisabled("dispatch | compute (vermillion: the straggler, GPU %d) | combine = %.1f us", t.straggler, t.totalTimeUs);
+}
+
+} // namespace moe::gui
