@@ -30,17 +30,10 @@ void runStage(benchmark::State& st, const std::string& backendName, bool experts
         st.SkipWithError(("no OpenCL: " + choice.fallbackReason).c_str());
         return;
     }
-    ModelShape shape;
-    shape.experts = s.experts;
-    shape.dim = s.dim;
-    shape.hidden = s.hidden;
-    const ModelWeights w = initWeights(shape, 0);
-    RouterConfig cfg;
-    cfg.k = s.k;
-    cfg.capacityFactor = 0;
-    std::string text(s.tokens, 'a');
-    for (int i = 0; i < s.tokens; ++i) text[i] = static_cast<char>("moe experts 专家"[i % 17]);
-    const Mat x = embedBytes(w, text);
+    const BenchProblem p = makeBenchProblem(s);
+    const ModelWeights& w = p.weights;
+    const RouterConfig& cfg = p.cfg;
+    const Mat& x = p.x;
     LayerResult res;
     runLayer(*choice.backend, w, cfg, x, true, res);
     Mat out;

@@ -41,16 +41,24 @@ double benchGemmGflops(const BenchShape& s, double minSeconds) {
     return ffnFlops(s) / (ms * 1e6);
 }
 
-BenchResult benchLayer(Backend& backend, const BenchShape& s, double minSeconds) {
+BenchProblem makeBenchProblem(const BenchShape& s) {
     ModelShape shape;
     shape.experts = s.experts;
     shape.dim = s.dim;
     shape.hidden = s.hidden;
-    const ModelWeights w = initWeights(shape, 0);
-    RouterConfig cfg;
-    cfg.k = s.k;
-    cfg.capacityFactor = 0;  // dropless
-    const Mat x = embedBytes(w, benchBytes(s.tokens));
+    BenchProblem p;
+    p.weights = initWeights(shape, 0);
+    p.cfg.k = s.k;
+    p.cfg.capacityFactor = 0;  // dropless
+    p.x = embedBytes(p.weights, benchBytes(s.tokens));
+    return p;
+}
+
+BenchResult benchLayer(Backend& backend, const BenchShape& s, double minSeconds) {
+    const BenchProblem p = makeBenchProblem(s);
+    const ModelWeights& w = p.weights;
+    const RouterConfig& cfg = p.cfg;
+    const Mat& x = p.x;
 
     BenchResult r;
     r.shape = s;

@@ -28,6 +28,15 @@ struct BenchResult {
 // T=4096 E=8 k=2 D=256 H=1024; fine-grained T=4096 E=64 k=8 D=256 H=128; classroom T=256 E=8 k=2 D=32.
 std::vector<BenchShape> standardBenchShapes();
 
+// Weights (seed 0), dropless routing and text-like input for a shape: the same
+// problem for `moelab bench` and the Google Benchmark program.
+struct BenchProblem {
+    ModelWeights weights;
+    RouterConfig cfg;
+    Mat x;
+};
+BenchProblem makeBenchProblem(const BenchShape& shape);
+
 // Dropless routing so every shape always computes T*k expert rows.
 BenchResult benchLayer(Backend& backend, const BenchShape& shape, double minSeconds = 0.5);
 // GFLOP/s of (T*k x D)·(D x H) then (T*k x H)·(H x D) with Eigen.

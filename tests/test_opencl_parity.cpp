@@ -117,18 +117,22 @@ void PrintTo(const Case& c, std::ostream* os) { *os << c.name << " T=" << c.T <<
 
 class Parity : public ::testing::TestWithParam<Case> {};
 
-double maxAbs(const Mat& m) { return m.size() ? m.cwiseAbs().maxCoeff() : 0.0; }
-
-TEST_P(Parity, RoutingIdenticalOutputsClose) {
-    REQUIRE_OPENCL();
-    const Case& c = GetParam();
+ModelWeights weightsFor(const Case& c, uint64_t seed) {
     ModelShape s;
     s.experts = c.E;
     s.dim = c.D;
     s.hidden = c.H;
     s.activation = c.act;
     s.sharedExperts = c.shared;
-    const ModelWeights w = initWeights(s, 17);
+    return initWeights(s, seed);
+}
+
+double maxAbs(const Mat& m) { return m.size() ? m.cwiseAbs().maxCoeff() : 0.0; }
+
+TEST_P(Parity, RoutingIdenticalOutputsClose) {
+    REQUIRE_OPENCL();
+    const Case& c = GetParam();
+    const ModelWeights w = weightsFor(c, 17);
     const Mat x = embedBytes(w, randomText(c.T, c.T * 31 + c.E));
     EigenBackend ref;
     OpenCLBackend& cl = *device().backend;
@@ -166,13 +170,7 @@ TEST_P(Parity, ExpertsOnTheReferenceRouting) {
     // The expert stage alone, fed the reference's routing.
     REQUIRE_OPENCL();
     const Case& c = GetParam();
-    ModelShape s;
-    s.experts = c.E;
-    s.dim = c.D;
-    s.hidden = c.H;
-    s.activation = c.act;
-    s.sharedExperts = c.shared;
-    const ModelWeights w = initWeights(s, 5);
+    const ModelWeights w = weightsFor(c, 5);
     const Mat x = embedBytes(w, randomText(c.T, 99));
     EigenBackend ref;
     const Routing r = ref.route(w, c.cfg, x);
