@@ -16,7 +16,9 @@ void printHelp() {
                  "       moelab route [flags] [--json] [--outputs] [--max-rows N]\n"
                  "       moelab export-weights --out FILE [flags]\n"
                  "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
-                 "       moelab info [--json]\n\n"
+                 "       moelab info [--json]\n"
+                 "       moelab train [flags] [--corpus PATH] [--steps N] [--batch B] [--seq-len L] [--lr X]\n"
+                 "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n\n"
                  "model and routing flags (see README.md for every formula):\n"
                  "  --text STR | --text-file PATH   input, one token per byte\n"
                  "  --experts E [8]  --k K [2]  --dim D [32]  --hidden H [4D]  --shared-experts S [0]\n"
@@ -47,8 +49,9 @@ int main(int argc, char** argv) {
         if (cmd == "export-weights") return moe::cli::cmdExportWeights(args);
         if (cmd == "bench") return moe::cli::cmdBench(args);
         if (cmd == "info") return moe::cli::cmdInfo(args);
+        if (cmd == "train") return moe::cli::cmdTrain(args);
         if (cmd == "gui") return moe::gui::guiMain(args);
-        std::cerr << "moelab: unknown command '" << cmd << "' (route, export-weights, bench, info, gui)\n";
+        std::cerr << "moelab: unknown command '" << cmd << "' (route, export-weights, bench, info, train, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

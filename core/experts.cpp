@@ -58,7 +58,13 @@ Mat::RowsBlockXpr ffnForward(const ExpertWeights& e, Activation a, const Eigen::
 Mat embedBytes(const ModelWeights& w, std::string_view bytes) {
     Mat x(static_cast<Eigen::Index>(bytes.size()), w.embed.cols());
     for (size_t t = 0; t < bytes.size(); ++t) x.row(t) = w.embed.row(static_cast<uint8_t>(bytes[t]));
-    return x;
+    if (w.mixer.size() == 0) return x;
+    // A trained model's causal mixer: x_t = sum_j mixer[j] * embed[byte_{t-j}].
+    Mat mixed = Mat::Zero(x.rows(), x.cols());
+    for (Eigen::Index t = 0; t < x.rows(); ++t)
+        for (Eigen::Index j = 0; j < w.mixer.rows() && j <= t; ++j)
+            mixed.row(t) += w.mixer.row(j).cwiseProduct(x.row(t - j));
+    return mixed;
 }
 
 void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int>& slots) {

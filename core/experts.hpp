@@ -23,7 +23,8 @@ Mat::RowsBlockXpr ffnForward(const ExpertWeights& e, Activation a, const Eigen::
 // Resizes m to at least rows x cols, keeping it when it is already big enough.
 void ensureSize(Mat& m, Eigen::Index rows, Eigen::Index cols);
 
-// Rows of the byte embedding, one per byte: x_t = embed[byte_t].
+// The layer's input, one row per byte: x_t = embed[byte_t], or, for trained weights
+// with a mixer, its causal mix over the previous bytes.
 Mat embedBytes(const ModelWeights& w, std::string_view bytes);
 
 // Groups kept assignments by expert, in slot order: expertSlots[e] lists slot indices.

@@ -140,6 +140,11 @@ std::string serializeWeights(const ModelWeights& w) {
     };
     addExperts("experts", w.experts);
     addExperts("shared_experts", w.shared);
+    if (w.mixer.size()) addMat("mixer.conv.weight", w.mixer);
+    if (w.headW.size()) {
+        addMat("head.weight", w.headW);
+        addVec("head.bias", w.headB);
+    }
 
     nlohmann::json header;
     uint64_t offset = 0;
@@ -212,6 +217,15 @@ ModelWeights parseWeights(std::string bytes, const std::string& path, Activation
     };
     for (int i = 0; i < E; ++i) m.experts.push_back(loadExpert("experts." + std::to_string(i)));
     for (int i = 0; i < s.sharedExperts; ++i) m.shared.push_back(loadExpert("shared_experts." + std::to_string(i)));
+    if (f.has("mixer.conv.weight")) {
+        const TensorView& mx = f.at("mixer.conv.weight");
+        if (mx.shape.size() != 2 || mx.shape[0] < 1 || mx.shape[0] > 64) throw InputError("mixer.conv.weight", "expected shape [K, D], K in 1..64");
+        m.mixer = f.matrix("mixer.conv.weight", mx.shape[0], D);
+    }
+    if (f.has("head.weight")) {
+        m.headW = f.matrix("head.weight", 256, D);
+        m.headB = f.vector("head.bias", 256);
+    }
     m.touch();
     return m;
 }

@@ -27,6 +27,11 @@ struct ModelWeights {
     Vec expertBias;  // [E] DeepSeek-V3 selection bias (zeros unless loaded or trained)
     std::vector<ExpertWeights> experts;
     std::vector<ExpertWeights> shared;
+    // From training (moelab train), empty otherwise: the causal mixer [K, D] that makes
+    // the layer's input x_t = sum_j mixer[j] * embed[byte_{t-j}], and the next-byte head.
+    Mat mixer;
+    Mat headW;  // [256, D]
+    Vec headB;  // [256]
     // Identity of this set of values: a backend that copies weights to a device
     // re-uploads when it changes. Whoever modifies weights calls touch().
     uint64_t version = 0;

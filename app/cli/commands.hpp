@@ -8,4 +8,5 @@ int cmdRoute(const std::vector<std::string>& args);
 int cmdExportWeights(const std::vector<std::string>& args);
 int cmdBench(const std::vector<std::string>& args);
 int cmdInfo(const std::vector<std::string>& args);
+int cmdTrain(const std::vector<std::string>& args);
 } // namespace moe::cli
