@@ -4,6 +4,9 @@
 #include "experts.hpp"
 #include "layer.hpp"
 #include "rng.hpp"
+#include "train/trainer.hpp"
+
+#include <chrono>
 
 namespace moe {
 
@@ -98,6 +101,25 @@ ClusterConfig clusterBenchConfig() {
     c.gpusPerNode = 8;
     c.placement = Placement::LoadAware;
     return c;
+}
+
+double benchTrainingTokensPerSecond(int dim, int experts, int k, const std::string& corpus, double minSeconds) {
+    train::TrainConfig c;
+    c.model.shape.dim = dim;
+    c.model.shape.hidden = 4 * dim;
+    c.model.shape.experts = experts;
+    c.model.router.k = k;
+    train::Trainer t(c, corpus);
+    t.step();  // warm-up
+    const auto t0 = std::chrono::steady_clock::now();
+    int steps = 0;
+    double secs = 0;
+    while (steps < 3 || secs < minSeconds) {
+        t.step();
+        ++steps;
+        secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    }
+    return double(steps) * c.batch * c.seqLen / secs;
 }
 
 double benchClusterSimulationMs(double minSeconds) {

@@ -48,6 +48,10 @@ double benchClusterSimulationMs(double minSeconds = 0.5);
 Routing clusterBenchRouting();
 ClusterConfig clusterBenchConfig();
 
+// Training throughput (tokens per second) of `moelab train` at a shape, on the bundled
+// corpus, batch 16 x 64 bytes, over at least minSeconds.
+double benchTrainingTokensPerSecond(int dim, int experts, int k, const std::string& corpus, double minSeconds = 2.0);
+
 // Median milliseconds of fn over repeated runs lasting at least minSeconds (3..1000 runs).
 template <typename Fn>
 double medianMs(Fn&& fn, double minSeconds);

@@ -160,6 +160,49 @@ TEST(Cli, TrafficJsonFollowsTheContract) {
     EXPECT_EQ(g["config"]["groups"], 4);
 }
 
+TEST(Cli, TrainWritesALogAndWeightsThatRouteBack) {
+    const std::string out = tempPath("trained.safetensors"), log = tempPath("train.jsonl");
+    const RunResult r = run({"train", "--steps", "20", "--batch", "4", "--seq-len", "32", "--dim", "16", "--experts", "4",
+                             "--log", log, "--log-every", "5", "--out", out, "--quiet"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    std::istringstream lines(moe::readFile(log));
+    std::string line;
+    int n = 0;
+    while (std::getline(lines, line)) {
+        const auto j = nlohmann::json::parse(line);
+        for (const char* f : {"step", "loss", "aux_loss", "z_loss", "cv", "drop_rate", "load"}) EXPECT_TRUE(j.contains(f)) << f;
+        EXPECT_EQ(j["load"].size(), 4u);
+        EXPECT_EQ(j["step"], 5 * ++n);
+    }
+    EXPECT_EQ(n, 4);
+    const auto routed = routeJson({"--weights", out, "--text", "床前明月光"});
+    EXPECT_EQ(routed["config"]["experts"], 4);
+    EXPECT_EQ(routed["tokens"].size(), 15u);
+    // Same flags and seed, same weights.
+    const std::string again = tempPath("trained2.safetensors");
+    ASSERT_EQ(run({"train", "--steps", "20", "--batch", "4", "--seq-len", "32", "--dim", "16", "--experts", "4", "--out",
+                   again, "--quiet"}).code, 0);
+    EXPECT_EQ(moe::readFile(out), moe::readFile(again));
+    for (const auto& p : {out, log, again}) std::filesystem::remove(p);
+}
+
+TEST(Cli, TrainBadInput) {
+    for (const auto& [args, flag] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+             {{"--steps", "-1"}, "--steps"},
+             {{"--corpus", "/nonexistent/corpus.txt"}, "--corpus"},
+             {{"--activation", "swiglu"}, "--activation"},
+             {{"--lr", "0"}, "--lr"},
+             {{"--routing", "expert-choice"}, "--routing"},
+             {{"--temperature", "0"}, "--temperature"}}) {
+        std::vector<std::string> full = {"train", "--steps", "1", "--quiet"};
+        if (args[0] == "--steps") full = {"train", "--quiet"};
+        full.insert(full.end(), args.begin(), args.end());
+        const RunResult r = run(full);
+        EXPECT_EQ(r.code, 2) << flag << ": " << r.err;
+        EXPECT_NE(r.err.find(flag), std::string::npos) << r.err;
+    }
+}
+
 TEST(Cli, EmptyTextIsValid) {
     const auto j = routeJson({"--text", "", "--outputs"});
     EXPECT_EQ(j["tokens"].size(), 0u);

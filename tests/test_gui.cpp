@@ -10,6 +10,10 @@
 #include <unistd.h>
 
 #include "gui/app_state.hpp"
+#include "gui/training_session.hpp"
+
+#include <chrono>
+#include <thread>
 #include "atomic_file.hpp"
 #include "cli/session.hpp"
 #include "errors.hpp"
@@ -72,6 +76,31 @@ TEST(AppState, ErrorsKeepTheLastResult) {
     EXPECT_TRUE(s.error().empty()) << s.error();
     EXPECT_EQ(s.options().router.k, 8);
     EXPECT_EQ(s.result().routing.tokens, 0);
+}
+
+TEST(TrainingSession, StepsOnItsThreadAndPublishesWeights) {
+    train::TrainConfig c;
+    c.model.shape.dim = 8;
+    c.model.shape.hidden = 16;
+    c.model.shape.experts = 4;
+    c.batch = 2;
+    c.seqLen = 16;
+    gui::TrainingSession s;
+    s.reset(c, readFile(MOELAB_ASSETS_DIR "/corpus/lesson.txt"));
+    for (int i = 0; i < 3; ++i) s.stepOnce();
+    for (int wait = 0; wait < 500 && s.snapshot().step < 3; ++wait) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    const gui::TrainingSnapshot snap = s.snapshot();
+    EXPECT_EQ(snap.step, 3);
+    EXPECT_EQ(snap.loss.size(), 3u);
+    EXPECT_EQ(snap.specialisation.size(), 4u);
+    uint64_t version = 0;
+    ModelWeights w;
+    EXPECT_TRUE(s.weightsSince(version, w));
+    EXPECT_EQ(w.shape.experts, 4);
+    EXPECT_FALSE(s.weightsSince(version, w));  // nothing newer
+    // A bad corpus is an error in the snapshot, not a crash.
+    s.reset(c, "short");
+    EXPECT_FALSE(s.snapshot().error.empty());
 }
 
 TEST(Gui, ScreenshotUnderXvfbIsARealRender) {

@@ -10,6 +10,9 @@
 #include "errors.hpp"
 #include "model_options.hpp"
 #include "safetensors.hpp"
+#include "atomic_file.hpp"
+
+#include <array>
 
 namespace moe::cli {
 
@@ -72,10 +75,21 @@ int cmdBench(const std::vector<std::string>& argv) {
                             r.ratioToGemm, r.pipelineMs);
         }
     }
+    nlohmann::json training = nlohmann::json::array();
+    if (only.empty() || only == "train") {
+        const std::string corpus = readFile(MOELAB_ASSETS_DIR "/corpus/lesson.txt");
+        for (auto [d, e, k] : {std::array<int, 3>{32, 8, 2}, std::array<int, 3>{128, 16, 2}}) {
+            const double tps = benchTrainingTokensPerSecond(d, e, k, corpus, std::max(1.0, 2 * minTime));
+            training.push_back({{"dim", d}, {"experts", e}, {"k", k}, {"tokens_per_s", tps}});
+            if (!a.has("json")) std::printf("\ntraining D=%d E=%d k=%d: %.0f tokens/s", d, e, k, tps);
+        }
+        if (!a.has("json")) std::printf("\n");
+    }
     if (only.empty() || only == "cluster") {
         const double simMs = benchClusterSimulationMs(minTime);
         if (a.has("json"))
             std::cout << nlohmann::json{{"results", results},
+                                        {"training", training},
                                         {"simulation", {{"tokens", 65536}, {"experts", 256}, {"k", 8}, {"gpus", 64},
                                                         {"ms", simMs}}}}
                              .dump(2)
@@ -83,7 +97,7 @@ int cmdBench(const std::vector<std::string>& argv) {
         else
             std::printf("\nexpert-parallel simulation T=65536 E=256 k=8 G=64 (load-aware): %.3f ms\n", simMs);
     } else if (a.has("json")) {
-        std::cout << nlohmann::json{{"results", results}}.dump(2) << "\n";
+        std::cout << nlohmann::json{{"results", results}, {"training", training}}.dump(2) << "\n";
     }
     return 0;
 }

@@ -14,8 +14,18 @@ constexpr size_t kHistory = 120;
 
 AppState::AppState(cli::ModelOptions opts) : m_opts(std::move(opts)) { update(); }
 
+void AppState::useWeights(ModelWeights w) {
+    m_opts.weightsPath.clear();
+    m_opts.shape = w.shape;
+    m_weights = std::move(w);
+    m_liveWeights = true;
+    m_weightsDirty = false;
+    m_dirty = true;
+}
+
 void AppState::rebuildWeights() {
     m_weightsDirty = false;
+    m_liveWeights = false;
     if (!m_opts.weightsPath.empty()) {
         m_weights = moe::loadWeights(m_opts.weightsPath, m_opts.shape.activation);
         m_opts.shape = m_weights.shape;

@@ -35,6 +35,10 @@ public:
     const std::string& deviceName() const { return m_deviceName; }
     const std::string& fallbackReason() const { return m_fallback; }
     bool weightsFromFile() const { return !m_opts.weightsPath.empty(); }
+    // Weights not from the seed: a file, or live weights from the training view.
+    bool customWeights() const { return weightsFromFile() || m_liveWeights; }
+    // Shows these weights (the training view's, as it trains); shape follows them.
+    void useWeights(ModelWeights w);
     double lastComputeMs() const { return m_computeMs; }
 
     // Mark what changed; the next update() does the work once.
@@ -65,6 +69,7 @@ private:
     std::string m_error;
     double m_computeMs = 0;
     bool m_dirty = true, m_weightsDirty = true, m_backendDirty = true;
+    bool m_liveWeights = false;
 };
 
 } // namespace moe::gui

@@ -66,8 +66,8 @@ void ControlsView::drawContent(AppState& state) {
 
     if (ImGui::CollapsingHeader(tr("Model"), ImGuiTreeNodeFlags_DefaultOpen)) {
         const bool fromFile = state.weightsFromFile();
-        if (fromFile) {
-            ImGui::TextWrapped("%s: %s", tr("Weights"), o.weightsPath.c_str());
+        if (state.customWeights()) {
+            ImGui::TextWrapped("%s: %s", tr("Weights"), fromFile ? o.weightsPath.c_str() : tr("training (live)"));
             if (ImGui::Button(tr("Back to random weights"))) state.unloadWeights();
         }
         ImGui::BeginDisabled(fromFile);

@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <iostream>
 #include <memory>
+#include <thread>
 #include <nlohmann/json.hpp>
 #include <vector>
 
@@ -32,6 +33,7 @@
 #include "cli/session.hpp"
 #include "text_view.hpp"
 #include "token_strip_view.hpp"
+#include "training_view.hpp"
 #include "traffic_view.hpp"
 
 namespace moe::gui {
@@ -102,14 +104,27 @@ public:
         m_views.push_back(std::make_unique<LoadView>(ui));
         m_views.push_back(std::make_unique<TrafficView>(ui));
         m_views.push_back(std::make_unique<GpuView>(ui));
+        m_views.push_back(std::make_unique<TrainingView>(ui));
     }
 
-    // Two pages share the window: routing (views 1-5) and expert parallelism (6, 7).
-    enum class Page { Routing, Parallel };
+    // Three pages share the window, each with the controls on the left: routing (views
+    // 1-5), expert parallelism (6, 7) and training (8, with the token strip below).
+    enum class Page { Routing, Parallel, Training };
+    static bool onPage(Page p, size_t view) {
+        switch (p) {
+        case Page::Routing: return view >= 1 && view <= 5;
+        case Page::Parallel: return view == 6 || view == 7;
+        case Page::Training: return view == 8 || view == 3;
+        }
+        return false;
+    }
+    void showPage() {
+        for (size_t i = 1; i < m_views.size(); ++i) m_views[i]->open() = onPage(m_page, i);
+        static_cast<ControlsView*>(m_views[0].get())->showParallel(m_page == Page::Parallel);
+    }
     void setPage(Page p) {
         m_page = p;
-        for (size_t i = 1; i < m_views.size(); ++i) m_views[i]->open() = (p == Page::Routing) == (i <= 5);
-        static_cast<ControlsView*>(m_views[0].get())->showParallel(p == Page::Parallel);
+        showPage();
         layout(true);
     }
 
@@ -133,13 +148,19 @@ public:
         const float half = (h - top - status) * 0.5f;
         m_views[6]->setLayout({x0, top}, {rw, half}, force);
         m_views[7]->setLayout({x0, top + half}, {rw, half}, force);
+        if (m_page == Page::Training) {
+            const float trainH = (h - top - status) * 0.68f;
+            m_views[8]->setLayout({x0, top}, {rw, trainH}, force);
+            m_views[3]->setLayout({x0, top + trainH}, {rw, h - top - status - trainH}, force);
+        } else {
+            m_views[8]->setLayout({x0, top}, {rw, (h - top - status) * 0.68f}, force);
+        }
     }
 
     void frame() {
         if (m_firstFrame) {  // the layout needs the fonts' sizes, known only inside a frame
             layout(false);
-            for (size_t i = 1; i < m_views.size(); ++i) m_views[i]->open() = (m_page == Page::Routing) == (i <= 5);
-            static_cast<ControlsView*>(m_views[0].get())->showParallel(m_page == Page::Parallel);
+            showPage();
         }
         m_firstFrame = false;
         shortcuts();
@@ -164,6 +185,7 @@ private:
         if (ImGui::IsKeyPressed('R', false)) layout(true);
         if (ImGui::IsKeyPressed('1', false)) setPage(Page::Routing);
         if (ImGui::IsKeyPressed('2', false)) setPage(Page::Parallel);
+        if (ImGui::IsKeyPressed('3', false)) setPage(Page::Training);
     }
 
     void menu() {
@@ -171,7 +193,7 @@ private:
         if (ImGui::BeginMenu(tr("File"))) {
             if (ImGui::MenuItem(tr("Load text file..."), "Ctrl+L")) openPath(PathAction::LoadText, "");
             if (ImGui::MenuItem(tr("Load weights..."))) openPath(PathAction::LoadWeights, "model.safetensors");
-            if (ImGui::MenuItem(tr("Back to random weights"), nullptr, false, m_state.weightsFromFile()))
+            if (ImGui::MenuItem(tr("Back to random weights"), nullptr, false, m_state.customWeights()))
                 m_state.unloadWeights();
             ImGui::Separator();
             if (ImGui::MenuItem(tr("Save session..."), "Ctrl+S")) openPath(PathAction::SaveSession, "session.moelab.json");
@@ -184,6 +206,7 @@ private:
         if (ImGui::BeginMenu(tr("View"))) {
             if (ImGui::MenuItem(tr("Routing"), "Ctrl+1", m_page == Page::Routing)) setPage(Page::Routing);
             if (ImGui::MenuItem(tr("Expert parallel"), "Ctrl+2", m_page == Page::Parallel)) setPage(Page::Parallel);
+            if (ImGui::MenuItem(tr("Training"), "Ctrl+3", m_page == Page::Training)) setPage(Page::Training);
             ImGui::Separator();
             for (auto& v : m_views) ImGui::MenuItem(tr(v->title()), nullptr, &v->open());
             ImGui::Separator();
@@ -310,8 +333,14 @@ struct FrameStats {
 int guiMain(const std::vector<std::string>& argv) {
     auto flags = cli::kModelFlags;
     flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page"});
-    const cli::Args args(argv, flags, {"frame-report"});
+    const cli::Args args(argv, flags, {"frame-report", "train"});
     cli::ModelOptions opts = cli::parseModelOptions(args);
+    // The app opens on the shipped lesson checkpoint, so typed sentences show learned
+    // routing; any model flag (or Back to random weights) means the seed's weights.
+    static const char* shapeFlags[] = {"weights", "experts", "dim", "hidden", "activation", "shared-experts", "seed"};
+    const bool anyShape = std::any_of(std::begin(shapeFlags), std::end(shapeFlags), [&](const char* f) { return args.has(f); });
+    const std::string lesson = MOELAB_ASSETS_DIR "/weights/lesson.safetensors";
+    if (!anyShape && std::filesystem::exists(lesson)) opts.weightsPath = lesson;
     const std::string screenshot = args.str("screenshot", "");
     const int frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     const int width = static_cast<int>(args.integer("width", 1280, 320, 8192));
@@ -365,12 +394,15 @@ int guiMain(const std::vector<std::string>& argv) {
 
     Ui ui;
     ui.scale = static_cast<float>(scaleFlag);
+    ui.autoTrain = args.has("train");
     ui.fonts.build(ui.scale, state.options().text);
     if (!ui.fonts.problem().empty()) std::cerr << "moelab: " << ui.fonts.problem() << "\n";
     App app(window, state, ui);
     const std::string page = args.str("page", "routing");
-    if (page != "routing" && page != "parallel") throw InputError("--page", "must be routing|parallel (got '" + page + "')");
+    if (page != "routing" && page != "parallel" && page != "training")
+        throw InputError("--page", "must be routing|parallel|training (got '" + page + "')");
     if (page == "parallel") app.m_page = App::Page::Parallel;
+    if (page == "training") app.m_page = App::Page::Training;
     app.theme = themeFlag == "light" ? Theme::Light : Theme::Dark;
     applyTheme(app.theme, ui.scale);
 
@@ -423,6 +455,9 @@ int guiMain(const std::vector<std::string>& argv) {
         glFinish();  // count the GPU's (llvmpipe's) work in the frame time
         stats.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
         if (last) break;
+        // At most 60 frames a second even where swap does not wait for a display (Xvfb):
+        // the rest of the CPU is the training thread's.
+        if (!headless) std::this_thread::sleep_until(t0 + std::chrono::microseconds(16600));
     }
     if (args.has("frame-report")) std::cout << stats.json() << "\n";
     if (!headless)

@@ -1,0 +1,128 @@
+#include "training_session.hpp"
+
+#include <chrono>
+
+namespace moe::gui {
+
+TrainingSession::TrainingSession() : m_worker([this] { run(); }) {}
+
+TrainingSession::~TrainingSession() {
+    {
+        std::lock_guard lock(m_mutex);
+        m_quit = true;
+    }
+    m_wake.notify_all();
+    m_worker.join();
+}
+
+void TrainingSession::reset(const train::TrainConfig& cfg, const std::string& corpus) {
+    std::unique_ptr<train::Trainer> t;
+    std::string error;
+    try {
+        t = std::make_unique<train::Trainer>(cfg, corpus);
+    } catch (const std::exception& e) {
+        error = e.what();
+    }
+    std::lock_guard lock(m_mutex);
+    m_snap = TrainingSnapshot{};
+    m_snap.error = error;
+    m_playing = false;
+    m_stepsRequested = 0;
+    if (t) {
+        m_weights = t->weights();
+        m_snap.specialisation = t->specialisation();
+        m_snap.heldOut.push_back(static_cast<float>(t->heldOutLoss()));
+        m_snap.heldOutSteps.push_back(0);
+        ++m_weightsVersion;
+        m_pending = std::move(t);
+    }
+    m_wake.notify_all();
+}
+
+void TrainingSession::play(bool on) {
+    m_playing = on;
+    m_wake.notify_all();
+}
+
+void TrainingSession::stepOnce() {
+    std::lock_guard lock(m_mutex);
+    ++m_stepsRequested;
+    m_wake.notify_all();
+}
+
+void TrainingSession::tune(double lr, double aux, double z, double biasRate, int batch) {
+    std::lock_guard lock(m_mutex);
+    m_tune = Tune{lr, aux, z, biasRate, batch};
+}
+
+TrainingSnapshot TrainingSession::snapshot() const {
+    std::lock_guard lock(m_mutex);
+    return m_snap;
+}
+
+bool TrainingSession::weightsSince(uint64_t& version, ModelWeights& out) const {
+    std::lock_guard lock(m_mutex);
+    if (version == m_weightsVersion || m_weights.experts.empty()) return false;
+    version = m_weightsVersion;
+    out = m_weights;
+    return true;
+}
+
+bool TrainingSession::ready() const {
+    std::lock_guard lock(m_mutex);
+    return m_trainer || m_pending;
+}
+
+void TrainingSession::run() {
+    using Clock = std::chrono::steady_clock;
+    auto windowStart = Clock::now();
+    int windowTokens = 0;
+    for (;;) {
+        {
+            std::unique_lock lock(m_mutex);
+            m_wake.wait(lock, [&] { return m_quit || m_pending || ((m_playing || m_stepsRequested > 0) && m_trainer); });
+            if (m_quit) return;
+            if (m_pending) m_trainer = std::move(m_pending);
+            if (!(m_playing || m_stepsRequested > 0)) continue;
+            if (m_stepsRequested > 0) --m_stepsRequested;
+            if (m_tune) {
+                train::TrainConfig& c = m_trainer->config();
+                c.lr = m_tune->lr, c.model.auxCoef = m_tune->aux, c.model.zCoef = m_tune->z;
+                c.biasRate = m_tune->bias, c.batch = m_tune->batch;
+                m_tune.reset();
+            }
+        }
+        // The step itself runs unlocked: the window keeps drawing meanwhile.
+        const train::StepLog l = m_trainer->step();
+        const bool report = l.step % 10 == 0 || !m_playing;
+        const bool evaluate = l.step % 20 == 0 || !m_playing;
+        ModelWeights w;
+        std::vector<std::array<int, train::kByteClasses>> spec;
+        double held = 0;
+        if (report) w = m_trainer->weights();
+        if (evaluate) spec = m_trainer->specialisation(), held = m_trainer->heldOutLoss();
+        windowTokens += m_trainer->config().batch * m_trainer->config().seqLen;
+        const double secs = std::chrono::duration<double>(Clock::now() - windowStart).count();
+
+        std::lock_guard lock(m_mutex);
+        if (m_pending) continue;  // a reset arrived mid-step: this step's results are stale
+        m_snap.step = l.step;
+        m_snap.loss.push_back(static_cast<float>(l.ce));
+        m_snap.cv.push_back(static_cast<float>(l.cv));
+        m_snap.dropRate.push_back(static_cast<float>(l.dropRate));
+        m_snap.load.push_back(l.load);
+        if (m_snap.load.size() > kLoadHistory) m_snap.load.pop_front();
+        if (secs > 1.0) m_snap.tokensPerSecond = windowTokens / secs, windowTokens = 0, windowStart = Clock::now();
+        if (evaluate) {
+            m_snap.heldOut.push_back(static_cast<float>(held));
+            m_snap.heldOutSteps.push_back(l.step);
+            m_snap.specialisation = std::move(spec);
+        }
+        if (report) {
+            m_weights = std::move(w);
+            ++m_weightsVersion;
+        }
+    }
+}
+
+} // namespace moe::gui
