@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "errors.hpp"
+#include "metrics.hpp"
 #include "rng.hpp"
 
 namespace moe::train {
@@ -109,14 +110,12 @@ StepLog Trainer::step() {
     const Routing& r = parts.routing;
     log.load = r.requested;
     const int E = r.experts;
-    double mean = 0, var = 0;
+    const Metrics m = computeMetrics(r, m_cfg.model.shape, r.k);
+    log.cv = m.cv;
+    log.dropRate = m.dropRate;
+    double mean = 0;
     for (int n : r.requested) mean += n;
     mean /= E;
-    for (int n : r.requested) var += (n - mean) * (n - mean);
-    log.cv = mean > 0 ? std::sqrt(var / E) / mean : 0;
-    int dropped = 0;
-    for (uint8_t kept : r.slotKept) dropped += !kept;
-    log.dropRate = r.slotCount() ? double(dropped) / r.slotCount() : 0;
     // DeepSeek-V3 auxiliary-loss-free balancing: raise the bias of underloaded experts.
     if (m_cfg.biasRate > 0)
         for (int e = 0; e < E; ++e) m_bias[e] += m_cfg.biasRate * (mean > r.requested[e] ? 1 : mean < r.requested[e] ? -1 : 0);
