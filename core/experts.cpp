@@ -83,10 +83,7 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
     const int S = static_cast<int>(w.shared.size());
     const Activation act = w.shape.activation;
     bucketByExpert(r, m_offsets, m_slots);
-    // Token of each slot, for the gather.
-    std::vector<int> slotToken(r.slotCount());
-    for (int t = 0; t < r.tokens; ++t)
-        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) slotToken[s] = t;
+    const std::vector<int> slotToken = r.slotTokens();  // for the gather
 
     std::vector<WorkItem> items;
     for (int e = 0; e < r.experts; ++e)

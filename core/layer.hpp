@@ -9,8 +9,6 @@ struct LayerResult {
     Routing routing;
     Mat outputs;  // [T, D]; empty unless asked for
     Metrics metrics;
-    double routeMs = 0;
-    double expertsMs = 0;
 };
 
 void runLayer(Backend& backend, const ModelWeights& w, const RouterConfig& cfg, const Mat& x, bool withOutputs,

@@ -132,6 +132,13 @@ std::vector<int> topK(const Mat& keys, int k) {
     return out;
 }
 
+std::vector<int> Routing::slotTokens() const {
+    std::vector<int> token(slotCount());
+    for (int t = 0; t < tokens; ++t)
+        for (int s = slotBegin[t]; s < slotBegin[t + 1]; ++s) token[s] = t;
+    return token;
+}
+
 Routing decideRouting(RouterLogits in, const RouterConfig& cfg, const Vec& bias) {
     Routing r;
     r.tokens = static_cast<int>(in.logits.rows());

@@ -27,6 +27,8 @@ struct Routing {
     std::vector<int> overflow;   // [E] assignments that found this expert full
 
     int slotCount() const { return static_cast<int>(slotExpert.size()); }
+    // The token each slot belongs to. [slotCount()]
+    std::vector<int> slotTokens() const;
 };
 
 // Inputs of the routing decision that come from GEMMs (the backend's job).

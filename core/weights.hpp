@@ -36,9 +36,6 @@ struct ModelWeights {
     // re-uploads when it changes. Whoever modifies weights calls touch().
     uint64_t version = 0;
     void touch();
-
-    int experts_count() const { return shape.experts; }
-    int dim() const { return shape.dim; }
 };
 
 // PyTorch default initialisation, reproducible from the seed:

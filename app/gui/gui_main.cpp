@@ -175,8 +175,6 @@ private:
     void shortcuts() {
         const ImGuiIO& io = ImGui::GetIO();
         if (!io.KeyCtrl) return;
-        const auto pressed = [](int key) { return ImGui::IsKeyPressed(ImGui::GetKeyIndex(key)); };
-        (void)pressed;
         if (ImGui::IsKeyPressed('S', false)) openPath(PathAction::SaveSession, "session.moelab.json");
         if (ImGui::IsKeyPressed('O', false)) openPath(PathAction::LoadSession, "session.moelab.json");
         if (ImGui::IsKeyPressed('E', false)) openPath(PathAction::ExportPng, "moelab.png");
@@ -428,8 +426,7 @@ int guiMain(const std::vector<std::string>& argv) {
         ImGui_ImplGlfw_NewFrame();
         ImGui::NewFrame();
         ui.highlightToken = ui.hoveredToken;
-        ui.highlightExpert = ui.hoveredExpert;
-        ui.hoveredToken = ui.hoveredExpert = -1;
+        ui.hoveredToken = -1;
         ImGui::PushFont(ui.fonts.regular());
         app.frame();
         ImGui::PopFont();

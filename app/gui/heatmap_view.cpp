@@ -87,7 +87,6 @@ void HeatmapView::drawContent(AppState& state) {
 
     if (hovT >= 0) {
         ui().hoveredToken = hovT;
-        ui().hoveredExpert = hovE;
         // Row and column readouts: the cell, its expert's column, its token's row.
         double mean = 0;
         for (int t = 0; t < T; ++t) mean += r.scores(t, hovE);

@@ -77,8 +77,9 @@ std::vector<unsigned> codePoints(const std::string& s) {
     return out;
 }
 
-bool Fonts::needsRebuild(const std::string& text) const {
-    if (!m_regular || !m_problem.empty()) return false;
+bool Fonts::needsRebuild(const std::string& text) {
+    if (!m_regular || !m_problem.empty() || text == m_checkedText) return false;
+    m_checkedText = text;
     for (unsigned cp : codePoints(text))
         if (cp <= 0xFFFF && !m_regular->FindGlyphNoFallback(static_cast<ImWchar>(cp))) {
             // Characters the font itself lacks would ask for a rebuild every frame.
@@ -91,6 +92,7 @@ void Fonts::build(float scale, const std::string& text) {
     ImGuiIO& io = ImGui::GetIO();
     io.Fonts->Clear();
     m_problem.clear();
+    m_checkedText = text;
     static const char* candidates[] = {"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                                        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
                                        "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"};

@@ -31,7 +31,8 @@ public:
     // ImGui's built-in font with a message when it is missing.
     void build(float scale, const std::string& text);
     // True when `text` has characters the atlas lacks: call build() before NewFrame.
-    bool needsRebuild(const std::string& text) const;
+    // Called every frame: scans only when the text differs from the last one seen.
+    bool needsRebuild(const std::string& text);
     ImFont* regular() const { return m_regular; }
     ImFont* large() const { return m_large; }
     const std::string& problem() const { return m_problem; }
@@ -42,6 +43,7 @@ private:
     ImFont* m_large = nullptr;
     ImVector<ImWchar> m_ranges;
     std::vector<unsigned> m_extra;  // code points added beyond the common ranges
+    std::string m_checkedText;      // the text needsRebuild last scanned
     std::string m_problem, m_path;
 };
 

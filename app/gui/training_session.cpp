@@ -68,11 +68,6 @@ bool TrainingSession::weightsSince(uint64_t& version, ModelWeights& out) const {
     return true;
 }
 
-bool TrainingSession::ready() const {
-    std::lock_guard lock(m_mutex);
-    return m_trainer || m_pending;
-}
-
 void TrainingSession::run() {
     using Clock = std::chrono::steady_clock;
     auto windowStart = Clock::now();

@@ -44,7 +44,6 @@ public:
     TrainingSnapshot snapshot() const;
     // The newest weights, when they changed since `version`.
     bool weightsSince(uint64_t& version, ModelWeights& out) const;
-    bool ready() const;
 
 private:
     void run();

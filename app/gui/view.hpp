@@ -17,7 +17,6 @@ struct Ui {
     float scale = 1.0f;
     // Hover shared between views: set while drawing this frame, shown from last frame's.
     int hoveredToken = -1, highlightToken = -1;
-    int hoveredExpert = -1, highlightExpert = -1;
     bool autoTrain = false;  // --train: the training view starts playing at once
 };
 

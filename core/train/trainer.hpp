@@ -44,9 +44,6 @@ public:
     ModelWeights weights() const { return toWeights(m_params, m_cfg.model, m_bias); }
 
     TrainConfig& config() { return m_cfg; }  // lr, coefficients and batch may change between steps
-    int steps() const { return m_step; }
-    const Params& params() const { return m_params; }
-    const VecD& bias() const { return m_bias; }
     // Back to the seed's initialisation (optimiser state cleared).
     void reset();
 

@@ -265,9 +265,8 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
         uploadExperts(w);
         cl::Buffer& bx = upload("x", x.data(), x.size() * 4);
         const int slots = r.slotCount();
-        std::vector<int> slotToken(slots), offsets(E + S + 1, 0);
-        for (int t = 0; t < T; ++t)
-            for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) slotToken[s] = t;
+        const std::vector<int> slotToken = r.slotTokens();
+        std::vector<int> offsets(E + S + 1, 0);
         for (int s = 0; s < slots; ++s)
             if (r.slotKept[s]) ++offsets[r.slotExpert[s] + 1];
         for (int g = 0; g < E + S; ++g) offsets[g + 1] += offsets[g] + (g >= E ? T : 0);
