@@ -1,4 +1,4 @@
-// moelab: the desktop app and its command line (CONTRACT.md).
+// moelab: the desktop app and its command line (docs/contract.md).
 #include <cstring>
 #include <iostream>
 #include <string>
@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "errors.hpp"
+#include "settings_schema.hpp"
 #include "gui/gui_main.hpp"
 
 namespace {
@@ -19,16 +20,8 @@ void printHelp() {
                  "       moelab info [--json]\n"
                  "       moelab train [flags] [--corpus PATH] [--steps N] [--batch B] [--seq-len L] [--lr X]\n"
                  "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n\n"
-                 "model and routing flags (see README.md for every formula):\n"
-                 "  --text STR | --text-file PATH   input, one token per byte\n"
-                 "  --experts E [8]  --k K [2]  --dim D [32]  --hidden H [4D]  --shared-experts S [0]\n"
-                 "  --activation relu|gelu|silu|swiglu  --seed N  --weights FILE.safetensors\n"
-                 "  --score softmax|sigmoid  --temperature T [1, 0 = argmax]  --renormalize on|off\n"
-                 "  --routing token-choice|expert-choice  --capacity-factor C [1.25, 0 = dropless]\n"
-                 "  --min-capacity N  --overflow drop|reroute  --drop-priority position|score\n"
-                 "  --noisy-topk on|off  --jitter EPS  --noise-seed N\n"
-                 "  --groups G  --topk-groups M  --group-score max|top2sum  --expert-bias b0,b1,...\n"
-                 "  --backend eigen|opencl  --device TEXT\n";
+                 "model, routing and cluster flags (README.md has every formula; docs/contract.md the names):\n\n"
+              << moe::settingsHelp();
 }
 
 } // namespace

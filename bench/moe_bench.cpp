@@ -25,7 +25,7 @@ void setCounters(benchmark::State& st, const BenchShape& s) {
 
 void runStage(benchmark::State& st, const std::string& backendName, bool expertsOnly) {
     const BenchShape& s = shapeAt(static_cast<int>(st.range(0)));
-    auto choice = makeBackend(backendName);
+    auto choice = makeBackend(parseEnum<BackendKind>(backendName, "backend"));
     if (!choice.fallbackReason.empty()) {
         st.SkipWithError(("no OpenCL: " + choice.fallbackReason).c_str());
         return;

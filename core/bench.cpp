@@ -1,6 +1,8 @@
 #include "bench.hpp"
 
-#include "cluster.hpp"
+#include "placement.hpp"
+#include "traffic.hpp"
+#include "embedding.hpp"
 #include "experts.hpp"
 #include "layer.hpp"
 #include "rng.hpp"

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "backends/backend.hpp"
-#include "cluster.hpp"
+#include "traffic.hpp"
 
 namespace moe {
 

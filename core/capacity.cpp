@@ -3,15 +3,29 @@
 #include <cmath>
 #include <numeric>
 
-#include "routing.hpp"
+#include "capacity.hpp"
 
 namespace moe {
+
+int expertCapacity(const RouterConfig& c, int tokens, int experts) {
+    if (c.capacityFactor == 0.0) {
+        // Expert choice has no dropless form: each expert takes its fair share k*T/E.
+        if (c.mode == RoutingMode::ExpertChoice)
+            return std::max(static_cast<int>(std::ceil(double(c.k) * tokens / experts - 1e-9)), c.minCapacity);
+        return -1;
+    }
+    // The epsilon keeps 2*10/8*1.6 = 4.000000001 from rounding up to 5.
+    const double raw = double(c.k) * tokens / experts * c.capacityFactor;
+    const double cap = std::ceil(raw - 1e-9);
+    return std::max(static_cast<int>(std::min(cap, 2e9)), c.minCapacity);
+}
 
 void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const RouterConfig& cfg, Routing& r) {
     const int T = r.tokens, E = r.experts, k = cfg.k;
     r.slotBegin.resize(T + 1);
     for (int t = 0; t <= T; ++t) r.slotBegin[t] = t * k;
     r.slotExpert = choices;
+    r.slotChoice = choices;
     r.slotWeight.assign(static_cast<size_t>(T) * k, 0.0f);
     r.slotKept.assign(static_cast<size_t>(T) * k, 0);
     r.requested.assign(E, 0);
@@ -20,13 +34,7 @@ void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const R
 
     // Weights are fixed before capacity: score / sum of the k best scores (GShard, Mixtral),
     // or the raw score (Switch with k=1, DeepSeek-V2).
-    std::vector<float> norm(T, 1.0f);
-    for (int t = 0; t < T; ++t) {
-        if (!cfg.renormalize) continue;
-        float sum = 0;
-        for (int j = 0; j < k; ++j) sum += r.scores(t, choices[t * k + j]);
-        norm[t] = sum > 0 ? 1.0f / sum : 0.0f;
-    }
+    const std::vector<float> norm = combineNorms(r.scores, choices, k, cfg.renormalize);
     for (int t = 0; t < T; ++t)
         for (int j = 0; j < k; ++j) r.slotWeight[t * k + j] = r.scores(t, choices[t * k + j]) * norm[t];
 
@@ -101,6 +109,29 @@ void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r) {
         r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
     }
     r.slotKept.assign(r.slotExpert.size(), 1);
+    r.slotChoice = r.slotExpert;
+}
+
+std::vector<int> slotPositions(const Routing& r, DropPriority priority) {
+    std::vector<int> pos(r.slotCount(), -1);
+    if (r.mode != RoutingMode::TokenChoice) return pos;
+    const int T = r.tokens, k = r.k;
+    // The order capacity was handed out in (assignTokenChoice): rank by rank, within a
+    // rank by position or by the score of the choice. A slot takes the next place of the
+    // expert that finally serves it, rerouted or not.
+    std::vector<int> filled(r.experts, 0), order(T);
+    for (int rank = 0; rank < k; ++rank) {
+        std::iota(order.begin(), order.end(), 0);
+        if (priority == DropPriority::Score)
+            std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+                return r.scores(a, r.slotChoice[a * k + rank]) > r.scores(b, r.slotChoice[b * k + rank]);
+            });
+        for (int t : order) {
+            const int s = t * k + rank;
+            if (r.slotKept[s]) pos[s] = filled[r.slotExpert[s]]++;
+        }
+    }
+    return pos;
 }
 
 } // namespace moe

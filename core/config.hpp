@@ -1,5 +1,7 @@
 #pragma once
-// Every setting of the MoE layer, as the CLI flags of CONTRACT.md name them.
+// The MoE layer's shape and routing settings, and the spellings of their choices
+// (docs/contract.md). Ranges, defaults and help live in settings_schema.cpp.
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -42,27 +44,54 @@ struct RouterConfig {
     std::vector<float> expertBias;  // DeepSeek-V3 selection bias; empty = zeros
 };
 
-// Throws InputError naming the flag when a setting is out of range for E experts.
-void validate(const ModelShape& shape);
-void validate(const RouterConfig& cfg, int experts);
+// The flag spelling of every value of an enum, in declaration order.
+template <typename Enum>
+struct EnumNames;
+template <>
+struct EnumNames<Activation> {
+    static constexpr std::array<std::string_view, 4> names{"relu", "gelu", "silu", "swiglu"};
+};
+template <>
+struct EnumNames<ScoreFn> {
+    static constexpr std::array<std::string_view, 2> names{"softmax", "sigmoid"};
+};
+template <>
+struct EnumNames<RoutingMode> {
+    static constexpr std::array<std::string_view, 2> names{"token-choice", "expert-choice"};
+};
+template <>
+struct EnumNames<Overflow> {
+    static constexpr std::array<std::string_view, 2> names{"drop", "reroute"};
+};
+template <>
+struct EnumNames<DropPriority> {
+    static constexpr std::array<std::string_view, 2> names{"position", "score"};
+};
+template <>
+struct EnumNames<GroupScore> {
+    static constexpr std::array<std::string_view, 2> names{"max", "top2sum"};
+};
 
-// Capacity per expert for T tokens, or -1 when dropless.
-// Switch Transformer: capacity = ceil(k*T/E * C), here bounded below by min-capacity.
-int expertCapacity(const RouterConfig& cfg, int tokens, int experts);
+template <typename Enum>
+std::string_view toString(Enum v) {
+    const auto& n = EnumNames<Enum>::names;
+    const auto i = static_cast<size_t>(v);
+    return i < n.size() ? n[i] : "?";
+}
 
-// Flag spellings, shared by the CLI, the JSON and session files.
-std::string_view toString(Activation v);
-std::string_view toString(ScoreFn v);
-std::string_view toString(RoutingMode v);
-std::string_view toString(Overflow v);
-std::string_view toString(DropPriority v);
-std::string_view toString(GroupScore v);
-// Parse a flag value; throws InputError(flag, "must be one of ...").
-Activation parseActivation(std::string_view s, const std::string& flag = "--activation");
-ScoreFn parseScoreFn(std::string_view s, const std::string& flag = "--score");
-RoutingMode parseRoutingMode(std::string_view s, const std::string& flag = "--routing");
-Overflow parseOverflow(std::string_view s, const std::string& flag = "--overflow");
-DropPriority parseDropPriority(std::string_view s, const std::string& flag = "--drop-priority");
-GroupScore parseGroupScore(std::string_view s, const std::string& flag = "--group-score");
+// "a|b|c": the accepted spellings, for messages.
+std::string joinChoices(const std::string_view* names, size_t count);
+
+// Throws InputError(field, "must be one of a|b|c (got 'x')").
+[[noreturn]] void throwBadChoice(const std::string& field, std::string_view got, const std::string_view* names,
+                                 size_t count);
+
+template <typename Enum>
+Enum parseEnum(std::string_view s, const std::string& field) {
+    const auto& n = EnumNames<Enum>::names;
+    for (size_t i = 0; i < n.size(); ++i)
+        if (n[i] == s) return static_cast<Enum>(i);
+    throwBadChoice(field, s, n.data(), n.size());
+}
 
 } // namespace moe

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <omp.h>
 
+#include "combine.hpp"
+
 namespace moe {
 namespace {
 constexpr int kChunkRows = 512;  // rows per GEMM work item; 256 measured 30% slower at H=1024
@@ -53,18 +55,6 @@ Mat::RowsBlockXpr ffnForward(const ExpertWeights& e, Activation a, const Eigen::
     y.noalias() = h * e.w2.transpose();
     y.rowwise() += e.b2.transpose();
     return y;
-}
-
-Mat embedBytes(const ModelWeights& w, std::string_view bytes) {
-    Mat x(static_cast<Eigen::Index>(bytes.size()), w.embed.cols());
-    for (size_t t = 0; t < bytes.size(); ++t) x.row(t) = w.embed.row(static_cast<uint8_t>(bytes[t]));
-    if (w.mixer.size() == 0) return x;
-    // A trained model's causal mixer: x_t = sum_j mixer[j] * embed[byte_{t-j}].
-    Mat mixed = Mat::Zero(x.rows(), x.cols());
-    for (Eigen::Index t = 0; t < x.rows(); ++t)
-        for (Eigen::Index j = 0; j < w.mixer.rows() && j <= t; ++j)
-            mixed.row(t) += w.mixer.row(j).cwiseProduct(x.row(t - j));
-    return mixed;
 }
 
 void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int>& slots) {
@@ -125,15 +115,7 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
         for (int s = 1; s < S; ++s) m_shared += sharedOut[s];
     }
 
-    out.resize(T, D);
-#pragma omp parallel for schedule(static)
-    for (int t = 0; t < T; ++t) {
-        auto row = out.row(t);
-        if (S > 0) row = m_shared.row(t);
-        else row.setZero();
-        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s)
-            if (r.slotKept[s]) row += r.slotWeight[s] * m_slotOut.row(s);
-    }
+    combineSlots(r, m_slotOut, S > 0 ? &m_shared : nullptr, out);
 }
 
 } // namespace moe

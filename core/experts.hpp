@@ -1,6 +1,5 @@
 #pragma once
 // Expert FFNs on the CPU with Eigen: the reference every other backend is tested against.
-#include <string_view>
 #include <vector>
 
 #include "routing.hpp"
@@ -23,17 +22,12 @@ Mat::RowsBlockXpr ffnForward(const ExpertWeights& e, Activation a, const Eigen::
 // Resizes m to at least rows x cols, keeping it when it is already big enough.
 void ensureSize(Mat& m, Eigen::Index rows, Eigen::Index cols);
 
-// The layer's input, one row per byte: x_t = embed[byte_t], or, for trained weights
-// with a mixer, its causal mix over the previous bytes.
-Mat embedBytes(const ModelWeights& w, std::string_view bytes);
-
 // Groups kept assignments by expert, in slot order: expertSlots[e] lists slot indices.
 void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int>& slots);
 
 // out[t] = sum over kept slots of weight * Expert_e(x_t) + sum of shared experts(x_t).
 // Each expert computes only its own tokens (gather, GEMM, scatter), in row chunks
-// spread over OpenMP threads; the combine sums a token's slots in slot order, so the
-// result does not depend on the thread count.
+// spread over OpenMP threads; combine.hpp then sums each token's slots.
 class ExpertRunner {
 public:
     void run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out);

@@ -1,5 +1,5 @@
 #pragma once
-// Load-balancing and cost metrics of one routing decision (CONTRACT.md "metrics").
+// Load-balancing and cost metrics of one routing decision (docs/contract.md, "metrics").
 #include <cstdint>
 
 #include "config.hpp"

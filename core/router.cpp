@@ -1,15 +1,14 @@
-#include "routing.hpp"
+#include "router.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <numeric>
 
+#include "capacity.hpp"
 #include "rng.hpp"
 
 namespace moe {
-
-float softplus(float x) { return x > 20.0f ? x : std::log1p(std::exp(x)); }
 
 Mat routingNoise(int tokens, int experts, uint64_t seed) {
     Mat n(tokens, experts);
@@ -132,11 +131,9 @@ std::vector<int> topK(const Mat& keys, int k) {
     return out;
 }
 
-std::vector<int> Routing::slotTokens() const {
-    std::vector<int> token(slotCount());
-    for (int t = 0; t < tokens; ++t)
-        for (int s = slotBegin[t]; s < slotBegin[t + 1]; ++s) token[s] = t;
-    return token;
+Vec effectiveBias(const ModelWeights& w, const RouterConfig& cfg) {
+    if (!cfg.expertBias.empty()) return Eigen::Map<const Vec>(cfg.expertBias.data(), cfg.expertBias.size());
+    return w.expertBias.size() == w.shape.experts ? w.expertBias : Vec::Zero(w.shape.experts);
 }
 
 Routing decideRouting(RouterLogits in, const RouterConfig& cfg, const Vec& bias) {

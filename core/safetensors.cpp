@@ -1,4 +1,5 @@
 #include "safetensors.hpp"
+#include "settings_schema.hpp"
 
 #include <cstring>
 #include <nlohmann/json.hpp>
@@ -192,7 +193,7 @@ ModelWeights parseWeights(std::string bytes, const std::string& path, Activation
     while (f.has("shared_experts." + std::to_string(s.sharedExperts) + ".ffn.0.weight")) ++s.sharedExperts;
     const bool hasGate = f.has("experts.0.ffn.gate.weight");
     auto act = f.metadata().find("activation");
-    s.activation = act != f.metadata().end() ? parseActivation(act->second, path + " metadata activation") : fallback;
+    s.activation = act != f.metadata().end() ? parseEnum<Activation>(act->second, path + " metadata activation") : fallback;
     if (hasGate) s.activation = Activation::SwiGlu;
     else if (s.activation == Activation::SwiGlu) throw InputError("experts.0.ffn.gate.weight", "missing: swiglu needs a gate");
     validate(s);

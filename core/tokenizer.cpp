@@ -63,4 +63,14 @@ std::vector<ByteToken> tokenize(std::string_view s) {
     return out;
 }
 
+std::string printableChar(const ByteToken& t) {
+    if (!t.valid) return t.text;
+    if (t.byte == '\n') return "\\n";
+    if (t.byte == '\t') return "\\t";
+    if (t.byte == '\r') return "\\r";
+    if (t.byte < 0x20 || t.byte == 0x7F) return hexEscape(t.byte);
+    if (t.byte == ' ') return "\u2423";  // open box: a visible space
+    return t.text;
+}
+
 } // namespace moe

@@ -27,4 +27,8 @@ int utf8SequenceLength(std::string_view s, size_t i);
 // "\xNN" spelling of a byte.
 std::string hexEscape(uint8_t b);
 
+// How a token's character reads in a terminal: control and invalid bytes escaped,
+// space as an open box.
+std::string printableChar(const ByteToken& t);
+
 } // namespace moe

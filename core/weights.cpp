@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "rng.hpp"
+#include "settings_schema.hpp"
 
 namespace moe {
 namespace {

@@ -1,5 +1,5 @@
 #pragma once
-// The MoE layer's parameters, laid out as PyTorch's state_dict (CONTRACT.md).
+// The MoE layer's parameters, laid out as PyTorch's state_dict (docs/contract.md).
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -1,4 +1,4 @@
-// Capacity in CONTRACT.md's order: rank by rank, within a rank by position or score.
+// Capacity in the order of docs/contract.md: rank by rank, within a rank by position or score.
 
 // Score priority: order[r*T + p] = the token at place p of rank r, where tokens are
 // sorted by the score of their r-th choice, higher first, ties by position (a stable

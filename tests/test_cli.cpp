@@ -1,4 +1,4 @@
-// The command line as outside scripts use it (CONTRACT.md): exit codes, messages, JSON.
+// The command line as outside scripts use it (docs/contract.md): exit codes, messages, JSON.
 #include <gtest/gtest.h>
 
 #include <cmath>

@@ -15,43 +15,13 @@
 #include <chrono>
 #include <thread>
 #include "atomic_file.hpp"
-#include "cli/session.hpp"
+#include "data_dir.hpp"
 #include "errors.hpp"
 
 using namespace moe;
 
-TEST(Session, RoundTripKeepsEverySetting) {
-    cli::ModelOptions o;
-    o.text = "会话 session \xFF";
-    o.shape.experts = 6, o.shape.sharedExperts = 1, o.shape.activation = Activation::SwiGlu;
-    o.seed = 9;
-    o.router.k = 3, o.router.temperature = 0.5f, o.router.capacityFactor = 2, o.router.overflow = Overflow::Reroute;
-    o.router.dropPriority = DropPriority::Score, o.router.groups = 3, o.router.topkGroups = 2;
-    o.router.expertBias = {0, 0.5f, 0, 0, 0, -0.25f};
-    o.backend = "opencl";
-    const cli::ModelOptions r = cli::parseSession(cli::sessionJson(o), "s.json");
-    EXPECT_EQ(r.text, "会话 session \xEF\xBF\xBD");  // invalid UTF-8 is stored as U+FFFD
-    EXPECT_EQ(r.shape.experts, 6);
-    EXPECT_EQ(r.shape.activation, Activation::SwiGlu);
-    EXPECT_EQ(r.seed, 9u);
-    EXPECT_EQ(r.router.k, 3);
-    EXPECT_EQ(r.router.temperature, 0.5f);
-    EXPECT_EQ(r.router.overflow, Overflow::Reroute);
-    EXPECT_EQ(r.router.dropPriority, DropPriority::Score);
-    EXPECT_EQ(r.router.topkGroups, 2);
-    EXPECT_EQ(r.router.expertBias, o.router.expertBias);
-    EXPECT_EQ(r.backend, "opencl");
-}
-
-TEST(Session, BadFilesAreRefusedByName) {
-    EXPECT_THROW(cli::parseSession("{not json", "x.json"), InputError);
-    EXPECT_THROW(cli::parseSession(R"({"k": "two"})", "x.json"), InputError);
-    EXPECT_THROW(cli::parseSession(R"({"k": 9, "experts": 4})", "x.json"), InputError);
-    EXPECT_THROW(cli::parseSession(R"({"overflow": "keep"})", "x.json"), InputError);
-}
-
 TEST(AppState, MatchesTheCommandLineNumbers) {
-    cli::ModelOptions o;
+    Settings o;
     gui::AppState s(o);
     ASSERT_TRUE(s.error().empty()) << s.error();
     // The default sentence, as `moelab route` computes it (same engine, same seed).
@@ -61,7 +31,7 @@ TEST(AppState, MatchesTheCommandLineNumbers) {
 }
 
 TEST(AppState, ErrorsKeepTheLastResult) {
-    cli::ModelOptions o;
+    Settings o;
     gui::AppState s(o);
     const double aux = s.result().metrics.auxLoss;
     s.loadWeights("/nonexistent/weights.safetensors");
@@ -69,12 +39,12 @@ TEST(AppState, ErrorsKeepTheLastResult) {
     EXPECT_FALSE(s.weightsFromFile());
     EXPECT_EQ(s.result().metrics.auxLoss, aux);
     // k above E is clamped, not an error; an empty text gives zero tokens.
-    s.options().router.k = 50;
-    s.options().text.clear();
-    s.settingsChanged();
+    s.settings().router.k = 50;
+    s.settings().text.clear();
+    s.changed(SettingEffect::Route);
     s.update();
     EXPECT_TRUE(s.error().empty()) << s.error();
-    EXPECT_EQ(s.options().router.k, 8);
+    EXPECT_EQ(s.settings().router.k, 8);
     EXPECT_EQ(s.result().routing.tokens, 0);
 }
 
@@ -86,10 +56,15 @@ TEST(TrainingSession, StepsOnItsThreadAndPublishesWeights) {
     c.batch = 2;
     c.seqLen = 16;
     gui::TrainingSession s;
-    s.reset(c, readFile(MOELAB_ASSETS_DIR "/corpus/lesson.txt"));
+    s.reset(c, readFile(dataPath("corpus/lesson.txt")));
     for (int i = 0; i < 3; ++i) s.stepOnce();
-    for (int wait = 0; wait < 500 && s.snapshot().step < 3; ++wait) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    const gui::TrainingSnapshot snap = s.snapshot();
+    gui::TrainingSnapshot snap;
+    uint64_t snapVersion = 0;
+    for (int wait = 0; wait < 500 && snap.step < 3; ++wait) {
+        s.snapshotSince(snapVersion, snap);
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    EXPECT_FALSE(s.snapshotSince(snapVersion, snap));  // nothing new: nothing copied
     EXPECT_EQ(snap.step, 3);
     EXPECT_EQ(snap.loss.size(), 3u);
     EXPECT_EQ(snap.specialisation.size(), 4u);
@@ -100,7 +75,8 @@ TEST(TrainingSession, StepsOnItsThreadAndPublishesWeights) {
     EXPECT_FALSE(s.weightsSince(version, w));  // nothing newer
     // A bad corpus is an error in the snapshot, not a crash.
     s.reset(c, "short");
-    EXPECT_FALSE(s.snapshot().error.empty());
+    EXPECT_TRUE(s.snapshotSince(snapVersion, snap));
+    EXPECT_FALSE(snap.error.empty());
 }
 
 TEST(Gui, ScreenshotUnderXvfbIsARealRender) {

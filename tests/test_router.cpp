@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "settings_schema.hpp"
 #include "test_support.hpp"
 
 using namespace moe;
@@ -162,13 +163,13 @@ TEST(Router, JitterStaysInItsBand) {
 TEST(Router, ValidateNamesTheFlag) {
     RouterConfig cfg;
     cfg.k = 9;
-    try {
-        validate(cfg, 8);
-        FAIL();
-    } catch (const InputError& e) {
-        EXPECT_EQ(e.field(), "--k");
-    }
+    EXPECT_INPUT_ERROR(validate(cfg, 8), "--k");
     cfg.k = 2;
     cfg.groups = 3;
-    EXPECT_THROW(validate(cfg, 8), InputError);
+    EXPECT_INPUT_ERROR(validate(cfg, 8), "--groups");
+    cfg.groups = 4;
+    cfg.topkGroups = 1;  // one group of 2 experts: k = 2 still fits
+    EXPECT_INPUT_ERROR(validate(cfg, 8), "(no error)");
+    cfg.k = 3;
+    EXPECT_INPUT_ERROR(validate(cfg, 8), "--topk-groups");
 }

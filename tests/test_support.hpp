@@ -1,10 +1,12 @@
 #pragma once
-// Helpers for hand-computed routing cases.
+// Helpers for hand-computed routing cases and for errors that must name their field.
 #include <cmath>
+#include <string>
 #include <vector>
 
 #include "errors.hpp"
-#include "routing.hpp"
+#include "capacity.hpp"
+#include "router.hpp"
 
 namespace moe::test {
 
@@ -22,4 +24,18 @@ inline Routing routeProbs(const std::vector<std::vector<float>>& probs, const Ro
     return decideRouting(in, cfg, Vec::Zero(in.logits.cols()));
 }
 
+// The field an InputError thrown by f names, or "(no error)" when f throws none.
+template <typename F>
+std::string inputErrorField(F&& f) {
+    try {
+        f();
+    } catch (const InputError& e) {
+        return e.field();
+    }
+    return "(no error)";
+}
+
 } // namespace moe::test
+
+// Expects `call` to throw an InputError naming `field` (a flag, a file or a tensor).
+#define EXPECT_INPUT_ERROR(call, field) EXPECT_EQ(::moe::test::inputErrorField([&] { call; }), field)

@@ -6,8 +6,10 @@
 #include "errors.hpp"
 #include "rng.hpp"
 #include "safetensors.hpp"
+#include "train/history.hpp"
 #include "train/trainer.hpp"
 #include "atomic_file.hpp"
+#include "data_dir.hpp"
 
 using namespace moe;
 using namespace moe::train;
@@ -82,7 +84,7 @@ void gradientCheck(const ModelSettings& s) {
     EXPECT_GT(checked, 40);
 }
 
-std::string corpus() { return readFile(MOELAB_ASSETS_DIR "/corpus/lesson.txt"); }
+std::string corpus() { return readFile(dataPath("corpus/lesson.txt")); }
 
 } // namespace
 
@@ -164,4 +166,17 @@ TEST(Train, BalancingLowersLoadCv) {
     EXPECT_LT(aux, none);
     EXPECT_LT(bias, none);
     std::printf("load CV over steps 150-200: none %.3f, aux 0.01 %.3f, bias 0.001 %.3f\n", none, aux, bias);
+}
+
+TEST(Train, SeriesStaysBoundedAndSpansEveryStep) {
+    Series s(100);
+    for (int step = 1; step <= 100000; ++step) s.add(step, float(step) * 0.5f);
+    EXPECT_LE(s.size(), 100u);
+    EXPECT_GE(s.size(), 50u);
+    EXPECT_EQ(s.steps().front(), 1);
+    EXPECT_GT(s.steps().back(), 100000 - 100000 / 50);  // the newest points are still there
+    for (size_t i = 1; i < s.size(); ++i) {
+        EXPECT_LT(s.steps()[i - 1], s.steps()[i]);
+        EXPECT_EQ(s.values()[i], float(s.steps()[i]) * 0.5f);
+    }
 }

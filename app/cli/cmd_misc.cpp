@@ -8,21 +8,22 @@
 #include "bench.hpp"
 #include "commands.hpp"
 #include "errors.hpp"
-#include "model_options.hpp"
+#include "settings_schema.hpp"
 #include "safetensors.hpp"
 #include "atomic_file.hpp"
+#include "data_dir.hpp"
 
 #include <array>
 
 namespace moe::cli {
 
 int cmdExportWeights(const std::vector<std::string>& argv) {
-    auto flags = kModelFlags;
+    auto flags = settingFlags();
     flags.insert("out");
     const Args a(argv, flags, {});
     const auto out = a.str("out");
     if (!out || out->empty()) throw InputError("--out", "needs a file name (moelab export-weights --out FILE)");
-    ModelOptions o = parseModelOptions(a);
+    Settings o = settingsFromFlags(a);
     const ModelWeights w = buildWeights(o);
     saveWeights(w, *out);
     std::cerr << "moelab: wrote " << *out << " (E=" << w.shape.experts << ", D=" << w.shape.dim
@@ -31,7 +32,7 @@ int cmdExportWeights(const std::vector<std::string>& argv) {
 }
 
 int cmdBench(const std::vector<std::string>& argv) {
-    auto flags = kModelFlags;
+    auto flags = settingFlags();
     flags.insert({"min-time", "shape"});
     const Args a(argv, flags, {"json"});
     const std::string which = a.str("backend", "eigen");
@@ -40,9 +41,9 @@ int cmdBench(const std::vector<std::string>& argv) {
     const double minTime = a.number("min-time", 0.5, 0.0, 60.0);
     const std::string only = a.str("shape", "");
     std::vector<BackendChoice> backends;
-    if (which != "opencl") backends.push_back(makeBackend("eigen"));
+    if (which != "opencl") backends.push_back(makeBackend(BackendKind::Eigen));
     if (which != "eigen") {
-        backends.push_back(makeBackend("opencl", a.str("device", "")));
+        backends.push_back(makeBackend(BackendKind::OpenCL, a.str("device", "")));
         if (!backends.back().fallbackReason.empty()) {
             std::cerr << "moelab: no OpenCL backend: " << backends.back().fallbackReason << "\n";
             backends.pop_back();
@@ -77,7 +78,7 @@ int cmdBench(const std::vector<std::string>& argv) {
     }
     nlohmann::json training = nlohmann::json::array();
     if (only.empty() || only == "train") {
-        const std::string corpus = readFile(MOELAB_ASSETS_DIR "/corpus/lesson.txt");
+        const std::string corpus = readFile(dataPath("corpus/lesson.txt"));
         for (auto [d, e, k] : {std::array<int, 3>{32, 8, 2}, std::array<int, 3>{128, 16, 2}}) {
             const double tps = benchTrainingTokensPerSecond(d, e, k, corpus, std::max(1.0, 2 * minTime));
             training.push_back({{"dim", d}, {"experts", e}, {"k", k}, {"tokens_per_s", tps}});
@@ -104,8 +105,8 @@ int cmdBench(const std::vector<std::string>& argv) {
 
 int cmdInfo(const std::vector<std::string>& argv) {
     const Args a(argv, {}, {"json"});
-    auto eigen = makeBackend("eigen");
-    auto cl = makeBackend("opencl");
+    auto eigen = makeBackend(BackendKind::Eigen);
+    auto cl = makeBackend(BackendKind::OpenCL);
     if (a.has("json")) {
         nlohmann::json j = {{"version", MOELAB_VERSION},
                             {"threads", omp_get_max_threads()},

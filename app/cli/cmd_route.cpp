@@ -1,13 +1,14 @@
-// moelab route: one forward pass, printed as a table or as CONTRACT.md's JSON.
+// moelab route: one forward pass, printed as a table or as the JSON of docs/contract.md.
 #include <cstdio>
 #include <iostream>
 
 #include "backends/factory.hpp"
 #include "commands.hpp"
-#include "experts.hpp"
+#include "embedding.hpp"
 #include "json_text.hpp"
 #include "layer.hpp"
-#include "model_options.hpp"
+#include "settings_schema.hpp"
+#include "traffic.hpp"
 #include "route_report.hpp"
 #include "tokenizer.hpp"
 
@@ -60,7 +61,7 @@ nlohmann::json trafficJson(const Traffic& t) {
             {"per_gpu", per}};
 }
 
-void writeJson(const ModelOptions& o, const std::vector<ByteToken>& tokens, const LayerResult& res,
+void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const LayerResult& res,
                const nlohmann::json& config, bool withOutputs) {
     const Routing& r = res.routing;
     const Metrics& m = res.metrics;
@@ -97,6 +98,11 @@ void writeJson(const ModelOptions& o, const std::vector<ByteToken>& tokens, cons
         appendFloats(out, r.slotWeight.data() + b, e - b);
         out += ",\"kept\":[";
         for (int s = b; s < e; ++s) out += (s > b ? "," : ""), out += r.slotKept[s] ? "true" : "false";
+        out += "],\"choices\":[";  // the experts asked for, before capacity moved any
+        for (int s = b; s < e; ++s) {
+            if (s > b) out += ',';
+            appendInt(out, r.slotChoice[s]);
+        }
         out += "]}";
         fl.maybe();
     }
@@ -146,14 +152,14 @@ void writeJson(const ModelOptions& o, const std::vector<ByteToken>& tokens, cons
 } // namespace
 
 int cmdRoute(const std::vector<std::string>& argv) {
-    auto flags = kModelFlags;
+    auto flags = settingFlags();
     flags.insert("max-rows");
     const Args a(argv, flags, {"json", "outputs"});
-    ModelOptions o = parseModelOptions(a);
+    Settings o = settingsFromFlags(a);
     const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));
     const ModelWeights w = buildWeights(o);
     BackendChoice bc = makeBackend(o.backend, o.device);
-    if (!bc.fallbackReason.empty()) std::cerr << "moelab: using eigen: " << bc.fallbackReason << "\n";
+    if (!bc.fallbackReason.empty() && o.backend == BackendKind::OpenCL) std::cerr << "moelab: using eigen: " << bc.fallbackReason << "\n";
 
     const std::vector<ByteToken> tokens = tokenize(o.text);
     const Mat x = embedBytes(w, o.text);

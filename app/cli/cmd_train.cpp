@@ -5,17 +5,18 @@
 #include <iostream>
 
 #include "atomic_file.hpp"
+#include "data_dir.hpp"
 #include "commands.hpp"
 #include "errors.hpp"
-#include "model_options.hpp"
+#include "settings_schema.hpp"
 #include "safetensors.hpp"
 #include "train/trainer.hpp"
 
 namespace moe::cli {
 
-std::string defaultCorpusPath() { return MOELAB_ASSETS_DIR "/corpus/lesson.txt"; }
+std::string defaultCorpusPath() { return dataPath("corpus/lesson.txt"); }
 
-train::TrainConfig parseTrainConfig(const Args& a, const ModelOptions& o) {
+train::TrainConfig parseTrainConfig(const Args& a, const Settings& o) {
     train::TrainConfig c;
     c.model.shape = o.shape;
     c.model.router = o.router;
@@ -32,12 +33,12 @@ train::TrainConfig parseTrainConfig(const Args& a, const ModelOptions& o) {
 }
 
 int cmdTrain(const std::vector<std::string>& argv) {
-    auto flags = kModelFlags;
+    auto flags = settingFlags();
     flags.insert({"corpus", "steps", "batch", "seq-len", "lr", "aux-coef", "z-coef", "bias-rate", "mixer-taps", "clip",
                   "out", "log", "log-every"});
     const Args a(argv, flags, {"quiet"});
     if (a.str("weights")) throw InputError("--weights", "training starts from --seed's initialisation");
-    ModelOptions o = parseModelOptions(a);
+    Settings o = settingsFromFlags(a);
     const train::TrainConfig cfg = parseTrainConfig(a, o);
     const std::string corpusPath = a.str("corpus", defaultCorpusPath());
     std::string corpus;

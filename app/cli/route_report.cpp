@@ -4,7 +4,7 @@
 #include <cstdio>
 #include <string>
 
-#include "cluster.hpp"
+#include "traffic.hpp"
 
 namespace moe::cli {
 namespace {
@@ -31,17 +31,7 @@ int displayWidth(const std::string& s) {
 
 } // namespace
 
-std::string printableChar(const ByteToken& t) {
-    if (!t.valid) return t.text;
-    if (t.byte == '\n') return "\\n";
-    if (t.byte == '\t') return "\\t";
-    if (t.byte == '\r') return "\\r";
-    if (t.byte < 0x20 || t.byte == 0x7F) return hexEscape(t.byte);
-    if (t.byte == ' ') return "\u2423";  // open box: a visible space
-    return t.text;
-}
-
-void printRouteReport(std::ostream& os, const ModelOptions& o, const std::vector<ByteToken>& tokens,
+void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& tokens,
                       const LayerResult& res, int maxRows) {
     const Routing& r = res.routing;
     const Metrics& m = res.metrics;

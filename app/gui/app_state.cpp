@@ -2,42 +2,63 @@
 
 #include <chrono>
 
+#include "embedding.hpp"
 #include "errors.hpp"
-#include "experts.hpp"
-#include "safetensors.hpp"
 
 namespace moe::gui {
 
 namespace {
-constexpr size_t kHistory = 120;
+constexpr size_t kHistory = 120;  // metric samples kept for the sparklines
 }
 
-AppState::AppState(cli::ModelOptions opts) : m_opts(std::move(opts)) { update(); }
+AppState::AppState(Settings settings) : m_settings(std::move(settings)) { update(); }
+
+void AppState::changed(SettingEffect effect) {
+    m_dirty = true;
+    if (effect == SettingEffect::Weights) m_weightsDirty = true;
+    if (effect == SettingEffect::Backend) m_backendDirty = true;
+}
+
+void AppState::set(const SettingSpec& spec, const nlohmann::json& value) {
+    const Settings before = m_settings;
+    setSetting(spec, m_settings, value, std::string(spec.key));
+    settingChanged(spec, before, m_settings);
+    changed(spec.effect);
+}
 
 void AppState::useWeights(ModelWeights w) {
-    m_opts.weightsPath.clear();
-    m_opts.shape = w.shape;
+    m_settings.weightsPath.clear();
+    m_settings.shape = w.shape;
     m_weights = std::move(w);
     m_liveWeights = true;
     m_weightsDirty = false;
     m_dirty = true;
 }
 
-void AppState::rebuildWeights() {
-    m_weightsDirty = false;
-    m_liveWeights = false;
-    if (!m_opts.weightsPath.empty()) {
-        m_weights = moe::loadWeights(m_opts.weightsPath, m_opts.shape.activation);
-        m_opts.shape = m_weights.shape;
-    } else {
-        m_weights = initWeights(m_opts.shape, m_opts.seed);
+std::string AppState::replaceSettings(Settings next, bool clamp) {
+    try {
+        ModelWeights w = makeWeights(next);
+        if (clamp) clampSettings(next);
+        resolveSettings(next);
+        validateSettings(next);
+        const bool newBackend = next.backend != m_settings.backend || next.device != m_settings.device;
+        m_settings = std::move(next);
+        m_weights = std::move(w);
+        m_liveWeights = false;
+        m_weightsDirty = false;
+        m_history.clear();
+        m_dirty = true;
+        m_backendDirty |= newBackend;
+        update();
+        return m_error;
+    } catch (const std::exception& e) {
+        return e.what();  // the settings and the result on screen stay as they were
     }
-    m_history.clear();
 }
 
 void AppState::rebuildBackend() {
     m_backendDirty = false;
-    BackendChoice c = makeBackend(m_opts.backend, m_opts.device);
+    BackendChoice c = makeBackend(m_settings.backend, m_settings.device);
     m_backend = std::move(c.backend);
     m_fallback = c.fallbackReason;
     m_backendName = m_backend->name();
@@ -46,33 +67,10 @@ void AppState::rebuildBackend() {
 
 void AppState::recompute() {
     const auto t0 = std::chrono::steady_clock::now();
-    // Keep k and the groups inside what the expert count allows.
-    RouterConfig& r = m_opts.router;
-    const int E = m_weights.shape.experts;
-    r.k = std::clamp(r.k, 1, E);
-    if (r.groups < 1 || E % r.groups != 0) r.groups = 1;
-    r.topkGroups = std::clamp(r.topkGroups, 0, r.groups);
-    if (!r.expertBias.empty() && static_cast<int>(r.expertBias.size()) != E) r.expertBias.assign(E, 0.0f);
-    const int kept = r.topkGroups == 0 ? r.groups : r.topkGroups;
-    if (r.mode == RoutingMode::TokenChoice && r.k > kept * (E / r.groups)) r.topkGroups = 0;
-    ClusterConfig& c = m_opts.cluster;
-    c.gpus = std::clamp(c.gpus, 1, E + c.replicateHot);
-    c.replicateHot = std::clamp(c.replicateHot, 0, E);
-    if (!m_opts.routeGroups.empty()) {
-        try {
-            cli::applyRouteGroups(m_opts, E);
-        } catch (const InputError&) {
-            m_opts.routeGroups.clear();  // groups no longer fit the GPUs: routing goes back to ungrouped
-            r.groups = 1, r.topkGroups = 0;
-        }
-    }
-    validate(r, E);
-    validate(c, E);
-
-    m_tokens = tokenize(m_opts.text);
-    m_x = embedBytes(m_weights, m_opts.text);
-    runLayer(*m_backend, m_weights, r, m_x, true, m_result);
-    m_traffic = simulateTraffic(m_result.routing, c);
+    m_tokens = tokenize(m_settings.text);
+    m_x = embedBytes(m_weights, m_settings.text);
+    runLayer(*m_backend, m_weights, m_settings.router, m_x, true, m_result);
+    m_traffic = simulateTraffic(m_result.routing, m_settings.cluster);
     const Metrics& m = m_result.metrics;
     m_history.push_back({float(m.cv), float(m.auxLoss), float(m.dropRate), float(m.zLoss)});
     if (m_history.size() > kHistory) m_history.pop_front();
@@ -83,7 +81,15 @@ void AppState::update() {
     if (!m_dirty) return;
     m_dirty = false;
     try {
-        if (m_weightsDirty) rebuildWeights();
+        if (m_weightsDirty) {
+            m_weightsDirty = false;
+            m_liveWeights = false;
+            m_weights = makeWeights(m_settings);
+            m_history.clear();
+        }
+        // A control may have narrowed another's range (fewer experts: k, groups, GPUs).
+        clampSettings(m_settings);
+        validateSettings(m_settings);
         if (m_backendDirty) rebuildBackend();
         recompute();
         m_error.clear();
@@ -94,23 +100,14 @@ void AppState::update() {
 }
 
 void AppState::loadWeights(const std::string& path) {
-    const std::string previous = m_opts.weightsPath;
-    m_opts.weightsPath = path;
-    try {
-        rebuildWeights();
-        m_dirty = true;
-        update();
-    } catch (const std::exception& e) {
-        m_opts.weightsPath = previous;
-        m_error = e.what();
-        m_weightsDirty = true;
-        m_dirty = true;
-    }
+    Settings next = m_settings;
+    next.weightsPath = path;
+    if (const std::string e = replaceSettings(std::move(next), true); !e.empty()) m_error = e;
 }
 
 void AppState::unloadWeights() {
-    m_opts.weightsPath.clear();
-    weightsChanged();
+    m_settings.weightsPath.clear();
+    changed(SettingEffect::Weights);
 }
 
 } // namespace moe::gui

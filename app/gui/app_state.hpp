@@ -1,17 +1,18 @@
 #pragma once
 // What the app shows, owned in one place: the settings, the weights, the backend
-// and the last forward pass. Views read it and change settings; recompute() runs
-// the engine once per change, never per frame.
+// and the last forward pass. Views read it and change settings; update() runs the
+// engine once per change, never per frame.
 #include <deque>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "backends/factory.hpp"
-#include "cluster.hpp"
-#include "cli/model_options.hpp"
 #include "layer.hpp"
+#include "settings.hpp"
+#include "settings_schema.hpp"
 #include "tokenizer.hpp"
+#include "traffic.hpp"
 
 namespace moe::gui {
 
@@ -21,10 +22,11 @@ struct MetricSample {
 
 class AppState {
 public:
-    explicit AppState(cli::ModelOptions opts);
+    explicit AppState(Settings settings);
 
-    cli::ModelOptions& options() { return m_opts; }
-    const cli::ModelOptions& options() const { return m_opts; }
+    // Views change fields of settings() and then say what changed.
+    Settings& settings() { return m_settings; }
+    const Settings& settings() const { return m_settings; }
     const ModelWeights& weights() const { return m_weights; }
     const LayerResult& result() const { return m_result; }
     const Traffic& traffic() const { return m_traffic; }
@@ -34,7 +36,7 @@ public:
     const std::string& backendName() const { return m_backendName; }
     const std::string& deviceName() const { return m_deviceName; }
     const std::string& fallbackReason() const { return m_fallback; }
-    bool weightsFromFile() const { return !m_opts.weightsPath.empty(); }
+    bool weightsFromFile() const { return !m_settings.weightsPath.empty(); }
     // Weights not from the seed: a file, or live weights from the training view.
     bool customWeights() const { return weightsFromFile() || m_liveWeights; }
     // Shows these weights (the training view's, as it trains); shape follows them.
@@ -42,9 +44,13 @@ public:
     double lastComputeMs() const { return m_computeMs; }
 
     // Mark what changed; the next update() does the work once.
-    void weightsChanged() { m_weightsDirty = m_dirty = true; }
-    void backendChanged() { m_backendDirty = m_dirty = true; }
-    void settingsChanged() { m_dirty = true; }
+    void changed(SettingEffect effect);
+    // Sets one setting from a control: derived settings follow, ranges narrow.
+    void set(const SettingSpec& spec, const nlohmann::json& value);
+    // Replaces every setting at once (a session file, a lesson step). The weights are
+    // built and every setting checked first (or, with clamp, brought into range): when
+    // that fails nothing changes and the message is returned.
+    std::string replaceSettings(Settings next, bool clamp = false);
     // Recomputes if anything changed. Errors are kept for the views, never thrown.
     void update();
 
@@ -53,11 +59,10 @@ public:
     void unloadWeights();
 
 private:
-    void rebuildWeights();
     void rebuildBackend();
     void recompute();
 
-    cli::ModelOptions m_opts;
+    Settings m_settings;
     ModelWeights m_weights;
     std::unique_ptr<Backend> m_backend;
     std::string m_backendName, m_deviceName, m_fallback;

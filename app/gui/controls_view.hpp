@@ -1,8 +1,11 @@
 #pragma once
+#include <string>
+
 #include "view.hpp"
 
 namespace moe::gui {
-// Every routing flag of the command line as a widget, with ranges that make bad states impossible.
+// Every setting of the command line as a control, built from the settings schema:
+// its range, its help (on hover, with the flag) and what a change makes the app redo.
 class ControlsView final : public View {
 public:
     explicit ControlsView(Ui& ui) : View("Controls", "controls", ui) {}
@@ -13,6 +16,10 @@ protected:
     void drawContent(AppState& state) override;
 
 private:
+    void settingsSection(AppState& state, SettingGroup group);
+    void topologyButtons(AppState& state);
+    void computeStatus(AppState& state);
     bool m_parallelOpen = false, m_applyOpen = false;
+    std::string m_message;  // why a preset could not be applied
 };
 } // namespace moe::gui

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "cli/route_report.hpp"
 #include "token_strip_view.hpp"
 
 namespace moe::gui {

@@ -82,7 +82,7 @@ void LoadView::drawContent(AppState& state) {
                     r.kept[hovered], tr("dropped"), r.overflow[hovered]);
         if (r.capacity >= 0)
             ImGui::Text("%s = max(ceil(k*T/E*C), min) = max(ceil(%d*%d/%d*%.2f), %d) = %d", tr("capacity"), r.k,
-                        r.tokens, E, state.options().router.capacityFactor, state.options().router.minCapacity, r.capacity);
+                        r.tokens, E, state.settings().router.capacityFactor, state.settings().router.minCapacity, r.capacity);
         ImGui::EndTooltip();
     }
 

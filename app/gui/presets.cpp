@@ -3,7 +3,7 @@
 namespace moe::gui {
 namespace {
 
-void base(cli::ModelOptions& o) {
+void base(Settings& o) {
     o.router = RouterConfig{};
     o.shape.sharedExperts = 0;
     o.weightsPath.clear();
@@ -14,39 +14,39 @@ void base(cli::ModelOptions& o) {
 const std::vector<Preset>& presets() {
     static const std::vector<Preset> p = {
         {"Seed demo (6 experts, k=2, D=32)", "the tutorial's SimpleMoE: softmax, raw top-k scores, no capacity",
-         [](cli::ModelOptions& o) {
+         [](Settings& o) {
              base(o);
              o.shape.experts = 6, o.shape.dim = 32, o.shape.hidden = 128, o.shape.activation = Activation::Relu;
              o.router.k = 2, o.router.renormalize = false, o.router.capacityFactor = 0;
          }},
         {"Switch Transformer (top-1, C=1.25, drop)", "Fedus et al. 2021: top-1, capacity factor 1.25, overflow dropped",
-         [](cli::ModelOptions& o) {
+         [](Settings& o) {
              base(o);
              o.shape.experts = 8, o.shape.activation = Activation::Relu;
              o.router.k = 1, o.router.renormalize = false, o.router.capacityFactor = 1.25;
          }},
         {"GShard (top-2, C=2)", "Lepikhin et al. 2020: top-2, normalised gates, capacity factor 2",
-         [](cli::ModelOptions& o) {
+         [](Settings& o) {
              base(o);
              o.shape.experts = 8, o.shape.activation = Activation::Relu;
              o.router.k = 2, o.router.capacityFactor = 2.0;
          }},
         {"Mixtral 8x7B (8 experts, top-2, dropless)", "Jiang et al. 2024: 8 SwiGLU experts, top-2 renormalised, no capacity",
-         [](cli::ModelOptions& o) {
+         [](Settings& o) {
              base(o);
              o.shape.experts = 8, o.shape.activation = Activation::SwiGlu;
              o.router.k = 2, o.router.capacityFactor = 0;
          }},
         {"DeepSeek-V3 (sigmoid, 1 shared, node-limited)",
          "DeepSeek-AI 2024: sigmoid scores, top-8 of 64 here, 8 groups keep 4 (top2sum), 1 shared, dropless",
-         [](cli::ModelOptions& o) {
+         [](Settings& o) {
              base(o);
              o.shape.experts = 64, o.shape.activation = Activation::SwiGlu, o.shape.sharedExperts = 1;
              o.router.k = 8, o.router.score = ScoreFn::Sigmoid, o.router.capacityFactor = 0;
              o.router.groups = 8, o.router.topkGroups = 4, o.router.groupScore = GroupScore::Top2Sum;
          }},
         {"Expert choice (C=1)", "Zhou et al. 2022: each expert picks its top tokens",
-         [](cli::ModelOptions& o) {
+         [](Settings& o) {
              base(o);
              o.shape.experts = 8;
              o.router.k = 2, o.router.mode = RoutingMode::ExpertChoice, o.router.capacityFactor = 1.0;

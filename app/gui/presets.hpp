@@ -3,14 +3,14 @@
 #include <string>
 #include <vector>
 
-#include "cli/model_options.hpp"
+#include "settings.hpp"
 
 namespace moe::gui {
 
 struct Preset {
     const char* name;
     const char* source;
-    void (*apply)(cli::ModelOptions&);
+    void (*apply)(Settings&);
 };
 const std::vector<Preset>& presets();
 

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <filesystem>
 
-#include "cli/route_report.hpp"
 #include "i18n.hpp"
 #include "tokenizer.hpp"
 
@@ -36,7 +35,7 @@ ImU32 scoreColor(float v) {
 
 std::string displayChar(const ByteToken& t) {
     if (t.valid && t.byte == ' ') return "\u00B7";  // Noto CJK has no open-box glyph
-    return cli::printableChar(t);
+    return printableChar(t);
 }
 
 ImU32 textOn(ImU32 bg) {

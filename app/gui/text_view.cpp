@@ -8,14 +8,14 @@ namespace moe::gui {
 
 void TextView::drawContent(AppState& state) {
     caption("Type or paste a sentence. Every UTF-8 byte becomes one token.");
-    std::string& text = state.options().text;
+    std::string& text = state.settings().text;
     const float examplesWidth = px(220);
     const ImVec2 box(ImGui::GetContentRegionAvail().x - examplesWidth - ImGui::GetStyle().ItemSpacing.x,
                      ImGui::GetContentRegionAvail().y);
     ImGui::PushFont(ui().fonts.large());
     if (ImGui::InputTextMultiline("##text", &text, box)) {
-        state.options().textFile.clear();
-        state.settingsChanged();
+        state.settings().textFile.clear();
+        state.changed(SettingEffect::Route);
     }
     ImGui::PopFont();
     ImGui::SameLine();
@@ -24,8 +24,8 @@ void TextView::drawContent(AppState& state) {
     for (const char* s : exampleSentences()) {
         if (ImGui::Selectable(s)) {
             text = s;
-            state.options().textFile.clear();
-            state.settingsChanged();
+            state.settings().textFile.clear();
+            state.changed(SettingEffect::Route);
         }
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", s);
     }

@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <cstring>
 
-#include "cli/route_report.hpp"
 
 namespace moe::gui {
 
@@ -40,7 +39,7 @@ void tokenTooltip(const AppState& state, int t) {
         }
     }
     // The weight formula with this token's numbers.
-    const RouterConfig& cfg = state.options().router;
+    const RouterConfig& cfg = state.settings().router;
     if (r.mode == RoutingMode::TokenChoice && r.slotBegin[t + 1] > r.slotBegin[t]) {
         ImGui::Separator();
         const int s0 = r.slotBegin[t];

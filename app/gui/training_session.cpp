@@ -25,14 +25,14 @@ void TrainingSession::reset(const train::TrainConfig& cfg, const std::string& co
     }
     std::lock_guard lock(m_mutex);
     m_snap = TrainingSnapshot{};
+    ++m_snapVersion;
     m_snap.error = error;
     m_playing = false;
     m_stepsRequested = 0;
     if (t) {
         m_weights = t->weights();
         m_snap.specialisation = t->specialisation();
-        m_snap.heldOut.push_back(static_cast<float>(t->heldOutLoss()));
-        m_snap.heldOutSteps.push_back(0);
+        m_snap.heldOut.add(0, static_cast<float>(t->heldOutLoss()));
         ++m_weightsVersion;
         m_pending = std::move(t);
     }
@@ -40,8 +40,14 @@ void TrainingSession::reset(const train::TrainConfig& cfg, const std::string& co
 }
 
 void TrainingSession::play(bool on) {
+    std::lock_guard lock(m_mutex);
     m_playing = on;
     m_wake.notify_all();
+}
+
+bool TrainingSession::playing() const {
+    std::lock_guard lock(m_mutex);
+    return m_playing;
 }
 
 void TrainingSession::stepOnce() {
@@ -55,9 +61,12 @@ void TrainingSession::tune(double lr, double aux, double z, double biasRate, int
     m_tune = Tune{lr, aux, z, biasRate, batch};
 }
 
-TrainingSnapshot TrainingSession::snapshot() const {
+bool TrainingSession::snapshotSince(uint64_t& version, TrainingSnapshot& out) const {
     std::lock_guard lock(m_mutex);
-    return m_snap;
+    if (version == m_snapVersion) return false;
+    version = m_snapVersion;
+    out = m_snap;
+    return true;
 }
 
 bool TrainingSession::weightsSince(uint64_t& version, ModelWeights& out) const {
@@ -73,6 +82,7 @@ void TrainingSession::run() {
     auto windowStart = Clock::now();
     int windowTokens = 0;
     for (;;) {
+        bool playing = false;
         {
             std::unique_lock lock(m_mutex);
             m_wake.wait(lock, [&] { return m_quit || m_pending || ((m_playing || m_stepsRequested > 0) && m_trainer); });
@@ -80,6 +90,7 @@ void TrainingSession::run() {
             if (m_pending) m_trainer = std::move(m_pending);
             if (!(m_playing || m_stepsRequested > 0)) continue;
             if (m_stepsRequested > 0) --m_stepsRequested;
+            playing = m_playing;
             if (m_tune) {
                 train::TrainConfig& c = m_trainer->config();
                 c.lr = m_tune->lr, c.model.auxCoef = m_tune->aux, c.model.zCoef = m_tune->z;
@@ -89,8 +100,8 @@ void TrainingSession::run() {
         }
         // The step itself runs unlocked: the window keeps drawing meanwhile.
         const train::StepLog l = m_trainer->step();
-        const bool report = l.step % 10 == 0 || !m_playing;
-        const bool evaluate = l.step % 20 == 0 || !m_playing;
+        const bool report = l.step % 10 == 0 || !playing;
+        const bool evaluate = l.step % 20 == 0 || !playing;
         ModelWeights w;
         std::vector<std::array<int, train::kByteClasses>> spec;
         double held = 0;
@@ -101,16 +112,16 @@ void TrainingSession::run() {
 
         std::lock_guard lock(m_mutex);
         if (m_pending) continue;  // a reset arrived mid-step: this step's results are stale
+        ++m_snapVersion;
         m_snap.step = l.step;
-        m_snap.loss.push_back(static_cast<float>(l.ce));
-        m_snap.cv.push_back(static_cast<float>(l.cv));
-        m_snap.dropRate.push_back(static_cast<float>(l.dropRate));
+        m_snap.loss.add(l.step, static_cast<float>(l.ce));
+        m_snap.cv.add(l.step, static_cast<float>(l.cv));
+        m_snap.dropRate.add(l.step, static_cast<float>(l.dropRate));
         m_snap.load.push_back(l.load);
         if (m_snap.load.size() > kLoadHistory) m_snap.load.pop_front();
         if (secs > 1.0) m_snap.tokensPerSecond = windowTokens / secs, windowTokens = 0, windowStart = Clock::now();
         if (evaluate) {
-            m_snap.heldOut.push_back(static_cast<float>(held));
-            m_snap.heldOutSteps.push_back(l.step);
+            m_snap.heldOut.add(l.step, static_cast<float>(held));
             m_snap.specialisation = std::move(spec);
         }
         if (report) {

@@ -1,9 +1,8 @@
 #pragma once
 // Training on a worker thread, for the app: the window asks (play, pause, step,
 // reset, new settings) and reads snapshots; the trainer itself is touched by the
-// worker alone.
+// worker alone. Every request changes state under the mutex, so no wake-up is lost.
 #include <array>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <memory>
@@ -13,14 +12,14 @@
 #include <thread>
 #include <vector>
 
+#include "train/history.hpp"
 #include "train/trainer.hpp"
 
 namespace moe::gui {
 
 struct TrainingSnapshot {
     int step = 0;
-    std::vector<float> loss, heldOut, cv, dropRate;  // per logged step (held-out every 20 steps)
-    std::vector<int> heldOutSteps;
+    train::Series loss, heldOut = train::Series(256), cv, dropRate;  // bounded however long training runs
     std::deque<std::vector<int>> load;               // per step, the last kLoadHistory steps
     std::vector<std::array<int, train::kByteClasses>> specialisation;
     double tokensPerSecond = 0;
@@ -36,12 +35,14 @@ public:
     // (Re)starts from the seed's initialisation with these settings and corpus.
     void reset(const train::TrainConfig& cfg, const std::string& corpus);
     void play(bool on);
-    bool playing() const { return m_playing; }
+    bool playing() const;
     void stepOnce();
     // Learning rate, coefficients and batch size, applied before the next step.
     void tune(double lr, double aux, double z, double biasRate, int batch);
 
-    TrainingSnapshot snapshot() const;
+    // Copies the snapshot into `out` when it changed since `version` (then updated);
+    // a frame that finds nothing new copies nothing.
+    bool snapshotSince(uint64_t& version, TrainingSnapshot& out) const;
     // The newest weights, when they changed since `version`.
     bool weightsSince(uint64_t& version, ModelWeights& out) const;
 
@@ -53,6 +54,7 @@ private:
     std::unique_ptr<train::Trainer> m_trainer;  // worker only, once built
     std::unique_ptr<train::Trainer> m_pending;  // a reset waiting for the worker
     TrainingSnapshot m_snap;
+    uint64_t m_snapVersion = 1;
     ModelWeights m_weights;
     uint64_t m_weightsVersion = 0;
     struct Tune {
@@ -60,7 +62,7 @@ private:
         int batch;
     };
     std::optional<Tune> m_tune;
-    std::atomic<bool> m_playing{false};
+    bool m_playing = false;
     int m_stepsRequested = 0;
     bool m_quit = false;
     std::thread m_worker;

@@ -4,35 +4,37 @@
 #include <cstdio>
 
 #include "atomic_file.hpp"
+#include "data_dir.hpp"
 #include "errors.hpp"
 
 namespace moe::gui {
 namespace {
 
-// A line chart of up to two series (x from 0 to the longest), min..max scaled.
-void chart(const char* title, const std::vector<float>& a, ImU32 ca, const std::vector<float>* b, const std::vector<int>* bx,
-           ImU32 cb, ImVec2 size) {
+// A line chart of up to two series over steps, min..max scaled.
+void chart(const char* title, const train::Series& a, ImU32 ca, const train::Series* b, ImU32 cb, ImVec2 size) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 p = ImGui::GetCursorScreenPos();
     dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), ImGui::GetColorU32(ImGuiCol_FrameBg));
     float lo = 1e30f, hi = -1e30f;
-    for (float v : a) lo = std::min(lo, v), hi = std::max(hi, v);
-    if (b)
-        for (float v : *b) lo = std::min(lo, v), hi = std::max(hi, v);
+    int last = 1;
+    for (const train::Series* s : {&a, b}) {
+        if (!s) continue;
+        for (float v : s->values()) lo = std::min(lo, v), hi = std::max(hi, v);
+        if (!s->empty()) last = std::max(last, s->steps().back());
+    }
     if (lo > hi) lo = 0, hi = 1;
     if (hi - lo < 1e-6f) hi = lo + 1e-6f;
-    const float n = std::max<float>(2, static_cast<float>(a.size()));
-    const auto pt = [&](float x, float v) {
-        return ImVec2(p.x + size.x * x / (n - 1), p.y + size.y - 2 - (v - lo) / (hi - lo) * (size.y - 4));
+    const auto pt = [&](int step, float v) {
+        return ImVec2(p.x + size.x * step / last, p.y + size.y - 2 - (v - lo) / (hi - lo) * (size.y - 4));
     };
-    // Long runs are thinned to about one point per pixel.
-    const size_t stride = std::max<size_t>(1, a.size() / std::max(1.0f, size.x));
-    for (size_t i = stride; i < a.size(); i += stride) dl->AddLine(pt(float(i - stride), a[i - stride]), pt(float(i), a[i]), ca, 1.5f);
-    if (b && bx)
-        for (size_t i = 1; i < b->size(); ++i)
-            dl->AddLine(pt(float((*bx)[i - 1]) - 1, (*b)[i - 1]), pt(float((*bx)[i]) - 1, (*b)[i]), cb, 2.0f);
+    const auto line = [&](const train::Series& s, ImU32 c, float width) {
+        for (size_t i = 1; i < s.size(); ++i)
+            dl->AddLine(pt(s.steps()[i - 1], s.values()[i - 1]), pt(s.steps()[i], s.values()[i]), c, width);
+    };
+    line(a, ca, 1.5f);
+    if (b) line(*b, cb, 2.0f);
     char label[96];
-    std::snprintf(label, sizeof label, "%s  %.3f", title, a.empty() ? 0.0f : a.back());
+    std::snprintf(label, sizeof label, "%s  %.3f", title, a.last());
     dl->AddText(ImVec2(p.x + 4, p.y + 2), ImGui::GetColorU32(ImGuiCol_Text), label);
     ImGui::Dummy(size);
 }
@@ -42,25 +44,26 @@ void chart(const char* title, const std::vector<float>& a, ImU32 ca, const std::
 void TrainingView::restart(AppState& state) {
     if (!m_session) m_session = std::make_unique<TrainingSession>();
     train::TrainConfig c;
-    c.model.shape = state.options().shape;
+    c.model.shape = state.settings().shape;
     c.model.shape.sharedExperts = 0;
     if (c.model.shape.activation == Activation::SwiGlu) c.model.shape.activation = Activation::Silu;
-    c.model.router = state.options().router;
+    c.model.router = state.settings().router;
     c.model.router.mode = RoutingMode::TokenChoice;
     c.model.router.score = ScoreFn::Softmax;
     c.model.router.temperature = std::max(0.05f, c.model.router.temperature);
     c.model.router.expertBias.clear();
     c.model.auxCoef = m_aux, c.model.zCoef = m_z;
     c.lr = m_lr, c.biasRate = m_bias, c.batch = m_batch;
-    c.seed = state.options().seed;
+    c.seed = state.settings().seed;
     std::string corpus;
     try {
-        corpus = readFile(MOELAB_ASSETS_DIR "/corpus/lesson.txt");
+        corpus = readFile(dataPath("corpus/lesson.txt"));
     } catch (const std::exception& e) {
         corpus.clear();
     }
     m_session->reset(c, corpus);
     m_weightsVersion = 0;
+    m_snapVersion = 0;
 }
 
 void TrainingView::drawContent(AppState& state) {
@@ -79,7 +82,7 @@ void TrainingView::drawContent(AppState& state) {
     ImGui::SameLine();
     ImGui::Checkbox("live weights in every view", &m_live);
     ImGui::SameLine();
-    m_snap = m_session->snapshot();
+    m_session->snapshotSince(m_snapVersion, m_snap);
     ImGui::TextDisabled("step %d  %.0f tokens/s", m_snap.step, m_snap.tokensPerSecond);
     if (!m_snap.error.empty()) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "%s", m_snap.error.c_str());
 
@@ -107,15 +110,14 @@ void TrainingView::drawContent(AppState& state) {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float left = avail.x * 0.42f, ch = std::max(px(40), (avail.y - px(12)) / 3);
     ImGui::BeginGroup();
-    chart("loss (train; held-out thick)", m_snap.loss, expertColor(1), &m_snap.heldOut, &m_snap.heldOutSteps, expertColor(0),
-          ImVec2(left, ch));
-    chart("load CV", m_snap.cv, expertColor(2), nullptr, nullptr, 0, ImVec2(left, ch));
-    chart("drop rate", m_snap.dropRate, kWarning, nullptr, nullptr, 0, ImVec2(left, ch));
+    chart("loss (train; held-out thick)", m_snap.loss, expertColor(1), &m_snap.heldOut, expertColor(0), ImVec2(left, ch));
+    chart("load CV", m_snap.cv, expertColor(2), nullptr, 0, ImVec2(left, ch));
+    chart("drop rate", m_snap.dropRate, kWarning, nullptr, 0, ImVec2(left, ch));
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const int E = m_snap.specialisation.empty() ? state.options().shape.experts : static_cast<int>(m_snap.specialisation.size());
+    const int E = m_snap.specialisation.empty() ? state.settings().shape.experts : static_cast<int>(m_snap.specialisation.size());
     // Expert x step: each column one step, brightness = the expert's share of that step.
     const float hw = ImGui::GetContentRegionAvail().x, hh = std::max(px(40), avail.y * 0.45f);
     ImVec2 p = ImGui::GetCursorScreenPos();

@@ -18,7 +18,7 @@ protected:
 private:
     void restart(AppState& state);
     std::unique_ptr<TrainingSession> m_session;
-    uint64_t m_weightsVersion = 0;
+    uint64_t m_weightsVersion = 0, m_snapVersion = 0;
     bool m_live = true;
     float m_lr = 3e-3f, m_aux = 0.01f, m_z = 0.001f, m_bias = 0.0f;
     int m_batch = 16;

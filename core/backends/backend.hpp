@@ -23,7 +23,4 @@ public:
     virtual ScoreSums metricSums(const Routing& r) { return scoreSums(r); }
 };
 
-// The selection bias in force: the flag's, else the weights'.
-Vec effectiveBias(const ModelWeights& w, const RouterConfig& cfg);
-
 } // namespace moe

@@ -2,12 +2,10 @@
 
 #include <omp.h>
 
-namespace moe {
+#include "../router.hpp"
+#include "../settings_schema.hpp"
 
-Vec effectiveBias(const ModelWeights& w, const RouterConfig& cfg) {
-    if (!cfg.expertBias.empty()) return Eigen::Map<const Vec>(cfg.expertBias.data(), cfg.expertBias.size());
-    return w.expertBias.size() == w.shape.experts ? w.expertBias : Vec::Zero(w.shape.experts);
-}
+namespace moe {
 
 std::string EigenBackend::device() const {
     return "CPU (Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +

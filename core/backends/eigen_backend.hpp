@@ -1,6 +1,7 @@
 #pragma once
 #include "backend.hpp"
 #include "../experts.hpp"
+#include "../router.hpp"
 
 namespace moe {
 

@@ -1,20 +1,17 @@
 #include "factory.hpp"
 
+#include "../errors.hpp"
 #include "eigen_backend.hpp"
 #include "opencl/opencl_backend.hpp"
 
-#include <iostream>
-#include "../errors.hpp"
-
 namespace moe {
 
-BackendChoice makeBackend(const std::string& name, const std::string& deviceHint) {
+BackendChoice makeBackend(BackendKind kind, const std::string& deviceHint) {
     BackendChoice c;
-    if (name == "eigen") {
+    if (kind == BackendKind::Eigen) {
         c.backend = std::make_unique<EigenBackend>();
         return c;
     }
-    if (name != "opencl") throw InputError("--backend", "must be one of eigen|opencl (got '" + name + "')");
     try {
         c.backend = std::make_unique<OpenCLBackend>(deviceHint);
     } catch (const InputError&) {

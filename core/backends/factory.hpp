@@ -2,6 +2,7 @@
 #include <memory>
 #include <string>
 
+#include "../settings.hpp"
 #include "backend.hpp"
 
 namespace moe {
@@ -11,9 +12,9 @@ struct BackendChoice {
     std::string fallbackReason;  // non-empty when OpenCL was asked for but Eigen runs
 };
 
-// "eigen" or "opencl"; deviceHint is a substring of platform or device name
-// (else MOELAB_CL_DEVICE, else the first GPU, else the first CPU device).
-// An unusable OpenCL falls back to Eigen with the reason.
-BackendChoice makeBackend(const std::string& name, const std::string& deviceHint = "");
+// Eigen, OpenCL or Auto (an OpenCL device if there is one, else Eigen). deviceHint is a
+// substring of platform or device name (else MOELAB_CL_DEVICE, else the first GPU, else
+// the first CPU device). An unusable OpenCL falls back to Eigen with the reason.
+BackendChoice makeBackend(BackendKind kind, const std::string& deviceHint = "");
 
 } // namespace moe

@@ -3,8 +3,10 @@
 #include <cmath>
 
 #include "errors.hpp"
+#include "embedding.hpp"
 #include "experts.hpp"
 #include "rng.hpp"
+#include "settings_schema.hpp"
 
 namespace moe::train {
 namespace {
@@ -26,7 +28,6 @@ double actGrad(double a, Activation f) {
     }
     }
 }
-double softplusD(double x) { return x > 30 ? x : std::log1p(std::exp(x)); }
 double sigmoidD(double x) { return 1 / (1 + std::exp(-x)); }
 
 void softmaxRows(const MatD& z, double invT, MatD& out, VecD* lse) {
@@ -109,157 +110,213 @@ ModelWeights toWeights(const Params& p, const ModelSettings& s, const VecD& bias
     return w;
 }
 
-LossParts lossAndGrad(const Params& p, const VecD& bias, const ModelSettings& s, const Batch& b, uint64_t noiseSeed,
-                      Params* g) {
-    const RouterConfig& rc = s.router;
-    const int L = b.length, T = b.sequences * b.length, D = s.shape.dim, E = s.shape.experts, K = s.mixerTaps, k = rc.k;
-    const Activation fn = s.shape.activation;
-    LossParts out;
-    // Input: embedding, then the causal mixer within each sequence.
-    MatD X(T, D), Hm(T, D);
-    for (int t = 0; t < T; ++t) X.row(t) = p.embed.row(b.input[t]);
-    for (int t = 0; t < T; ++t) {
-        Hm.row(t).setZero();
-        for (int j = 0; j < K && j <= t % L; ++j) Hm.row(t) += p.mixer.row(j).cwiseProduct(X.row(t - j));
-    }
-    // Router, on the (jittered) mixed input.
-    const bool jitter = rc.jitter > 0;
-    const MatD J = jitter ? toD(jitterFactors(T, D, rc.jitter, noiseSeed)) : MatD();
-    const MatD R = jitter ? MatD(Hm.cwiseProduct(J)) : Hm;
-    MatD Z = R * p.wg.transpose();
-    Z.rowwise() += p.bg.transpose();
-    MatD Zn = Z, NL, Eps;
-    if (rc.noisyTopk) {
-        NL = R * p.wn.transpose();
-        Eps = toD(routingNoise(T, E, noiseSeed));
-        for (int i = 0; i < Zn.size(); ++i) Zn.data()[i] += Eps.data()[i] * softplusD(NL.data()[i]);
-    }
-    const double invT = 1.0 / rc.temperature;
-    MatD S;
-    softmaxRows(Zn, invT, S, nullptr);
+namespace {
 
-    // Decisions with the engine's own top-k and capacity code.
+// What the forward pass keeps for the backward pass, step by step.
+struct Forward {
+    // embedding and mixer
+    MatD X, Hm;  // [T, D] embedded bytes; mixed: the layer's input
+    // router
+    MatD J, R;                  // jitter factors and the router's (jittered) input
+    MatD Z, NL, Eps, S;         // clean logits, noise logits and draws, scores
+    MatD SZ;                    // softmax of the clean logits, for the z-loss
+    VecD lseZ;                  // their logsumexp
+    std::vector<int> choices;   // [T*k] top-k before capacity
+    std::vector<double> norm;   // per token: 1 / sum of its k chosen scores, or 1
+    std::vector<double> weight; // per slot: score * norm
+    std::vector<double> requestedShare;  // per expert: f_i = requested / (T·k), for the aux loss
+    // experts
+    std::vector<int> offsets, slots;           // kept slots bucketed by expert
+    std::vector<MatD> Hg, A1, Act, Out;        // per expert: gathered input, pre-activation, activation, output
+    MatD Y;                                    // layer output + residual
+    // head
+    MatD P;  // [T, 256] next-byte probabilities
+};
+
+int tokensOf(const Batch& b) { return b.sequences * b.length; }
+
+// x_t = embed[byte_t], mixed causally within each sequence.
+void embedAndMix(const Params& p, const Batch& b, Forward& f) {
+    const int T = tokensOf(b);
+    f.X.resize(T, p.embed.cols());
+    for (int t = 0; t < T; ++t) f.X.row(t) = p.embed.row(b.input[t]);
+    f.Hm = causalMix(f.X, p.mixer, b.length);
+}
+
+// Logits, noise, softmax; then the engine's own top-k and capacity decide.
+void routerForward(const Params& p, const VecD& bias, const ModelSettings& s, uint64_t noiseSeed, LossParts& out,
+                   Forward& f) {
+    const RouterConfig& rc = s.router;
+    const int T = static_cast<int>(f.Hm.rows()), D = s.shape.dim, E = s.shape.experts, k = rc.k;
+    const bool jitter = rc.jitter > 0;
+    if (jitter) f.J = toD(jitterFactors(T, D, rc.jitter, noiseSeed));
+    f.R = jitter ? MatD(f.Hm.cwiseProduct(f.J)) : f.Hm;
+    f.Z = f.R * p.wg.transpose();
+    f.Z.rowwise() += p.bg.transpose();
+    MatD Zn = f.Z;
+    if (rc.noisyTopk) {  // Shazeer et al. 2017: + N(0,1)·softplus(x·W_noise)
+        f.NL = f.R * p.wn.transpose();
+        f.Eps = toD(routingNoise(T, E, noiseSeed));
+        for (int i = 0; i < Zn.size(); ++i) Zn.data()[i] += f.Eps.data()[i] * softplus(f.NL.data()[i]);
+    }
+    softmaxRows(Zn, 1.0 / rc.temperature, f.S, nullptr);
+
     Routing& r = out.routing;
     r.tokens = T, r.experts = E, r.k = k, r.mode = RoutingMode::TokenChoice;
     r.capacity = expertCapacity(rc, T, E);
-    r.scores = S.cast<float>();
-    r.logits = Z.cast<float>();
-    const Vec biasF = bias.cast<float>();
-    const Mat keys = selectionKeys(Zn.cast<float>(), r.scores, rc, biasF);
-    const std::vector<int> choices = topK(keys, k);
-    assignTokenChoice(choices, keys, rc, r);
-    VecD norm = VecD::Ones(T);
-    if (rc.renormalize)
-        for (int t = 0; t < T; ++t) {
-            double sum = 0;
-            for (int j = 0; j < k; ++j) sum += S(t, choices[t * k + j]);
-            norm[t] = sum > 0 ? 1 / sum : 0;
-        }
-    std::vector<double> w(r.slotCount());
-    for (int sl = 0; sl < r.slotCount(); ++sl) w[sl] = S(sl / k, r.slotExpert[sl]) * norm[sl / k];
+    r.scores = f.S.cast<float>();
+    r.logits = f.Z.cast<float>();
+    const Mat keys = selectionKeys(Zn.cast<float>(), r.scores, rc, bias.cast<float>());
+    f.choices = topK(keys, k);
+    assignTokenChoice(f.choices, keys, rc, r);
+    f.norm = combineNorms(f.S, f.choices, k, rc.renormalize);
+    f.weight.resize(r.slotCount());
+    for (int sl = 0; sl < r.slotCount(); ++sl) f.weight[sl] = f.S(sl / k, r.slotExpert[sl]) * f.norm[sl / k];
+    f.requestedShare.resize(E);
+    for (int e = 0; e < E; ++e) f.requestedShare[e] = double(r.requested[e]) / (double(T) * k);
+    softmaxRows(f.Z, 1.0, f.SZ, &f.lseZ);
+}
 
-    // Experts on their own tokens; the residual carries every token, dropped or not.
-    std::vector<int> offsets, slots;
-    bucketByExpert(r, offsets, slots);
-    std::vector<MatD> Hg(E), A1(E), Act(E), Out(E);
-    MatD Y = Hm;
+// Each expert on its own tokens; the residual carries every token, dropped or not.
+void expertsForward(const Params& p, const ModelSettings& s, const Routing& r, Forward& f) {
+    const int E = s.shape.experts, D = s.shape.dim, k = r.k;
+    bucketByExpert(r, f.offsets, f.slots);
+    f.Hg.assign(E, {}), f.A1.assign(E, {}), f.Act.assign(E, {}), f.Out.assign(E, {});
+    f.Y = f.Hm;
     for (int e = 0; e < E; ++e) {
-        const int n = offsets[e + 1] - offsets[e];
+        const int n = f.offsets[e + 1] - f.offsets[e];
         if (n == 0) continue;
-        Hg[e].resize(n, D);
-        for (int i = 0; i < n; ++i) Hg[e].row(i) = Hm.row(slots[offsets[e] + i] / k);
-        A1[e] = Hg[e] * p.w1[e].transpose();
-        A1[e].rowwise() += p.b1[e].transpose();
-        Act[e] = A1[e].unaryExpr([fn](double a) { return act(a, fn); });
-        Out[e] = Act[e] * p.w2[e].transpose();
-        Out[e].rowwise() += p.b2[e].transpose();
+        f.Hg[e].resize(n, D);
+        for (int i = 0; i < n; ++i) f.Hg[e].row(i) = f.Hm.row(f.slots[f.offsets[e] + i] / k);
+        f.A1[e] = f.Hg[e] * p.w1[e].transpose();
+        f.A1[e].rowwise() += p.b1[e].transpose();
+        f.Act[e] = f.A1[e].unaryExpr([fn = s.shape.activation](double a) { return act(a, fn); });
+        f.Out[e] = f.Act[e] * p.w2[e].transpose();
+        f.Out[e].rowwise() += p.b2[e].transpose();
         for (int i = 0; i < n; ++i) {
-            const int sl = slots[offsets[e] + i];
-            Y.row(sl / k) += w[sl] * Out[e].row(i);
+            const int sl = f.slots[f.offsets[e] + i];
+            f.Y.row(sl / k) += f.weight[sl] * f.Out[e].row(i);
         }
     }
-    // Head and cross-entropy on the next byte.
-    MatD O = Y * p.wo.transpose();
+}
+
+// Head, cross-entropy on the next byte, Switch aux loss and ST-MoE z-loss.
+void headAndLosses(const Params& p, const ModelSettings& s, const Batch& b, Forward& f, LossParts& out) {
+    const int T = tokensOf(b), E = s.shape.experts;
+    MatD O = f.Y * p.wo.transpose();
     O.rowwise() += p.bo.transpose();
-    MatD P;
     VecD lseO;
-    softmaxRows(O, 1.0, P, &lseO);
+    softmaxRows(O, 1.0, f.P, &lseO);
     double ce = 0;
     for (int t = 0; t < T; ++t) ce += lseO[t] - O(t, b.target[t]);
     out.ce = ce / T;
-    // Switch aux loss (f from counts, a constant) and ST-MoE z-loss on the clean logits.
-    std::vector<double> f(E);
-    for (int e = 0; e < E; ++e) f[e] = double(r.requested[e]) / (double(T) * k);
-    const VecD Pmean = S.colwise().mean().transpose();
-    for (int e = 0; e < E; ++e) out.aux += E * f[e] * Pmean[e];
-    MatD SZ;
-    VecD lseZ;
-    softmaxRows(Z, 1.0, SZ, &lseZ);
-    out.z = lseZ.squaredNorm() / T;
+    // aux = E·Σ f_i·P_i, f from counts (a constant), P the mean score.
+    const VecD Pmean = f.S.colwise().mean().transpose();
+    for (int e = 0; e < E; ++e) out.aux += E * f.requestedShare[e] * Pmean[e];
+    out.z = f.lseZ.squaredNorm() / T;
     out.loss = out.ce + s.auxCoef * out.aux + s.zCoef * out.z;
-    if (!g) return out;
+}
 
-    // ---- backward ----
-    *g = p.zerosLike();
-    MatD dO = P;
+// d loss / d Y through the head; fills the head's gradients.
+MatD headBackward(const Params& p, const Batch& b, const Forward& f, Params& g) {
+    const int T = tokensOf(b);
+    MatD dO = f.P;
     for (int t = 0; t < T; ++t) dO(t, b.target[t]) -= 1;
     dO /= T;
-    g->wo = dO.transpose() * Y;
-    g->bo = dO.colwise().sum().transpose();
-    const MatD dY = dO * p.wo;
-    MatD dH = dY;  // residual
-    MatD dS = MatD::Zero(T, E);
+    g.wo = dO.transpose() * f.Y;
+    g.bo = dO.colwise().sum().transpose();
+    return dO * p.wo;
+}
+
+// Through the experts and their combine weights: adds to dH (the layer input's
+// gradient) and to dS (the scores'), and fills the experts' gradients.
+void expertsBackward(const Params& p, const ModelSettings& s, const Routing& r, const Forward& f, const MatD& dY,
+                     MatD& dH, MatD& dS, Params& g) {
+    const int E = s.shape.experts, D = s.shape.dim, T = r.tokens, k = r.k;
     VecD dNorm = VecD::Zero(T);
     for (int e = 0; e < E; ++e) {
-        const int n = offsets[e + 1] - offsets[e];
+        const int n = f.offsets[e + 1] - f.offsets[e];
         if (n == 0) continue;
-        MatD Dout(n, D);
+        MatD dOut(n, D);
         for (int i = 0; i < n; ++i) {
-            const int sl = slots[offsets[e] + i], t = sl / k;
-            Dout.row(i) = w[sl] * dY.row(t);
-            const double dw = dY.row(t).dot(Out[e].row(i));
-            dS(t, r.slotExpert[sl]) += dw * norm[t];
-            dNorm[t] += dw * S(t, r.slotExpert[sl]);
+            const int sl = f.slots[f.offsets[e] + i], t = sl / k;
+            dOut.row(i) = f.weight[sl] * dY.row(t);
+            const double dw = dY.row(t).dot(f.Out[e].row(i));
+            dS(t, r.slotExpert[sl]) += dw * f.norm[t];
+            dNorm[t] += dw * f.S(t, r.slotExpert[sl]);
         }
-        g->w2[e] = Dout.transpose() * Act[e];
-        g->b2[e] = Dout.colwise().sum().transpose();
-        MatD dA1 = Dout * p.w2[e];
-        for (int i = 0; i < dA1.size(); ++i) dA1.data()[i] *= actGrad(A1[e].data()[i], fn);
-        g->w1[e] = dA1.transpose() * Hg[e];
-        g->b1[e] = dA1.colwise().sum().transpose();
+        g.w2[e] = dOut.transpose() * f.Act[e];
+        g.b2[e] = dOut.colwise().sum().transpose();
+        MatD dA1 = dOut * p.w2[e];
+        for (int i = 0; i < dA1.size(); ++i) dA1.data()[i] *= actGrad(f.A1[e].data()[i], s.shape.activation);
+        g.w1[e] = dA1.transpose() * f.Hg[e];
+        g.b1[e] = dA1.colwise().sum().transpose();
         const MatD dHg = dA1 * p.w1[e];
-        for (int i = 0; i < n; ++i) dH.row(slots[offsets[e] + i] / k) += dHg.row(i);
+        for (int i = 0; i < n; ++i) dH.row(f.slots[f.offsets[e] + i] / k) += dHg.row(i);
     }
     // w = s / sum of the k original choices' scores: the normaliser's share.
-    if (rc.renormalize)
+    if (s.router.renormalize)
         for (int t = 0; t < T; ++t)
-            for (int j = 0; j < k; ++j) dS(t, choices[t * k + j]) -= dNorm[t] * norm[t] * norm[t];
-    for (int e = 0; e < E; ++e) dS.col(e).array() += s.auxCoef * E * f[e] / T;
-    // Softmax with temperature.
+            for (int j = 0; j < k; ++j) dS(t, f.choices[t * k + j]) -= dNorm[t] * f.norm[t] * f.norm[t];
+}
+
+// Through the aux loss, the softmax with temperature, the z-loss, noise and jitter to
+// the router's input: adds to dH and fills the router's gradients.
+void routerBackward(const Params& p, const ModelSettings& s, const Forward& f, MatD& dS, MatD& dH, Params& g) {
+    const RouterConfig& rc = s.router;
+    const int T = static_cast<int>(f.S.rows()), E = s.shape.experts;
+    for (int e = 0; e < E; ++e) dS.col(e).array() += s.auxCoef * E * f.requestedShare[e] / T;
+    const double invT = 1.0 / rc.temperature;
     MatD dZn(T, E);
     for (int t = 0; t < T; ++t) {
-        const double dot = dS.row(t).dot(S.row(t));
-        for (int e = 0; e < E; ++e) dZn(t, e) = S(t, e) * (dS(t, e) - dot) * invT;
+        const double dot = dS.row(t).dot(f.S.row(t));
+        for (int e = 0; e < E; ++e) dZn(t, e) = f.S(t, e) * (dS(t, e) - dot) * invT;
     }
     MatD dZ = dZn;
-    for (int t = 0; t < T; ++t) dZ.row(t) += (s.zCoef * 2 * lseZ[t] / T) * SZ.row(t);
+    for (int t = 0; t < T; ++t) dZ.row(t) += (s.zCoef * 2 * f.lseZ[t] / T) * f.SZ.row(t);
     MatD dR = dZ * p.wg;
-    g->wg = dZ.transpose() * R;
-    g->bg = dZ.colwise().sum().transpose();
-    if (rc.noisyTopk) {
+    g.wg = dZ.transpose() * f.R;
+    g.bg = dZ.colwise().sum().transpose();
+    if (rc.noisyTopk) {  // d softplus(a) / da = sigmoid(a)
         MatD dNL(T, E);
-        for (int i = 0; i < dNL.size(); ++i) dNL.data()[i] = dZn.data()[i] * Eps.data()[i] * sigmoidD(NL.data()[i]);
-        g->wn = dNL.transpose() * R;
+        for (int i = 0; i < dNL.size(); ++i) dNL.data()[i] = dZn.data()[i] * f.Eps.data()[i] * sigmoidD(f.NL.data()[i]);
+        g.wn = dNL.transpose() * f.R;
         dR += dNL * p.wn;
     }
-    dH += jitter ? MatD(dR.cwiseProduct(J)) : dR;
-    MatD dX = MatD::Zero(T, D);
+    dH += rc.jitter > 0 ? MatD(dR.cwiseProduct(f.J)) : dR;
+}
+
+// Through the causal mixer to the embedding rows of the batch's bytes.
+void embeddingBackward(const Params& p, const Batch& b, const Forward& f, const MatD& dH, Params& g) {
+    const int T = tokensOf(b), L = b.length, K = static_cast<int>(p.mixer.rows());
+    MatD dX = MatD::Zero(T, f.X.cols());
     for (int t = 0; t < T; ++t)
         for (int j = 0; j < K && j <= t % L; ++j) {
-            g->mixer.row(j) += dH.row(t).cwiseProduct(X.row(t - j));
+            g.mixer.row(j) += dH.row(t).cwiseProduct(f.X.row(t - j));
             dX.row(t - j) += p.mixer.row(j).cwiseProduct(dH.row(t));
         }
-    for (int t = 0; t < T; ++t) g->embed.row(b.input[t]) += dX.row(t);
+    for (int t = 0; t < T; ++t) g.embed.row(b.input[t]) += dX.row(t);
+}
+
+} // namespace
+
+LossParts lossAndGrad(const Params& p, const VecD& bias, const ModelSettings& s, const Batch& b, uint64_t noiseSeed,
+                      Params* g) {
+    LossParts out;
+    Forward f;
+    embedAndMix(p, b, f);
+    routerForward(p, bias, s, noiseSeed, out, f);
+    expertsForward(p, s, out.routing, f);
+    headAndLosses(p, s, b, f, out);
+    if (!g) return out;
+
+    *g = p.zerosLike();
+    const MatD dY = headBackward(p, b, f, *g);
+    MatD dH = dY;  // the residual
+    MatD dS = MatD::Zero(f.S.rows(), f.S.cols());
+    expertsBackward(p, s, out.routing, f, dY, dH, dS, *g);
+    routerBackward(p, s, f, dS, dH, *g);
+    embeddingBackward(p, b, f, dH, *g);
     return out;
 }
 

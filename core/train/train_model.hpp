@@ -8,7 +8,8 @@
 #include <vector>
 
 #include "config.hpp"
-#include "routing.hpp"
+#include "capacity.hpp"
+#include "router.hpp"
 #include "weights.hpp"
 
 namespace moe::train {

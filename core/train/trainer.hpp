@@ -60,7 +60,7 @@ private:
     uint64_t m_rngState = 0;
 };
 
-// One JSON object of `moelab train --log` (CONTRACT.md).
+// One JSON object of `moelab train --log` (docs/contract.md).
 std::string logLine(const StepLog& s);
 
 } // namespace moe::train

@@ -3,13 +3,16 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "../../capacity.hpp"
 #include "../../errors.hpp"
+#include "../../router.hpp"
+#include "../../settings_schema.hpp"
 
 namespace moe {
 namespace {
 
 constexpr int kRowsPerTile = 8;  // RM in expert_ffn.cl
-constexpr int kLanes = 16;       // outputs per work-item in expert_ffn.cl (float16)
+constexpr int kLanes = 16;       // outputs per work-item in expert_ffn.cl and router.cl (float16)
 
 size_t roundUp(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
@@ -17,6 +20,31 @@ template <typename... Args>
 void setArgs(cl::Kernel& k, Args&&... args) {
     cl_uint i = 0;
     (k.setArg(i++, std::forward<Args>(args)), ...);
+}
+
+const char* clErrorName(cl_int code) {
+    switch (code) {
+    case CL_DEVICE_NOT_FOUND: return "CL_DEVICE_NOT_FOUND";
+    case CL_DEVICE_NOT_AVAILABLE: return "CL_DEVICE_NOT_AVAILABLE";
+    case CL_MEM_OBJECT_ALLOCATION_FAILURE: return "CL_MEM_OBJECT_ALLOCATION_FAILURE";
+    case CL_OUT_OF_RESOURCES: return "CL_OUT_OF_RESOURCES";
+    case CL_OUT_OF_HOST_MEMORY: return "CL_OUT_OF_HOST_MEMORY";
+    case CL_BUILD_PROGRAM_FAILURE: return "CL_BUILD_PROGRAM_FAILURE";
+    case CL_INVALID_VALUE: return "CL_INVALID_VALUE";
+    case CL_INVALID_CONTEXT: return "CL_INVALID_CONTEXT";
+    case CL_INVALID_MEM_OBJECT: return "CL_INVALID_MEM_OBJECT";
+    case CL_INVALID_PROGRAM_EXECUTABLE: return "CL_INVALID_PROGRAM_EXECUTABLE";
+    case CL_INVALID_KERNEL_NAME: return "CL_INVALID_KERNEL_NAME";
+    case CL_INVALID_KERNEL_ARGS: return "CL_INVALID_KERNEL_ARGS";
+    case CL_INVALID_ARG_INDEX: return "CL_INVALID_ARG_INDEX";
+    case CL_INVALID_ARG_VALUE: return "CL_INVALID_ARG_VALUE";
+    case CL_INVALID_ARG_SIZE: return "CL_INVALID_ARG_SIZE";
+    case CL_INVALID_WORK_GROUP_SIZE: return "CL_INVALID_WORK_GROUP_SIZE";
+    case CL_INVALID_GLOBAL_WORK_SIZE: return "CL_INVALID_GLOBAL_WORK_SIZE";
+    case CL_INVALID_BUFFER_SIZE: return "CL_INVALID_BUFFER_SIZE";
+    case CL_INVALID_COMMAND_QUEUE: return "CL_INVALID_COMMAND_QUEUE";
+    default: return "CL error";
+    }
 }
 
 } // namespace
@@ -37,22 +65,25 @@ OpenCLBackend::OpenCLBackend(const std::string& hint) {
         m_program = built.program;
         m_fromCache = built.fromCache;
         m_cachePath = built.cachePath;
+        const auto kernel = [&](const char* name) { return cl::Kernel(m_program, name); };
+        m_k = {kernel("router_linear"),        kernel("scores"),         kernel("topk"),
+               kernel("priority_order"),       kernel("capacity_drop"),  kernel("capacity_reroute"),
+               kernel("expert_choice_select"), kernel("expert_choice_gather"), kernel("bucket_slots"),
+               kernel("gather_rows"),          kernel("ffn_up"),         kernel("ffn_down"),
+               kernel("combine"),              kernel("token_stats"),    kernel("column_sums")};
     } catch (const cl::Error& e) {
-        throw std::runtime_error("OpenCL error on " + m_device.label() + ": " + e.what() + " (" +
-                                 std::to_string(e.err()) + ")");
+        fail(("setting up " + m_device.label()).c_str(), e);
     }
 }
 
 OpenCLBackend::~OpenCLBackend() = default;
 
-cl::Kernel& OpenCLBackend::kernel(const std::string& name) {
-    auto it = m_kernels.find(name);
-    if (it == m_kernels.end()) it = m_kernels.emplace(name, cl::Kernel(m_program, name.c_str())).first;
-    return it->second;
+void OpenCLBackend::fail(const char* stage, const cl::Error& e) {
+    m_lastError = std::string(e.what()) + " returned " + clErrorName(e.err()) + " (" + std::to_string(e.err()) + ")";
+    throw std::runtime_error(std::string("OpenCL ") + stage + " failed: " + m_lastError);
 }
 
-cl::Buffer& OpenCLBackend::ensure(const std::string& name, size_t bytes) {
-    Buffer& b = m_buffers[name];
+cl::Buffer& OpenCLBackend::ensure(DeviceBuffer& b, size_t bytes) {
     bytes = std::max<size_t>(bytes, 64);  // no zero-size buffers
     if (bytes > b.capacity) {
         b.buf = cl::Buffer(m_context, CL_MEM_READ_WRITE, bytes);
@@ -61,14 +92,18 @@ cl::Buffer& OpenCLBackend::ensure(const std::string& name, size_t bytes) {
     return b.buf;
 }
 
-cl::Buffer& OpenCLBackend::upload(const std::string& name, const void* data, size_t bytes, bool blocking) {
-    cl::Buffer& b = ensure(name, bytes);
-    if (bytes) m_queue.enqueueWriteBuffer(b, blocking ? CL_TRUE : CL_FALSE, 0, bytes, data);
-    return b;
+cl::Buffer& OpenCLBackend::upload(DeviceBuffer& b, const void* data, size_t bytes, bool blocking) {
+    cl::Buffer& buf = ensure(b, bytes);
+    if (bytes) m_queue.enqueueWriteBuffer(buf, blocking ? CL_TRUE : CL_FALSE, 0, bytes, data);
+    return buf;
 }
 
-void OpenCLBackend::download(const std::string& name, void* data, size_t bytes, bool blocking) {
-    if (bytes) m_queue.enqueueReadBuffer(m_buffers.at(name).buf, blocking ? CL_TRUE : CL_FALSE, 0, bytes, data);
+void OpenCLBackend::download(DeviceBuffer& b, void* data, size_t bytes, bool blocking) {
+    if (bytes) m_queue.enqueueReadBuffer(b.buf, blocking ? CL_TRUE : CL_FALSE, 0, bytes, data);
+}
+
+void OpenCLBackend::launch(cl::Kernel& k, const cl::NDRange& global) {
+    m_queue.enqueueNDRangeKernel(k, cl::NullRange, global);
 }
 
 void OpenCLBackend::uploadRouter(const ModelWeights& w) {
@@ -83,9 +118,9 @@ void OpenCLBackend::uploadRouter(const ModelWeights& w) {
     std::vector<float> b(Ep, 0.0f);
     Eigen::Map<Vec>(b.data(), E) = w.routerB;
     const auto wt = padT(w.routerW), nt = padT(w.noiseW);
-    upload("router_wt", wt.data(), wt.size() * 4, true);
-    upload("noise_wt", nt.data(), nt.size() * 4, true);
-    upload("router_b", b.data(), b.size() * 4, true);
+    upload(m_b.routerWt, wt.data(), wt.size() * 4, true);
+    upload(m_b.noiseWt, nt.data(), nt.size() * 4, true);
+    upload(m_b.routerB, b.data(), b.size() * 4, true);
     m_routerVersion = w.version;
 }
 
@@ -113,19 +148,126 @@ void OpenCLBackend::uploadExperts(const ModelWeights& w) {
             Eigen::Map<Vec>(bg.data() + g * Hp, H) = e.bGate;
         }
     }
-    upload("w1t", w1t.data(), w1t.size() * 4, true);
-    upload("b1", b1.data(), b1.size() * 4, true);
-    upload("w2t", w2t.data(), w2t.size() * 4, true);
-    upload("b2", b2.data(), b2.size() * 4, true);
-    upload("wgt", wgt.data(), wgt.size() * 4, true);
-    upload("bg", bg.data(), bg.size() * 4, true);
+    upload(m_b.w1t, w1t.data(), w1t.size() * 4, true);
+    upload(m_b.b1, b1.data(), b1.size() * 4, true);
+    upload(m_b.w2t, w2t.data(), w2t.size() * 4, true);
+    upload(m_b.b2, b2.data(), b2.size() * 4, true);
+    upload(m_b.wgt, wgt.data(), wgt.size() * 4, true);
+    upload(m_b.bg, bg.data(), bg.size() * 4, true);
     m_expertsVersion = w.version;
 }
 
+void OpenCLBackend::scoreTokens(const ModelWeights& w, const RouterConfig& cfg, const Mat& x, const Vec& bias,
+                                Mat& jitterHold, Mat& noiseHold) {
+    const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols()), E = w.shape.experts;
+    const size_t TE = size_t(T) * E;
+    const int Ep = static_cast<int>(roundUp(E, kLanes));
+    // Uploads do not block: jitterHold and noiseHold live until route()'s blocking download.
+    cl::Buffer& bx = upload(m_b.x, x.data(), x.size() * 4);
+    const bool jitter = cfg.jitter > 0;
+    if (jitter) {
+        jitterHold = jitterFactors(T, D, cfg.jitter, cfg.noiseSeed);
+        upload(m_b.jitter, jitterHold.data(), jitterHold.size() * 4);
+    }
+    cl::Buffer& bj = ensure(m_b.jitter, jitter ? size_t(T) * D * 4 : 4);
+    cl::Buffer& blog = ensure(m_b.logits, TE * 4);
+    setArgs(m_k.routerLinear, bx, bj, int(jitter), m_b.routerWt.buf, m_b.routerB.buf, 1, blog, T, D, E, Ep);
+    launch(m_k.routerLinear, cl::NDRange(Ep / kLanes, T));
+    cl::Buffer& bnl = ensure(m_b.noiseLogits, TE * 4);
+    if (cfg.noisyTopk) {  // the noise's scale x·W_noise, then the draws from the host's generator
+        noiseHold = routingNoise(T, E, cfg.noiseSeed);
+        upload(m_b.eps, noiseHold.data(), noiseHold.size() * 4);
+        setArgs(m_k.routerLinear, bx, bj, int(jitter), m_b.noiseWt.buf, m_b.routerB.buf, 0, bnl, T, D, E, Ep);
+        launch(m_k.routerLinear, cl::NDRange(Ep / kLanes, T));
+    }
+    cl::Buffer& beps = ensure(m_b.eps, cfg.noisyTopk ? TE * 4 : 4);
+    cl::Buffer& bz = ensure(m_b.z, TE * 4);
+    cl::Buffer& bs = ensure(m_b.scores, TE * 4);
+    setArgs(m_k.scores, blog, bnl, beps, int(cfg.noisyTopk), cfg.temperature, int(cfg.score == ScoreFn::Sigmoid), bz, bs, T, E);
+    launch(m_k.scores, cl::NDRange(T));
+
+    const bool tokenChoice = cfg.mode == RoutingMode::TokenChoice;
+    cl::Buffer& bb = upload(m_b.bias, bias.data(), size_t(E) * 4);
+    const size_t TK = size_t(T) * cfg.k;
+    const int groups = tokenChoice ? cfg.groups : 1;
+    const int keep = cfg.topkGroups == 0 ? groups : cfg.topkGroups;
+    setArgs(m_k.topk, bz, bs, bb, cfg.temperature, groups, keep, int(cfg.groupScore == GroupScore::Top2Sum),
+            int(cfg.renormalize), ensure(m_b.keys, TE * 4), ensure(m_b.choices, TK * 4), ensure(m_b.weights, TK * 4),
+            ensure(m_b.norms, size_t(T) * 4), T, E, tokenChoice ? cfg.k : 0);
+    launch(m_k.topk, cl::NDRange(T));
+}
+
+void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
+    const int T = r.tokens, E = r.experts, k = r.k;
+    const size_t TK = size_t(T) * k;
+    cl::Buffer& breq = ensure(m_b.requested, size_t(E) * 4);
+    cl::Buffer& bload = ensure(m_b.load, size_t(E) * 4);
+    cl::Buffer& bover = ensure(m_b.overflow, size_t(E) * 4);
+    const bool byScore = cfg.dropPriority == DropPriority::Score;
+    cl::Buffer& border = ensure(m_b.order, byScore ? TK * 4 : 4);
+    if (byScore) {
+        setArgs(m_k.priorityOrder, m_b.scores.buf, m_b.choices.buf, border, T, E, k);
+        launch(m_k.priorityOrder, cl::NDRange(T, k));
+    }
+    cl::Buffer& bkept = ensure(m_b.kept, TK);
+    r.slotChoice.resize(TK);
+    const bool reroute = cfg.overflow == Overflow::Reroute && r.capacity >= 0;
+    // The queue is in order: this reads the choices before the reroute rewrites them.
+    if (reroute) download(m_b.choices, r.slotChoice.data(), TK * 4, false);
+    if (reroute) {  // sequential by nature: one work-item
+        setArgs(m_k.capacityReroute, m_b.choices.buf, m_b.weights.buf, border, int(byScore), r.capacity, m_b.keys.buf,
+                m_b.scores.buf, m_b.norms.buf, bkept, breq, bload, bover, T, E, k);
+        launch(m_k.capacityReroute, cl::NDRange(1));
+    } else {
+        setArgs(m_k.capacityDrop, m_b.choices.buf, border, int(byScore), r.capacity, bkept, breq, bload, bover, T, E, k);
+        launch(m_k.capacityDrop, cl::NDRange(E));
+    }
+    r.slotBegin.resize(T + 1);
+    for (int t = 0; t <= T; ++t) r.slotBegin[t] = t * k;
+    r.slotExpert.resize(TK);
+    r.slotWeight.resize(TK);
+    r.slotKept.resize(TK);
+    download(m_b.choices, r.slotExpert.data(), TK * 4, false);
+    download(m_b.weights, r.slotWeight.data(), TK * 4, false);
+    download(m_b.kept, r.slotKept.data(), TK, false);
+    download(m_b.requested, r.requested.data(), size_t(E) * 4, false);
+    download(m_b.load, r.kept.data(), size_t(E) * 4, false);
+    download(m_b.overflow, r.overflow.data(), size_t(E) * 4, false);
+    if (!reroute) download(m_b.choices, r.slotChoice.data(), TK * 4, false);
+}
+
+void OpenCLBackend::selectExpertChoice(const RouterConfig& cfg, Routing& r) {
+    const int T = r.tokens, E = r.experts;
+    const size_t TE = size_t(T) * E;
+    const int cap = std::min(r.capacity, T);
+    cl::Buffer& bp = ensure(m_b.picked, TE);
+    setArgs(m_k.expertChoiceSelect, m_b.keys.buf, cap, bp, T, E);
+    launch(m_k.expertChoiceSelect, cl::NDRange(E));
+    setArgs(m_k.expertChoiceGather, bp, m_b.keys.buf, m_b.scores.buf, int(cfg.renormalize), ensure(m_b.ecExpert, TE * 4),
+            ensure(m_b.ecWeight, TE * 4), ensure(m_b.ecCount, size_t(T) * 4), T, E);
+    launch(m_k.expertChoiceGather, cl::NDRange(T));
+    std::vector<int> ex(TE), cnt(T);
+    std::vector<float> ew(TE);
+    download(m_b.ecExpert, ex.data(), TE * 4, false);
+    download(m_b.ecWeight, ew.data(), TE * 4, false);
+    download(m_b.ecCount, cnt.data(), size_t(T) * 4, true);
+    r.slotBegin.assign(1, 0);
+    for (int t = 0; t < T; ++t) {
+        for (int i = 0; i < cnt[t]; ++i) {
+            r.slotExpert.push_back(ex[size_t(t) * E + i]);
+            r.slotWeight.push_back(ew[size_t(t) * E + i]);
+        }
+        r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
+    }
+    r.slotKept.assign(r.slotExpert.size(), 1);
+    r.slotChoice = r.slotExpert;
+    r.requested.assign(E, cap);
+    r.kept = r.requested;
+}
+
 Routing OpenCLBackend::route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) {
-    const int E = w.shape.experts;
+    const int E = w.shape.experts, T = static_cast<int>(x.rows());
     validate(cfg, E);
-    const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols());
     const Vec bias = effectiveBias(w, cfg);
     if (T == 0) {  // nothing to launch; the reference's empty routing
         RouterLogits none;
@@ -134,124 +276,27 @@ Routing OpenCLBackend::route(const ModelWeights& w, const RouterConfig& cfg, con
     }
     try {
         uploadRouter(w);
-        const bool tokenChoice = cfg.mode == RoutingMode::TokenChoice;
-        const int k = cfg.k;
         Routing r;
         r.tokens = T;
         r.experts = E;
-        r.k = k;
+        r.k = cfg.k;
         r.mode = cfg.mode;
         r.capacity = expertCapacity(cfg, T, E);
-        const size_t TE = size_t(T) * E, TK = size_t(T) * k;
-
-        // Uploads do not block: their host memory lives until the blocking download at the end.
-        cl::Buffer& bx = upload("x", x.data(), x.size() * 4);
-        const bool jitter = cfg.jitter > 0;
-        const Mat jitterF = jitter ? jitterFactors(T, D, cfg.jitter, cfg.noiseSeed) : Mat();
-        if (jitter) upload("jitter", jitterF.data(), jitterF.size() * 4);
-        cl::Buffer& bj = ensure("jitter", jitter ? size_t(T) * D * 4 : 4);
-        cl::Buffer& blog = ensure("logits", TE * 4);
-        const int Ep = static_cast<int>(roundUp(E, kLanes));
-        auto& lin = kernel("router_linear");
-        setArgs(lin, bx, bj, int(jitter), m_buffers.at("router_wt").buf, m_buffers.at("router_b").buf, 1, blog, T, D, E, Ep);
-        m_queue.enqueueNDRangeKernel(lin, cl::NullRange, cl::NDRange(Ep / kLanes, T));
-        cl::Buffer& bnl = ensure("noise_logits", TE * 4);
-        const Mat eps = cfg.noisyTopk ? routingNoise(T, E, cfg.noiseSeed) : Mat();
-        if (cfg.noisyTopk) {
-            upload("eps", eps.data(), eps.size() * 4);
-            setArgs(lin, bx, bj, int(jitter), m_buffers.at("noise_wt").buf, m_buffers.at("router_b").buf, 0, bnl, T, D, E, Ep);
-            m_queue.enqueueNDRangeKernel(lin, cl::NullRange, cl::NDRange(Ep / kLanes, T));
-        }
-        cl::Buffer& beps = ensure("eps", cfg.noisyTopk ? TE * 4 : 4);
-        cl::Buffer& bz = ensure("z", TE * 4);
-        cl::Buffer& bs = ensure("scores", TE * 4);
-        auto& sc = kernel("scores");
-        setArgs(sc, blog, bnl, beps, int(cfg.noisyTopk), cfg.temperature, int(cfg.score == ScoreFn::Sigmoid), bz, bs, T, E);
-        m_queue.enqueueNDRangeKernel(sc, cl::NullRange, cl::NDRange(T));
-
-        cl::Buffer& bb = upload("bias", bias.data(), size_t(E) * 4);
-        cl::Buffer& bkeys = ensure("keys", TE * 4);
-        cl::Buffer& bch = ensure("choices", TK * 4);
-        cl::Buffer& bw = ensure("weights", TK * 4);
-        cl::Buffer& bn = ensure("norms", size_t(T) * 4);
-        const int groups = tokenChoice ? cfg.groups : 1;
-        const int keep = cfg.topkGroups == 0 ? groups : cfg.topkGroups;
-        auto& tk = kernel("topk");
-        setArgs(tk, bz, bs, bb, cfg.temperature, groups, keep, int(cfg.groupScore == GroupScore::Top2Sum),
-                int(cfg.renormalize), bkeys, bch, bw, bn, T, E, tokenChoice ? k : 0);
-        m_queue.enqueueNDRangeKernel(tk, cl::NullRange, cl::NDRange(T));
-
         r.requested.assign(E, 0);
         r.kept.assign(E, 0);
         r.overflow.assign(E, 0);
-        cl::Buffer& breq = ensure("requested", size_t(E) * 4);
-        cl::Buffer& bload = ensure("load", size_t(E) * 4);
-        cl::Buffer& bover = ensure("overflow", size_t(E) * 4);
-        if (tokenChoice) {
-            const bool byScore = cfg.dropPriority == DropPriority::Score;
-            cl::Buffer& border = ensure("order", byScore ? TK * 4 : 4);
-            if (byScore) {
-                auto& po = kernel("priority_order");
-                setArgs(po, bs, bch, border, T, E, k);
-                m_queue.enqueueNDRangeKernel(po, cl::NullRange, cl::NDRange(T, k));
-            }
-            cl::Buffer& bkept = ensure("kept", TK);
-            if (cfg.overflow == Overflow::Reroute && r.capacity >= 0) {
-                auto& rr = kernel("capacity_reroute");
-                setArgs(rr, bch, bw, border, int(byScore), r.capacity, bkeys, bs, bn, bkept, breq, bload, bover, T, E, k);
-                m_queue.enqueueNDRangeKernel(rr, cl::NullRange, cl::NDRange(1));
-            } else {
-                auto& cd = kernel("capacity_drop");
-                setArgs(cd, bch, border, int(byScore), r.capacity, bkept, breq, bload, bover, T, E, k);
-                m_queue.enqueueNDRangeKernel(cd, cl::NullRange, cl::NDRange(E));
-            }
-            r.slotBegin.resize(T + 1);
-            for (int t = 0; t <= T; ++t) r.slotBegin[t] = t * k;
-            r.slotExpert.resize(TK);
-            r.slotWeight.resize(TK);
-            r.slotKept.resize(TK);
-            download("choices", r.slotExpert.data(), TK * 4, false);
-            download("weights", r.slotWeight.data(), TK * 4, false);
-            download("kept", r.slotKept.data(), TK, false);
-            download("requested", r.requested.data(), size_t(E) * 4, false);
-            download("load", r.kept.data(), size_t(E) * 4, false);
-            download("overflow", r.overflow.data(), size_t(E) * 4, false);
-        } else {
-            const int cap = std::min(r.capacity, T);
-            cl::Buffer& bp = ensure("picked", TE);
-            auto& sel = kernel("expert_choice_select");
-            setArgs(sel, bkeys, cap, bp, T, E);
-            m_queue.enqueueNDRangeKernel(sel, cl::NullRange, cl::NDRange(E));
-            cl::Buffer& bex = ensure("ec_expert", TE * 4);
-            cl::Buffer& bew = ensure("ec_weight", TE * 4);
-            cl::Buffer& bcnt = ensure("ec_count", size_t(T) * 4);
-            auto& ga = kernel("expert_choice_gather");
-            setArgs(ga, bp, bkeys, bs, int(cfg.renormalize), bex, bew, bcnt, T, E);
-            m_queue.enqueueNDRangeKernel(ga, cl::NullRange, cl::NDRange(T));
-            std::vector<int> ex(TE), cnt(T);
-            std::vector<float> ew(TE);
-            download("ec_expert", ex.data(), TE * 4, false);
-            download("ec_weight", ew.data(), TE * 4, false);
-            download("ec_count", cnt.data(), size_t(T) * 4, true);
-            r.slotBegin.assign(1, 0);
-            for (int t = 0; t < T; ++t) {
-                for (int i = 0; i < cnt[t]; ++i) {
-                    r.slotExpert.push_back(ex[size_t(t) * E + i]);
-                    r.slotWeight.push_back(ew[size_t(t) * E + i]);
-                }
-                r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
-            }
-            r.slotKept.assign(r.slotExpert.size(), 1);
-            r.requested.assign(E, cap);
-            r.kept = r.requested;
-        }
+        Mat jitterHold, noiseHold;  // host data of non-blocking uploads, alive until the final download
+        scoreTokens(w, cfg, x, bias, jitterHold, noiseHold);
+        if (cfg.mode == RoutingMode::TokenChoice) capacityTokenChoice(cfg, r);
+        else selectExpertChoice(cfg, r);
+        const size_t TE = size_t(T) * E;
         r.logits.resize(T, E);
         r.scores.resize(T, E);
-        download("logits", r.logits.data(), TE * 4, false);
-        download("scores", r.scores.data(), TE * 4, true);
+        download(m_b.logits, r.logits.data(), TE * 4, false);
+        download(m_b.scores, r.scores.data(), TE * 4, true);
         return r;
     } catch (const cl::Error& e) {
-        throw std::runtime_error(std::string("OpenCL routing failed: ") + e.what() + " (" + std::to_string(e.err()) + ")");
+        fail("routing", e);
     }
 }
 
@@ -263,9 +308,10 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
     if (T == 0) return;
     try {
         uploadExperts(w);
-        cl::Buffer& bx = upload("x", x.data(), x.size() * 4);
+        cl::Buffer& bx = upload(m_b.x, x.data(), x.size() * 4);
         const int slots = r.slotCount();
         const std::vector<int> slotToken = r.slotTokens();
+        // Rows of the gathered block: each expert's kept slots, then each shared expert's T tokens.
         std::vector<int> offsets(E + S + 1, 0);
         for (int s = 0; s < slots; ++s)
             if (r.slotKept[s]) ++offsets[r.slotExpert[s] + 1];
@@ -273,53 +319,46 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
         const int rows = offsets[E + S];
         std::vector<int> te, tr, tn;  // tiles; alive until the blocking download
 
-        cl::Buffer& bse = upload("slot_expert", r.slotExpert.data(), size_t(slots) * 4);
-        cl::Buffer& bsk = upload("slot_kept", r.slotKept.data(), size_t(slots));
-        cl::Buffer& bst = upload("slot_token", slotToken.data(), size_t(slots) * 4);
-        cl::Buffer& bsw = upload("slot_weight", r.slotWeight.data(), size_t(slots) * 4);
-        cl::Buffer& bsb = upload("slot_begin", r.slotBegin.data(), size_t(T + 1) * 4);
-        cl::Buffer& boff = upload("offsets", offsets.data(), offsets.size() * 4);
-        cl::Buffer& brt = ensure("row_token", size_t(rows) * 4);
-        cl::Buffer& bsr = ensure("slot_row", size_t(slots) * 4);
-        cl::Buffer& by = ensure("y", size_t(rows) * Dp * 4);
+        cl::Buffer& bse = upload(m_b.slotExpert, r.slotExpert.data(), size_t(slots) * 4);
+        cl::Buffer& bsk = upload(m_b.slotKept, r.slotKept.data(), size_t(slots));
+        cl::Buffer& bst = upload(m_b.slotToken, slotToken.data(), size_t(slots) * 4);
+        cl::Buffer& bsw = upload(m_b.slotWeight, r.slotWeight.data(), size_t(slots) * 4);
+        cl::Buffer& bsb = upload(m_b.slotBegin, r.slotBegin.data(), size_t(T + 1) * 4);
+        cl::Buffer& boff = upload(m_b.offsets, offsets.data(), offsets.size() * 4);
+        cl::Buffer& brt = ensure(m_b.rowToken, size_t(rows) * 4);
+        cl::Buffer& bsr = ensure(m_b.slotRow, size_t(slots) * 4);
+        cl::Buffer& by = ensure(m_b.y, size_t(rows) * Dp * 4);
         if (rows > 0) {
-            auto& bk = kernel("bucket_slots");
-            setArgs(bk, bse, bsk, bst, slots, boff, brt, bsr, E, S, T);
-            m_queue.enqueueNDRangeKernel(bk, cl::NullRange, cl::NDRange(E + S));
-            cl::Buffer& bxg = ensure("xg", size_t(rows) * D * 4);
-            auto& gr = kernel("gather_rows");
-            setArgs(gr, bx, brt, bxg, rows, D);
-            m_queue.enqueueNDRangeKernel(gr, cl::NullRange, cl::NDRange(D, rows));
+            setArgs(m_k.bucketSlots, bse, bsk, bst, slots, boff, brt, bsr, E, S, T);
+            launch(m_k.bucketSlots, cl::NDRange(E + S));
+            cl::Buffer& bxg = ensure(m_b.xg, size_t(rows) * D * 4);
+            setArgs(m_k.gatherRows, bx, brt, bxg, rows, D);
+            launch(m_k.gatherRows, cl::NDRange(D, rows));
 
             for (int g = 0; g < E + S; ++g)
                 for (int r0 = offsets[g]; r0 < offsets[g + 1]; r0 += kRowsPerTile)
                     te.push_back(g), tr.push_back(r0), tn.push_back(std::min(kRowsPerTile, offsets[g + 1] - r0));
             const int tiles = static_cast<int>(te.size());
-            cl::Buffer& bte = upload("tile_expert", te.data(), te.size() * 4);
-            cl::Buffer& btr = upload("tile_row", tr.data(), tr.size() * 4);
-            cl::Buffer& btn = upload("tile_rows", tn.data(), tn.size() * 4);
-            cl::Buffer& bh = ensure("h", size_t(rows) * Hp * 4);
+            cl::Buffer& bte = upload(m_b.tileExpert, te.data(), te.size() * 4);
+            cl::Buffer& btr = upload(m_b.tileRow, tr.data(), tr.size() * 4);
+            cl::Buffer& btn = upload(m_b.tileRows, tn.data(), tn.size() * 4);
+            cl::Buffer& bh = ensure(m_b.h, size_t(rows) * Hp * 4);
             const int act = static_cast<int>(w.shape.activation);  // relu, gelu, silu, swiglu = 0..3
-            auto& up = kernel("ffn_up");
-            setArgs(up, bxg, m_buffers.at("w1t").buf, m_buffers.at("b1").buf, m_buffers.at("wgt").buf,
-                    m_buffers.at("bg").buf, bte, btr, btn, bh, D, Hp, act);
-            m_queue.enqueueNDRangeKernel(up, cl::NullRange, cl::NDRange(Hp / kLanes, tiles));
-            auto& down = kernel("ffn_down");
-            setArgs(down, bh, m_buffers.at("w2t").buf, m_buffers.at("b2").buf, bte, btr, btn, by, Dp, Hp);
-            m_queue.enqueueNDRangeKernel(down, cl::NullRange, cl::NDRange(Dp / kLanes, tiles));
+            setArgs(m_k.ffnUp, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
+            launch(m_k.ffnUp, cl::NDRange(Hp / kLanes, tiles));
+            setArgs(m_k.ffnDown, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
+            launch(m_k.ffnDown, cl::NDRange(Dp / kLanes, tiles));
         } else {
             // Nothing kept: every slot's row is -1 so the combine writes zeros.
             std::vector<int> none(slots, -1);
-            upload("slot_row", none.data(), none.size() * 4, true);
+            upload(m_b.slotRow, none.data(), none.size() * 4, true);
         }
-        cl::Buffer& bout = ensure("out", size_t(T) * D * 4);
-        auto& cb = kernel("combine");
-        setArgs(cb, by, bsb, m_buffers.at("slot_row").buf, bsw, boff, bout, T, D, Dp, E, S);
-        m_queue.enqueueNDRangeKernel(cb, cl::NullRange, cl::NDRange(D, T));
-        download("out", out.data(), size_t(T) * D * 4, true);
+        cl::Buffer& bout = ensure(m_b.out, size_t(T) * D * 4);
+        setArgs(m_k.combine, by, bsb, m_b.slotRow.buf, bsw, boff, bout, T, D, Dp, E, S);
+        launch(m_k.combine, cl::NDRange(D, T));
+        download(m_b.out, out.data(), size_t(T) * D * 4, true);
     } catch (const cl::Error& e) {
-        throw std::runtime_error(std::string("OpenCL expert compute failed: ") + e.what() + " (" +
-                                 std::to_string(e.err()) + ")");
+        fail("expert compute", e);
     }
 }
 
@@ -330,24 +369,22 @@ ScoreSums OpenCLBackend::metricSums(const Routing& r) {
     if (T == 0) return out;
     try {
         const size_t real = m_fp64 ? 8 : 4, TE = size_t(T) * E;
-        cl::Buffer& bl = upload("m_logits", r.logits.data(), TE * 4);
-        cl::Buffer& bs = upload("m_scores", r.scores.data(), TE * 4);
-        cl::Buffer& bp = ensure("m_p", TE * real);
-        cl::Buffer& bz = ensure("m_z2", size_t(T) * real);
-        cl::Buffer& bh = ensure("m_entropy", size_t(T) * real);
-        cl::Buffer& bsum = ensure("m_sums", size_t(E + 2) * real);
-        auto& ts = kernel("token_stats");
-        setArgs(ts, bl, bs, bp, bz, bh, T, E);
-        m_queue.enqueueNDRangeKernel(ts, cl::NullRange, cl::NDRange(T));
-        auto& cs = kernel("column_sums");
-        setArgs(cs, bp, bz, bh, bsum, T, E);
-        m_queue.enqueueNDRangeKernel(cs, cl::NullRange, cl::NDRange(E + 2));
+        cl::Buffer& bl = upload(m_b.mLogits, r.logits.data(), TE * 4);
+        cl::Buffer& bs = upload(m_b.mScores, r.scores.data(), TE * 4);
+        cl::Buffer& bp = ensure(m_b.mP, TE * real);
+        cl::Buffer& bz = ensure(m_b.mZ2, size_t(T) * real);
+        cl::Buffer& bh = ensure(m_b.mEntropy, size_t(T) * real);
+        cl::Buffer& bsum = ensure(m_b.mSums, size_t(E + 2) * real);
+        setArgs(m_k.tokenStats, bl, bs, bp, bz, bh, T, E);
+        launch(m_k.tokenStats, cl::NDRange(T));
+        setArgs(m_k.columnSums, bp, bz, bh, bsum, T, E);
+        launch(m_k.columnSums, cl::NDRange(E + 2));
         std::vector<double> sums(E + 2);
         if (m_fp64) {
-            download("m_sums", sums.data(), sums.size() * 8, true);
+            download(m_b.mSums, sums.data(), sums.size() * 8, true);
         } else {
             std::vector<float> f(E + 2);
-            download("m_sums", f.data(), f.size() * 4, true);
+            download(m_b.mSums, f.data(), f.size() * 4, true);
             std::copy(f.begin(), f.end(), sums.begin());
         }
         std::copy(sums.begin(), sums.begin() + E, out.normalizedScores.begin());
@@ -355,7 +392,7 @@ ScoreSums OpenCLBackend::metricSums(const Routing& r) {
         out.entropy = sums[E + 1];
         return out;
     } catch (const cl::Error& e) {
-        throw std::runtime_error(std::string("OpenCL metrics failed: ") + e.what());
+        fail("metrics", e);
     }
 }
 

@@ -2,8 +2,6 @@
 // The whole MoE layer on an OpenCL device: router GEMM, scores, top-k, capacity,
 // expert choice, dispatch, grouped expert FFNs, combine and the metrics' reductions.
 // Kernels: shaders/*.cl. Buffers grow only, so a steady shape allocates nothing.
-#include <map>
-#include <memory>
 #include <string>
 
 #include "../backend.hpp"
@@ -25,29 +23,59 @@ public:
 
     bool programFromCache() const { return m_fromCache; }
     const std::string& programCachePath() const { return m_cachePath; }
+    // The last OpenCL call that failed, with its error code ("" when none has).
+    const std::string& lastError() const { return m_lastError; }
 
 private:
-    struct Buffer {
+    // A device buffer that only grows.
+    struct DeviceBuffer {
         cl::Buffer buf;
         size_t capacity = 0;
     };
-    cl::Buffer& ensure(const std::string& name, size_t bytes);
+    struct Buffers {
+        // weights, re-uploaded when their version changes
+        DeviceBuffer routerWt, noiseWt, routerB, w1t, b1, w2t, b2, wgt, bg;
+        // routing
+        DeviceBuffer x, jitter, logits, noiseLogits, eps, z, scores, bias, keys, choices, weights, norms;
+        DeviceBuffer requested, load, overflow, order, kept, picked, ecExpert, ecWeight, ecCount;
+        // experts
+        DeviceBuffer slotExpert, slotKept, slotToken, slotWeight, slotBegin, offsets, rowToken, slotRow;
+        DeviceBuffer xg, tileExpert, tileRow, tileRows, h, y, out;
+        // metrics
+        DeviceBuffer mLogits, mScores, mP, mZ2, mEntropy, mSums;
+    };
+    struct Kernels {
+        cl::Kernel routerLinear, scores, topk, priorityOrder, capacityDrop, capacityReroute;
+        cl::Kernel expertChoiceSelect, expertChoiceGather, bucketSlots, gatherRows, ffnUp, ffnDown, combine;
+        cl::Kernel tokenStats, columnSums;
+    };
+
+    cl::Buffer& ensure(DeviceBuffer& b, size_t bytes);
     // Non-blocking unless asked: the caller keeps `data` alive until a blocking call.
-    cl::Buffer& upload(const std::string& name, const void* data, size_t bytes, bool blocking = false);
-    void download(const std::string& name, void* data, size_t bytes, bool blocking);
-    cl::Kernel& kernel(const std::string& name);
+    cl::Buffer& upload(DeviceBuffer& b, const void* data, size_t bytes, bool blocking = false);
+    void download(DeviceBuffer& b, void* data, size_t bytes, bool blocking);
+    void launch(cl::Kernel& k, const cl::NDRange& global);
     void uploadRouter(const ModelWeights& w);
     void uploadExperts(const ModelWeights& w);
+    // Rethrows an OpenCL error as std::runtime_error naming the stage, the failing call
+    // and its error code, and keeps that text for lastError().
+    [[noreturn]] void fail(const char* stage, const cl::Error& e);
+
+    // The steps of route(): logits, noise and scores, then selection keys and top-k.
+    void scoreTokens(const ModelWeights& w, const RouterConfig& cfg, const Mat& x, const Vec& bias, Mat& jitterHold,
+                     Mat& noiseHold);
+    void capacityTokenChoice(const RouterConfig& cfg, Routing& r);
+    void selectExpertChoice(const RouterConfig& cfg, Routing& r);
 
     opencl::DeviceInfo m_device;
     cl::Context m_context;
     cl::CommandQueue m_queue;
     cl::Program m_program;
+    Kernels m_k;
+    Buffers m_b;
     bool m_fp64 = false;
     bool m_fromCache = false;
-    std::string m_cachePath;
-    std::map<std::string, cl::Kernel> m_kernels;
-    std::map<std::string, Buffer> m_buffers;
+    std::string m_cachePath, m_lastError;
     uint64_t m_routerVersion = 0, m_expertsVersion = 0;
 };
 

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace moe::cli {
+namespace moe {
 
 class Args {
 public:
@@ -33,4 +33,4 @@ private:
 int64_t parseInteger(const std::string& flag, const std::string& text, int64_t lo, int64_t hi);
 double parseNumber(const std::string& flag, const std::string& text, double lo, double hi);
 
-} // namespace moe::cli
+} // namespace moe

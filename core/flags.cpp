@@ -1,4 +1,4 @@
-#include "args.hpp"
+#include "flags.hpp"
 
 #include <charconv>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "errors.hpp"
 
-namespace moe::cli {
+namespace moe {
 namespace {
 std::string dashed(const std::string& f) { return "--" + f; }
 
@@ -105,4 +105,4 @@ std::vector<float> Args::floatList(const std::string& flag) const {
     return out;
 }
 
-} // namespace moe::cli
+} // namespace moe

@@ -1,0 +1,28 @@
+#pragma once
+// The app's command line, parsed and checked before any window opens.
+#include <string>
+#include <vector>
+
+#include "settings.hpp"
+
+namespace moe::gui {
+
+enum class Page { Routing, Parallel, Training };
+
+struct GuiOptions {
+    Settings settings;
+    std::string screenshot;  // headless: render `frames` frames, write this PNG, exit
+    int frames = 10, width = 1280, height = 800;
+    bool frameReport = false;
+    bool autoTrain = false;  // --train: the training page starts playing at once
+    std::string theme;       // "dark" or "light"; empty: the saved preference
+    double scale = 0;        // UI scale; 0: the saved preference
+    std::string language;    // "en" or "zh"; empty: saved, else from LANG
+    Page page = Page::Routing;
+};
+
+// Every flag of `moelab gui`: the model and routing flags plus the app's own. Without a
+// model flag the app opens on the shipped lesson checkpoint. Throws InputError.
+GuiOptions parseGuiOptions(const std::vector<std::string>& argv);
+
+} // namespace moe::gui

@@ -1,0 +1,71 @@
+#include "platform.hpp"
+
+#define GLFW_INCLUDE_NONE
+#include <GLFW/glfw3.h>
+#include <GL/gl.h>
+#include <backends/imgui_impl_glfw.h>
+#include <backends/imgui_impl_opengl3.h>
+#include <imgui.h>
+#include <stb_image_write.h>
+
+#include <algorithm>
+#include <iostream>
+#include <vector>
+
+#include "atomic_file.hpp"
+
+namespace moe::gui {
+
+Window::Window(int width, int height, const char* title, bool vsync) {
+    glfwSetErrorCallback([](int, const char* d) { std::cerr << "moelab: GLFW: " << d << "\n"; });
+    if (!glfwInit()) throw PlatformError("cannot open a window (no display? try xvfb-run); the command line still works: moelab route");
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
+    glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
+    glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
+    glfwWindowHint(GLFW_OPENGL_FORWARD_COMPAT, GLFW_TRUE);
+    m_window = glfwCreateWindow(width, height, title, nullptr, nullptr);
+    if (!m_window) {
+        glfwTerminate();
+        throw PlatformError("cannot create an OpenGL 3.3 window");
+    }
+    glfwMakeContextCurrent(m_window);
+    glfwSwapInterval(vsync ? 1 : 0);
+}
+
+Window::~Window() {
+    glfwDestroyWindow(m_window);
+    glfwTerminate();
+}
+
+ImGuiContextGuard::ImGuiContextGuard(GLFWwindow* window, const char* iniPath) {
+    IMGUI_CHECKVERSION();
+    ImGui::CreateContext();
+    ImGui::GetIO().IniFilename = iniPath;
+    ImGui_ImplGlfw_InitForOpenGL(window, true);
+    ImGui_ImplOpenGL3_Init("#version 330 core");
+}
+
+ImGuiContextGuard::~ImGuiContextGuard() {
+    ImGui_ImplOpenGL3_Shutdown();
+    ImGui_ImplGlfw_Shutdown();
+    ImGui::DestroyContext();
+}
+
+void saveWindowPng(GLFWwindow* window, const std::string& path) {
+    int w = 0, h = 0;
+    glfwGetFramebufferSize(window, &w, &h);
+    std::vector<unsigned char> pixels(size_t(w) * h * 4);
+    glPixelStorei(GL_PACK_ALIGNMENT, 1);
+    glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
+    std::vector<unsigned char> flipped(pixels.size());  // OpenGL's rows run bottom-up
+    for (int y = 0; y < h; ++y)
+        std::copy_n(&pixels[size_t(h - 1 - y) * w * 4], size_t(w) * 4, &flipped[size_t(y) * w * 4]);
+    for (size_t i = 3; i < flipped.size(); i += 4) flipped[i] = 255;  // opaque
+    std::string png;
+    stbi_write_png_to_func(
+        [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size); },
+        &png, w, h, 4, flipped.data(), w * 4);
+    writeFileAtomic(path, png);
+}
+
+} // namespace moe::gui

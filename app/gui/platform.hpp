@@ -1,0 +1,42 @@
+#pragma once
+// The window and the ImGui context, opened and closed in RAII order so that no error
+// path skips a shutdown (Dear ImGui's example_glfw_opengl3 order, reversed on exit).
+#include <stdexcept>
+#include <string>
+
+struct GLFWwindow;
+
+namespace moe::gui {
+
+// No display, or no OpenGL 3.3: the app cannot start (exit code 1), the CLI still works.
+class PlatformError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+class Window {
+public:
+    // glfwInit and an OpenGL 3.3 core window with its context current; throws PlatformError.
+    Window(int width, int height, const char* title, bool vsync);
+    ~Window();
+    Window(const Window&) = delete;
+    Window& operator=(const Window&) = delete;
+    GLFWwindow* handle() const { return m_window; }
+
+private:
+    GLFWwindow* m_window = nullptr;
+};
+
+class ImGuiContextGuard {
+public:
+    // CreateContext, then the GLFW and OpenGL3 backends; iniPath null: no imgui.ini.
+    ImGuiContextGuard(GLFWwindow* window, const char* iniPath);
+    ~ImGuiContextGuard();
+    ImGuiContextGuard(const ImGuiContextGuard&) = delete;
+    ImGuiContextGuard& operator=(const ImGuiContextGuard&) = delete;
+};
+
+// The window's framebuffer as PNG, written atomically (InputError when it cannot be).
+void saveWindowPng(GLFWwindow* window, const std::string& path);
+
+} // namespace moe::gui

@@ -1,0 +1,17 @@
+#pragma once
+// Theme, UI scale and language kept between runs, in $XDG_CONFIG_HOME/moelab (the
+// window layout is ImGui's imgui.ini beside them).
+#include <string>
+
+namespace moe::gui {
+
+struct Preferences {
+    std::string theme = "dark", language;  // language "" = from the environment
+    double scale = 1.0;
+};
+
+std::string configDir();
+Preferences loadPreferences();  // defaults on a first run or a damaged file
+void savePreferences(const Preferences& p);  // a failure is printed, not thrown
+
+} // namespace moe::gui

@@ -1,0 +1,41 @@
+#pragma once
+// Capacity and overflow: how many assignments an expert takes, who keeps a slot when it
+// is full, and the combine weights fixed before that (docs/contract.md, "capacity").
+#include <vector>
+
+#include "routing.hpp"
+
+namespace moe {
+
+// Capacity per expert for T tokens, or -1 when dropless.
+// Switch Transformer: capacity = ceil(k*T/E * C), here bounded below by min-capacity.
+int expertCapacity(const RouterConfig& cfg, int tokens, int experts);
+
+// Per token, what its chosen scores are multiplied by: 1 / (sum of its k chosen scores)
+// when renormalising (GShard, Mixtral), else 1 (Switch with k = 1, DeepSeek-V2).
+// choices: [T*k]; scores may be float or double.
+template <typename ScoreMat>
+std::vector<typename ScoreMat::Scalar> combineNorms(const ScoreMat& scores, const std::vector<int>& choices, int k,
+                                                    bool renormalize) {
+    using S = typename ScoreMat::Scalar;
+    const int T = static_cast<int>(scores.rows());
+    std::vector<S> norm(T, S(1));
+    if (!renormalize) return norm;
+    for (int t = 0; t < T; ++t) {
+        S sum = 0;
+        for (int j = 0; j < k; ++j) sum += scores(t, choices[size_t(t) * k + j]);
+        norm[t] = sum > 0 ? S(1) / sum : S(0);
+    }
+    return norm;
+}
+
+// Token choice, in the contract's order: every 1st choice before any 2nd, by position or score.
+void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const RouterConfig& cfg, Routing& r);
+// Expert choice (Zhou et al. 2022): each expert takes its `capacity` best tokens.
+void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r);
+
+// Each kept slot's place in its expert (0 = the first assignment it took), in the
+// order capacity was handed out; -1 for dropped slots and for expert choice.
+std::vector<int> slotPositions(const Routing& r, DropPriority priority);
+
+} // namespace moe

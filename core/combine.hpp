@@ -1,0 +1,12 @@
+#pragma once
+// The combine: each token's output is the weighted sum of its kept experts' outputs,
+// plus the shared experts' (docs/contract.md, "outputs").
+#include "routing.hpp"
+
+namespace moe {
+
+// out[t] = shared[t] (when given) + sum over kept slots s of weight[s] * slotOut[s], the
+// slots summed in slot order so that the result does not depend on the thread count.
+void combineSlots(const Routing& r, const Mat& slotOut, const Mat* shared, Mat& out);
+
+} // namespace moe

@@ -1,0 +1,33 @@
+#include "settings.hpp"
+
+#include "safetensors.hpp"
+#include "settings_schema.hpp"
+
+namespace moe {
+
+void applyRouteGroups(Settings& s) {
+    if (s.routeGroups == RouteGroups::Off) return;
+    const ClusterConfig& c = s.cluster;
+    const int groups = s.routeGroups == RouteGroups::Gpus ? c.gpus : std::max(1, c.gpus / std::max(1, c.gpusPerNode));
+    // A group count that does not fit is reported by validateSettings (route_groups' rule).
+    if (s.shape.experts % groups == 0 && c.placement == Placement::Contiguous) s.router.groups = groups;
+}
+
+ModelWeights makeWeights(Settings& s) {
+    if (s.weightsPath.empty()) {
+        validate(s.shape);
+        return initWeights(s.shape, s.seed);
+    }
+    ModelWeights w = loadWeights(s.weightsPath, s.shape.activation);
+    s.shape = w.shape;
+    return w;
+}
+
+ModelWeights buildWeights(Settings& s) {
+    ModelWeights w = makeWeights(s);
+    resolveSettings(s);
+    validateSettings(s);
+    return w;
+}
+
+} // namespace moe

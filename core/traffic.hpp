@@ -1,0 +1,39 @@
+#pragma once
+// Expert parallelism, simulated: experts placed on G GPUs (N per node), tokens on
+// contiguous data-parallel shards, and the all-to-all bytes and time that the
+// routing's kept assignments cost in dispatch and combine.
+#include <cstdint>
+#include <vector>
+
+#include "cluster.hpp"
+#include "routing.hpp"
+
+namespace moe {
+
+struct GpuTraffic {
+    int gpu = 0;
+    std::vector<int> experts;   // experts (or replicas) placed here
+    int64_t sendBytes = 0;      // bytes leaving this GPU (dispatch + combine), local excluded
+    int64_t recvBytes = 0;      // bytes arriving, local excluded
+    int tokensComputed = 0;     // kept assignments computed here
+    double dispatchUs = 0, computeUs = 0, combineUs = 0;
+};
+
+struct Traffic {
+    int gpus = 1, gpusPerNode = 8;
+    std::vector<std::vector<int64_t>> dispatchBytes;  // [src][dst], diagonal = local
+    std::vector<std::vector<int64_t>> combineBytes;   // [expert GPU][home GPU]: dispatch's transpose
+    std::vector<std::vector<int>> dispatchTokens;     // [src][dst] assignments (or copies) sent
+    int64_t localBytes = 0, intraNodeBytes = 0, interNodeBytes = 0;  // dispatch + combine
+    double dispatchTimeUs = 0, combineTimeUs = 0, computeTimeUs = 0, totalTimeUs = 0;
+    double dispatchBusBwGBps = 0;                     // nccl-tests AlltoAll: algbw * (n-1)/n
+    int straggler = 0;                                // the GPU with the longest compute
+    std::vector<GpuTraffic> perGpu;
+    std::vector<std::vector<int>> expertGpus;         // [expert] the GPUs holding it
+};
+
+int homeGpu(int token, int tokens, int gpus);  // floor(t * G / T)
+
+Traffic simulateTraffic(const Routing& r, const ClusterConfig& c);
+
+} // namespace moe
