@@ -6,6 +6,7 @@
 #include "errors.hpp"
 #include "rng.hpp"
 #include "safetensors.hpp"
+#include "train/balance_experiment.hpp"
 #include "train/history.hpp"
 #include "train/trainer.hpp"
 #include "atomic_file.hpp"
@@ -179,4 +180,30 @@ TEST(Train, SeriesStaysBoundedAndSpansEveryStep) {
         EXPECT_LT(s.steps()[i - 1], s.steps()[i]);
         EXPECT_EQ(s.values()[i], float(s.steps()[i]) * 0.5f);
     }
+}
+
+TEST(BalanceExperiment, WithoutBalancingOneExpertTakesOverWithTheAuxLossTheLoadEvensOut) {
+    // The lesson's experiment, from the same seed: no balancing ends with one expert
+    // dominant (max/mean >= 3 or >= 40 % of the assignments at E = 8); the auxiliary
+    // loss ends balanced (max/mean <= 1.5). Loads over the last 20 steps.
+    const std::string text = corpus();
+    const BalanceRun collapsed = runBalanceExperiment(false, text);
+    const BalanceRun balanced = runBalanceExperiment(true, text);
+    EXPECT_TRUE(collapsed.outcome.maxOverMean >= 3 || collapsed.outcome.topShare >= 0.4)
+        << "max/mean " << collapsed.outcome.maxOverMean << ", top share " << collapsed.outcome.topShare;
+    EXPECT_LE(balanced.outcome.maxOverMean, 1.5);
+    // Both runs still learn the task (held-out loss at step 0 is about 5.6 nats).
+    EXPECT_LT(collapsed.heldOutLoss, 3.5);
+    EXPECT_LT(balanced.heldOutLoss, 3.5);
+}
+
+TEST(BalanceExperiment, OutcomeIsTheShareOverTheLastSteps) {
+    std::deque<std::vector<int>> loads = {{100, 0}, {3, 1}, {1, 3}};
+    const LoadOutcome o = loadOutcome(loads, 2);  // the last two steps: 4 and 4
+    EXPECT_DOUBLE_EQ(o.share[0], 0.5);
+    EXPECT_DOUBLE_EQ(o.maxOverMean, 1.0);
+    EXPECT_DOUBLE_EQ(o.cv, 0.0);
+    const LoadOutcome all = loadOutcome(loads, 3);  // 104 and 4
+    EXPECT_NEAR(all.topShare, 104.0 / 108, 1e-12);
+    EXPECT_NEAR(all.maxOverMean, 2 * 104.0 / 108, 1e-12);
 }

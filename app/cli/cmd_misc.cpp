@@ -10,6 +10,7 @@
 #include "errors.hpp"
 #include "settings_schema.hpp"
 #include "safetensors.hpp"
+#include "train/balance_experiment.hpp"
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 
@@ -86,11 +87,28 @@ int cmdBench(const std::vector<std::string>& argv) {
         }
         if (!a.has("json")) std::printf("\n");
     }
+    nlohmann::json balance;
+    if (only.empty() || only == "balance") {  // the lesson's load-balancing experiment, both runs
+        const std::string corpus = readFile(dataPath("corpus/lesson.txt"));
+        for (bool balanced : {false, true}) {
+            const train::BalanceRun r = train::runBalanceExperiment(balanced, corpus);
+            balance[balanced ? "balanced" : "collapsed"] = {{"seconds", r.seconds},
+                                                           {"max_over_mean", r.outcome.maxOverMean},
+                                                           {"top_share", r.outcome.topShare},
+                                                           {"cv", r.outcome.cv},
+                                                           {"held_out_loss", r.heldOutLoss}};
+            if (!a.has("json"))
+                std::printf("balance experiment, %s: %.1f s, max/mean %.2f, top expert %.0f%%, CV %.3f\n",
+                            balanced ? "aux loss  " : "no balance", r.seconds, r.outcome.maxOverMean,
+                            100 * r.outcome.topShare, r.outcome.cv);
+        }
+    }
     if (only.empty() || only == "cluster") {
         const double simMs = benchClusterSimulationMs(minTime);
         if (a.has("json"))
             std::cout << nlohmann::json{{"results", results},
                                         {"training", training},
+                                        {"balance", balance},
                                         {"simulation", {{"tokens", 65536}, {"experts", 256}, {"k", 8}, {"gpus", 64},
                                                         {"ms", simMs}}}}
                              .dump(2)
@@ -98,7 +116,7 @@ int cmdBench(const std::vector<std::string>& argv) {
         else
             std::printf("\nexpert-parallel simulation T=65536 E=256 k=8 G=64 (load-aware): %.3f ms\n", simMs);
     } else if (a.has("json")) {
-        std::cout << nlohmann::json{{"results", results}, {"training", training}}.dump(2) << "\n";
+        std::cout << nlohmann::json{{"results", results}, {"training", training}, {"balance", balance}}.dump(2) << "\n";
     }
     return 0;
 }

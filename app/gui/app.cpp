@@ -2,53 +2,98 @@
 
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
+#include <imgui_internal.h>
 #include <imgui_stdlib.h>
 
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 
 #include "atomic_file.hpp"
+#include "data_dir.hpp"
 #include "settings_schema.hpp"
 
 namespace moe::gui {
 namespace {
 
-// Layout of the pages, in unscaled pixels and fractions of the window.
-constexpr float kControlsWidth = 310;       // the controls' column, at most kControlsShare of the width
-constexpr float kControlsShare = 0.3f;
-constexpr float kTextRowHeight = 170;       // text and dense-vs-MoE
-constexpr float kStripRowHeight = 200;      // token strip
-constexpr float kTextShare = 0.58f;         // text beside dense-vs-MoE
-constexpr float kHeatmapShare = 0.56f;      // gate scores beside expert load
-constexpr float kTrainingShare = 0.68f;     // training above the token strip
+constexpr float kControlsWidth = 310;  // the left column (controls or lesson), unscaled
+constexpr float kLessonWidth = 360;
+constexpr float kLeftShare = 0.3f;     // the left column takes at most this share of the width
 constexpr float kPathFieldWidth = 500;
+
+const char* pageName(Page p) {
+    switch (p) {
+    case Page::Routing: return "Routing page";
+    case Page::Journey: return "Token journey page";
+    case Page::Parallel: return "Expert parallel";
+    case Page::Training: return "Training";
+    }
+    return "";
+}
 
 } // namespace
 
-App::App(GLFWwindow* window, AppState& state, Ui& ui, Page page)
-    : m_window(window), m_state(state), m_ui(ui), m_views(ui), m_page(page) {}
-
-// Three pages share the window, each with the controls on the left: routing, expert
-// parallelism and training (with the token strip below it).
-bool App::onPage(const View* v) const {
-    const Views& w = m_views;
-    switch (m_page) {
-    case Page::Routing: return v == &w.text || v == &w.dense || v == &w.tokens || v == &w.heatmap || v == &w.load;
-    case Page::Parallel: return v == &w.traffic || v == &w.gpus;
-    case Page::Training: return v == &w.training || v == &w.tokens;
-    }
-    return false;
+View* Views::byName(const std::string& name) {
+    for (View* v : all())
+        if (name == v->id()) return v;
+    return nullptr;
 }
 
-void App::showPage() {
-    for (View* v : m_views.all())
-        if (v != &m_views.controls) v->open() = onPage(v);
+App::App(GLFWwindow* window, AppState& state, Ui& ui, Page page)
+    : m_window(window), m_state(state), m_ui(ui),
+      m_views(ui, {[this](int c, int t) { goChapter(c, t); }, [this] { m_views.training.startExperiment(); },
+                   [this] { leaveLesson(); }}),
+      m_page(page) {}
+
+// How each view likes to sit in a layout (layout.hpp).
+static LayoutSlot slotOf(const Views& v, const View* view, int index) {
+    if (view == &v.text) return {index, ViewShape::Short, 1.38f};
+    if (view == &v.dense) return {index, ViewShape::Short, 1.0f};
+    if (view == &v.tokens || view == &v.embedding) return {index, ViewShape::Strip, 1.0f};
+    if (view == &v.heatmap) return {index, ViewShape::Tall, 1.27f};
+    if (view == &v.journey) return {index, ViewShape::Tall, 1.3f};
+    if (view == &v.load || view == &v.controls) return {index, ViewShape::Tall, 1.0f};
+    return {index, ViewShape::Wide, 1.0f};  // traffic, gpus, training
+}
+
+std::vector<View*> App::shownViews() {
+    Views& v = m_views;
+    if (m_maximized) return {m_maximized};
+    if (inLesson()) {
+        std::vector<View*> out;
+        const LessonProgress& p = *v.lesson.progress();
+        for (const std::string& name : p.lesson.chapters[p.chapter].show)
+            if (View* view = v.byName(name)) out.push_back(view);
+        return out;
+    }
+    switch (m_page) {
+    case Page::Routing: return {&v.text, &v.dense, &v.tokens, &v.heatmap, &v.load};
+    case Page::Journey: return {&v.tokens, &v.embedding, &v.journey, &v.heatmap};
+    case Page::Parallel: return {&v.traffic, &v.gpus};
+    case Page::Training: return {&v.training, &v.tokens};
+    }
+    return {};
+}
+
+void App::showViews() {
+    const std::vector<View*> shown = shownViews();
+    for (View* v : m_views.all()) v->open() = std::find(shown.begin(), shown.end(), v) != shown.end();
+    View* left = inLesson() ? static_cast<View*>(&m_views.lesson) : &m_views.controls;
+    if (!m_maximized) left->open() = true;
+    // A lesson's highlighted views get a frame.
+    for (View* v : m_views.all()) v->setHighlighted(false);
+    if (inLesson()) {
+        const LessonProgress& p = *m_views.lesson.progress();
+        for (const std::string& name : p.lesson.chapters[p.chapter].highlight)
+            if (View* view = m_views.byName(name)) view->setHighlighted(true);
+    }
     m_views.controls.showParallel(m_page == Page::Parallel);
 }
 
 void App::setPage(Page p) {
     m_page = p;
-    showPage();
+    m_maximized = nullptr;
+    showViews();
     layout(true);
 }
 
@@ -56,49 +101,114 @@ void App::layout(bool force) {
     int w, h;
     glfwGetWindowSize(m_window, &w, &h);
     const float s = m_ui.scale, top = ImGui::GetFrameHeight() + 1, status = ImGui::GetFrameHeight();
-    const float left = std::min(kControlsWidth * s, w * kControlsShare), x0 = left, rw = w - left;
     const float avail = h - top - status;
-    const float row1 = kTextRowHeight * s, row2 = kStripRowHeight * s, rest = avail - row1 - row2;
-    Views& v = m_views;
-    v.controls.setLayout({0, top}, {left, avail}, force);
-    v.text.setLayout({x0, top}, {rw * kTextShare, row1}, force);
-    v.dense.setLayout({x0 + rw * kTextShare, top}, {rw * (1 - kTextShare), row1}, force);
-    v.heatmap.setLayout({x0, top + row1 + row2}, {rw * kHeatmapShare, rest}, force);
-    v.load.setLayout({x0 + rw * kHeatmapShare, top + row1 + row2}, {rw * (1 - kHeatmapShare), rest}, force);
-    v.traffic.setLayout({x0, top}, {rw, avail * 0.5f}, force);
-    v.gpus.setLayout({x0, top + avail * 0.5f}, {rw, avail * 0.5f}, force);
-    const float trainH = avail * kTrainingShare;
-    v.training.setLayout({x0, top}, {rw, trainH}, force);
-    if (m_page == Page::Training) v.tokens.setLayout({x0, top + trainH}, {rw, avail - trainH}, force);
-    else v.tokens.setLayout({x0, top + row1}, {rw, row2}, force);
+    View* leftView = inLesson() ? static_cast<View*>(&m_views.lesson) : &m_views.controls;
+    const float left = m_maximized ? 0 : std::min((inLesson() ? kLessonWidth : kControlsWidth) * s, w * kLeftShare);
+    if (!m_maximized) leftView->setLayout({0, top}, {left, avail}, force);
+    const std::vector<View*> shown = shownViews();
+    std::vector<LayoutSlot> slots;
+    for (size_t i = 0; i < shown.size(); ++i) slots.push_back(slotOf(m_views, shown[i], int(i)));
+    const std::vector<LayoutBox> boxes = tileViews(slots, {left, top, w - left, avail}, s);
+    for (size_t i = 0; i < shown.size(); ++i)
+        shown[i]->setLayout({boxes[i].x, boxes[i].y}, {boxes[i].w, boxes[i].h}, force);
+}
+
+void App::openLesson(const std::string& path, int chapter) {
+    try {
+        const std::string file = path == "builtin" ? dataPath("lessons/moe-basics.lesson") : path;
+        LessonProgress p;
+        p.lesson = loadLesson(file);
+        m_views.lesson.progress() = std::move(p);
+        goChapter(std::clamp(chapter, 0, int(m_views.lesson.progress()->lesson.chapters.size()) - 1), -1);
+    } catch (const std::exception& e) {
+        m_message = e.what();  // the status bar names the line and field; the app carries on
+    }
+}
+
+void App::goChapter(int chapter, int tryIndex) {
+    LessonProgress& p = *m_views.lesson.progress();
+    const Lesson& lesson = p.lesson;
+    if (chapter < 0 || chapter >= int(lesson.chapters.size())) return;
+    const bool newChapter = chapter != p.chapter || !m_views.lesson.open();
+    try {
+        const Settings next = chapterSettings(lesson, chapter, tryIndex, m_state.settings());
+        if (const std::string e = m_state.replaceSettings(next, true); !e.empty()) m_message = e;
+    } catch (const std::exception& e) {
+        m_message = e.what();
+    }
+    p.chapter = chapter;
+    p.activeTry = tryIndex;
+    if (newChapter) p.revealed = false;
+    const std::string& page = lesson.chapters[chapter].page;
+    m_page = page == "parallel" ? Page::Parallel : page == "training" ? Page::Training : Page::Routing;
+    m_maximized = nullptr;
+    m_relayout = true;  // in the next frame, when the fonts' sizes are known
+    // --train: the chapter's experiment starts by itself (for screenshots and demos).
+    if (m_ui.autoTrain && !lesson.chapters[chapter].experiment.empty()) m_views.training.startExperiment();
+}
+
+void App::leaveLesson() {
+    m_views.lesson.progress().reset();
+    lessonLeft = true;
+    setPage(m_page);
 }
 
 void App::frame() {
-    if (m_firstFrame) {  // the layout needs the fonts' sizes, known only inside a frame
-        layout(false);
-        showPage();
-        m_firstFrame = false;
+    if (m_firstFrame || m_relayout) {  // the layout needs the fonts' sizes, known only inside a frame
+        showViews();
+        layout(m_relayout);
+        m_firstFrame = m_relayout = false;
     }
-    shortcuts();
+    keys();
     menu();
-    for (View* v : m_views.all()) v->draw(m_state);
+    for (View* v : m_views.all()) {
+        v->draw(m_state);
+        if (v->takeMaximizeRequest()) {
+            m_maximized = m_maximized == v ? nullptr : v;
+            showViews();
+            layout(true);
+        }
+    }
     statusBar();
     pathPopup();
     m_state.update();
 }
 
-void App::shortcuts() {
+void App::keys() {
     const ImGuiIO& io = ImGui::GetIO();
-    if (!io.KeyCtrl) return;
-    if (ImGui::IsKeyPressed('S', false)) openPath(PathAction::SaveSession, "session.moelab.json");
-    if (ImGui::IsKeyPressed('O', false)) openPath(PathAction::LoadSession, "session.moelab.json");
-    if (ImGui::IsKeyPressed('E', false)) openPath(PathAction::ExportPng, "moelab.png");
-    if (ImGui::IsKeyPressed('L', false)) openPath(PathAction::LoadText, "");
-    if (ImGui::IsKeyPressed('Q', false)) quit = true;
-    if (ImGui::IsKeyPressed('R', false)) layout(true);
-    if (ImGui::IsKeyPressed('1', false)) setPage(Page::Routing);
-    if (ImGui::IsKeyPressed('2', false)) setPage(Page::Parallel);
-    if (ImGui::IsKeyPressed('3', false)) setPage(Page::Training);
+    if (io.KeyCtrl) {
+        if (ImGui::IsKeyPressed('S', false)) openPath(PathAction::SaveSession, "session.moelab.json");
+        if (ImGui::IsKeyPressed('O', false)) openPath(PathAction::LoadSession, "session.moelab.json");
+        if (ImGui::IsKeyPressed('E', false)) openPath(PathAction::ExportPng, "moelab.png");
+        if (ImGui::IsKeyPressed('L', false)) openPath(PathAction::LoadText, "");
+        if (ImGui::IsKeyPressed('Q', false)) quit = true;
+        if (ImGui::IsKeyPressed('R', false)) layout(true);
+        if (ImGui::IsKeyPressed('1', false)) setPage(Page::Routing);
+        if (ImGui::IsKeyPressed('2', false)) setPage(Page::Parallel);
+        if (ImGui::IsKeyPressed('3', false)) setPage(Page::Training);
+        if (ImGui::IsKeyPressed('4', false)) setPage(Page::Journey);
+        return;
+    }
+    if (io.WantTextInput) return;  // typing in the text box
+    if (ImGui::IsKeyPressed(ImGuiKey_Escape, false) && m_maximized) {
+        m_maximized = nullptr;
+        showViews();
+        layout(true);
+    }
+    // Left / right step the followed token while a token view has the focus; otherwise,
+    // like PageUp / PageDown (what presentation clickers send), they turn the lesson's pages.
+    const ImGuiWindow* focus = ImGui::GetCurrentContext()->NavWindow;
+    const bool tokenFocus = focus && (std::strstr(focus->Name, "###tokens") || std::strstr(focus->Name, "###journey") ||
+                                      std::strstr(focus->Name, "###heatmap") || std::strstr(focus->Name, "###embedding"));
+    const bool left = ImGui::IsKeyPressed(ImGuiKey_LeftArrow), right = ImGui::IsKeyPressed(ImGuiKey_RightArrow);
+    if (tokenFocus && (left || right)) {
+        m_ui.pinnedToken = std::clamp(m_ui.pinnedToken + (right ? 1 : -1), 0, std::max(0, m_state.result().routing.tokens - 1));
+        return;
+    }
+    if (!inLesson()) return;
+    const int chapter = m_views.lesson.progress()->chapter;
+    if (ImGui::IsKeyPressed(ImGuiKey_PageDown, false) || right) goChapter(chapter + 1, -1);
+    if (ImGui::IsKeyPressed(ImGuiKey_PageUp, false) || left) goChapter(chapter - 1, -1);
 }
 
 void App::menu() {
@@ -116,13 +226,22 @@ void App::menu() {
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu(tr("View"))) {
-        if (ImGui::MenuItem(tr("Routing page"), "Ctrl+1", m_page == Page::Routing)) setPage(Page::Routing);
-        if (ImGui::MenuItem(tr("Expert parallel"), "Ctrl+2", m_page == Page::Parallel)) setPage(Page::Parallel);
-        if (ImGui::MenuItem(tr("Training"), "Ctrl+3", m_page == Page::Training)) setPage(Page::Training);
+        const std::pair<Page, const char*> pages[] = {
+            {Page::Routing, "Ctrl+1"}, {Page::Parallel, "Ctrl+2"}, {Page::Training, "Ctrl+3"}, {Page::Journey, "Ctrl+4"}};
+        for (const auto& [p, key] : pages)
+            if (ImGui::MenuItem(tr(pageName(p)), key, m_page == p && !inLesson())) {
+                if (inLesson()) leaveLesson();
+                setPage(p);
+            }
         ImGui::Separator();
-        for (View* v : m_views.all()) ImGui::MenuItem(tr(v->title()), nullptr, &v->open());
+        for (View* v : m_views.all())
+            if (v != &m_views.lesson) ImGui::MenuItem(tr(v->title()), nullptr, &v->open());
         ImGui::Separator();
-        if (ImGui::MenuItem(tr("Reset layout"), "Ctrl+R")) setPage(m_page);
+        if (ImGui::MenuItem(tr("Reset layout"), "Ctrl+R")) {
+            m_maximized = nullptr;
+            showViews();
+            layout(true);
+        }
         if (ImGui::MenuItem(tr("Dark theme"), nullptr, theme == Theme::Dark)) theme = Theme::Dark, rebuildStyle = true;
         if (ImGui::MenuItem(tr("Light theme"), nullptr, theme == Theme::Light)) theme = Theme::Light, rebuildStyle = true;
         if (ImGui::BeginMenu(tr("UI scale"))) {
@@ -132,6 +251,19 @@ void App::menu() {
                 if (ImGui::MenuItem(name, nullptr, std::abs(m_ui.scale - s) < 0.01f)) newScale = s, rebuildStyle = true;
             }
             ImGui::EndMenu();
+        }
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu(tr("Lesson"))) {
+        if (ImGui::MenuItem(tr("The built-in lesson"))) openLesson("builtin", 0);
+        if (ImGui::MenuItem(tr("Open a lesson file..."))) openPath(PathAction::OpenLesson, "my.lesson");
+        if (inLesson()) {
+            ImGui::Separator();
+            const LessonProgress& p = *m_views.lesson.progress();
+            if (ImGui::MenuItem(tr("Next chapter"), "PageDown", false, p.chapter + 1 < int(p.lesson.chapters.size())))
+                goChapter(p.chapter + 1, -1);
+            if (ImGui::MenuItem(tr("Previous chapter"), "PageUp", false, p.chapter > 0)) goChapter(p.chapter - 1, -1);
+            if (ImGui::MenuItem(tr("Leave the lesson"))) leaveLesson();
         }
         ImGui::EndMenu();
     }
@@ -209,6 +341,7 @@ void App::runPathAction() {
             break;
         }
         case PathAction::ExportPng: pendingPng = m_path; break;
+        case PathAction::OpenLesson: openLesson(m_path, 0); break;
         case PathAction::None: break;
         }
     } catch (const std::exception& e) {

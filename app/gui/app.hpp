@@ -1,15 +1,19 @@
 #pragma once
-// The app's window contents: its views, pages, menus, status bar and file prompts.
-// gui_main.cpp runs the frame loop around it.
+// The app's window contents: its views, pages, lesson mode, menus, status bar and file
+// prompts. gui_main.cpp runs the frame loop around it.
 #include <array>
 #include <string>
 
 #include "app_state.hpp"
 #include "controls_view.hpp"
 #include "dense_view.hpp"
+#include "embedding_view.hpp"
 #include "gpu_view.hpp"
 #include "gui_options.hpp"
 #include "heatmap_view.hpp"
+#include "journey_view.hpp"
+#include "layout.hpp"
+#include "lesson_view.hpp"
 #include "load_view.hpp"
 #include "text_view.hpp"
 #include "token_strip_view.hpp"
@@ -20,20 +24,30 @@ struct GLFWwindow;
 
 namespace moe::gui {
 
+class App;
+
 // Every view, by name.
 struct Views {
-    explicit Views(Ui& ui)
-        : controls(ui), text(ui), dense(ui), tokens(ui), heatmap(ui), load(ui), traffic(ui), gpus(ui), training(ui) {}
+    Views(Ui& ui, LessonView::Actions lessonActions)
+        : controls(ui), lesson(ui, std::move(lessonActions)), text(ui), dense(ui), tokens(ui), embedding(ui), journey(ui),
+          heatmap(ui), load(ui), traffic(ui), gpus(ui), training(ui) {}
     ControlsView controls;
+    LessonView lesson;
     TextView text;
     DenseView dense;
     TokenStripView tokens;
+    EmbeddingView embedding;
+    JourneyView journey;
     HeatmapView heatmap;
     LoadView load;
     TrafficView traffic;
     GpuView gpus;
     TrainingView training;
-    std::array<View*, 9> all() { return {&controls, &text, &dense, &tokens, &heatmap, &load, &traffic, &gpus, &training}; }
+    std::array<View*, 12> all() {
+        return {&controls, &lesson, &text, &dense, &tokens, &embedding, &journey, &heatmap, &load, &traffic, &gpus, &training};
+    }
+    // A view by its lesson name (kLessonViews), or nullptr.
+    View* byName(const std::string& name);
 };
 
 class App {
@@ -42,21 +56,27 @@ public:
 
     void frame();
     void setPage(Page p);
-    // Positions and sizes of the current page's views; force also moves views the
-    // user has moved (View > Reset layout).
+    // Positions and sizes of the shown views; force also moves views the user moved.
     void layout(bool force);
+    // Opens a lesson file ("builtin" for the shipped one) at a chapter (0-based); a bad
+    // file is reported in the status bar and the app carries on.
+    void openLesson(const std::string& path, int chapter);
+    bool inLesson() { return m_views.lesson.progress().has_value(); }
 
     Theme theme = Theme::Dark;
     bool quit = false;
     bool rebuildStyle = false;  // theme or scale changed: rebuild style and fonts before the next frame
     float newScale = 0;         // the scale to rebuild at, when the menu chose one
     std::string pendingPng;     // File > Export PNG: written after this frame renders
+    bool lessonLeft = false;    // the user left a lesson (the first-start lesson is then not shown again)
 
 private:
-    enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng };
-    bool onPage(const View* v) const;
-    void showPage();
-    void shortcuts();
+    enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, OpenLesson };
+    std::vector<View*> shownViews();  // right of the left column, in layout order
+    void showViews();
+    void goChapter(int chapter, int tryIndex);
+    void leaveLesson();
+    void keys();
     void menu();
     void statusBar();
     void openPath(PathAction a, const std::string& suggestion);
@@ -68,10 +88,12 @@ private:
     Ui& m_ui;
     Views m_views;
     Page m_page;
+    View* m_maximized = nullptr;
     PathAction m_action = PathAction::None;
     std::string m_path, m_message;
     bool m_openPopup = false;
     bool m_firstFrame = true;
+    bool m_relayout = false;  // show and place the views again at the start of the next frame
 };
 
 } // namespace moe::gui

@@ -71,6 +71,7 @@ void AppState::recompute() {
     m_x = embedBytes(m_weights, m_settings.text);
     runLayer(*m_backend, m_weights, m_settings.router, m_x, true, m_result);
     m_traffic = simulateTraffic(m_result.routing, m_settings.cluster);
+    ++m_resultVersion;
     const Metrics& m = m_result.metrics;
     m_history.push_back({float(m.cv), float(m.auxLoss), float(m.dropRate), float(m.zLoss)});
     if (m_history.size() > kHistory) m_history.pop_front();

@@ -31,6 +31,9 @@ public:
     const LayerResult& result() const { return m_result; }
     const Traffic& traffic() const { return m_traffic; }
     const std::vector<ByteToken>& tokens() const { return m_tokens; }
+    const Mat& inputs() const { return m_x; }  // the layer's input rows x_t
+    // Counts recomputations, so a view can cache what it derives from the result.
+    uint64_t resultVersion() const { return m_resultVersion; }
     const std::deque<MetricSample>& history() const { return m_history; }
     const std::string& error() const { return m_error; }
     const std::string& backendName() const { return m_backendName; }
@@ -73,6 +76,7 @@ private:
     std::deque<MetricSample> m_history;
     std::string m_error;
     double m_computeMs = 0;
+    uint64_t m_resultVersion = 0;
     bool m_dirty = true, m_weightsDirty = true, m_backendDirty = true;
     bool m_liveWeights = false;
 };

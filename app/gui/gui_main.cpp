@@ -10,6 +10,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <chrono>
 #include <filesystem>
 #include <iostream>
@@ -67,6 +68,9 @@ int run(const GuiOptions& opts) {
     if (!ui.fonts.problem().empty()) std::cerr << "moelab: " << ui.fonts.problem() << "\n";
     App app(window.handle(), state, ui, opts.page);
     app.theme = (!opts.theme.empty() ? opts.theme : saved.theme) == "light" ? Theme::Light : Theme::Dark;
+    // The built-in lesson on the first start (skippable: Leave the lesson), or the one asked for.
+    if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter);
+    else if (!headless && !saved.lessonSeen) app.openLesson("builtin", 0);
     applyTheme(app.theme, ui.scale);
 
     FrameStats stats;
@@ -90,6 +94,8 @@ int run(const GuiOptions& opts) {
         }
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
+        // Screenshots show no hover: the pointer sits wherever Xvfb put it.
+        if (headless) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         ImGui::NewFrame();
         ui.highlightToken = ui.hoveredToken;
         ui.hoveredToken = -1;
@@ -123,7 +129,8 @@ int run(const GuiOptions& opts) {
     }
     if (opts.frameReport) std::cout << stats.json() << "\n";
     if (!headless)
-        savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.scale});
+        savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.scale,
+                         true});
     return 0;
 }
 

@@ -12,7 +12,7 @@ namespace moe::gui {
 
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page"});
+    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter"});
     const Args args(argv, flags, {"frame-report", "train"});
     GuiOptions o;
     o.settings = settingsFromFlags(args);
@@ -35,7 +35,11 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     const std::string page = args.str("page", "routing");
     if (page == "parallel") o.page = Page::Parallel;
     else if (page == "training") o.page = Page::Training;
-    else if (page != "routing") throw InputError("--page", "must be routing|parallel|training (got '" + page + "')");
+    else if (page == "journey") o.page = Page::Journey;
+    else if (page != "routing") throw InputError("--page", "must be routing|journey|parallel|training (got '" + page + "')");
+    o.lesson = args.str("lesson", "");
+    o.chapter = static_cast<int>(args.integer("chapter", 1, 1, 1000)) - 1;
+    if (args.has("chapter") && o.lesson.empty()) o.lesson = "builtin";
     return o;
 }
 

@@ -7,7 +7,7 @@
 
 namespace moe::gui {
 
-enum class Page { Routing, Parallel, Training };
+enum class Page { Routing, Journey, Parallel, Training };
 
 struct GuiOptions {
     Settings settings;
@@ -19,6 +19,8 @@ struct GuiOptions {
     double scale = 0;        // UI scale; 0: the saved preference
     std::string language;    // "en" or "zh"; empty: saved, else from LANG
     Page page = Page::Routing;
+    std::string lesson;      // a lesson file, or "builtin"; empty: none (the first start shows the built-in one)
+    int chapter = 0;         // 0-based
 };
 
 // Every flag of `moelab gui`: the model and routing flags plus the app's own. Without a

@@ -67,6 +67,10 @@ void HeatmapView::drawContent(AppState& state) {
             }
         }
     }
+    if (ui().pinnedToken >= 0 && ui().pinnedToken < T) {
+        const float x = o.x + labelW + ui().pinnedToken * cellW;
+        dl->AddRect(ImVec2(x - 2, top - 2), ImVec2(x + cellW + 1, top + E * cellH + 1), kHighlight, 0, 0, px(2.5f));
+    }
     if (ui().highlightToken >= 0 && ui().highlightToken < T) {
         const float x = o.x + labelW + ui().highlightToken * cellW;
         dl->AddRect(ImVec2(x - 1, top - 1), ImVec2(x + cellW, top + E * cellH), ImGui::GetColorU32(ImGuiCol_Text), 0, 0, px(1.5f));
@@ -86,6 +90,7 @@ void HeatmapView::drawContent(AppState& state) {
 
     if (hovT >= 0) {
         ui().hoveredToken = hovT;
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ui().pinnedToken = hovT;  // the journey follows it
         // Row and column readouts: the cell, its expert's column, its token's row.
         double mean = 0;
         for (int t = 0; t < T; ++t) mean += r.scores(t, hovE);

@@ -8,6 +8,7 @@ namespace moe::gui {
 struct Preferences {
     std::string theme = "dark", language;  // language "" = from the environment
     double scale = 1.0;
+    bool lessonSeen = false;  // the built-in lesson opens on the first start only
 };
 
 std::string configDir();

@@ -33,6 +33,16 @@ ImU32 scoreColor(float v) {
     return IM_COL32(mix(0), mix(1), mix(2), 255);
 }
 
+ImU32 signedColor(float v) {
+    static const float stops[][3] = {{33, 102, 172}, {103, 169, 207}, {247, 247, 247}, {239, 138, 98}, {178, 24, 43}};
+    if (!std::isfinite(v)) v = 0;
+    v = (std::clamp(v, -1.0f, 1.0f) + 1.0f) * 2.0f;
+    const int i = std::min(3, static_cast<int>(v));
+    const float f = v - i;
+    const auto mix = [&](int c) { return static_cast<int>(stops[i][c] + f * (stops[i + 1][c] - stops[i][c])); };
+    return IM_COL32(mix(0), mix(1), mix(2), 255);
+}
+
 std::string displayChar(const ByteToken& t) {
     if (t.valid && t.byte == ' ') return "\u00B7";  // Noto CJK has no open-box glyph
     return printableChar(t);
@@ -115,7 +125,8 @@ void Fonts::build(float scale, const std::string& text) {
     ImFontGlyphRangesBuilder b;
     b.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
     static const ImWchar symbols[] = {0x2000, 0x206F, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x2500, 0x25FF, 0x2080, 0x209F,
-                                      0x3000, 0x303F, 0xFF00, 0xFFEF, 0x00A0, 0x024F, 0x0370, 0x03FF, 0};
+                                      0x3000, 0x303F, 0xFF00, 0xFFEF, 0x00A0, 0x024F, 0x0370, 0x03FF,
+                                      0x2600, 0x27BF, 0};
     b.AddRanges(symbols);
     for (unsigned cp : m_extra) b.AddChar(static_cast<ImWchar>(cp));
     m_ranges.clear();

@@ -14,9 +14,12 @@ namespace moe::gui {
 ImU32 expertColor(int e, float alpha = 1.0f);
 // Perceptual sequential map for scores in [0, 1] (viridis control points).
 ImU32 scoreColor(float v);
+// Diverging map for signed values in [-1, 1]: blue, white at 0, red (ColorBrewer RdBu).
+ImU32 signedColor(float v);
 // Black or white, whichever reads on `background`.
 ImU32 textOn(ImU32 background);
 inline const ImU32 kWarning = IM_COL32(213, 94, 0, 255);  // overflow, drops (Okabe-Ito vermillion)
+inline const ImU32 kHighlight = IM_COL32(240, 200, 40, 255);  // a lesson's highlighted views
 
 // How a token's character is drawn: escapes for control and invalid bytes, a dot for space.
 std::string displayChar(const ByteToken& t);

@@ -89,6 +89,7 @@ void TokenStripView::drawContent(AppState& state) {
             const int s0 = r.slotBegin[i], s1 = r.slotBegin[i + 1];
             const ImU32 bg = s1 > s0 ? expertColor(r.slotExpert[s0]) : IM_COL32(128, 128, 128, 255);
             dl->AddRectFilled(a, b, bg, px(4));
+            if (ui().pinnedToken == i) dl->AddRect(ImVec2(a.x - px(2), a.y - px(2)), ImVec2(b.x + px(2), b.y + px(2)), kHighlight, px(5), 0, px(3));
             if (ui().highlightToken == i) dl->AddRect(a, b, IM_COL32(255, 255, 255, 255), px(4), 0, px(2.5f));
             char hex[8];
             std::snprintf(hex, sizeof hex, "%02X", tokens[i].byte);
@@ -123,6 +124,7 @@ void TokenStripView::drawContent(AppState& state) {
     ImGui::Dummy(ImVec2(width, y + chipH + labelH + px(4)));
     if (hovered >= 0) {
         ui().hoveredToken = hovered;
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ui().pinnedToken = hovered;  // the journey follows it
         tokenTooltip(state, hovered);
     }
     ImGui::EndChild();

@@ -1,6 +1,7 @@
 #include "training_session.hpp"
 
 #include <chrono>
+#include <omp.h>
 
 namespace moe::gui {
 
@@ -42,6 +43,14 @@ void TrainingSession::reset(const train::TrainConfig& cfg, const std::string& co
 void TrainingSession::play(bool on) {
     std::lock_guard lock(m_mutex);
     m_playing = on;
+    m_stepLimit = 0;
+    m_wake.notify_all();
+}
+
+void TrainingSession::playUntil(int steps) {
+    std::lock_guard lock(m_mutex);
+    m_playing = true;
+    m_stepLimit = steps;
     m_wake.notify_all();
 }
 
@@ -78,6 +87,9 @@ bool TrainingSession::weightsSince(uint64_t& version, ModelWeights& out) const {
 }
 
 void TrainingSession::run() {
+    // One thread per session: OpenMP teams inside two sessions and the renderer would
+    // oversubscribe two cores and spin (measured: 40x slower).
+    omp_set_num_threads(1);
     using Clock = std::chrono::steady_clock;
     auto windowStart = Clock::now();
     int windowTokens = 0;
@@ -114,6 +126,7 @@ void TrainingSession::run() {
         if (m_pending) continue;  // a reset arrived mid-step: this step's results are stale
         ++m_snapVersion;
         m_snap.step = l.step;
+        if (m_stepLimit > 0 && l.step >= m_stepLimit) m_playing = false, m_stepLimit = 0;
         m_snap.loss.add(l.step, static_cast<float>(l.ce));
         m_snap.cv.add(l.step, static_cast<float>(l.cv));
         m_snap.dropRate.add(l.step, static_cast<float>(l.dropRate));

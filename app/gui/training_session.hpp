@@ -35,6 +35,8 @@ public:
     // (Re)starts from the seed's initialisation with these settings and corpus.
     void reset(const train::TrainConfig& cfg, const std::string& corpus);
     void play(bool on);
+    // Plays until the trainer has taken `steps` steps, then pauses.
+    void playUntil(int steps);
     bool playing() const;
     void stepOnce();
     // Learning rate, coefficients and batch size, applied before the next step.
@@ -64,6 +66,7 @@ private:
     std::optional<Tune> m_tune;
     bool m_playing = false;
     int m_stepsRequested = 0;
+    int m_stepLimit = 0;  // pause when reached; 0: no limit
     bool m_quit = false;
     std::thread m_worker;
 };

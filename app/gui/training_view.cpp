@@ -6,37 +6,30 @@
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 #include "errors.hpp"
+#include "plot.hpp"
+#include "train/balance_experiment.hpp"
 
 namespace moe::gui {
 namespace {
 
-// A line chart of up to two series over steps, min..max scaled.
-void chart(const char* title, const train::Series& a, ImU32 ca, const train::Series* b, ImU32 cb, ImVec2 size) {
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const ImVec2 p = ImGui::GetCursorScreenPos();
-    dl->AddRectFilled(p, ImVec2(p.x + size.x, p.y + size.y), ImGui::GetColorU32(ImGuiCol_FrameBg));
-    float lo = 1e30f, hi = -1e30f;
-    int last = 1;
-    for (const train::Series* s : {&a, b}) {
-        if (!s) continue;
-        for (float v : s->values()) lo = std::min(lo, v), hi = std::max(hi, v);
-        if (!s->empty()) last = std::max(last, s->steps().back());
+std::string lessonCorpus() {
+    try {
+        return readFile(dataPath("corpus/lesson.txt"));
+    } catch (const std::exception&) {
+        return {};  // the session reports the short corpus as its error
     }
-    if (lo > hi) lo = 0, hi = 1;
-    if (hi - lo < 1e-6f) hi = lo + 1e-6f;
-    const auto pt = [&](int step, float v) {
-        return ImVec2(p.x + size.x * step / last, p.y + size.y - 2 - (v - lo) / (hi - lo) * (size.y - 4));
-    };
-    const auto line = [&](const train::Series& s, ImU32 c, float width) {
-        for (size_t i = 1; i < s.size(); ++i)
-            dl->AddLine(pt(s.steps()[i - 1], s.values()[i - 1]), pt(s.steps()[i], s.values()[i]), c, width);
-    };
-    line(a, ca, 1.5f);
-    if (b) line(*b, cb, 2.0f);
-    char label[96];
-    std::snprintf(label, sizeof label, "%s  %.3f", title, a.last());
-    dl->AddText(ImVec2(p.x + 4, p.y + 2), ImGui::GetColorU32(ImGuiCol_Text), label);
-    ImGui::Dummy(size);
+}
+
+// The load at the end of a run, as the lesson states it: max/mean and the top expert.
+void outcomeLine(const TrainingSnapshot& s) {
+    const train::LoadOutcome o = train::loadOutcome(s.load);
+    if (o.share.empty()) return;
+    const int top = static_cast<int>(std::max_element(o.share.begin(), o.share.end()) - o.share.begin());
+    const bool collapsed = o.maxOverMean >= 3 || o.topShare >= 0.4, balanced = o.maxOverMean <= 1.5;
+    const ImU32 c = collapsed ? kWarning : balanced ? expertColor(2) : ImGui::GetColorU32(ImGuiCol_Text);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(c), "%s %.2f  ·  E%d %.0f%%  ·  CV %.2f%s", tr("max/mean"), o.maxOverMean,
+                       top, 100 * o.topShare, o.cv,
+                       collapsed ? tr("  — one expert dominates") : balanced ? tr("  — balanced") : "");
 }
 
 } // namespace
@@ -55,90 +48,102 @@ void TrainingView::restart(AppState& state) {
     c.model.auxCoef = m_aux, c.model.zCoef = m_z;
     c.lr = m_lr, c.biasRate = m_bias, c.batch = m_batch;
     c.seed = state.settings().seed;
-    std::string corpus;
-    try {
-        corpus = readFile(dataPath("corpus/lesson.txt"));
-    } catch (const std::exception& e) {
-        corpus.clear();
-    }
-    m_session->reset(c, corpus);
+    m_session->reset(c, lessonCorpus());
     m_weightsVersion = 0;
     m_snapVersion = 0;
 }
 
+void TrainingView::startExperiment() {
+    const std::string corpus = lessonCorpus();
+    for (int i = 0; i < 2; ++i) {
+        if (!m_runs[i]) m_runs[i] = std::make_unique<TrainingSession>();
+        m_runs[i]->reset(train::balanceExperimentConfig(i == 1), corpus);
+        m_runs[i]->playUntil(train::kBalanceSteps);  // where the lesson's outcome is measured
+        m_runVersions[i] = 0;
+    }
+    m_showExperiment = m_selectExperimentTab = true;
+    if (m_session) m_session->play(false);  // two cores: the experiment gets them
+}
+
 void TrainingView::drawContent(AppState& state) {
     caption("Train on Tang poems and English next-byte prediction; watch experts divide the bytes, or one take all.");
+    if (!ImGui::BeginTabBar("##trainmode")) return;
+    if (ImGui::BeginTabItem(tr("Explore"))) {
+        explore(state);
+        ImGui::EndTabItem();
+    }
+    const ImGuiTabItemFlags flags = m_selectExperimentTab ? ImGuiTabItemFlags_SetSelected : 0;
+    m_selectExperimentTab = false;
+    if (ImGui::BeginTabItem(tr("Balance experiment"), nullptr, flags)) {
+        experiment();
+        ImGui::EndTabItem();
+    }
+    ImGui::EndTabBar();
+}
+
+void TrainingView::explore(AppState& state) {
     if (!m_session) {
         restart(state);
         if (ui().autoTrain) m_session->play(true);
     }
     const bool playing = m_session->playing();
-    if (ImGui::Button(playing ? "Pause" : "Play", ImVec2(px(70), 0))) m_session->play(!playing);
+    if (ImGui::Button(playing ? tr("Pause") : tr("Play"), ImVec2(px(80), 0))) m_session->play(!playing);
     ImGui::SameLine();
-    if (ImGui::Button("Step")) m_session->stepOnce();
+    if (ImGui::Button(tr("Step"))) m_session->stepOnce();
     ImGui::SameLine();
-    if (ImGui::Button("Reset")) restart(state);
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("back to the seed's weights, with the current model and routing settings");
+    if (ImGui::Button(tr("Reset"))) restart(state);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("back to the seed's weights, with the current model and routing settings"));
     ImGui::SameLine();
-    ImGui::Checkbox("live weights in every view", &m_live);
+    ImGui::Checkbox(tr("live weights in every view"), &m_live);
     ImGui::SameLine();
     m_session->snapshotSince(m_snapVersion, m_snap);
-    ImGui::TextDisabled("step %d  %.0f tokens/s", m_snap.step, m_snap.tokensPerSecond);
+    ImGui::TextDisabled("%s %d  %.0f %s", tr("step"), m_snap.step, m_snap.tokensPerSecond, tr("tokens/s"));
     if (!m_snap.error.empty()) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "%s", m_snap.error.c_str());
 
     bool tuned = false;
-    const float w4 = (ImGui::GetContentRegionAvail().x - px(20)) / 5;
-    ImGui::PushItemWidth(w4 * 0.55f);
-    tuned |= ImGui::SliderFloat("lr", &m_lr, 1e-4f, 1e-1f, "%.4f", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
+    const float w5 = (ImGui::GetContentRegionAvail().x - px(20)) / 5;
+    ImGui::PushItemWidth(w5 * 0.55f);
+    tuned |= ImGui::SliderFloat(label("lr", "lr"), &m_lr, 1e-4f, 0.3f, "%.4f", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
     ImGui::SameLine();
-    tuned |= ImGui::SliderFloat("\u03b1 aux", &m_aux, 0.0f, 0.1f, "%.3f", ImGuiSliderFlags_AlwaysClamp);
+    tuned |= ImGui::SliderFloat(label("\u03b1 aux", "aux"), &m_aux, 0.0f, 1.0f, "%.3f", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
     ImGui::SameLine();
-    tuned |= ImGui::SliderFloat("\u03b2 z", &m_z, 0.0f, 0.01f, "%.4f", ImGuiSliderFlags_AlwaysClamp);
+    tuned |= ImGui::SliderFloat(label("\u03b2 z", "z"), &m_z, 0.0f, 0.1f, "%.4f", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
     ImGui::SameLine();
-    tuned |= ImGui::SliderFloat("\u03b3 bias", &m_bias, 0.0f, 0.01f, "%.4f", ImGuiSliderFlags_AlwaysClamp);
+    tuned |= ImGui::SliderFloat(label("\u03b3 bias", "bias"), &m_bias, 0.0f, 0.1f, "%.4f", ImGuiSliderFlags_Logarithmic | ImGuiSliderFlags_AlwaysClamp);
     ImGui::SameLine();
-    tuned |= ImGui::SliderInt("batch", &m_batch, 1, 64, "%d", ImGuiSliderFlags_AlwaysClamp);
+    tuned |= ImGui::SliderInt(label("batch", "batch"), &m_batch, 1, 64, "%d", ImGuiSliderFlags_AlwaysClamp);
     ImGui::PopItemWidth();
     if (tuned) m_session->tune(m_lr, m_aux, m_z, m_bias, m_batch);
 
-    if (m_live) {
+    // The other views keep their weights until training has taken a step.
+    if (m_live && m_snap.step > 0) {
         ModelWeights w;
         if (m_session->weightsSince(m_weightsVersion, w)) state.useWeights(std::move(w));
     }
 
     // Curves left, load history and specialisation right.
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float left = avail.x * 0.42f, ch = std::max(px(40), (avail.y - px(12)) / 3);
+    const float left = avail.x * 0.45f, ch = std::max(px(70), (avail.y - px(12)) / 3);
     ImGui::BeginGroup();
-    chart("loss (train; held-out thick)", m_snap.loss, expertColor(1), &m_snap.heldOut, expertColor(0), ImVec2(left, ch));
-    chart("load CV", m_snap.cv, expertColor(2), nullptr, 0, ImVec2(left, ch));
-    chart("drop rate", m_snap.dropRate, kWarning, nullptr, 0, ImVec2(left, ch));
+    lineChart(tr("loss"), tr("nats"),
+              {{&m_snap.loss.steps(), &m_snap.loss.values(), expertColor(1), tr("train"), 1.5f},
+               {&m_snap.heldOut.steps(), &m_snap.heldOut.values(), expertColor(0), tr("held-out"), 2.5f}},
+              ImVec2(left, ch));
+    lineChart(tr("load CV"), tr("std/mean of assignments"), {{&m_snap.cv.steps(), &m_snap.cv.values(), expertColor(2), nullptr}},
+              ImVec2(left, ch));
+    lineChart(tr("drop rate"), tr("share of assignments"),
+              {{&m_snap.dropRate.steps(), &m_snap.dropRate.values(), kWarning, nullptr}}, ImVec2(left, ch));
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const int E = m_snap.specialisation.empty() ? state.settings().shape.experts : static_cast<int>(m_snap.specialisation.size());
-    // Expert x step: each column one step, brightness = the expert's share of that step.
-    const float hw = ImGui::GetContentRegionAvail().x, hh = std::max(px(40), avail.y * 0.45f);
-    ImVec2 p = ImGui::GetCursorScreenPos();
-    ImGui::TextDisabled("load per expert over the last %zu steps", TrainingSession::kLoadHistory);
-    p.y += ImGui::GetTextLineHeight();
-    const float cw = hw / TrainingSession::kLoadHistory, rh = (hh - ImGui::GetTextLineHeight()) / std::max(1, E);
-    for (size_t s = 0; s < m_snap.load.size(); ++s) {
-        const auto& l = m_snap.load[s];
-        int total = 0;
-        for (int v : l) total += v;
-        for (int e = 0; e < static_cast<int>(l.size()); ++e)
-            dl->AddRectFilled(ImVec2(p.x + s * cw, p.y + e * rh), ImVec2(p.x + (s + 1) * cw, p.y + (e + 1) * rh),
-                              // mid-scale = a fair share 1/E; bright = twice that or more
-                              scoreColor(total ? std::min(1.0f, 0.5f * l[e] * E / float(total)) : 0.0f));
-    }
-    ImGui::Dummy(ImVec2(hw, hh - ImGui::GetTextLineHeight()));
+    const float hw = ImGui::GetContentRegionAvail().x;
+    ImGui::TextDisabled("%s", tr("load per expert over the last 200 steps"));
+    loadStrip(m_snap.load, m_snap.step, ImVec2(hw, std::max(px(80), avail.y * 0.45f)));
     // Specialisation: first-choice share of each byte class, per expert.
-    ImGui::TextDisabled("first choices on held-out bytes: experts x byte classes");
+    ImGui::TextDisabled("%s", tr("first choices on held-out bytes: experts x byte classes"));
     if (ImGui::BeginTable("##spec", train::kByteClasses + 1, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_Borders)) {
         ImGui::TableSetupColumn("");
-        for (int c = 0; c < train::kByteClasses; ++c) ImGui::TableSetupColumn(train::byteClassName(c));
+        for (int c = 0; c < train::kByteClasses; ++c) ImGui::TableSetupColumn(tr(train::byteClassName(c)));
         ImGui::TableHeadersRow();
         std::array<int, train::kByteClasses> colTotal{};
         for (const auto& row : m_snap.specialisation)
@@ -159,6 +164,41 @@ void TrainingView::drawContent(AppState& state) {
         ImGui::EndTable();
     }
     ImGui::EndGroup();
+}
+
+void TrainingView::experiment() {
+    if (ImGui::Button(m_runs[0] ? tr("Run it again") : tr("Run the experiment"))) startExperiment();
+    ImGui::SameLine();
+    ImGui::TextWrapped("%s", tr("Same model, seed and data: top-1, raw-score weights, T = 0.5, learning rate 0.2, 300 steps. "
+                                 "Left without balancing; right with the auxiliary loss, alpha = 0.3."));
+    if (!m_runs[0]) return;
+    for (int i = 0; i < 2; ++i) m_runs[i]->snapshotSince(m_runVersions[i], m_runSnaps[i]);
+
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const float colW = (avail.x - ImGui::GetStyle().ItemSpacing.x) * 0.5f, stripH = std::max(px(90), avail.y * 0.45f);
+    for (int i = 0; i < 2; ++i) {
+        if (i) ImGui::SameLine();
+        ImGui::BeginGroup();
+        const TrainingSnapshot& s = m_runSnaps[i];
+        ImGui::Text("%s  ·  %s %d/%d", i ? tr("with the auxiliary loss (alpha = 0.3)") : tr("without balancing"), tr("step"),
+                    s.step, train::kBalanceSteps);
+        loadStrip(s.load, s.step, ImVec2(colW, stripH));
+        outcomeLine(s);
+        if (!s.error.empty()) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "%s", s.error.c_str());
+        ImGui::EndGroup();
+    }
+    const float chartH = std::max(px(80), ImGui::GetContentRegionAvail().y - px(4));
+    const auto& a = m_runSnaps[0];
+    const auto& b = m_runSnaps[1];
+    lineChart(tr("load CV"), tr("std/mean of assignments"),
+              {{&a.cv.steps(), &a.cv.values(), kWarning, tr("no balancing")},
+               {&b.cv.steps(), &b.cv.values(), expertColor(2), tr("aux loss")}},
+              ImVec2(colW, chartH));
+    ImGui::SameLine();
+    lineChart(tr("loss"), tr("nats"),
+              {{&a.loss.steps(), &a.loss.values(), kWarning, tr("no balancing")},
+               {&b.loss.steps(), &b.loss.values(), expertColor(2), tr("aux loss")}},
+              ImVec2(colW, chartH));
 }
 
 } // namespace moe::gui

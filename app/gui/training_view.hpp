@@ -1,27 +1,40 @@
 #pragma once
+#include <array>
 #include <memory>
 
 #include "training_session.hpp"
 #include "view.hpp"
 
 namespace moe::gui {
-// Train the router live: play / pause / step / reset, learning rate and the balancing
-// coefficients; loss, load CV and drop-rate curves, per-expert load over steps, and
-// which experts take which kinds of bytes.
+// Train the router live. Explore: play / pause / step / reset, learning rate and the
+// balancing coefficients; loss, load CV and drop-rate curves, per-expert load over
+// steps, and which experts take which kinds of bytes. Experiment: the lesson's
+// load-balancing experiment, two runs side by side (no balancing, auxiliary loss).
 class TrainingView final : public View {
 public:
     explicit TrainingView(Ui& ui) : View("Training", "training", ui) {}
+    // Starts the two runs of the balance experiment and shows them.
+    void startExperiment();
 
 protected:
     void drawContent(AppState& state) override;
 
 private:
     void restart(AppState& state);
+    void explore(AppState& state);
+    void experiment();
+
     std::unique_ptr<TrainingSession> m_session;
     uint64_t m_weightsVersion = 0, m_snapVersion = 0;
     bool m_live = true;
     float m_lr = 3e-3f, m_aux = 0.01f, m_z = 0.001f, m_bias = 0.0f;
     int m_batch = 16;
     TrainingSnapshot m_snap;
+
+    // The experiment: [0] without balancing, [1] with the auxiliary loss.
+    std::array<std::unique_ptr<TrainingSession>, 2> m_runs;
+    std::array<TrainingSnapshot, 2> m_runSnaps;
+    std::array<uint64_t, 2> m_runVersions{};
+    bool m_showExperiment = false, m_selectExperimentTab = false;
 };
 } // namespace moe::gui

@@ -1,5 +1,7 @@
 #include "view.hpp"
 
+#include <imgui_internal.h>
+
 namespace moe::gui {
 
 void View::setLayout(ImVec2 pos, ImVec2 size, bool force) {
@@ -14,7 +16,18 @@ void View::draw(AppState& state) {
     ImGui::SetNextWindowPos(m_pos, cond);
     ImGui::SetNextWindowSize(m_size, cond);
     m_forceLayout = false;
-    if (ImGui::Begin(label(m_title, m_id), &m_open)) drawContent(state);
+    if (m_highlighted) {
+        ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 3.0f * m_ui.scale);
+        ImGui::PushStyleColor(ImGuiCol_Border, ImGui::ColorConvertU32ToFloat4(kHighlight));
+    }
+    const bool visible = ImGui::Begin(label(m_title, m_id), &m_open, ImGuiWindowFlags_NoCollapse);
+    if (m_highlighted) ImGui::PopStyleColor(), ImGui::PopStyleVar();
+    // A double click on the title bar (ImGui would collapse the window) asks to maximise.
+    const ImGuiWindow* w = ImGui::GetCurrentWindow();
+    if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) && ImGui::IsWindowHovered() &&
+        ImGui::GetMousePos().y < w->Pos.y + w->TitleBarHeight())
+        m_maximizeRequest = true;
+    if (visible) drawContent(state);
     ImGui::End();  // End() is paired with Begin() always, whatever it returned
 }
 

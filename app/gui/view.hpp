@@ -5,6 +5,7 @@
 #include <imgui.h>
 
 #include <string>
+#include <utility>
 
 #include "app_state.hpp"
 #include "i18n.hpp"
@@ -17,6 +18,8 @@ struct Ui {
     float scale = 1.0f;
     // Hover shared between views: set while drawing this frame, shown from last frame's.
     int hoveredToken = -1, highlightToken = -1;
+    // The token the journey follows: clicked in the token strip or the gate scores.
+    int pinnedToken = 0;
     bool autoTrain = false;  // --train: the training view starts playing at once
 };
 
@@ -28,6 +31,11 @@ public:
     void setLayout(ImVec2 pos, ImVec2 size, bool force);
     bool& open() { return m_open; }
     const char* title() const { return m_title; }
+    const char* id() const { return m_id; }
+    // A lesson's highlight: a thick coloured frame around the window.
+    void setHighlighted(bool on) { m_highlighted = on; }
+    // True once after the user double-clicked the title bar (the app maximises the view).
+    bool takeMaximizeRequest() { return std::exchange(m_maximizeRequest, false); }
 
 protected:
     virtual void drawContent(AppState& state) = 0;
@@ -43,6 +51,7 @@ private:
     bool m_open = true;
     ImVec2 m_pos{0, 0}, m_size{400, 300};
     bool m_forceLayout = false;
+    bool m_highlighted = false, m_maximizeRequest = false;
 };
 
 } // namespace moe::gui

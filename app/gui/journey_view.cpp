@@ -1,0 +1,198 @@
+#include "journey_view.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace moe::gui {
+namespace {
+
+float absMax(const std::vector<float>& v) {
+    float m = 1e-6f;
+    for (float x : v) m = std::max(m, std::abs(x));
+    return m;
+}
+
+// A vector as a row of cells on the diverging scale, scaled by `scale` (its |max|).
+void vectorStrip(const std::vector<float>& v, float scale, float width, float height) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const float w = width / std::max<size_t>(1, v.size());
+    for (size_t i = 0; i < v.size(); ++i)
+        dl->AddRectFilled(ImVec2(p.x + i * w, p.y), ImVec2(p.x + (i + 1) * w - (w > 4 ? 1 : 0), p.y + height),
+                          signedColor(v[i] / scale));
+    ImGui::Dummy(ImVec2(width, height));
+    if (ImGui::IsItemHovered()) {
+        const int i = std::clamp(int((ImGui::GetMousePos().x - p.x) / w), 0, int(v.size()) - 1);
+        ImGui::SetTooltip("[%d] = %+.4f", i, v[i]);
+    }
+}
+
+// Signed bars, one per expert, around a zero line; chosen experts outlined.
+void expertBars(const std::vector<float>& v, bool fromZero, const TokenJourney& j, float width, float height) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    const int E = static_cast<int>(v.size());
+    const float slot = width / std::max(1, E), bw = std::max(2.0f, slot * 0.7f);
+    const float lo = fromZero ? 0.0f : std::min(0.0f, *std::min_element(v.begin(), v.end()));
+    const float hi = std::max(1e-6f, *std::max_element(v.begin(), v.end()));
+    const float zero = p.y + height * hi / (hi - lo);
+    dl->AddLine(ImVec2(p.x, zero), ImVec2(p.x + width, zero), ImGui::GetColorU32(ImGuiCol_TextDisabled));
+    for (int e = 0; e < E; ++e) {
+        const float x = p.x + e * slot + (slot - bw) * 0.5f, y = p.y + height * (hi - v[e]) / (hi - lo);
+        dl->AddRectFilled(ImVec2(x, std::min(y, zero)), ImVec2(x + bw, std::max(y, zero)), expertColor(e));
+        for (const JourneyStop& s : j.stops)
+            if (s.choice == e || s.expert == e)
+                dl->AddRect(ImVec2(x - 2, std::min(y, zero) - 2), ImVec2(x + bw + 2, std::max(y, zero) + 2),
+                            s.kept ? ImGui::GetColorU32(ImGuiCol_Text) : kWarning, 0, 0, 2.0f);
+    }
+    ImGui::Dummy(ImVec2(width, height));
+    if (ImGui::IsItemHovered()) {
+        const int e = std::clamp(int((ImGui::GetMousePos().x - p.x) / slot), 0, E - 1);
+        ImGui::SetTooltip("E%d: %+.4f", e, v[e]);
+    }
+    // Expert names under the bars when they fit.
+    if (slot >= ImGui::CalcTextSize("E00").x) {
+        const float y = ImGui::GetCursorScreenPos().y;
+        for (int e = 0; e < E; ++e) {
+            char name[16];
+            std::snprintf(name, sizeof name, "E%d", e);
+            dl->AddText(ImVec2(p.x + e * slot + (slot - ImGui::CalcTextSize(name).x) * 0.5f, y),
+                        ImGui::GetColorU32(ImGuiCol_TextDisabled), name);
+        }
+        ImGui::Dummy(ImVec2(width, ImGui::GetTextLineHeight()));
+    }
+}
+
+// A numbered stage: its name in a left column, its content to the right.
+bool stage(int n, const char* name, float labelW) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    ImGui::Text("%d", n);
+    ImGui::PopStyleColor();
+    ImGui::SameLine();
+    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + labelW - ImGui::GetFontSize());
+    ImGui::TextUnformatted(tr(name));
+    ImGui::PopTextWrapPos();
+    ImGui::SameLine(labelW + ImGui::GetFontSize() * 1.5f);
+    return true;
+}
+
+} // namespace
+
+void JourneyView::drawContent(AppState& state) {
+    const Routing& r = state.result().routing;
+    if (r.tokens == 0) {
+        ImGui::TextDisabled("%s", tr("(no tokens)"));
+        return;
+    }
+    int& t = ui().pinnedToken;
+    t = std::clamp(t, 0, r.tokens - 1);
+    if (m_version != state.resultVersion() || m_token != t) {
+        m_journey = traceToken(state.weights(), state.settings().router, state.settings().text, state.inputs(),
+                               state.result(), t);
+        m_version = state.resultVersion(), m_token = t;
+    }
+    const TokenJourney& j = m_journey;
+    caption("Click a byte in the token strip or a column of the gate scores to follow it; the arrow keys step to its neighbours.");
+    ImGui::BeginChild("##journey");
+    const float labelW = std::min(px(150), ImGui::GetContentRegionAvail().x * 0.3f);
+    const float contentW = std::max(px(60), ImGui::GetContentRegionAvail().x - labelW - ImGui::GetFontSize() * 2);
+    const float barH = std::max(px(30), ImGui::GetTextLineHeight() * 2.2f), cellH = ImGui::GetTextLineHeight();
+
+    stage(1, "Byte", labelW);
+    ImGui::PushFont(ui().fonts.large());
+    ImGui::TextUnformatted(displayChar(j.byte).c_str());
+    ImGui::PopFont();
+    ImGui::SameLine();
+    if (j.byte.charBytes > 1)
+        ImGui::Text("%s %d · 0x%02X (%d) · %s %d/%d", tr("token"), j.token, j.byte.byte, j.byte.byte, tr("byte"),
+                    j.byte.byteInChar + 1, j.byte.charBytes);
+    else
+        ImGui::Text("%s %d · 0x%02X (%d)", tr("token"), j.token, j.byte.byte, j.byte.byte);
+
+    const bool mixed = j.input != j.embedding;
+    const float vecScale = std::max(absMax(j.embedding), absMax(j.input));
+    stage(2, "Embedding row", labelW);
+    ImGui::BeginGroup();
+    vectorStrip(j.embedding, vecScale, contentW, cellH);
+    if (mixed) {
+        ImGui::TextDisabled("%s", tr("after the mixer (x, with the two bytes before it):"));
+        vectorStrip(j.input, vecScale, contentW, cellH);
+    }
+    ImGui::TextDisabled("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -vecScale, tr("red"), vecScale);
+    ImGui::EndGroup();
+
+    stage(3, "Logits h = x·W_g + b", labelW);
+    ImGui::BeginGroup();
+    expertBars(j.logits, false, j, contentW, barH);
+    ImGui::EndGroup();
+
+    char scoreTitle[96];
+    if (j.temperature > 0)
+        std::snprintf(scoreTitle, sizeof scoreTitle, "%s(h / T), T = %.2f", j.scoreFn == ScoreFn::Softmax ? "softmax" : "sigmoid",
+                      j.temperature);
+    else
+        std::snprintf(scoreTitle, sizeof scoreTitle, "%s", tr("T = 0: the argmax"));
+    stage(4, "Scores", labelW);
+    ImGui::BeginGroup();
+    ImGui::TextDisabled("s = %s", scoreTitle);
+    expertBars(j.scores, true, j, contentW, barH);
+    ImGui::EndGroup();
+
+    stage(5, "Top-k and weights", labelW);
+    ImGui::BeginGroup();
+    for (const JourneyStop& s : j.stops) {
+        if (j.renormalize)
+            ImGui::Text("w(E%d) = s%d / \u03a3 top-k = %.4f / %.4f = %.4f", s.expert, s.expert, s.score, j.chosenScoreSum, s.weight);
+        else
+            ImGui::Text("w(E%d) = s%d = %.4f", s.expert, s.expert, s.weight);
+    }
+    if (j.stops.empty()) ImGui::TextDisabled("%s", tr("no expert took this token"));
+    ImGui::EndGroup();
+
+    stage(6, "Capacity", labelW);
+    ImGui::BeginGroup();
+    const std::string capText = j.capacity < 0 ? std::string(tr("none (dropless)")) : std::to_string(j.capacity);
+    for (const JourneyStop& s : j.stops) {
+        if (!s.kept)
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u2717 E%d %s (%s): %s", s.choice, tr("was full"),
+                               capText.c_str(), tr("dropped"));
+        else if (s.rerouted)
+            ImGui::Text("\u2192 E%d %s \u2192 %s E%d, %s %d %s %s", s.choice, tr("was full"), tr("rerouted to"), s.expert,
+                        tr("place"), s.place + 1, tr("of"), capText.c_str());
+        else
+            ImGui::Text("\u2713 E%d: %s %d %s %s", s.expert, tr("place"), s.place + 1, tr("of"), capText.c_str());
+    }
+    ImGui::EndGroup();
+
+    stage(7, "Expert outputs", labelW);
+    ImGui::BeginGroup();
+    float outScale = absMax(j.output);
+    for (const JourneyStop& s : j.stops) outScale = std::max(outScale, absMax(s.expertOutput));
+    for (const JourneyStop& s : j.stops) {
+        if (!s.kept) continue;
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(s.expert)), "E%d(x) \u00b7 w = %.4f", s.expert, s.weight);
+        vectorStrip(s.expertOutput, outScale, contentW, cellH);
+    }
+    for (size_t i = 0; i < j.sharedOutputs.size(); ++i) {
+        ImGui::TextDisabled("%s %zu (w = 1)", tr("shared expert"), i);
+        vectorStrip(j.sharedOutputs[i], outScale, contentW, cellH);
+    }
+    ImGui::EndGroup();
+
+    stage(8, "Output y = \u03a3 w\u00b7E(x)", labelW);
+    ImGui::BeginGroup();
+    std::string formula = "y =";
+    char term[48];
+    for (const JourneyStop& s : j.stops)
+        if (s.kept) std::snprintf(term, sizeof term, "%s %.3f\u00b7E%d(x)", formula.size() > 3 ? " +" : "", s.weight, s.expert), formula += term;
+    if (!j.sharedOutputs.empty()) formula += tr(" + shared");
+    if (formula.size() == 3) formula += " 0";
+    ImGui::TextUnformatted(formula.c_str());
+    vectorStrip(j.output, outScale, contentW, cellH);
+    ImGui::TextDisabled("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -outScale, tr("red"), outScale);
+    ImGui::EndGroup();
+    ImGui::EndChild();
+}
+
+} // namespace moe::gui

@@ -1,0 +1,56 @@
+#include "layout.hpp"
+
+#include <algorithm>
+
+namespace moe::gui {
+
+std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox area, float scale) {
+    struct Row {
+        std::vector<size_t> members;
+        float minHeight;
+        bool grows;
+    };
+    std::vector<Row> rows;
+    for (size_t i = 0; i < slots.size(); ++i) {
+        const ViewShape shape = slots[i].shape;
+        const bool shares = shape == ViewShape::Short || shape == ViewShape::Tall;
+        Row* last = rows.empty() ? nullptr : &rows.back();
+        if (shares && last && last->members.size() < 2 && slots[last->members.front()].shape == shape) {
+            last->members.push_back(i);
+            continue;
+        }
+        const float h = shape == ViewShape::Short ? kShortHeight : shape == ViewShape::Strip ? kStripHeight : kGrowMinHeight;
+        rows.push_back({{i}, h * scale, shape == ViewShape::Tall || shape == ViewShape::Wide});
+    }
+    std::vector<LayoutBox> out(slots.size());
+    if (rows.empty()) return out;
+    float fixed = 0, growMin = 0;
+    int growing = 0;
+    for (const Row& r : rows) {
+        if (r.grows) growMin += r.minHeight, ++growing;
+        else fixed += r.minHeight;
+    }
+    // No growing row: the fixed rows grow instead, in proportion.
+    const bool allFixed = growing == 0;
+    const float need = fixed + growMin;
+    const float shrink = need > area.h ? area.h / need : 1.0f;
+    const float spare = std::max(0.0f, area.h - need);
+    float y = area.y;
+    for (const Row& r : rows) {
+        float h = r.minHeight * shrink;
+        if (allFixed) h += spare * (r.minHeight / fixed);
+        else if (r.grows) h += spare / growing;
+        float wsum = 0;
+        for (size_t m : r.members) wsum += slots[m].widthWeight;
+        float x = area.x;
+        for (size_t m : r.members) {
+            const float w = area.w * slots[m].widthWeight / wsum;
+            out[m] = {x, y, w, h};
+            x += w;
+        }
+        y += h;
+    }
+    return out;
+}
+
+} // namespace moe::gui

@@ -1,0 +1,90 @@
+#include "lesson_view.hpp"
+
+#include <cstdio>
+
+namespace moe::gui {
+namespace {
+bool chinese() { return language() == Language::Chinese; }
+} // namespace
+
+void LessonView::drawContent(AppState& state) {
+    if (!m_progress) return;
+    LessonProgress& p = *m_progress;
+    const Lesson& lesson = p.lesson;
+    const LessonChapter& ch = lesson.chapters[p.chapter];
+    const int n = static_cast<int>(lesson.chapters.size());
+
+    ImGui::TextDisabled("%s", lesson.title.in(chinese()).c_str());
+    // Chapter picker: "3 / 10  Softmax and temperature".
+    char current[256];
+    std::snprintf(current, sizeof current, "%d / %d  %s", p.chapter + 1, n, ch.title.in(chinese()).c_str());
+    ImGui::SetNextItemWidth(-1);
+    if (ImGui::BeginCombo("##chapter", current)) {
+        for (int i = 0; i < n; ++i) {
+            std::snprintf(current, sizeof current, "%d  %s", i + 1, lesson.chapters[i].title.in(chinese()).c_str());
+            if (ImGui::Selectable(current, i == p.chapter)) m_actions.go(i, -1);
+        }
+        ImGui::EndCombo();
+    }
+    ImGui::PushFont(ui().fonts.large());
+    ImGui::TextWrapped("%s", ch.title.in(chinese()).c_str());
+    ImGui::PopFont();
+    ImGui::Spacing();
+
+    ImGui::BeginChild("##lessonbody", ImVec2(0, -ImGui::GetFrameHeightWithSpacing() * 1.6f));
+    ImGui::TextWrapped("%s", ch.text.in(chinese()).c_str());
+    if (!ch.tries.empty()) {
+        ImGui::Spacing();
+        ImGui::TextDisabled("%s", tr("Try:"));
+        const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+        for (size_t i = 0; i < ch.tries.size(); ++i) {
+            const std::string& name = ch.tries[i].label.in(chinese());
+            const float w = ImGui::CalcTextSize(name.c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
+            if (i > 0 && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w < right) ImGui::SameLine();
+            const bool active = p.activeTry == int(i);
+            if (active) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+            ImGui::PushID(int(i));
+            if (ImGui::Button(name.c_str())) m_actions.go(p.chapter, active ? -1 : int(i));
+            ImGui::PopID();
+            if (active) ImGui::PopStyleColor();
+        }
+    }
+    if (!ch.experiment.empty()) {
+        ImGui::Spacing();
+        if (ImGui::Button(tr("Run the experiment"))) m_actions.experiment();
+    }
+    if (!ch.goals.empty()) {
+        ImGui::Spacing();
+        ImGui::Separator();
+        if (!ch.goalText.empty()) ImGui::TextWrapped("%s", ch.goalText.in(chinese()).c_str());
+        const Routing& r = state.result().routing;
+        for (const LessonGoal& g : ch.goals) {
+            const bool met = goalMet(g, state.settings(), state.result().metrics, r.capacity);
+            ImGui::TextColored(met ? ImGui::ColorConvertU32ToFloat4(expertColor(2)) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
+                               "%s %s", met ? "\u2713" : "\u25cb", goalText(g).c_str());
+        }
+    }
+    if (!ch.question.empty()) {
+        ImGui::Spacing();
+        ImGui::Separator();
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(0)), "%s", tr("Predict, then look:"));
+        ImGui::TextWrapped("%s", ch.question.in(chinese()).c_str());
+        if (p.revealed) ImGui::TextWrapped("%s", ch.answer.in(chinese()).c_str());
+        else if (ImGui::Button(tr("Show the answer"))) p.revealed = true;
+    }
+    ImGui::EndChild();
+
+    // Previous / next, as a presentation clicker sends them (PageUp / PageDown).
+    const float bw = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x * 2) / 3;
+    ImGui::BeginDisabled(p.chapter == 0);
+    if (ImGui::Button(tr("\u2190 Previous"), ImVec2(bw, 0))) m_actions.go(p.chapter - 1, -1);
+    ImGui::EndDisabled();
+    ImGui::SameLine();
+    if (ImGui::Button(tr("Leave the lesson"), ImVec2(bw, 0))) m_actions.leave();
+    ImGui::SameLine();
+    ImGui::BeginDisabled(p.chapter + 1 >= n);
+    if (ImGui::Button(tr("Next \u2192"), ImVec2(bw, 0))) m_actions.go(p.chapter + 1, -1);
+    ImGui::EndDisabled();
+}
+
+} // namespace moe::gui

@@ -1,0 +1,38 @@
+#pragma once
+#include <functional>
+#include <optional>
+
+#include "lesson.hpp"
+#include "view.hpp"
+
+namespace moe::gui {
+
+// A lesson in progress: which chapter, which try button, whether the answer shows.
+struct LessonProgress {
+    Lesson lesson;
+    int chapter = 0;
+    int activeTry = -1;
+    bool revealed = false;
+};
+
+// The lesson panel: the chapter's title and text, its try buttons, goals ticked off
+// live, the question with its hidden answer, and previous / next.
+class LessonView final : public View {
+public:
+    struct Actions {
+        std::function<void(int chapter, int tryIndex)> go;  // a chapter, or one of its tries
+        std::function<void()> experiment;                    // the load-balancing experiment
+        std::function<void()> leave;
+    };
+    LessonView(Ui& ui, Actions actions) : View("Lesson", "lesson", ui), m_actions(std::move(actions)) {}
+    std::optional<LessonProgress>& progress() { return m_progress; }
+
+protected:
+    void drawContent(AppState& state) override;
+
+private:
+    Actions m_actions;
+    std::optional<LessonProgress> m_progress;
+};
+
+} // namespace moe::gui

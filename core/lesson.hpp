@@ -1,0 +1,77 @@
+#pragma once
+// Lessons as data: a guided sequence of chapters, each with a short text in English and
+// Chinese, the views to show and highlight, the settings it starts from, "try" buttons,
+// a question with a hidden answer, and goals the app ticks off live. The format (a
+// .lesson text file) is documented in docs/lessons.md; assets/lessons/ holds the
+// built-in one.
+#include <string>
+#include <vector>
+
+#include "metrics.hpp"
+#include "settings.hpp"
+
+namespace moe {
+
+// A text in both languages; Chinese falls back to English when a file gives none.
+struct LessonText {
+    std::string en, zh;
+    const std::string& in(bool chinese) const { return chinese && !zh.empty() ? zh : en; }
+    bool empty() const { return en.empty(); }
+};
+
+struct LessonTry {
+    LessonText label;
+    std::vector<std::string> flags;  // applied on top of the chapter's settings
+    int line = 0;
+};
+
+// "drop_rate <= 0": a metric of the route or a numeric setting, compared with a number.
+struct LessonGoal {
+    std::string name, op;
+    double value = 0;
+};
+
+struct LessonChapter {
+    int line = 0;  // where it starts in the file
+    LessonText title, text, question, answer, goalText;
+    std::string page = "routing";          // routing, parallel or training
+    std::vector<std::string> show;         // views, by name (kLessonViews)
+    std::vector<std::string> highlight;    // views drawn with a marked frame
+    std::vector<std::string> flags;        // settings, as command-line flags over the defaults
+    int flagsLine = 0;
+    std::vector<LessonTry> tries;
+    std::vector<LessonGoal> goals;
+    std::string experiment;                // "balance": the load-balancing experiment's button
+};
+
+struct Lesson {
+    std::string path;
+    LessonText title;
+    std::vector<std::string> flags;  // settings every chapter starts from
+    std::vector<LessonChapter> chapters;
+};
+
+// The views a lesson may show, by name.
+inline constexpr const char* kLessonViews[] = {"controls", "text",  "tokens",  "embedding", "journey", "heatmap",
+                                               "load",     "dense", "traffic", "gpus",      "training"};
+// The names goals may use besides numeric settings.
+inline constexpr const char* kLessonMetrics[] = {"drop_rate", "dropped", "aux_loss", "z_loss", "cv", "max_over_mean",
+                                                 "entropy", "capacity"};
+
+// Parses a lesson; throws InputError("<path>:<line> <field>", what) for the first problem.
+Lesson parseLesson(const std::string& text, const std::string& path);
+Lesson loadLesson(const std::string& path);
+
+// The chapter's starting settings: the defaults, then the lesson's and the chapter's
+// flags, then a try's (tryIndex < 0: none). The text stays `current`'s unless a flag
+// sets it, and the shipped checkpoint is used unless a flag sets the model.
+Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const Settings& current);
+
+// Whether the goal holds for these settings and this routing's metrics.
+bool goalMet(const LessonGoal& goal, const Settings& s, const Metrics& m, int capacity);
+std::string goalText(const LessonGoal& goal);  // "drop_rate <= 0"
+
+// Splits "--text \"a b\" --k 2" into words, honouring double quotes.
+std::vector<std::string> splitFlags(const std::string& line);
+
+} // namespace moe

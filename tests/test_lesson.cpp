@@ -1,0 +1,138 @@
+// Lessons as data: the built-in lesson parses in both languages, a malformed file is
+// refused naming its line and field, and chapters set up the settings they promise.
+#include <gtest/gtest.h>
+
+#include "data_dir.hpp"
+#include "lesson.hpp"
+#include "settings_schema.hpp"
+#include "test_support.hpp"
+
+namespace {
+
+using namespace moe;
+
+const char* kSmall = R"(# a two-chapter lesson
+lesson: Small
+lesson.zh: 小
+
+chapter: one
+title: One
+title.zh: 一
+text: First line
+  continues here.
+
+  A new paragraph.
+settings: --k 1 --text "hello world"
+show: tokens, heatmap
+try: Two | 二 | --k 2
+try: Dropless | 不丢弃 | --capacity-factor 0
+goal: drop_rate <= 0, k >= 2
+question: Q?
+answer: A.
+
+chapter: two
+title: Two
+text: Second.
+settings: --experts 4
+)";
+
+TEST(Lesson, ParsesFieldsContinuationsAndBothLanguages) {
+    const Lesson l = parseLesson(kSmall, "small.lesson");
+    ASSERT_EQ(l.chapters.size(), 2u);
+    const LessonChapter& c = l.chapters[0];
+    EXPECT_EQ(l.title.in(true), "小");
+    EXPECT_EQ(c.title.in(true), "一");
+    EXPECT_EQ(l.chapters[1].title.in(true), "Two");  // no Chinese: English
+    EXPECT_EQ(c.text.en, "First line continues here.\n\nA new paragraph.");
+    EXPECT_EQ(c.show, (std::vector<std::string>{"tokens", "heatmap"}));
+    ASSERT_EQ(c.tries.size(), 2u);
+    EXPECT_EQ(c.tries[1].label.zh, "不丢弃");
+    EXPECT_EQ(c.tries[0].flags, (std::vector<std::string>{"--k", "2"}));
+    ASSERT_EQ(c.goals.size(), 2u);
+    EXPECT_EQ(goalText(c.goals[1]), "k >= 2");
+    EXPECT_EQ(c.line, 5);
+}
+
+TEST(Lesson, ChaptersSetUpTheirSettings) {
+    const Lesson l = parseLesson(kSmall, "small.lesson");
+    Settings current;
+    current.text = "the class's own sentence";
+    const Settings one = chapterSettings(l, 0, -1, current);
+    EXPECT_EQ(one.router.k, 1);
+    EXPECT_EQ(one.text, "hello world");          // the chapter sets the text
+    EXPECT_FALSE(one.weightsPath.empty());       // no model flag: the shipped checkpoint
+    const Settings tried = chapterSettings(l, 0, 0, current);
+    EXPECT_EQ(tried.router.k, 2);                // the try's flag wins over the chapter's
+    EXPECT_EQ(tried.text, "hello world");
+    const Settings two = chapterSettings(l, 1, -1, current);
+    EXPECT_EQ(two.text, "the class's own sentence");  // kept
+    EXPECT_EQ(two.shape.experts, 4);
+    EXPECT_TRUE(two.weightsPath.empty());        // a model flag: random weights from the seed
+    EXPECT_EQ(two.router.k, 2);                  // chapter one's k does not leak
+}
+
+TEST(Lesson, GoalsAreCheckedAgainstMetricsAndSettings) {
+    const Lesson l = parseLesson(kSmall, "small.lesson");
+    Settings s;
+    s.router.k = 2;
+    Metrics m;
+    m.dropRate = 0;
+    EXPECT_TRUE(goalMet(l.chapters[0].goals[0], s, m, 9));
+    EXPECT_TRUE(goalMet(l.chapters[0].goals[1], s, m, 9));
+    m.dropRate = 0.05;
+    s.router.k = 1;
+    EXPECT_FALSE(goalMet(l.chapters[0].goals[0], s, m, 9));
+    EXPECT_FALSE(goalMet(l.chapters[0].goals[1], s, m, 9));
+}
+
+TEST(Lesson, MalformedFilesNameTheLineAndField) {
+    const auto field = [](const std::string& text) {
+        return test::inputErrorField([&] { parseLesson(text, "bad.lesson"); });
+    };
+    const std::string head = "lesson: X\nchapter: c\ntitle: T\ntext: body\n";
+    EXPECT_EQ(field(head + "colour: red\n"), "bad.lesson:5 colour");
+    EXPECT_EQ(field(head + "show: text, heat\n"), "bad.lesson:5 show");
+    EXPECT_EQ(field(head + "try: only a label\n"), "bad.lesson:5 try");
+    EXPECT_EQ(field(head + "try: a | b | --k two\n"), "bad.lesson:5 try");
+    EXPECT_EQ(field(head + "try: a | b | --k 99\n"), "bad.lesson:5 try");  // out of range for E = 8
+    EXPECT_EQ(field(head + "settings: --temperature -1\n"), "bad.lesson:5 settings");
+    EXPECT_EQ(field(head + "goal: happiness >= 1\n"), "bad.lesson:5 goal");
+    EXPECT_EQ(field(head + "page: kitchen\n"), "bad.lesson:5 page");
+    EXPECT_EQ(field(head + "question: why?\n"), "bad.lesson:2 chapter");  // no answer
+    EXPECT_EQ(field("  indented first\n"), "bad.lesson:1");
+    EXPECT_EQ(field("title: before any chapter\n"), "bad.lesson:1 title");
+    EXPECT_EQ(field("lesson: no chapters\n"), "bad.lesson");
+    EXPECT_EQ(field("chapter: c\ntext: no title\n"), "bad.lesson:1 chapter");
+}
+
+TEST(Lesson, FlagsSplitHonouringQuotes) {
+    EXPECT_EQ(splitFlags(R"(--text "a b  c" --k 2)"), (std::vector<std::string>{"--text", "a b  c", "--k", "2"}));
+    EXPECT_EQ(splitFlags(R"(--text "")"), (std::vector<std::string>{"--text", ""}));
+}
+
+TEST(Lesson, TheBuiltInLessonIsCompleteInBothLanguages) {
+    const Lesson l = loadLesson(dataPath("lessons/moe-basics.lesson"));
+    EXPECT_GE(l.chapters.size(), 10u);
+    EXPECT_FALSE(l.title.zh.empty());
+    int experiments = 0, questions = 0;
+    for (const LessonChapter& c : l.chapters) {
+        SCOPED_TRACE(c.title.en);
+        EXPECT_FALSE(c.title.zh.empty());
+        EXPECT_FALSE(c.text.zh.empty());
+        EXPECT_FALSE(c.show.empty());
+        if (!c.question.empty()) {
+            ++questions;
+            EXPECT_FALSE(c.question.zh.empty());
+            EXPECT_FALSE(c.answer.zh.empty());
+        }
+        for (const LessonTry& t : c.tries) EXPECT_FALSE(t.label.zh.empty());
+        if (!c.goals.empty()) {
+            EXPECT_FALSE(c.goalText.zh.empty());
+        }
+        experiments += !c.experiment.empty();
+    }
+    EXPECT_EQ(experiments, 1);
+    EXPECT_GE(questions, 8);
+}
+
+} // namespace
