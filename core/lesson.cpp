@@ -63,7 +63,9 @@ std::vector<Field> readFields(const std::string& text, const std::string& path) 
         if (raw[0] == ' ' || raw[0] == '\t') {  // continues the field above
             if (fields.empty()) throw InputError(path + ":" + std::to_string(lineNo), "an indented line continues no field");
             std::string& v = fields.back().value;
-            v += v.empty() ? "" : (blankSince ? "\n\n" : " ");
+            // Lines of Chinese join without a space; others with one.
+            const bool cjk = !v.empty() && static_cast<unsigned char>(v.back()) >= 0x80 && static_cast<unsigned char>(t[0]) >= 0x80;
+            v += v.empty() ? "" : (blankSince ? "\n\n" : cjk ? "" : " ");
             v += t;
             blankSince = false;
             continue;

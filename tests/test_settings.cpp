@@ -13,6 +13,7 @@
 #include "errors.hpp"
 #include "safetensors.hpp"
 #include "settings_schema.hpp"
+#include "share_code.hpp"
 #include "test_support.hpp"
 
 namespace {
@@ -271,4 +272,60 @@ TEST(Settings, TheContractNamesEveryFlagAndKey) {
     for (const SettingSpec& spec : settingSpecs())
         EXPECT_NE(contract.find("`--" + std::string(spec.flag)), std::string::npos) << "--" << spec.flag;
 }
+} // namespace
+
+namespace {
+
+TEST_F(EverySetting, RoundTripsThroughLessonCodes) {
+    for (const Settings& want : cases) {
+        SharedState s;
+        s.settings = want;
+        s.page = "parallel";
+        s.lesson = "builtin";
+        s.chapter = 3;
+        s.pinnedToken = 5;
+        s.maximized = "heatmap";
+        s.hidden = {"controls", "temperature"};
+        s.compareA = Settings{};
+        s.compareA->router.k = 1;
+        const std::string code = encodeShareCode(s);
+        EXPECT_EQ(code.find_first_of(" \n\t"), std::string::npos) << "one line";
+        const SharedState got = decodeShareCode(code);
+        for (const SettingSpec& spec : settingSpecs())
+            EXPECT_EQ(settingValue(spec, got.settings), settingValue(spec, want)) << spec.key;
+        EXPECT_EQ(got.page, "parallel");
+        EXPECT_EQ(got.lesson, "builtin");
+        EXPECT_EQ(got.chapter, 3);
+        EXPECT_EQ(got.pinnedToken, 5);
+        EXPECT_EQ(got.maximized, "heatmap");
+        EXPECT_EQ(got.hidden, s.hidden);
+        ASSERT_TRUE(got.compareA.has_value());
+        EXPECT_EQ(got.compareA->router.k, 1);
+    }
+}
+
+TEST(LessonCode, DefaultsMakeAShortCodeAndTheShippedModelTravels) {
+    SharedState s;
+    useShippedModel(s.settings);
+    const std::string code = encodeShareCode(s);
+    EXPECT_LT(code.size(), 60u) << code;
+    EXPECT_EQ(decodeShareCode(code).settings.weightsPath, s.settings.weightsPath);
+}
+
+TEST(LessonCode, DamagedCodesAreClearErrors) {
+    SharedState s;
+    s.settings.text = "一句很长的句子 with some English in it, to make the code long enough to cut.";
+    s.settings.router.k = 3;
+    const std::string code = encodeShareCode(s);
+    EXPECT_INPUT_ERROR(decodeShareCode(code.substr(0, code.size() / 2)), "--code");       // cut off
+    EXPECT_INPUT_ERROR(decodeShareCode(code.substr(0, code.size() - 3)), "--code");       // checksum cut
+    std::string altered = code;
+    altered[10] = altered[10] == 'A' ? 'B' : 'A';
+    EXPECT_INPUT_ERROR(decodeShareCode(altered), "--code");
+    EXPECT_INPUT_ERROR(decodeShareCode("moe9-AAAA-00000000"), "--code");                 // another version
+    EXPECT_INPUT_ERROR(decodeShareCode("hello"), "--code");
+    // Spaces and line breaks from pasting are ignored.
+    EXPECT_EQ(decodeShareCode(code.substr(0, 12) + "\n " + code.substr(12)).settings.router.k, 3);
+}
+
 } // namespace

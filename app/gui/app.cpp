@@ -23,15 +23,24 @@ constexpr float kPathFieldWidth = 500;
 
 const char* pageName(Page p) {
     switch (p) {
-    case Page::Routing: return "Routing page";
-    case Page::Journey: return "Token journey page";
-    case Page::Parallel: return "Expert parallel";
-    case Page::Training: return "Training";
+    case Page::Routing: return N_("Routing page");
+    case Page::Journey: return N_("Token journey page");
+    case Page::Parallel: return N_("Expert parallel");
+    case Page::Training: return N_("Training");
     }
     return "";
 }
 
 } // namespace
+
+std::vector<std::string> viewAndPageTitles() {
+    Ui ui;
+    Views views(ui, {});
+    std::vector<std::string> out;
+    for (View* v : views.all()) out.push_back(v->title());
+    for (Page p : {Page::Routing, Page::Journey, Page::Parallel, Page::Training}) out.push_back(pageName(p));
+    return out;
+}
 
 View* Views::byName(const std::string& name) {
     for (View* v : all())
@@ -43,7 +52,16 @@ App::App(GLFWwindow* window, AppState& state, Ui& ui, Page page)
     : m_window(window), m_state(state), m_ui(ui),
       m_views(ui, {[this](int c, int t) { goChapter(c, t); }, [this] { m_views.training.startExperiment(); },
                    [this] { leaveLesson(); }}),
-      m_page(page) {}
+      m_page(Page::Routing) {
+    setPageSettings(page);
+    m_page = page;
+}
+
+void App::setPageSettings(Page p) {
+    // The expert-parallel page opens on 8 GPUs: one GPU has no traffic to show.
+    if (p == Page::Parallel && m_page != p && m_state.settings().cluster.gpus == 1 && !inLesson())
+        m_state.set(*findSetting("gpus"), std::min(8, m_state.settings().shape.experts + m_state.settings().cluster.replicateHot));
+}
 
 // How each view likes to sit in a layout (layout.hpp).
 static LayoutSlot slotOf(const Views& v, const View* view, int index) {
@@ -91,6 +109,7 @@ void App::showViews() {
 }
 
 void App::setPage(Page p) {
+    setPageSettings(p);
     m_page = p;
     m_maximized = nullptr;
     showViews();
@@ -118,6 +137,9 @@ void App::openLesson(const std::string& path, int chapter) {
         const std::string file = path == "builtin" ? dataPath("lessons/moe-basics.lesson") : path;
         LessonProgress p;
         p.lesson = loadLesson(file);
+        m_ui.glyphText = p.lesson.title.en + p.lesson.title.zh;
+        for (const LessonChapter& c : p.lesson.chapters)
+            for (const LessonText* t : {&c.title, &c.text, &c.question, &c.answer, &c.goalText}) m_ui.glyphText += t->en + t->zh;
         m_views.lesson.progress() = std::move(p);
         goChapter(std::clamp(chapter, 0, int(m_views.lesson.progress()->lesson.chapters.size()) - 1), -1);
     } catch (const std::exception& e) {
@@ -292,7 +314,7 @@ void App::statusBar() {
     if (!problem.empty() || !m_ui.fonts.problem().empty()) {
         ImGui::SameLine();
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "  %s",
-                           (!problem.empty() ? problem : m_ui.fonts.problem()).c_str());
+                           translateMessage(!problem.empty() ? problem : m_ui.fonts.problem()).c_str());
     }
     ImGui::End();
     ImGui::PopStyleVar();

@@ -73,6 +73,7 @@ public:
 private:
     enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, OpenLesson };
     std::vector<View*> shownViews();  // right of the left column, in layout order
+    void setPageSettings(Page p);     // what a page changes on entry (8 GPUs for expert parallel)
     void showViews();
     void goChapter(int chapter, int tryIndex);
     void leaveLesson();

@@ -157,8 +157,8 @@ void ControlsView::topologyButtons(AppState& state) {
             state.changed(SettingEffect::Route);
         }
         if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("%s", tr(name == "pcie" ? "8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network"
-                                                      : "8 GPUs a node, 450 GB/s NVLink, 50 GB/s (400 Gb/s) InfiniBand per GPU"));
+            ImGui::SetTooltip("%s", tr(name == "pcie" ? N_("8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network")
+                                                      : N_("8 GPUs a node, 450 GB/s NVLink, 50 GB/s (400 Gb/s) InfiniBand per GPU")));
     }
 }
 

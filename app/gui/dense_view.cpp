@@ -33,9 +33,14 @@ std::string human(double v) {
 void DenseView::drawContent(AppState& state) {
     caption("Parameters stored vs used per token, and compute per token.");
     const Metrics& m = state.result().metrics;
-    const float barW = std::max(px(50), ImGui::GetContentRegionAvail().x * 0.25f);
-    if (ImGui::BeginTable("##dense", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingStretchProp)) {
-        ImGui::TableSetupColumn("");
+    const float barW = std::max(px(40), ImGui::GetContentRegionAvail().x * 0.2f);
+    // Scrolls under a frozen header when the rows do not fit; headers keep their width.
+    const float summaryH = ImGui::GetTextLineHeightWithSpacing() * 2.2f;
+    const ImVec2 tableSize(0, std::max(ImGui::GetFrameHeight() * 3, ImGui::GetContentRegionAvail().y - summaryH));
+    if (ImGui::BeginTable("##dense", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,
+                          tableSize)) {
+        ImGui::TableSetupScrollFreeze(0, 1);
+        ImGui::TableSetupColumn(tr("model"), ImGuiTableColumnFlags_WidthStretch);
         ImGui::TableSetupColumn(tr("total"));
         ImGui::TableSetupColumn(tr("active"));
         ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, barW);
@@ -53,15 +58,15 @@ void DenseView::drawContent(AppState& state) {
             ratioBar(total, active, barW, expertColor(1));
         };
         row(tr("This layer"), double(m.totalParams), double(m.activeParams),
-            "router E*D+E + (E+S) experts; active: router + (k+S) experts");
+            tr("total: router E·D+E + (E+S) experts; active: router + (k+S) experts"));
         row(tr("FLOPs per token"), m.flopsPerTokenDense, m.flopsPerTokenMoe,
-            "dense: an FFN as large as all experts; MoE: router + (k+S) experts");
+            tr("dense: an FFN as large as all experts; MoE: router + (k+S) experts"));
         for (const PublishedModel& p : publishedModels())
             row(p.name, p.totalParamsB * 1e9, p.activeParamsB * 1e9, p.source);
         ImGui::EndTable();
     }
     if (m.flopsPerTokenMoe > 0)
-        ImGui::TextWrapped("MoE: %.1fx the parameters of its active path, at %.0f%% of a same-size dense FFN's FLOPs.",
+        ImGui::TextWrapped(tr("MoE: %.1fx the parameters of its active path, at %.0f%% of a same-size dense FFN's FLOPs."),
                            m.activeParams > 0 ? double(m.totalParams) / m.activeParams : 0.0,
                            100 * m.flopsPerTokenMoe / std::max(1.0, m.flopsPerTokenDense));
 }

@@ -20,7 +20,7 @@ void GpuView::drawContent(AppState& state) {
     // GPUs as boxes in rows of one node; experts as coloured squares inside.
     const float width = ImGui::GetContentRegionAvail().x;
     const int perRow = std::min(G, N);
-    const float boxW = (width - px(6) * perRow) / perRow;
+    const float boxW = std::max(px(40), (width - px(6) * perRow) / perRow);
     int maxExperts = 1;
     for (const auto& g : t.perGpu) maxExperts = std::max(maxExperts, static_cast<int>(g.experts.size()));
     const int cols = std::max(1, static_cast<int>(boxW / px(16)));
@@ -34,7 +34,7 @@ void GpuView::drawContent(AppState& state) {
         const bool straggler = g == t.straggler && G > 1;
         dl->AddRect(a, b, straggler ? kWarning : ImGui::GetColorU32(ImGuiCol_Border), px(3), 0, straggler ? px(2.5f) : 1.0f);
         char title[48];
-        std::snprintf(title, sizeof title, "GPU %d  %d tok", g, t.perGpu[g].tokensComputed);
+        std::snprintf(title, sizeof title, tr("GPU %d  %d tokens"), g, t.perGpu[g].tokensComputed);
         dl->AddText(ImVec2(a.x + px(4), a.y + px(2)), ImGui::GetColorU32(ImGuiCol_Text), title);
         const auto& ex = t.perGpu[g].experts;
         for (size_t i = 0; i < ex.size(); ++i) {
@@ -47,8 +47,8 @@ void GpuView::drawContent(AppState& state) {
     const int rows = (G + perRow - 1) / perRow;
     ImGui::Dummy(ImVec2(width, rows * (boxH + px(6))));
     if (hovExpert >= 0)
-        ImGui::SetTooltip("E%d on GPU %d: %d kept tokens (%zu replica%s)", hovExpert, hovGpu, load[hovExpert],
-                          t.expertGpus[hovExpert].size(), t.expertGpus[hovExpert].size() > 1 ? "s" : "");
+        ImGui::SetTooltip(tr("E%d on GPU %d: %d kept tokens, %zu copies"), hovExpert, hovGpu, load[hovExpert],
+                          t.expertGpus[hovExpert].size());
 
     // Timeline: the dispatch phase ends when its slowest GPU ends, and so on.
     ImGui::Separator();
@@ -72,12 +72,12 @@ void GpuView::drawContent(AppState& state) {
         dl->AddRectFilled(ImVec2(x(t.dispatchTimeUs + t.computeTimeUs), y),
                           ImVec2(x(t.dispatchTimeUs + t.computeTimeUs + p.combineUs), y1), expertColor(0));
         if (ImGui::IsMouseHoveringRect(ImVec2(l.x, y), ImVec2(l.x + tw + px(60), y1)))
-            ImGui::SetTooltip("GPU %d: dispatch %.1f us, compute %.1f us, combine %.1f us; sends %.2f MiB, receives %.2f MiB%s", g,
+            ImGui::SetTooltip(tr("GPU %d: dispatch %.1f us, compute %.1f us, combine %.1f us; sends %.2f MiB, receives %.2f MiB%s"), g,
                               p.dispatchUs, p.computeUs, p.combineUs, p.sendBytes / 1048576.0, p.recvBytes / 1048576.0,
-                              g == t.straggler ? " (straggler)" : "");
+                              g == t.straggler ? tr(" (straggler)") : "");
     }
     ImGui::Dummy(ImVec2(tw, G * rowH + px(4)));
-    ImGui::TextDisabled("dispatch | compute (vermillion: the straggler, GPU %d) | combine = %.1f us", t.straggler, t.totalTimeUs);
+    ImGui::TextDisabled(tr("dispatch | compute (vermillion: the straggler, GPU %d) | combine = %.1f us"), t.straggler, t.totalTimeUs);
 }
 
 } // namespace moe::gui

@@ -83,10 +83,10 @@ int run(const GuiOptions& opts) {
             glfwWaitEvents();
             continue;
         }
-        if (app.rebuildStyle || ui.fonts.needsRebuild(state.settings().text)) {
+        if (app.rebuildStyle || ui.fonts.needsRebuild(state.settings().text, ui.glyphText)) {
             if (app.newScale > 0) ui.scale = app.newScale, app.newScale = 0;
             applyTheme(app.theme, ui.scale);
-            ui.fonts.build(ui.scale, state.settings().text);
+            ui.fonts.build(ui.scale, state.settings().text, ui.glyphText);
             ImGui_ImplOpenGL3_DestroyFontsTexture();
             ImGui_ImplOpenGL3_CreateFontsTexture();
             if (app.rebuildStyle) app.layout(true);

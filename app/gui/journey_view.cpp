@@ -99,7 +99,7 @@ void JourneyView::drawContent(AppState& state) {
     const float contentW = std::max(px(60), ImGui::GetContentRegionAvail().x - labelW - ImGui::GetFontSize() * 2);
     const float barH = std::max(px(30), ImGui::GetTextLineHeight() * 2.2f), cellH = ImGui::GetTextLineHeight();
 
-    stage(1, "Byte", labelW);
+    stage(1, N_("Byte"), labelW);
     ImGui::PushFont(ui().fonts.large());
     ImGui::TextUnformatted(displayChar(j.byte).c_str());
     ImGui::PopFont();
@@ -112,7 +112,7 @@ void JourneyView::drawContent(AppState& state) {
 
     const bool mixed = j.input != j.embedding;
     const float vecScale = std::max(absMax(j.embedding), absMax(j.input));
-    stage(2, "Embedding row", labelW);
+    stage(2, N_("Embedding row"), labelW);
     ImGui::BeginGroup();
     vectorStrip(j.embedding, vecScale, contentW, cellH);
     if (mixed) {
@@ -122,7 +122,7 @@ void JourneyView::drawContent(AppState& state) {
     ImGui::TextDisabled("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -vecScale, tr("red"), vecScale);
     ImGui::EndGroup();
 
-    stage(3, "Logits h = x·W_g + b", labelW);
+    stage(3, N_("Logits h = x·W_g + b"), labelW);
     ImGui::BeginGroup();
     expertBars(j.logits, false, j, contentW, barH);
     ImGui::EndGroup();
@@ -133,13 +133,13 @@ void JourneyView::drawContent(AppState& state) {
                       j.temperature);
     else
         std::snprintf(scoreTitle, sizeof scoreTitle, "%s", tr("T = 0: the argmax"));
-    stage(4, "Scores", labelW);
+    stage(4, N_("Scores"), labelW);
     ImGui::BeginGroup();
     ImGui::TextDisabled("s = %s", scoreTitle);
     expertBars(j.scores, true, j, contentW, barH);
     ImGui::EndGroup();
 
-    stage(5, "Top-k and weights", labelW);
+    stage(5, N_("Top-k and weights"), labelW);
     ImGui::BeginGroup();
     for (const JourneyStop& s : j.stops) {
         if (j.renormalize)
@@ -150,12 +150,12 @@ void JourneyView::drawContent(AppState& state) {
     if (j.stops.empty()) ImGui::TextDisabled("%s", tr("no expert took this token"));
     ImGui::EndGroup();
 
-    stage(6, "Capacity", labelW);
+    stage(6, N_("Capacity"), labelW);
     ImGui::BeginGroup();
     const std::string capText = j.capacity < 0 ? std::string(tr("none (dropless)")) : std::to_string(j.capacity);
     for (const JourneyStop& s : j.stops) {
         if (!s.kept)
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u2717 E%d %s (%s): %s", s.choice, tr("was full"),
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u00d7 E%d %s (%s): %s", s.choice, tr("was full"),
                                capText.c_str(), tr("dropped"));
         else if (s.rerouted)
             ImGui::Text("\u2192 E%d %s \u2192 %s E%d, %s %d %s %s", s.choice, tr("was full"), tr("rerouted to"), s.expert,
@@ -165,7 +165,7 @@ void JourneyView::drawContent(AppState& state) {
     }
     ImGui::EndGroup();
 
-    stage(7, "Expert outputs", labelW);
+    stage(7, N_("Expert outputs"), labelW);
     ImGui::BeginGroup();
     float outScale = absMax(j.output);
     for (const JourneyStop& s : j.stops) outScale = std::max(outScale, absMax(s.expertOutput));
@@ -180,7 +180,7 @@ void JourneyView::drawContent(AppState& state) {
     }
     ImGui::EndGroup();
 
-    stage(8, "Output y = \u03a3 w\u00b7E(x)", labelW);
+    stage(8, N_("Output y = \u03a3 w\u00b7E(x)"), labelW);
     ImGui::BeginGroup();
     std::string formula = "y =";
     char term[48];

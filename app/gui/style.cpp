@@ -86,10 +86,11 @@ std::vector<unsigned> codePoints(const std::string& s) {
     return out;
 }
 
-bool Fonts::needsRebuild(const std::string& text) {
-    if (!m_regular || !m_problem.empty() || text == m_checkedText) return false;
+bool Fonts::needsRebuild(const std::string& text, const std::string& more) {
+    if (!m_regular || !m_problem.empty() || (text == m_checkedText && more.size() == m_checkedMore)) return false;
     m_checkedText = text;
-    for (unsigned cp : codePoints(text))
+    m_checkedMore = more.size();  // a lesson's text changes only with another lesson
+    for (unsigned cp : codePoints(text + more))
         if (cp <= 0xFFFF && !m_regular->FindGlyphNoFallback(static_cast<ImWchar>(cp))) {
             // Characters the font itself lacks would ask for a rebuild every frame.
             if (std::find(m_extra.begin(), m_extra.end(), cp) == m_extra.end()) return true;
@@ -97,11 +98,12 @@ bool Fonts::needsRebuild(const std::string& text) {
     return false;
 }
 
-void Fonts::build(float scale, const std::string& text) {
+void Fonts::build(float scale, const std::string& text, const std::string& more) {
     ImGuiIO& io = ImGui::GetIO();
     io.Fonts->Clear();
     m_problem.clear();
     m_checkedText = text;
+    m_checkedMore = more.size();
     static const char* candidates[] = {"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                                        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
                                        "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"};
@@ -120,7 +122,7 @@ void Fonts::build(float scale, const std::string& text) {
         io.Fonts->Build();
         return;
     }
-    for (unsigned cp : codePoints(text + allTranslatedText()))
+    for (unsigned cp : codePoints(text + more + allTranslatedText()))
         if (cp <= 0xFFFF && std::find(m_extra.begin(), m_extra.end(), cp) == m_extra.end()) m_extra.push_back(cp);
     ImFontGlyphRangesBuilder b;
     b.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());

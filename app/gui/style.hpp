@@ -32,10 +32,10 @@ class Fonts {
 public:
     // Loads Noto Sans CJK (fonts-noto-cjk) at base size * scale; falls back to
     // ImGui's built-in font with a message when it is missing.
-    void build(float scale, const std::string& text);
+    void build(float scale, const std::string& text, const std::string& more = "");
     // True when `text` has characters the atlas lacks: call build() before NewFrame.
     // Called every frame: scans only when the text differs from the last one seen.
-    bool needsRebuild(const std::string& text);
+    bool needsRebuild(const std::string& text, const std::string& more = "");
     ImFont* regular() const { return m_regular; }
     ImFont* large() const { return m_large; }
     const std::string& problem() const { return m_problem; }
@@ -47,6 +47,7 @@ private:
     ImVector<ImWchar> m_ranges;
     std::vector<unsigned> m_extra;  // code points added beyond the common ranges
     std::string m_checkedText;      // the text needsRebuild last scanned
+    size_t m_checkedMore = 0;       // and the size of the extra text (a lesson's)
     std::string m_problem, m_path;
 };
 

@@ -2,6 +2,8 @@
 
 #include <imgui_stdlib.h>
 
+#include <algorithm>
+
 #include "presets.hpp"
 
 namespace moe::gui {
@@ -9,7 +11,7 @@ namespace moe::gui {
 void TextView::drawContent(AppState& state) {
     caption("Type or paste a sentence. Every UTF-8 byte becomes one token.");
     std::string& text = state.settings().text;
-    const float examplesWidth = px(220);
+    const float examplesWidth = std::min(px(220), ImGui::GetContentRegionAvail().x * 0.4f);
     const ImVec2 box(ImGui::GetContentRegionAvail().x - examplesWidth - ImGui::GetStyle().ItemSpacing.x,
                      ImGui::GetContentRegionAvail().y);
     ImGui::PushFont(ui().fonts.large());
@@ -31,7 +33,7 @@ void TextView::drawContent(AppState& state) {
     }
     const auto& t = state.tokens();
     ImGui::Separator();
-    ImGui::TextDisabled("%zu bytes, %d chars", t.size(), t.empty() ? 0 : t.back().charIndex + 1);
+    ImGui::TextDisabled(tr("%zu bytes, %d characters"), t.size(), t.empty() ? 0 : t.back().charIndex + 1);
     ImGui::EndChild();
 }
 

@@ -16,6 +16,17 @@ std::string bytesText(double b) {
     return s;
 }
 
+// Square-root colour scale, so that small flows stay visible beside the diagonal.
+ImU32 bytesColor(int64_t v, int64_t peak) { return scoreColor(std::sqrt(float(v) / float(std::max<int64_t>(1, peak)))); }
+
+void row(const char* name, const std::string& value) {
+    ImGui::TableNextRow();
+    ImGui::TableNextColumn();
+    ImGui::TextDisabled("%s", tr(name));
+    ImGui::TableNextColumn();
+    ImGui::TextUnformatted(value.c_str());
+}
+
 } // namespace
 
 void TrafficView::drawContent(AppState& state) {
@@ -34,19 +45,21 @@ void TrafficView::drawContent(AppState& state) {
     const int64_t sumPeak = std::max<int64_t>(1, std::max(*std::max_element(rowSum.begin(), rowSum.end()),
                                                           *std::max_element(colSum.begin(), colSum.end())));
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float totalsW = px(250), barLen = px(60), labelW = px(30);
-    const float side = std::max(px(60), std::min(avail.x - totalsW - barLen - labelW - px(20), avail.y - barLen - labelW - px(10)));
+    const float line = ImGui::GetTextLineHeight();
+    const float totalsW = std::min(px(260), avail.x * 0.38f), barLen = px(50);
+    const float labelW = ImGui::CalcTextSize("000").x + px(4), legendH = line * 1.6f;
+    const float side = std::max(px(60), std::min(avail.x - totalsW - barLen - labelW - px(24), avail.y - barLen - labelW - legendH - px(8)));
     const float cell = side / G;
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 o = ImGui::GetCursorScreenPos();
-    const ImVec2 m(o.x + labelW, o.y + labelW);  // matrix origin
+    const ImVec2 m(o.x + labelW, o.y + line + px(2));  // matrix origin
     int hovA = -1, hovB = -1;
     for (int a = 0; a < G; ++a)
         for (int b = 0; b < G; ++b) {
-            const ImVec2 p0(m.x + b * cell, m.y + a * cell), p1(p0.x + cell - (cell > 6 ? 1 : 0), p0.y + cell - (cell > 6 ? 1 : 0));
+            const float gap = cell > 6 ? 1.0f : 0.0f;
+            const ImVec2 p0(m.x + b * cell, m.y + a * cell), p1(p0.x + cell - gap, p0.y + cell - gap);
             const int64_t v = t.dispatchBytes[a][b];
-            // Square-root scale so small flows stay visible beside the diagonal.
-            dl->AddRectFilled(p0, p1, v ? scoreColor(std::sqrt(float(v) / peak)) : ImGui::GetColorU32(ImGuiCol_FrameBg));
+            dl->AddRectFilled(p0, p1, v ? bytesColor(v, peak) : ImGui::GetColorU32(ImGuiCol_FrameBg));
             if (a == b) dl->AddRectFilled(p0, p1, IM_COL32(255, 255, 255, 60));  // local: crosses no link
             if (ImGui::IsMouseHoveringRect(p0, p1)) hovA = a, hovB = b;
         }
@@ -56,14 +69,16 @@ void TrafficView::drawContent(AppState& state) {
         dl->AddLine(ImVec2(x, m.y), ImVec2(x, m.y + side), ImGui::GetColorU32(ImGuiCol_Text), px(1.5f));
         dl->AddLine(ImVec2(m.x, y), ImVec2(m.x + side, y), ImGui::GetColorU32(ImGuiCol_Text), px(1.5f));
     }
-    // GPU labels, when they fit.
-    if (cell >= px(14))
-        for (int g = 0; g < G; ++g) {
-            char s[8];
-            std::snprintf(s, sizeof s, "%d", g % 1000);
-            dl->AddText(ImVec2(m.x + g * cell + px(2), o.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), s);
-            dl->AddText(ImVec2(o.x, m.y + g * cell + px(1)), ImGui::GetColorU32(ImGuiCol_TextDisabled), s);
-        }
+    // GPU labels: every GPU when they fit, else every 2nd, 4th, ... so 16+ GPUs stay labelled.
+    const float labelSpan = ImGui::CalcTextSize("00").x + px(4);
+    int every = 1;
+    while (every * cell < labelSpan && every < G) every *= 2;
+    for (int g = 0; g < G; g += every) {
+        char s[8];
+        std::snprintf(s, sizeof s, "%d", g % 1000);
+        dl->AddText(ImVec2(m.x + g * cell + px(1), o.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), s);
+        dl->AddText(ImVec2(o.x, m.y + g * cell + (std::min(cell, line) - line) * 0.5f), ImGui::GetColorU32(ImGuiCol_TextDisabled), s);
+    }
     // Row sums (sent) to the right, column sums (received) below.
     for (int g = 0; g < G; ++g) {
         const float r = barLen * rowSum[g] / sumPeak, c = barLen * colSum[g] / sumPeak;
@@ -72,13 +87,23 @@ void TrafficView::drawContent(AppState& state) {
         dl->AddRectFilled(ImVec2(m.x + g * cell, m.y + side + px(4)), ImVec2(m.x + (g + 1) * cell - 1, m.y + side + px(4) + c),
                           expertColor(0));
     }
-    ImGui::Dummy(ImVec2(labelW + side + barLen + px(8), labelW + side + barLen + px(8)));
+    ImGui::Dummy(ImVec2(labelW + side + barLen + px(8), line + px(2) + side + barLen + px(8)));
+    // Legend: the byte scale of the cells.
+    const ImVec2 l = ImGui::GetCursorScreenPos();
+    const float lw = std::min(side, px(180));
+    for (int i = 0; i < 40; ++i)
+        dl->AddRectFilled(ImVec2(l.x + labelW + i * lw / 40, l.y + 2), ImVec2(l.x + labelW + (i + 1) * lw / 40, l.y + line - 2),
+                          scoreColor(std::sqrt(i / 39.0f)));
+    char legend[96];
+    std::snprintf(legend, sizeof legend, "0 \u2026 %s  (%s)", bytesText(double(peak)).c_str(), tr("square-root scale"));
+    dl->AddText(ImVec2(l.x + labelW + lw + px(6), l.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), legend);
+    ImGui::Dummy(ImVec2(labelW + lw, line));
     if (hovA >= 0) {
         ImGui::BeginTooltip();
-        ImGui::Text("GPU %d -> GPU %d: %s, %d %s", hovA, hovB, bytesText(double(t.dispatchBytes[hovA][hovB])).c_str(),
+        ImGui::Text("GPU %d \u2192 GPU %d: %s, %d %s", hovA, hovB, bytesText(double(t.dispatchBytes[hovA][hovB])).c_str(),
                     t.dispatchTokens[hovA][hovB], tr("tokens"));
-        ImGui::TextDisabled("%s", hovA == hovB ? "local: no link" : hovA / N == hovB / N ? "inside a node (NVLink)" : "between nodes (network)");
-        ImGui::Text("row %d sends %s, column %d receives %s", hovA, bytesText(double(rowSum[hovA])).c_str(), hovB,
+        ImGui::TextDisabled("%s", tr(hovA == hovB ? N_("local: no link") : hovA / N == hovB / N ? N_("inside a node (NVLink)") : N_("between nodes (network)")));
+        ImGui::Text(tr("row %d sends %s, column %d receives %s"), hovA, bytesText(double(rowSum[hovA])).c_str(), hovB,
                     bytesText(double(colSum[hovB])).c_str());
         ImGui::EndTooltip();
     }
@@ -87,21 +112,32 @@ void TrafficView::drawContent(AppState& state) {
     ImGui::SetCursorScreenPos(ImVec2(o.x + labelW + side + barLen + px(20), o.y));
     ImGui::BeginGroup();
     const double all = double(t.localBytes + t.intraNodeBytes + t.interNodeBytes);
-    const auto line = [&](const char* name, double v) {
-        ImGui::Text("%-11s %s (%.0f%%)", name, bytesText(v).c_str(), all > 0 ? 100 * v / all : 0.0);
+    const auto share = [&](double v) {
+        char s[64];
+        std::snprintf(s, sizeof s, "%s (%.0f%%)", bytesText(v).c_str(), all > 0 ? 100 * v / all : 0.0);
+        return std::string(s);
     };
-    ImGui::TextDisabled("dispatch + combine");
-    line("local", double(t.localBytes));
-    line("intra-node", double(t.intraNodeBytes));
-    line("inter-node", double(t.interNodeBytes));
-    ImGui::Separator();
-    ImGui::Text("dispatch   %.1f us", t.dispatchTimeUs);
-    ImGui::Text("compute    %.1f us", t.computeTimeUs);
-    ImGui::Text("combine    %.1f us", t.combineTimeUs);
-    ImGui::Text("total      %.1f us", t.totalTimeUs);
-    ImGui::Text("bus bw     %.1f GB/s", t.dispatchBusBwGBps);
+    const auto us = [](double v) {
+        char s[32];
+        std::snprintf(s, sizeof s, "%.1f us", v);
+        return std::string(s);
+    };
+    ImGui::TextDisabled("%s", tr("dispatch + combine"));
+    if (ImGui::BeginTable("##totals", 2, ImGuiTableFlags_SizingFixedFit, ImVec2(totalsW, 0))) {
+        row(N_("local"), share(double(t.localBytes)));
+        row(N_("inside nodes"), share(double(t.intraNodeBytes)));
+        row(N_("between nodes"), share(double(t.interNodeBytes)));
+        row(N_("dispatch"), us(t.dispatchTimeUs));
+        row(N_("compute"), us(t.computeTimeUs));
+        row(N_("combine"), us(t.combineTimeUs));
+        row(N_("total"), us(t.totalTimeUs));
+        char bw[32];
+        std::snprintf(bw, sizeof bw, "%.1f GB/s", t.dispatchBusBwGBps);
+        row(N_("bus bandwidth"), bw);
+        ImGui::EndTable();
+    }
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("nccl-tests AlltoAll: algbw = bytes per rank / time; busbw = algbw * (n-1)/n");
+        ImGui::SetTooltip("%s", tr("nccl-tests AlltoAll: algbw = bytes per rank / time; busbw = algbw · (n-1)/n"));
     ImGui::EndGroup();
 }
 

@@ -21,6 +21,7 @@ struct Ui {
     // The token the journey follows: clicked in the token strip or the gate scores.
     int pinnedToken = 0;
     bool autoTrain = false;  // --train: the training view starts playing at once
+    std::string glyphText;   // text beyond the input that the font atlas must cover (a lesson's)
 };
 
 class View {

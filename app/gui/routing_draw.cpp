@@ -1,0 +1,317 @@
+#include "routing_draw.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace moe::gui {
+namespace {
+
+constexpr float kMinCell = 12;        // a gate-map cell is never shorter (pixels)
+constexpr float kMinCellScaled = 10;  // nor shorter than this times the UI scale (20 px at 200 %)
+constexpr float kMaxCell = 40;
+
+float px(const Ui& ui, float v) { return v * ui.scale; }
+
+// An arrow from a to b (a rerouted assignment: full expert -> the one that took it).
+void arrow(ImDrawList* dl, ImVec2 a, ImVec2 b, ImU32 c, float w) {
+    dl->AddLine(a, b, c, w);
+    const ImVec2 d(b.x - a.x, b.y - a.y);
+    const float len = std::max(1.0f, std::sqrt(d.x * d.x + d.y * d.y)), h = 3 * w;
+    const ImVec2 u(d.x / len, d.y / len), n(-u.y, u.x);
+    dl->AddTriangleFilled(b, ImVec2(b.x - u.x * h * 2 + n.x * h, b.y - u.y * h * 2 + n.y * h),
+                          ImVec2(b.x - u.x * h * 2 - n.x * h, b.y - u.y * h * 2 - n.y * h), c);
+}
+
+bool keptBy(const Routing& r, int t, int e) {
+    for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s)
+        if (r.slotExpert[s] == e && r.slotKept[s]) return true;
+    return false;
+}
+
+bool comparable(const RoutingPicture& p) { return p.other && p.other->tokens == p.routing.tokens; }
+
+// One expert tag under a chip: its number, struck through when dropped, an arrow in
+// front when rerouted. Returns the tag's right edge.
+float expertTag(ImDrawList* dl, ImFont* font, float size, ImVec2 at, float height, int expert, bool kept, bool rerouted,
+                ImU32 border, float scale) {
+    char tag[16];
+    std::snprintf(tag, sizeof tag, rerouted ? "\u2192%d" : "%d", expert);
+    const float w = font->CalcTextSizeA(size, 1e9f, 0, tag).x + 4 * scale;
+    const ImVec2 b(at.x + w, at.y + height);
+    dl->AddRectFilled(at, b, expertColor(expert), 2 * scale);
+    dl->AddRect(at, b, border, 2 * scale, 0, rerouted ? 2 * scale : 1.0f);
+    dl->AddText(font, size, ImVec2(at.x + 2 * scale, at.y + (height - size) * 0.5f), textOn(expertColor(expert)), tag);
+    if (!kept) dl->AddLine(ImVec2(at.x - scale, b.y), ImVec2(b.x + scale, at.y), kWarning, 2.5f * scale);
+    return b.x;
+}
+
+} // namespace
+
+bool assignmentsDiffer(const Routing& a, const Routing& b, int t) {
+    for (int e = 0; e < std::max(a.experts, b.experts); ++e)
+        if ((e < a.experts && keptBy(a, t, e)) != (e < b.experts && keptBy(b, t, e))) return true;
+    return false;
+}
+
+std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id) {
+    const Routing& r = p.routing;
+    const int T = std::min(r.tokens, static_cast<int>(p.tokens.size())), E = r.experts;
+    if (T == 0 || E == 0) return {-1, -1};
+    const float labelW = ImGui::CalcTextSize("E000").x + px(ui, 8), headerH = ImGui::GetTextLineHeight() + px(ui, 4);
+    const float minCell = std::max(kMinCell, px(ui, kMinCellScaled));
+    const float cellH = std::clamp((size.y - headerH - ImGui::GetStyle().ScrollbarSize) / E, minCell, px(ui, kMaxCell));
+    const float cellW = std::max(minCell, (size.x - labelW) / T);
+    const float mapW = labelW + cellW * T, mapH = headerH + cellH * E;
+    ImGui::BeginChild(id, ImVec2(size.x, std::min(size.y, mapH + ImGui::GetStyle().ScrollbarSize + px(ui, 2))), false,
+                      ImGuiWindowFlags_HorizontalScrollbar);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    ImFont* font = ui.fonts.regular();
+    const bool diff = comparable(p);
+    // Character labels over the columns (on each character's first byte, when there is room).
+    for (int t = 0; t < T; ++t) {
+        if (p.tokens[t].byteInChar != 0 || cellW < px(ui, 10)) continue;
+        dl->AddText(font, font->FontSize * 0.9f, ImVec2(o.x + labelW + t * cellW + px(ui, 1), o.y),
+                    ImGui::GetColorU32(ImGuiCol_Text), displayChar(p.tokens[t]).c_str());
+    }
+    const float top = o.y + headerH;
+    const ImVec2 clipMin = ImGui::GetWindowPos(), clipMax(clipMin.x + ImGui::GetWindowWidth(), clipMin.y + ImGui::GetWindowHeight());
+    const auto visibleX = [&](float x) { return x + cellW >= clipMin.x && x <= clipMax.x; };
+    int hovT = -1, hovE = -1;
+    for (int e = 0; e < E; ++e) {
+        const float y = top + e * cellH;
+        if (y + cellH < clipMin.y || y > clipMax.y) continue;
+        char name[16];
+        std::snprintf(name, sizeof name, "E%d", e);
+        dl->AddRectFilled(ImVec2(o.x, y + 1), ImVec2(o.x + px(ui, 5), y + cellH - 1), expertColor(e));
+        const float fs = std::min(font->FontSize, cellH * 1.4f);
+        if (cellH >= font->FontSize * 0.7f || e % 2 == 0)
+            dl->AddText(font, fs, ImVec2(o.x + px(ui, 7), y + (cellH - fs) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text), name);
+        for (int t = 0; t < T; ++t) {
+            const ImVec2 a(o.x + labelW + t * cellW, y), b(a.x + cellW - 1, y + cellH - 1);
+            if (!visibleX(a.x)) continue;  // off-screen columns cost nothing
+            dl->AddRectFilled(a, b, scoreColor(r.scores(t, e)));
+            if (ImGui::IsMouseHoveringRect(a, b)) hovT = t, hovE = e;
+        }
+    }
+    // Group boundaries (group-limited routing): a line between groups of experts.
+    if (p.groups > 1 && E % p.groups == 0)
+        for (int g = 1; g < p.groups; ++g) {
+            const float y = top + g * (E / p.groups) * cellH - 1;
+            dl->AddLine(ImVec2(o.x, y), ImVec2(o.x + mapW, y), ImGui::GetColorU32(ImGuiCol_Text), px(ui, 2));
+        }
+    // Chosen cells outlined; dropped ones crossed; rerouted ones joined by an arrow from the
+    // full expert to the one that took the token; with A/B, cells chosen here but not
+    // there are framed in yellow.
+    const float thin = std::max(1.0f, px(ui, 1)), thick = px(ui, 2);
+    for (int t = 0; t < T; ++t) {
+        const float x = o.x + labelW + t * cellW;
+        if (!visibleX(x)) continue;
+        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
+            const int e = r.slotExpert[s];
+            const ImVec2 a(x, top + e * cellH), b(x + cellW - 1, top + (e + 1) * cellH - 1);
+            // A dark ring around a white one: visible on every score colour and on either theme.
+            dl->AddRect(ImVec2(a.x - thin, a.y - thin), ImVec2(b.x + thin, b.y + thin), IM_COL32(0, 0, 0, 255), 0, 0, thin);
+            dl->AddRect(a, b, IM_COL32(255, 255, 255, 255), 0, 0, thick);
+            if (!r.slotKept[s]) {
+                dl->AddLine(a, b, kWarning, thick * 1.2f);
+                dl->AddLine(ImVec2(a.x, b.y), ImVec2(b.x, a.y), kWarning, thick * 1.2f);
+            } else if (r.rerouted(s)) {
+                const int c = r.slotChoice[s];
+                const ImVec2 ca(x, top + c * cellH), cb(x + cellW - 1, top + (c + 1) * cellH - 1);
+                dl->AddRect(ca, cb, kWarning, 0, 0, thick);
+                arrow(dl, ImVec2((ca.x + cb.x) * 0.5f, (ca.y + cb.y) * 0.5f), ImVec2((a.x + b.x) * 0.5f, (a.y + b.y) * 0.5f),
+                      kWarning, thick);
+            }
+            if (diff && r.slotKept[s] && !keptBy(*p.other, t, e))
+                dl->AddRect(ImVec2(a.x - thick, a.y - thick), ImVec2(b.x + thick, b.y + thick), kHighlight, 0, 0, thick * 1.5f);
+        }
+        if (diff && assignmentsDiffer(r, *p.other, t))  // a mark over the changed column
+            dl->AddTriangleFilled(ImVec2(x + cellW * 0.5f, top - 1), ImVec2(x + 1, top - px(ui, 6)),
+                                  ImVec2(x + cellW - 1, top - px(ui, 6)), kHighlight);
+    }
+    if (ui.pinnedToken >= 0 && ui.pinnedToken < T) {
+        const float x = o.x + labelW + ui.pinnedToken * cellW;
+        dl->AddRect(ImVec2(x - 2, top - 2), ImVec2(x + cellW + 1, top + E * cellH + 1), kHighlight, 0, 0, px(ui, 2.5f));
+    }
+    if (ui.highlightToken >= 0 && ui.highlightToken < T) {
+        const float x = o.x + labelW + ui.highlightToken * cellW;
+        dl->AddRect(ImVec2(x - 1, top - 1), ImVec2(x + cellW, top + E * cellH), ImGui::GetColorU32(ImGuiCol_Text), 0, 0, px(ui, 1.5f));
+    }
+    ImGui::Dummy(ImVec2(mapW, mapH));
+    ImGui::EndChild();
+    return {hovT, hovE};
+}
+
+void scoreLegend(Ui& ui) {
+    const ImVec2 l = ImGui::GetCursorScreenPos();
+    const float lw = std::min(px(ui, 200), ImGui::GetContentRegionAvail().x * 0.4f), lh = ImGui::GetTextLineHeight();
+    for (int i = 0; i < 50; ++i)
+        ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(l.x + i * lw / 50, l.y + lh * 0.2f),
+                                                  ImVec2(l.x + (i + 1) * lw / 50, l.y + lh), scoreColor(i / 49.0f));
+    ImGui::Dummy(ImVec2(lw, lh));
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s 0 \u2192 1", tr("score"));
+}
+
+int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id) {
+    const Routing& r = p.routing;
+    const auto& tokens = p.tokens;
+    ImGui::BeginChild(id, size, false);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float chipW = px(ui, 50), chipH = px(ui, 52), gap = px(ui, 2), charGap = px(ui, 10), tagH = px(ui, 16);
+    ImFont* large = ui.fonts.large();
+    const float labelH = large->FontSize + px(ui, 4);
+    const ImVec2 origin = ImGui::GetCursorScreenPos();
+    const float width = ImGui::GetContentRegionAvail().x;
+    ImFont* small = ui.fonts.regular();
+    const float smallSize = small->FontSize * 0.8f;
+    const bool diff = comparable(p);
+    float x = 0, y = 0;
+    int hovered = -1;
+    const int T = std::min(r.tokens, static_cast<int>(tokens.size()));
+    const float clipTop = ImGui::GetWindowPos().y, clipBottom = clipTop + ImGui::GetWindowHeight();
+    for (int t = 0; t < T;) {
+        const int n = std::max(1, tokens[t].charBytes);
+        const float groupW = n * chipW + (n - 1) * gap;
+        if (x > 0 && x + groupW > width) x = 0, y += chipH + labelH + px(ui, 8);
+        if (origin.y + y > clipBottom || origin.y + y + chipH + labelH < clipTop) {  // scrolled out: skip
+            x += groupW + charGap;
+            t += n;
+            continue;
+        }
+        for (int j = 0; j < n && t + j < T; ++j) {
+            const int i = t + j;
+            const ImVec2 a(origin.x + x + j * (chipW + gap), origin.y + y);
+            const ImVec2 b(a.x + chipW, a.y + chipH);
+            const int s0 = r.slotBegin[i], s1 = r.slotBegin[i + 1];
+            const ImU32 bg = s1 > s0 ? expertColor(r.slotExpert[s0]) : IM_COL32(128, 128, 128, 255);
+            dl->AddRectFilled(a, b, bg, px(ui, 4));
+            if (diff && assignmentsDiffer(r, *p.other, i))
+                dl->AddRect(ImVec2(a.x - px(ui, 3), a.y - px(ui, 3)), ImVec2(b.x + px(ui, 3), b.y + px(ui, 3)), kHighlight,
+                            px(ui, 5), 0, px(ui, 2));
+            if (ui.pinnedToken == i)
+                dl->AddRect(ImVec2(a.x - px(ui, 2), a.y - px(ui, 2)), ImVec2(b.x + px(ui, 2), b.y + px(ui, 2)), kHighlight,
+                            px(ui, 5), 0, px(ui, 3));
+            if (ui.highlightToken == i) dl->AddRect(a, b, IM_COL32(255, 255, 255, 255), px(ui, 4), 0, px(ui, 2.5f));
+            // The byte as 0xE5, the "0x" smaller so that it is not read as expert E5.
+            char hex[8];
+            std::snprintf(hex, sizeof hex, "%02X", tokens[i].byte);
+            const float prefix = small->CalcTextSizeA(smallSize * 0.85f, 1e9f, 0, "0x").x;
+            dl->AddText(small, smallSize * 0.85f, ImVec2(a.x + px(ui, 2), a.y + px(ui, 4)), textOn(bg), "0x");
+            dl->AddText(small, small->FontSize, ImVec2(a.x + px(ui, 2) + prefix, a.y + px(ui, 2)), textOn(bg), hex);
+            if (n > 1) {  // the byte's place in its character, as a subscript
+                const char digit[2] = {static_cast<char>('1' + j), 0};
+                dl->AddText(small, smallSize * 0.85f, ImVec2(a.x + chipW - px(ui, 9), a.y + px(ui, 12)), textOn(bg), digit);
+            }
+            // The token's experts as tags; "+n" when they do not fit.
+            float tx = a.x + px(ui, 3);
+            const float tagY = b.y - tagH - px(ui, 3);
+            for (int s = s0; s < s1; ++s) {
+                char more[16];
+                std::snprintf(more, sizeof more, "+%d", s1 - s);
+                const float tagW = small->CalcTextSizeA(smallSize, 1e9f, 0, r.rerouted(s) ? "\u219299" : "99").x + px(ui, 4);
+                const float moreW = s + 1 < s1 ? small->CalcTextSizeA(smallSize, 1e9f, 0, more).x + px(ui, 2) : 0;
+                if (tx + tagW + moreW > b.x - px(ui, 2) && s + 1 < s1) {
+                    dl->AddText(small, smallSize, ImVec2(tx, tagY + (tagH - smallSize) * 0.5f), textOn(bg), more);
+                    break;
+                }
+                tx = expertTag(dl, small, smallSize, ImVec2(tx, tagY), tagH, r.slotExpert[s], r.slotKept[s], r.rerouted(s),
+                               textOn(bg), ui.scale) + px(ui, 2);
+            }
+            if (ImGui::IsMouseHoveringRect(a, b)) hovered = i;
+        }
+        // The character, centred under its bytes.
+        const std::string ch = displayChar(tokens[t]);
+        const ImVec2 cs = large->CalcTextSizeA(large->FontSize, 1e9f, 0, ch.c_str());
+        dl->AddText(large, large->FontSize, ImVec2(origin.x + x + (groupW - cs.x) * 0.5f, origin.y + y + chipH + px(ui, 2)),
+                    ImGui::GetColorU32(ImGuiCol_Text), ch.c_str());
+        x += groupW + charGap;
+        t += n;
+    }
+    ImGui::Dummy(ImVec2(width, y + chipH + labelH + px(ui, 4)));
+    ImGui::EndChild();
+    return hovered;
+}
+
+int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size) {
+    const int E = r.experts;
+    if (E == 0) return -1;
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    const float axisH = ImGui::GetTextLineHeight() + px(ui, 2);
+    int top = std::max(1, r.capacity);
+    for (int e = 0; e < E; ++e) top = std::max({top, r.requested[e], r.kept[e]});
+    const float scale = (size.y - axisH - px(ui, 14)) / top;
+    const float slot = size.x / E, bw = std::max(px(ui, 2), slot * 0.7f);
+    const float base = o.y + size.y - axisH;
+    int hovered = -1;
+    for (int e = 0; e < E; ++e) {
+        const float x = o.x + e * slot + (slot - bw) * 0.5f;
+        const float req = r.requested[e] * scale, kept = r.kept[e] * scale;
+        dl->AddRectFilled(ImVec2(x, base - kept), ImVec2(x + bw, base), expertColor(e));
+        if (r.overflow[e] > 0) {
+            // The part that found the expert full: vermillion with black-and-white hatching,
+            // readable on every expert colour and either theme.
+            const float ot = base - req, ob = base - std::min(req, float(std::max(r.capacity, 0)) * scale);
+            dl->AddRectFilled(ImVec2(x, ot), ImVec2(x + bw, ob), kWarning);
+            dl->PushClipRect(ImVec2(x, ot), ImVec2(x + bw, ob), true);
+            const float step = std::max(px(ui, 8), 8.0f);
+            for (float yy = ob + bw; yy > ot - step; yy -= step) {
+                dl->AddLine(ImVec2(x, yy), ImVec2(x + bw, yy - bw), IM_COL32(0, 0, 0, 200), px(ui, 2));
+                dl->AddLine(ImVec2(x, yy + px(ui, 2)), ImVec2(x + bw, yy - bw + px(ui, 2)), IM_COL32(255, 255, 255, 200), px(ui, 1));
+            }
+            dl->PopClipRect();
+        }
+        dl->AddRect(ImVec2(x, base - req), ImVec2(x + bw, base), ImGui::GetColorU32(ImGuiCol_Text), 0, 0, px(ui, 1.5f));
+        if (slot > ImGui::CalcTextSize("E00").x || e % 4 == 0) {
+            char n[16];
+            std::snprintf(n, sizeof n, "E%d", e);
+            dl->AddText(ImVec2(x, base + px(ui, 1)), ImGui::GetColorU32(ImGuiCol_Text), n);
+        }
+        if (ImGui::IsMouseHoveringRect(ImVec2(o.x + e * slot, o.y), ImVec2(o.x + (e + 1) * slot, base))) hovered = e;
+    }
+    if (r.capacity >= 0) {
+        const float y = base - r.capacity * scale;
+        dl->AddLine(ImVec2(o.x, y), ImVec2(o.x + size.x, y), kWarning, px(ui, 2));
+        char c[48];
+        std::snprintf(c, sizeof c, "%s %d", tr("capacity"), r.capacity);
+        const ImVec2 ts = ImGui::CalcTextSize(c), tp(o.x + size.x - ts.x - px(ui, 4), y - ts.y - px(ui, 1));
+        dl->AddRectFilled(tp, ImVec2(tp.x + ts.x, tp.y + ts.y), ImGui::GetColorU32(ImGuiCol_WindowBg));
+        dl->AddText(tp, kWarning, c);
+    }
+    ImGui::Dummy(size);
+    return hovered;
+}
+
+void drawMetricsTable(const Metrics& m, const char* id) {
+    if (!ImGui::BeginTable(id, 4, ImGuiTableFlags_SizingStretchProp)) return;
+    const auto row = [&](const char* a, const char* av, const char* b, const char* bv) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", tr(a));
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(av);
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", tr(b));
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(bv);
+    };
+    char buf[6][48];
+    std::snprintf(buf[0], 48, "%.1f%% (%d/%d)", 100 * m.dropRate, m.dropped, m.assignments);
+    std::snprintf(buf[1], 48, "%.4f", m.auxLoss);
+    std::snprintf(buf[2], 48, "%.4f", m.cv);
+    std::snprintf(buf[3], 48, "%.3f", m.maxOverMean);
+    std::snprintf(buf[4], 48, "%.4f", m.zLoss);
+    std::snprintf(buf[5], 48, "%.4f", m.entropy);
+    row(N_("Drop rate"), buf[0], N_("Aux loss"), buf[1]);
+    row(N_("Load CV"), buf[2], N_("Max/mean"), buf[3]);
+    row(N_("Z-loss"), buf[4], N_("Entropy"), buf[5]);
+    ImGui::EndTable();
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", tr("aux = E·Σ f_i·P_i, f_i = requested_i / (N·k), P_i = mean score (Switch; 1 = balanced)\n"
+                                   "z = mean over tokens of (logsumexp logits)² (ST-MoE)\nCV = std / mean of requested"));
+}
+
+} // namespace moe::gui
