@@ -18,6 +18,8 @@ void printHelp() {
                  "       moelab export-weights --out FILE [flags]\n"
                  "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
                  "       moelab info [--json]\n"
+                 "       moelab code [flags] [--page P] [--lesson L --chapter N] [--hide LIST] [--a \"FLAGS\"]\n"
+                 "                                        a lesson code for moelab gui --code (--a: the A of A/B)\n"
                  "       moelab train [flags] [--corpus PATH] [--steps N] [--batch B] [--seq-len L] [--lr X]\n"
                  "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n\n"
                  "model, routing and cluster flags (README.md has every formula; docs/contract.md the names):\n\n"
@@ -43,8 +45,9 @@ int main(int argc, char** argv) {
         if (cmd == "bench") return moe::cli::cmdBench(args);
         if (cmd == "info") return moe::cli::cmdInfo(args);
         if (cmd == "train") return moe::cli::cmdTrain(args);
+        if (cmd == "code") return moe::cli::cmdCode(args);
         if (cmd == "gui") return moe::gui::guiMain(args);
-        std::cerr << "moelab: unknown command '" << cmd << "' (route, export-weights, bench, info, train, gui)\n";
+        std::cerr << "moelab: unknown command '" << cmd << "' (route, export-weights, bench, info, train, code, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

@@ -17,6 +17,7 @@
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 #include "errors.hpp"
+#include "share_code.hpp"
 
 using namespace moe;
 
@@ -111,4 +112,87 @@ TEST(Gui, ScreenshotUnderXvfbIsARealRender) {
     EXPECT_GT(orange + sky, 500);
     std::filesystem::remove(png);
     std::filesystem::remove(report);
+}
+
+namespace {
+
+// Runs the app headless; returns the exit status and the last line it printed.
+std::pair<int, std::string> runGui(const std::string& flags, int width, int height) {
+    const auto out = std::filesystem::temp_directory_path() / ("moelab_gui_layout_" + std::to_string(::getpid()));
+    const std::string png = out.string() + ".png";
+    const std::string cmd = "xvfb-run -a -s '-screen 0 " + std::to_string(width) + "x" + std::to_string(height) + "x24' '" +
+                            MOELAB_BIN + "' gui --frames 4 --width " + std::to_string(width) + " --height " +
+                            std::to_string(height) + " --screenshot '" + png + "' --layout-report " + flags + " > '" +
+                            out.string() + "' 2>/dev/null";
+    const int status = std::system(cmd.c_str());
+    std::string text = readFile(out.string()), last;
+    std::filesystem::remove(out);
+    std::filesystem::remove(png);
+    for (size_t a = 0, b; a < text.size(); a = b + 1) {
+        b = text.find('\n', a);
+        if (b == std::string::npos) b = text.size();
+        if (b > a) last = text.substr(a, b - a);
+    }
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, last};
+}
+
+bool haveXvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
+
+} // namespace
+
+TEST(Gui, LayoutHoldsAtEverySizeScaleAndLanguage) {
+    // 1280x800 and 1920x1080, UI scale 100, 150 and 200 %, English and Chinese: every
+    // view inside the window and at least its minimum size; gate-score cells at least
+    // 12 px tall (and 10 px times the scale); expert tags at least 20 px at 200 %.
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    for (auto [w, h] : {std::pair{1280, 800}, std::pair{1920, 1080}})
+        for (double scale : {1.0, 1.5, 2.0})
+            for (const char* lang : {"en", "zh"}) {
+                SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h) + " scale " + std::to_string(scale) + " " + lang);
+                const auto [code, line] = runGui("--scale " + std::to_string(scale) + " --lang " + lang, w, h);
+                ASSERT_EQ(code, 0);
+                const auto j = nlohmann::json::parse(line);
+                const double top = j["top"], bottom = j["bottom"], minW = j["min_view"][0], minH = j["min_view"][1];
+                ASSERT_GE(j["views"].size(), 4u);
+                for (const auto& v : j["views"]) {
+                    const double x = v["x"], y = v["y"], vw = v["w"], vh = v["h"];
+                    EXPECT_GE(x, -1) << v["name"];
+                    EXPECT_GE(y, top - 1) << v["name"];
+                    EXPECT_LE(x + vw, w + 1) << v["name"];
+                    EXPECT_LE(y + vh, bottom + 1) << v["name"];
+                    EXPECT_GE(vw, minW) << v["name"];
+                    EXPECT_GE(vh, minH) << v["name"];
+                }
+                EXPECT_GE(j["measured"]["gate_cell_height"].get<double>(), std::max(12.0, 10 * scale));
+                if (scale == 2.0) {
+                    EXPECT_GE(j["measured"]["expert_tag_height"].get<double>(), 20.0);
+                }
+            }
+}
+
+TEST(Gui, ALessonCodeMadeInEnglishOpensTheSameStateInChinese) {
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    SharedState shared;
+    shared.settings.text = "共享 shared state";
+    shared.settings.router.k = 3;
+    shared.settings.router.capacityFactor = 0.75;
+    shared.settings.cluster.gpus = 4;
+    shared.page = "parallel";
+    shared.hidden = {"temperature"};
+    const std::string code = encodeShareCode(shared);
+    const auto [enStatus, en] = runGui("--lang en --code " + code, 1280, 800);
+    const auto [zhStatus, zh] = runGui("--lang zh --code " + code, 1280, 800);
+    ASSERT_EQ(enStatus, 0);
+    ASSERT_EQ(zhStatus, 0);
+    const auto a = nlohmann::json::parse(en), b = nlohmann::json::parse(zh);
+    EXPECT_EQ(a["settings"], b["settings"]);
+    EXPECT_EQ(a["code"], b["code"]);
+    EXPECT_EQ(a["settings"]["k"], 3);
+    EXPECT_EQ(a["settings"]["gpus"], 4);
+    EXPECT_EQ(a["settings"]["text"], "共享 shared state");
+    std::set<std::string> views;
+    for (const auto& v : a["views"]) views.insert(v["name"]);
+    EXPECT_TRUE(views.count("traffic"));  // the page the code named
+    // A cut-off code is refused with a message, exit code 2, no window.
+    EXPECT_EQ(runGui("--code " + code.substr(0, code.size() - 5), 1280, 800).first, 2);
 }

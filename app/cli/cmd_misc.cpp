@@ -9,12 +9,15 @@
 #include "commands.hpp"
 #include "errors.hpp"
 #include "settings_schema.hpp"
+#include "lesson.hpp"
 #include "safetensors.hpp"
+#include "share_code.hpp"
 #include "train/balance_experiment.hpp"
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 
 #include <array>
+#include <sstream>
 
 namespace moe::cli {
 
@@ -118,6 +121,36 @@ int cmdBench(const std::vector<std::string>& argv) {
     } else if (a.has("json")) {
         std::cout << nlohmann::json{{"results", results}, {"training", training}, {"balance", balance}}.dump(2) << "\n";
     }
+    return 0;
+}
+
+int cmdCode(const std::vector<std::string>& argv) {
+    auto flags = settingFlags();
+    flags.insert({"page", "lesson", "chapter", "hide", "a", "pin"});
+    const Args a(argv, flags, {});
+    SharedState s;
+    s.settings = settingsFromFlags(a);
+    if (!setsModel(a)) useShippedModel(s.settings);
+    s.page = a.str("page", "");
+    s.lesson = a.str("lesson", "");
+    s.chapter = static_cast<int>(a.integer("chapter", 1, 1, 1000)) - 1;
+    s.pinnedToken = static_cast<int>(a.integer("pin", 0, 0, 1 << 30));
+    std::stringstream hide(a.str("hide", ""));
+    for (std::string item; std::getline(hide, item, ',');) s.hidden.push_back(item);
+    if (auto flagsA = a.str("a")) {  // A of an A/B comparison: the same flags with these on top
+        std::vector<std::string> both = argv;
+        for (size_t i = 0; i < both.size();)  // drop the code's own options, keep the settings
+            if (both[i] == "--a" || both[i] == "--page" || both[i] == "--lesson" || both[i] == "--chapter" ||
+                both[i] == "--hide" || both[i] == "--pin")
+                both.erase(both.begin() + i, both.begin() + std::min(both.size(), i + 2));
+            else
+                ++i;
+        Settings sa = settingsFromFlags(Args(both, settingFlags(), {}));
+        applyFlags(sa, Args(splitFlags(*flagsA), settingFlags(), {}));
+        if (!setsModel(a)) useShippedModel(sa);
+        s.compareA = sa;
+    }
+    std::cout << encodeShareCode(s) << "\n";
     return 0;
 }
 

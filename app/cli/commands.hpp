@@ -9,4 +9,5 @@ int cmdExportWeights(const std::vector<std::string>& args);
 int cmdBench(const std::vector<std::string>& args);
 int cmdInfo(const std::vector<std::string>& args);
 int cmdTrain(const std::vector<std::string>& args);
+int cmdCode(const std::vector<std::string>& args);
 } // namespace moe::cli

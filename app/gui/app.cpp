@@ -8,10 +8,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 #include "settings_schema.hpp"
+#include "share_code.hpp"
 
 namespace moe::gui {
 namespace {
@@ -20,6 +22,7 @@ constexpr float kControlsWidth = 310;  // the left column (controls or lesson), 
 constexpr float kLessonWidth = 360;
 constexpr float kLeftShare = 0.3f;     // the left column takes at most this share of the width
 constexpr float kPathFieldWidth = 500;
+constexpr float kCompactWidth = 900, kCompactHeight = 560;  // a logical screen smaller than this is compact
 
 const char* pageName(Page p) {
     switch (p) {
@@ -27,6 +30,7 @@ const char* pageName(Page p) {
     case Page::Journey: return N_("Token journey page");
     case Page::Parallel: return N_("Expert parallel");
     case Page::Training: return N_("Training");
+    case Page::Compare: return N_("Compare A/B page");
     }
     return "";
 }
@@ -38,7 +42,7 @@ std::vector<std::string> viewAndPageTitles() {
     Views views(ui, {});
     std::vector<std::string> out;
     for (View* v : views.all()) out.push_back(v->title());
-    for (Page p : {Page::Routing, Page::Journey, Page::Parallel, Page::Training}) out.push_back(pageName(p));
+    for (Page p : {Page::Routing, Page::Journey, Page::Parallel, Page::Training, Page::Compare}) out.push_back(pageName(p));
     return out;
 }
 
@@ -71,10 +75,16 @@ static LayoutSlot slotOf(const Views& v, const View* view, int index) {
     if (view == &v.heatmap) return {index, ViewShape::Tall, 1.27f};
     if (view == &v.journey) return {index, ViewShape::Tall, 1.3f};
     if (view == &v.load || view == &v.controls) return {index, ViewShape::Tall, 1.0f};
-    return {index, ViewShape::Wide, 1.0f};  // traffic, gpus, training
+    return {index, ViewShape::Wide, 1.0f};  // traffic, gpus, training, compare
 }
 
 std::vector<View*> App::shownViews() {
+    std::vector<View*> out = pageViews();
+    std::erase_if(out, [&](View* v) { return m_ui.hidden.count(v->id()) != 0; });  // what students do not see
+    return out;
+}
+
+std::vector<View*> App::pageViews() {
     Views& v = m_views;
     if (m_maximized) return {m_maximized};
     if (inLesson()) {
@@ -84,11 +94,19 @@ std::vector<View*> App::shownViews() {
             if (View* view = v.byName(name)) out.push_back(view);
         return out;
     }
+    // A small logical screen (a big UI scale on a small window) leaves the dense-vs-MoE
+    // table out of the routing page; it stays one click away in the View menu.
+    int w, h;
+    glfwGetWindowSize(m_window, &w, &h);
+    const bool compact = w / m_ui.scale < kCompactWidth || h / m_ui.scale < kCompactHeight;
     switch (m_page) {
-    case Page::Routing: return {&v.text, &v.dense, &v.tokens, &v.heatmap, &v.load};
+    case Page::Routing:
+        if (compact) return {&v.text, &v.tokens, &v.heatmap, &v.load};
+        return {&v.text, &v.dense, &v.tokens, &v.heatmap, &v.load};
     case Page::Journey: return {&v.tokens, &v.embedding, &v.journey, &v.heatmap};
     case Page::Parallel: return {&v.traffic, &v.gpus};
     case Page::Training: return {&v.training, &v.tokens};
+    case Page::Compare: return {&v.compare};
     }
     return {};
 }
@@ -96,8 +114,8 @@ std::vector<View*> App::shownViews() {
 void App::showViews() {
     const std::vector<View*> shown = shownViews();
     for (View* v : m_views.all()) v->open() = std::find(shown.begin(), shown.end(), v) != shown.end();
-    View* left = inLesson() ? static_cast<View*>(&m_views.lesson) : &m_views.controls;
-    if (!m_maximized) left->open() = true;
+    View* left = leftView();
+    if (!m_maximized && left) left->open() = true;
     // A lesson's highlighted views get a frame.
     for (View* v : m_views.all()) v->setHighlighted(false);
     if (inLesson()) {
@@ -106,6 +124,11 @@ void App::showViews() {
             if (View* view = m_views.byName(name)) view->setHighlighted(true);
     }
     m_views.controls.showParallel(m_page == Page::Parallel);
+}
+
+View* App::leftView() {
+    if (inLesson()) return &m_views.lesson;
+    return m_ui.hidden.count("controls") ? nullptr : &m_views.controls;
 }
 
 void App::setPage(Page p) {
@@ -121,9 +144,9 @@ void App::layout(bool force) {
     glfwGetWindowSize(m_window, &w, &h);
     const float s = m_ui.scale, top = ImGui::GetFrameHeight() + 1, status = ImGui::GetFrameHeight();
     const float avail = h - top - status;
-    View* leftView = inLesson() ? static_cast<View*>(&m_views.lesson) : &m_views.controls;
-    const float left = m_maximized ? 0 : std::min((inLesson() ? kLessonWidth : kControlsWidth) * s, w * kLeftShare);
-    if (!m_maximized) leftView->setLayout({0, top}, {left, avail}, force);
+    View* leftColumn = m_maximized ? nullptr : leftView();
+    const float left = leftColumn ? std::min((inLesson() ? kLessonWidth : kControlsWidth) * s, w * kLeftShare) : 0;
+    if (leftColumn) leftColumn->setLayout({0, top}, {left, avail}, force);
     const std::vector<View*> shown = shownViews();
     std::vector<LayoutSlot> slots;
     for (size_t i = 0; i < shown.size(); ++i) slots.push_back(slotOf(m_views, shown[i], int(i)));
@@ -176,6 +199,16 @@ void App::leaveLesson() {
 }
 
 void App::frame() {
+    int w, h;
+    glfwGetWindowSize(m_window, &w, &h);
+    if (w != m_windowW || h != m_windowH) {  // the views reflow with the window
+        if (m_ui.fitToWindow) {
+            const float fit = std::clamp(std::round(std::min(w / 1280.0f, h / 800.0f) * 20) / 20, 0.75f, 2.5f);
+            if (std::abs(fit - m_ui.scale) > 0.01f) newScale = fit, rebuildStyle = true;
+        }
+        m_relayout |= m_windowW != 0;
+        m_windowW = w, m_windowH = h;
+    }
     if (m_firstFrame || m_relayout) {  // the layout needs the fonts' sizes, known only inside a frame
         showViews();
         layout(m_relayout);
@@ -193,6 +226,7 @@ void App::frame() {
     }
     statusBar();
     pathPopup();
+    sharePopup();
     m_state.update();
 }
 
@@ -209,8 +243,10 @@ void App::keys() {
         if (ImGui::IsKeyPressed('2', false)) setPage(Page::Parallel);
         if (ImGui::IsKeyPressed('3', false)) setPage(Page::Training);
         if (ImGui::IsKeyPressed('4', false)) setPage(Page::Journey);
+        if (ImGui::IsKeyPressed('5', false)) setPage(Page::Compare);
         return;
     }
+    if (ImGui::IsKeyPressed(GLFW_KEY_F11, false)) toggleFullScreen();
     if (io.WantTextInput) return;  // typing in the text box
     if (ImGui::IsKeyPressed(ImGuiKey_Escape, false) && m_maximized) {
         m_maximized = nullptr;
@@ -244,12 +280,16 @@ void App::menu() {
         if (ImGui::MenuItem(tr("Load session..."), "Ctrl+O")) openPath(PathAction::LoadSession, "session.moelab.json");
         if (ImGui::MenuItem(tr("Export PNG..."), "Ctrl+E")) openPath(PathAction::ExportPng, "moelab.png");
         ImGui::Separator();
+        if (ImGui::MenuItem(tr("Share with students..."))) m_openShare = true;
+        if (ImGui::MenuItem(tr("Open a lesson code..."))) openPath(PathAction::OpenCode, "");
+        ImGui::Separator();
         if (ImGui::MenuItem(tr("Quit"), "Ctrl+Q")) quit = true;
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu(tr("View"))) {
-        const std::pair<Page, const char*> pages[] = {
-            {Page::Routing, "Ctrl+1"}, {Page::Parallel, "Ctrl+2"}, {Page::Training, "Ctrl+3"}, {Page::Journey, "Ctrl+4"}};
+        const std::pair<Page, const char*> pages[] = {{Page::Routing, "Ctrl+1"}, {Page::Parallel, "Ctrl+2"},
+                                                      {Page::Training, "Ctrl+3"}, {Page::Journey, "Ctrl+4"},
+                                                      {Page::Compare, "Ctrl+5"}};
         for (const auto& [p, key] : pages)
             if (ImGui::MenuItem(tr(pageName(p)), key, m_page == p && !inLesson())) {
                 if (inLesson()) leaveLesson();
@@ -257,20 +297,26 @@ void App::menu() {
             }
         ImGui::Separator();
         for (View* v : m_views.all())
-            if (v != &m_views.lesson) ImGui::MenuItem(tr(v->title()), nullptr, &v->open());
+            if (v != &m_views.lesson && !m_ui.hidden.count(v->id())) ImGui::MenuItem(tr(v->title()), nullptr, &v->open());
         ImGui::Separator();
         if (ImGui::MenuItem(tr("Reset layout"), "Ctrl+R")) {
             m_maximized = nullptr;
             showViews();
             layout(true);
         }
+        if (ImGui::MenuItem(tr("Full screen"), "F11", glfwGetWindowMonitor(m_window) != nullptr)) toggleFullScreen();
         if (ImGui::MenuItem(tr("Dark theme"), nullptr, theme == Theme::Dark)) theme = Theme::Dark, rebuildStyle = true;
         if (ImGui::MenuItem(tr("Light theme"), nullptr, theme == Theme::Light)) theme = Theme::Light, rebuildStyle = true;
         if (ImGui::BeginMenu(tr("UI scale"))) {
+            if (ImGui::MenuItem(tr("Fit to the window"), nullptr, m_ui.fitToWindow)) {
+                m_ui.fitToWindow = !m_ui.fitToWindow;
+                m_windowW = 0;  // recompute the scale next frame
+            }
             for (float s : {0.75f, 1.0f, 1.25f, 1.5f, 2.0f}) {
                 char name[16];
                 std::snprintf(name, sizeof name, "%.0f%%", s * 100);
-                if (ImGui::MenuItem(name, nullptr, std::abs(m_ui.scale - s) < 0.01f)) newScale = s, rebuildStyle = true;
+                if (ImGui::MenuItem(name, nullptr, !m_ui.fitToWindow && std::abs(m_ui.scale - s) < 0.01f))
+                    newScale = s, rebuildStyle = true, m_ui.fitToWindow = false;
             }
             ImGui::EndMenu();
         }
@@ -287,6 +333,8 @@ void App::menu() {
             if (ImGui::MenuItem(tr("Previous chapter"), "PageUp", false, p.chapter > 0)) goChapter(p.chapter - 1, -1);
             if (ImGui::MenuItem(tr("Leave the lesson"))) leaveLesson();
         }
+        ImGui::Separator();
+        if (ImGui::MenuItem(tr("Share with students..."))) m_openShare = true;
         ImGui::EndMenu();
     }
     if (ImGui::BeginMenu(tr("Language"))) {
@@ -364,11 +412,119 @@ void App::runPathAction() {
         }
         case PathAction::ExportPng: pendingPng = m_path; break;
         case PathAction::OpenLesson: openLesson(m_path, 0); break;
+        case PathAction::OpenCode: {
+            const SharedState shared = decodeShareCode(m_path);
+            m_message = m_state.replaceSettings(shared.settings);
+            m_ui.hidden = std::set<std::string>(shared.hidden.begin(), shared.hidden.end());
+            applySharedState(shared);
+            if (!shared.lesson.empty()) openLesson(shared.lesson, shared.chapter);
+            break;
+        }
         case PathAction::None: break;
         }
     } catch (const std::exception& e) {
         m_message = e.what();  // shown in the status bar; nothing else changes
     }
+}
+
+} // namespace moe::gui
+
+namespace moe::gui {
+
+SharedState App::sharedState() {
+    SharedState s;
+    s.settings = m_state.settings();
+    const Page pages[] = {Page::Routing, Page::Journey, Page::Parallel, Page::Training, Page::Compare};
+    const char* names[] = {"routing", "journey", "parallel", "training", "compare"};
+    for (int i = 0; i < 5; ++i)
+        if (pages[i] == m_page) s.page = names[i];
+    if (inLesson()) {
+        const LessonProgress& p = *m_views.lesson.progress();
+        const bool builtin = p.lesson.path.find("lessons/moe-basics.lesson") != std::string::npos;
+        s.lesson = builtin ? "builtin" : p.lesson.path;
+        s.chapter = p.chapter;
+    }
+    s.pinnedToken = m_ui.pinnedToken;
+    if (m_maximized) s.maximized = m_maximized->id();
+    s.hidden.assign(m_ui.hidden.begin(), m_ui.hidden.end());
+    if (m_state.pinnedA()) s.compareA = m_state.pinnedA()->settings;
+    return s;
+}
+
+void App::applySharedState(const SharedState& s) {
+    m_ui.pinnedToken = s.pinnedToken;
+    m_maximized = s.maximized.empty() ? nullptr : m_views.byName(s.maximized);
+    if (s.compareA)
+        if (const std::string e = m_state.setA(*s.compareA); !e.empty()) m_message = e;
+    m_relayout = true;
+}
+
+// The teacher's window: which views and controls students see, and the code to hand out.
+void App::sharePopup() {
+    if (m_openShare) ImGui::OpenPopup("##share"), m_openShare = false;
+    ImGui::SetNextWindowSize(ImVec2(560 * m_ui.scale, 480 * m_ui.scale), ImGuiCond_Appearing);
+    if (!ImGui::BeginPopupModal("##share", nullptr)) return;
+    ImGui::TextWrapped("%s", tr("Students who open this code (moelab gui --code CODE, or File > Open a lesson code) get "
+                                "this state: every setting, the text, the page and lesson chapter. Untick what they "
+                                "should not see."));
+    m_code = encodeShareCode(sharedState());
+    ImGui::SetNextItemWidth(-ImGui::CalcTextSize(tr("Copy")).x - ImGui::GetStyle().FramePadding.x * 4);
+    ImGui::InputText("##code", m_code.data(), m_code.size() + 1, ImGuiInputTextFlags_ReadOnly | ImGuiInputTextFlags_AutoSelectAll);
+    ImGui::SameLine();
+    if (ImGui::Button(tr("Copy"))) ImGui::SetClipboardText(m_code.c_str());
+    ImGui::Separator();
+    ImGui::BeginChild("##hide", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()));
+    const auto toggle = [&](const std::string& name, const char* shown) {
+        bool visible = !m_ui.hidden.count(name);
+        if (ImGui::Checkbox(shown, &visible)) {
+            if (visible) m_ui.hidden.erase(name);
+            else m_ui.hidden.insert(name);
+            m_relayout = true;
+        }
+    };
+    ImGui::TextDisabled("%s", tr("Views"));
+    for (View* v : m_views.all())
+        if (v != &m_views.lesson) toggle(v->id(), label(v->title(), v->id()));
+    ImGui::TextDisabled("%s", tr("Controls"));
+    for (const SettingSpec& spec : settingSpecs())
+        if (spec.widget != SettingWidget::None) toggle(std::string(spec.key), label(spec.label, spec.key.data()));
+    ImGui::EndChild();
+    if (ImGui::Button(tr("Close"))) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+}
+
+void App::toggleFullScreen() {
+    if (glfwGetWindowMonitor(m_window)) {
+        glfwSetWindowMonitor(m_window, nullptr, m_savedX, m_savedY, m_savedW, m_savedH, 0);
+    } else {
+        glfwGetWindowPos(m_window, &m_savedX, &m_savedY);
+        glfwGetWindowSize(m_window, &m_savedW, &m_savedH);
+        GLFWmonitor* monitor = glfwGetPrimaryMonitor();
+        if (const GLFWvidmode* mode = monitor ? glfwGetVideoMode(monitor) : nullptr)
+            glfwSetWindowMonitor(m_window, monitor, 0, 0, mode->width, mode->height, mode->refreshRate);
+    }
+    m_relayout = true;
+}
+
+std::string App::layoutReport() {
+    nlohmann::json views = nlohmann::json::array();
+    for (View* v : m_views.all()) {
+        if (!v->open()) continue;
+        const ImVec2 p = v->lastPos(), s = v->lastSize();
+        views.push_back({{"name", v->id()}, {"x", p.x}, {"y", p.y}, {"w", s.x}, {"h", s.y}});
+    }
+    nlohmann::json measured = nlohmann::json::object();
+    for (const auto& [k, v] : m_ui.measured) measured[k] = v;
+    return nlohmann::json{{"window", {m_windowW, m_windowH}},
+                          {"scale", m_ui.scale},
+                          {"top", ImGui::GetFrameHeight()},
+                          {"bottom", m_windowH - ImGui::GetFrameHeight()},
+                          {"min_view", {kMinViewWidth * m_ui.scale, kMinViewHeight * m_ui.scale}},
+                          {"views", views},
+                          {"measured", measured},
+                          {"code", encodeShareCode(sharedState())},
+                          {"settings", nlohmann::json::parse(sessionJson(m_state.settings()))}}
+        .dump();
 }
 
 } // namespace moe::gui

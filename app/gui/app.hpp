@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app_state.hpp"
+#include "compare_view.hpp"
 #include "controls_view.hpp"
 #include "dense_view.hpp"
 #include "embedding_view.hpp"
@@ -30,7 +31,7 @@ class App;
 struct Views {
     Views(Ui& ui, LessonView::Actions lessonActions)
         : controls(ui), lesson(ui, std::move(lessonActions)), text(ui), dense(ui), tokens(ui), embedding(ui), journey(ui),
-          heatmap(ui), load(ui), traffic(ui), gpus(ui), training(ui) {}
+          heatmap(ui), load(ui), traffic(ui), gpus(ui), training(ui), compare(ui) {}
     ControlsView controls;
     LessonView lesson;
     TextView text;
@@ -43,8 +44,10 @@ struct Views {
     TrafficView traffic;
     GpuView gpus;
     TrainingView training;
-    std::array<View*, 12> all() {
-        return {&controls, &lesson, &text, &dense, &tokens, &embedding, &journey, &heatmap, &load, &traffic, &gpus, &training};
+    CompareView compare;
+    std::array<View*, 13> all() {
+        return {&controls, &lesson, &text,    &dense, &tokens, &embedding, &journey,
+                &heatmap,  &load,   &traffic, &gpus,  &training, &compare};
     }
     // A view by its lesson name (kLessonViews), or nullptr.
     View* byName(const std::string& name);
@@ -62,6 +65,10 @@ public:
     // file is reported in the status bar and the app carries on.
     void openLesson(const std::string& path, int chapter);
     bool inLesson() { return m_views.lesson.progress().has_value(); }
+    // Starts as a lesson code says: the followed token, the maximised view, A of A/B.
+    void applySharedState(const SharedState& s);
+    // Every open view's place and size, and what the checks of a layout need (JSON).
+    std::string layoutReport();
 
     Theme theme = Theme::Dark;
     bool quit = false;
@@ -71,8 +78,10 @@ public:
     bool lessonLeft = false;    // the user left a lesson (the first-start lesson is then not shown again)
 
 private:
-    enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, OpenLesson };
-    std::vector<View*> shownViews();  // right of the left column, in layout order
+    enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, OpenLesson, OpenCode };
+    std::vector<View*> shownViews();  // right of the left column, in layout order, less hidden ones
+    std::vector<View*> pageViews();   // the page's or chapter's views
+    View* leftView();                 // the lesson panel, the controls, or none (hidden)
     void setPageSettings(Page p);     // what a page changes on entry (8 GPUs for expert parallel)
     void showViews();
     void goChapter(int chapter, int tryIndex);
@@ -82,6 +91,9 @@ private:
     void statusBar();
     void openPath(PathAction a, const std::string& suggestion);
     void pathPopup();
+    void sharePopup();
+    SharedState sharedState();
+    void toggleFullScreen();
     void runPathAction();
 
     GLFWwindow* m_window;
@@ -95,6 +107,10 @@ private:
     bool m_openPopup = false;
     bool m_firstFrame = true;
     bool m_relayout = false;  // show and place the views again at the start of the next frame
+    bool m_openShare = false;
+    std::string m_code;       // the lesson code the share window shows
+    int m_windowW = 0, m_windowH = 0;  // relayout when the window's size changes
+    int m_savedX = 0, m_savedY = 0, m_savedW = 0, m_savedH = 0;  // the window before full screen
 };
 
 } // namespace moe::gui

@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "backends/eigen_backend.hpp"
 #include "embedding.hpp"
 #include "errors.hpp"
 
@@ -97,6 +98,21 @@ void AppState::update() {
     } catch (const std::exception& e) {
         // The last good result stays on screen; the message says what went wrong.
         m_error = e.what();
+    }
+}
+
+void AppState::pinA() { m_pinned = PinnedState{m_settings, m_result, m_tokens}; }
+
+std::string AppState::setA(Settings a) {
+    try {
+        const ModelWeights w = buildWeights(a);
+        PinnedState p{a, {}, tokenize(a.text)};
+        EigenBackend backend;  // A is computed once; the reference backend will do
+        runLayer(backend, w, a.router, embedBytes(w, a.text), true, p.result);
+        m_pinned = std::move(p);
+        return "";
+    } catch (const std::exception& e) {
+        return e.what();
     }
 }
 

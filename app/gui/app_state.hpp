@@ -4,6 +4,7 @@
 // engine once per change, never per frame.
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,13 @@
 #include "traffic.hpp"
 
 namespace moe::gui {
+
+// One computed state, kept aside: the "A" of an A/B comparison.
+struct PinnedState {
+    Settings settings;
+    LayerResult result;
+    std::vector<ByteToken> tokens;
+};
 
 struct MetricSample {
     float cv, auxLoss, dropRate, zLoss;
@@ -57,6 +65,13 @@ public:
     // Recomputes if anything changed. Errors are kept for the views, never thrown.
     void update();
 
+    // A/B: keeps the current state as A (the views then compare against it), or computes
+    // A from other settings (a lesson code); clearA() ends the comparison.
+    void pinA();
+    std::string setA(Settings a);
+    void clearA() { m_pinned.reset(); }
+    const std::optional<PinnedState>& pinnedA() const { return m_pinned; }
+
     // Loads weights from a file (shape then comes from it), or back to seeded init.
     void loadWeights(const std::string& path);
     void unloadWeights();
@@ -79,6 +94,7 @@ private:
     uint64_t m_resultVersion = 0;
     bool m_dirty = true, m_weightsDirty = true, m_backendDirty = true;
     bool m_liveWeights = false;
+    std::optional<PinnedState> m_pinned;
 };
 
 } // namespace moe::gui

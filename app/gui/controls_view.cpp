@@ -101,7 +101,7 @@ std::optional<nlohmann::json> settingWidget(const SettingSpec& spec, const Setti
 
 void ControlsView::settingsSection(AppState& state, SettingGroup group) {
     for (const SettingSpec& spec : settingSpecs()) {
-        if (spec.group != group || spec.widget == SettingWidget::None) continue;
+        if (spec.group != group || spec.widget == SettingWidget::None || ui().hidden.count(std::string(spec.key))) continue;
         // A weights file fixes the shape; placement's replicas matter only when load-aware.
         const bool fixedByFile = spec.effect == SettingEffect::Weights && state.weightsFromFile();
         if (spec.key == "replicate" && state.settings().cluster.placement != Placement::LoadAware) continue;
@@ -121,7 +121,7 @@ void ControlsView::drawContent(AppState& state) {
     const bool applyOpen = m_applyOpen;
     m_applyOpen = false;
     if (applyOpen) ImGui::SetNextItemOpen(!m_parallelOpen, ImGuiCond_Always);
-    if (ImGui::CollapsingHeader(tr("Presets"), ImGuiTreeNodeFlags_DefaultOpen)) {
+    if (!ui().hidden.count("presets") && ImGui::CollapsingHeader(tr("Presets"), ImGuiTreeNodeFlags_DefaultOpen)) {
         for (const Preset& p : presets()) {
             if (ImGui::Selectable(p.name)) {
                 Settings next = o;

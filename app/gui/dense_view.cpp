@@ -37,10 +37,11 @@ void DenseView::drawContent(AppState& state) {
     // Scrolls under a frozen header when the rows do not fit; headers keep their width.
     const float summaryH = ImGui::GetTextLineHeightWithSpacing() * 2.2f;
     const ImVec2 tableSize(0, std::max(ImGui::GetFrameHeight() * 3, ImGui::GetContentRegionAvail().y - summaryH));
-    if (ImGui::BeginTable("##dense", 4, ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY,
+    if (ImGui::BeginTable("##dense", 4,
+                          ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX,
                           tableSize)) {
-        ImGui::TableSetupScrollFreeze(0, 1);
-        ImGui::TableSetupColumn(tr("model"), ImGuiTableColumnFlags_WidthStretch);
+        ImGui::TableSetupScrollFreeze(1, 1);
+        ImGui::TableSetupColumn(tr("model"));
         ImGui::TableSetupColumn(tr("total"));
         ImGui::TableSetupColumn(tr("active"));
         ImGui::TableSetupColumn("", ImGuiTableColumnFlags_WidthFixed, barW);

@@ -15,6 +15,7 @@
 #include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -64,13 +65,16 @@ int run(const GuiOptions& opts) {
     Ui ui;
     ui.scale = static_cast<float>(opts.scale > 0 ? opts.scale : saved.scale);
     ui.autoTrain = opts.autoTrain;
+    ui.fitToWindow = opts.fitToWindow || (opts.scale == 0 && saved.fit);
+    ui.hidden = std::set<std::string>(opts.hidden.begin(), opts.hidden.end());
     ui.fonts.build(ui.scale, state.settings().text);
     if (!ui.fonts.problem().empty()) std::cerr << "moelab: " << ui.fonts.problem() << "\n";
     App app(window.handle(), state, ui, opts.page);
     app.theme = (!opts.theme.empty() ? opts.theme : saved.theme) == "light" ? Theme::Light : Theme::Dark;
     // The built-in lesson on the first start (skippable: Leave the lesson), or the one asked for.
+    if (opts.hasCode) app.applySharedState(opts.shared);
     if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter);
-    else if (!headless && !saved.lessonSeen) app.openLesson("builtin", 0);
+    else if (!headless && !saved.lessonSeen && !opts.hasCode) app.openLesson("builtin", 0);
     applyTheme(app.theme, ui.scale);
 
     FrameStats stats;
@@ -128,9 +132,10 @@ int run(const GuiOptions& opts) {
         if (!headless) std::this_thread::sleep_until(t0 + kFramePeriod);
     }
     if (opts.frameReport) std::cout << stats.json() << "\n";
+    if (opts.layoutReport) std::cout << app.layoutReport() << "\n";
     if (!headless)
         savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.scale,
-                         true});
+                         true, ui.fitToWindow});
     return 0;
 }
 

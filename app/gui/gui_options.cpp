@@ -2,18 +2,23 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <iostream>
+#include <sstream>
 
 #include "data_dir.hpp"
 #include "errors.hpp"
+#include "atomic_file.hpp"
 #include "flags.hpp"
+#include "lesson.hpp"
 #include "settings_schema.hpp"
 
 namespace moe::gui {
 
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter"});
-    const Args args(argv, flags, {"frame-report", "train"});
+    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter", "code",
+                  "session", "hide"});
+    const Args args(argv, flags, {"frame-report", "train", "layout-report"});
     GuiOptions o;
     o.settings = settingsFromFlags(args);
     // Any model flag (or Back to random weights) means the seed's weights.
@@ -24,21 +29,47 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     o.height = static_cast<int>(args.integer("height", 800, 240, 8192));
     o.frameReport = args.has("frame-report");
     o.autoTrain = args.has("train");
-    o.scale = args.number("scale", 0, 0, 3.0);
-    if (o.scale != 0 && o.scale < 0.5) throw InputError("--scale", "must be in 0.5..3");
+    o.fitToWindow = args.str("scale", "") == "fit";
+    o.scale = o.fitToWindow ? 0 : args.number("scale", 0, 0, 3.0);
+    if (o.scale != 0 && o.scale < 0.5) throw InputError("--scale", "must be in 0.5..3, or fit");
+    o.layoutReport = args.has("layout-report");
     o.theme = args.str("theme", "");
     if (!o.theme.empty() && o.theme != "dark" && o.theme != "light")
         throw InputError("--theme", "must be dark|light (got '" + o.theme + "')");
     o.language = args.str("lang", "");
     if (!o.language.empty() && o.language != "en" && o.language != "zh")
         throw InputError("--lang", "must be en|zh (got '" + o.language + "')");
-    const std::string page = args.str("page", "routing");
+    // A session file, then a lesson code, replace the settings the flags gave.
+    if (auto path = args.str("session")) {
+        LoadedSession loaded = parseSession(readFile(*path), *path);
+        for (const std::string& k : loaded.unknownKeys) std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
+        o.settings = std::move(loaded.settings);
+    }
+    std::string page = args.str("page", "routing");
+    if (auto code = args.str("code")) {
+        o.shared = decodeShareCode(*code);
+        o.hasCode = true;
+        o.settings = o.shared.settings;
+        if (!args.has("page") && !o.shared.page.empty()) page = o.shared.page;
+        if (!args.has("lesson") && !o.shared.lesson.empty()) o.lesson = o.shared.lesson, o.chapter = o.shared.chapter;
+        o.hidden = o.shared.hidden;
+    }
+    if (auto hide = args.str("hide")) {
+        std::stringstream ss(*hide);
+        for (std::string item; std::getline(ss, item, ',');) {
+            const bool known = findSetting(item) || item == "presets" ||
+                               std::any_of(std::begin(kLessonViews), std::end(kLessonViews), [&](const char* v) { return item == v; });
+            if (!known) throw InputError("--hide", "'" + item + "' is neither a view nor a setting key");
+            o.hidden.push_back(item);
+        }
+    }
     if (page == "parallel") o.page = Page::Parallel;
     else if (page == "training") o.page = Page::Training;
     else if (page == "journey") o.page = Page::Journey;
-    else if (page != "routing") throw InputError("--page", "must be routing|journey|parallel|training (got '" + page + "')");
-    o.lesson = args.str("lesson", "");
-    o.chapter = static_cast<int>(args.integer("chapter", 1, 1, 1000)) - 1;
+    else if (page == "compare") o.page = Page::Compare;
+    else if (page != "routing") throw InputError("--page", "must be routing|journey|parallel|training|compare (got '" + page + "')");
+    if (args.has("lesson")) o.lesson = args.str("lesson", "");
+    if (args.has("chapter")) o.chapter = static_cast<int>(args.integer("chapter", 1, 1, 1000)) - 1;
     if (args.has("chapter") && o.lesson.empty()) o.lesson = "builtin";
     return o;
 }

@@ -4,10 +4,11 @@
 #include <vector>
 
 #include "settings.hpp"
+#include "share_code.hpp"
 
 namespace moe::gui {
 
-enum class Page { Routing, Journey, Parallel, Training };
+enum class Page { Routing, Journey, Parallel, Training, Compare };
 
 struct GuiOptions {
     Settings settings;
@@ -21,6 +22,11 @@ struct GuiOptions {
     Page page = Page::Routing;
     std::string lesson;      // a lesson file, or "builtin"; empty: none (the first start shows the built-in one)
     int chapter = 0;         // 0-based
+    bool fitToWindow = false;  // --scale fit: the UI scale follows the window size
+    bool layoutReport = false; // print every open view's place and size at exit (JSON)
+    std::vector<std::string> hidden;  // views and settings students do not see (--hide)
+    SharedState shared;      // --code: page, pinned token, maximised view, A/B (settings above)
+    bool hasCode = false;
 };
 
 // Every flag of `moelab gui`: the model and routing flags plus the app's own. Without a

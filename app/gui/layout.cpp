@@ -33,11 +33,30 @@ std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox
     // No growing row: the fixed rows grow instead, in proportion.
     const bool allFixed = growing == 0;
     const float need = fixed + growMin;
-    const float shrink = need > area.h ? area.h / need : 1.0f;
     const float spare = std::max(0.0f, area.h - need);
+    std::vector<float> heights;
+    for (const Row& r : rows) heights.push_back(r.minHeight);
+    if (need > area.h) {
+        // Shrink in proportion, but lift rows under the floor and take it from the others.
+        const float floor = std::min(kMinViewHeight * scale, area.h / rows.size());
+        std::vector<bool> pinned(rows.size(), false);
+        for (bool again = true; again;) {
+            again = false;
+            float free = area.h, flexible = 0;
+            for (size_t i = 0; i < rows.size(); ++i) (pinned[i] ? free -= floor : flexible += rows[i].minHeight);
+            for (size_t i = 0; i < rows.size(); ++i) {
+                if (pinned[i]) continue;
+                heights[i] = rows[i].minHeight * free / flexible;
+                if (heights[i] < floor) pinned[i] = again = true;
+            }
+        }
+        for (size_t i = 0; i < rows.size(); ++i)
+            if (pinned[i]) heights[i] = floor;
+    }
     float y = area.y;
-    for (const Row& r : rows) {
-        float h = r.minHeight * shrink;
+    for (size_t ri = 0; ri < rows.size(); ++ri) {
+        const Row& r = rows[ri];
+        float h = heights[ri];
         if (allFixed) h += spare * (r.minHeight / fixed);
         else if (r.grows) h += spare / growing;
         float wsum = 0;

@@ -20,12 +20,14 @@ struct LayoutBox {
     float x = 0, y = 0, w = 0, h = 0;
 };
 
-// Minimum heights at scale 1, in pixels.
+// Preferred minimum heights at scale 1, in pixels.
 inline constexpr float kShortHeight = 160, kStripHeight = 190, kGrowMinHeight = 240;
+// The smallest a view is ever laid out, at scale 1 (its content scrolls below that).
+inline constexpr float kMinViewWidth = 180, kMinViewHeight = 100;
 
 // One box per slot (in the slots' order), filling `area`. Fixed rows keep their height
-// times `scale`; growing rows share the rest. When the rows do not fit, every row
-// shrinks in proportion (views scroll) so none is pushed out of the window.
+// times `scale`; growing rows share the rest. When the rows do not fit, they shrink in
+// proportion, none below kMinViewHeight (views scroll), so none leaves the window.
 std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox area, float scale);
 
 } // namespace moe::gui

@@ -23,6 +23,7 @@ Preferences loadPreferences() {
         p.language = j.value("language", p.language);
         p.scale = std::clamp(j.value("scale", p.scale), 0.5, 3.0);
         p.lessonSeen = j.value("lesson_seen", false);
+        p.fit = j.value("fit_to_window", false);
         if (p.theme != "dark" && p.theme != "light") p.theme = "dark";
     } catch (const std::exception&) {
         // first run, or a damaged file: defaults
@@ -33,7 +34,7 @@ Preferences loadPreferences() {
 void savePreferences(const Preferences& p) {
     try {
         writeFileAtomic(configDir() + "/settings.json",
-                        nlohmann::json{{"theme", p.theme}, {"language", p.language}, {"scale", p.scale}, {"lesson_seen", p.lessonSeen}}.dump(2) + "\n");
+                        nlohmann::json{{"theme", p.theme}, {"language", p.language}, {"scale", p.scale}, {"lesson_seen", p.lessonSeen}, {"fit_to_window", p.fit}}.dump(2) + "\n");
     } catch (const std::exception& e) {
         std::cerr << "moelab: settings not saved: " << e.what() << "\n";
     }

@@ -9,6 +9,7 @@ struct Preferences {
     std::string theme = "dark", language;  // language "" = from the environment
     double scale = 1.0;
     bool lessonSeen = false;  // the built-in lesson opens on the first start only
+    bool fit = false;         // the UI scale follows the window size
 };
 
 std::string configDir();

@@ -63,7 +63,10 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
     const float cellH = std::clamp((size.y - headerH - ImGui::GetStyle().ScrollbarSize) / E, minCell, px(ui, kMaxCell));
     const float cellW = std::max(minCell, (size.x - labelW) / T);
     const float mapW = labelW + cellW * T, mapH = headerH + cellH * E;
-    ImGui::BeginChild(id, ImVec2(size.x, std::min(size.y, mapH + ImGui::GetStyle().ScrollbarSize + px(ui, 2))), false,
+    ui.measured["gate_cell_height"] = cellH;
+    // At least a few rows tall: in a small window the window scrolls, not the map away.
+    const float childH = std::max(std::min(size.y, mapH), std::min(mapH, headerH + 4 * cellH)) + ImGui::GetStyle().ScrollbarSize + px(ui, 2);
+    ImGui::BeginChild(id, ImVec2(size.x, childH), false,
                       ImGuiWindowFlags_HorizontalScrollbar);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 o = ImGui::GetCursorScreenPos();
@@ -168,6 +171,7 @@ int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id)
     ImFont* small = ui.fonts.regular();
     const float smallSize = small->FontSize * 0.8f;
     const bool diff = comparable(p);
+    ui.measured["expert_tag_height"] = tagH;
     float x = 0, y = 0;
     int hovered = -1;
     const int T = std::min(r.tokens, static_cast<int>(tokens.size()));
@@ -286,18 +290,6 @@ int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size) {
 }
 
 void drawMetricsTable(const Metrics& m, const char* id) {
-    if (!ImGui::BeginTable(id, 4, ImGuiTableFlags_SizingStretchProp)) return;
-    const auto row = [&](const char* a, const char* av, const char* b, const char* bv) {
-        ImGui::TableNextRow();
-        ImGui::TableNextColumn();
-        ImGui::TextDisabled("%s", tr(a));
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(av);
-        ImGui::TableNextColumn();
-        ImGui::TextDisabled("%s", tr(b));
-        ImGui::TableNextColumn();
-        ImGui::TextUnformatted(bv);
-    };
     char buf[6][48];
     std::snprintf(buf[0], 48, "%.1f%% (%d/%d)", 100 * m.dropRate, m.dropped, m.assignments);
     std::snprintf(buf[1], 48, "%.4f", m.auxLoss);
@@ -305,9 +297,21 @@ void drawMetricsTable(const Metrics& m, const char* id) {
     std::snprintf(buf[3], 48, "%.3f", m.maxOverMean);
     std::snprintf(buf[4], 48, "%.4f", m.zLoss);
     std::snprintf(buf[5], 48, "%.4f", m.entropy);
-    row(N_("Drop rate"), buf[0], N_("Aux loss"), buf[1]);
-    row(N_("Load CV"), buf[2], N_("Max/mean"), buf[3]);
-    row(N_("Z-loss"), buf[4], N_("Entropy"), buf[5]);
+    const char* names[6] = {N_("Drop rate"), N_("Aux loss"), N_("Load CV"), N_("Max/mean"), N_("Z-loss"), N_("Entropy")};
+    // Two pairs a row when they fit, else one.
+    float nameW = 0, valueW = 0;
+    for (int i = 0; i < 6; ++i)
+        nameW = std::max(nameW, ImGui::CalcTextSize(tr(names[i])).x), valueW = std::max(valueW, ImGui::CalcTextSize(buf[i]).x);
+    const float pad = ImGui::GetStyle().CellPadding.x * 4 + ImGui::GetStyle().ItemSpacing.x;
+    const int pairs = ImGui::GetContentRegionAvail().x >= 2 * (nameW + valueW + pad) ? 2 : 1;
+    if (!ImGui::BeginTable(id, 2 * pairs, ImGuiTableFlags_SizingStretchProp)) return;
+    for (int i = 0; i < 6; ++i) {
+        if (i % pairs == 0) ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", tr(names[i]));
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(buf[i]);
+    }
     ImGui::EndTable();
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s", tr("aux = E·Σ f_i·P_i, f_i = requested_i / (N·k), P_i = mean score (Switch; 1 = balanced)\n"

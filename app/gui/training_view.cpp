@@ -94,6 +94,12 @@ void TrainingView::explore(AppState& state) {
     if (ImGui::Button(tr("Reset"))) restart(state);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("back to the seed's weights, with the current model and routing settings"));
     ImGui::SameLine();
+    if (ImGui::Button(m_pinnedRun ? tr("Forget run A") : tr("Pin this run as A"))) {
+        if (m_pinnedRun) m_pinnedRun.reset();
+        else m_pinnedRun = m_snap;
+    }
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("keep these curves to compare the next run with (drawn in grey as A)"));
+    ImGui::SameLine();
     ImGui::Checkbox(tr("live weights in every view"), &m_live);
     ImGui::SameLine();
     m_session->snapshotSince(m_snapVersion, m_snap);
@@ -125,14 +131,21 @@ void TrainingView::explore(AppState& state) {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float left = avail.x * 0.45f, ch = std::max(px(70), (avail.y - px(12)) / 3);
     ImGui::BeginGroup();
-    lineChart(tr("loss"), tr("nats"),
-              {{&m_snap.loss.steps(), &m_snap.loss.values(), expertColor(1), tr("train"), 1.5f},
-               {&m_snap.heldOut.steps(), &m_snap.heldOut.values(), expertColor(0), tr("held-out"), 2.5f}},
-              ImVec2(left, ch));
-    lineChart(tr("load CV"), tr("std/mean of assignments"), {{&m_snap.cv.steps(), &m_snap.cv.values(), expertColor(2), nullptr}},
-              ImVec2(left, ch));
-    lineChart(tr("drop rate"), tr("share of assignments"),
-              {{&m_snap.dropRate.steps(), &m_snap.dropRate.values(), kWarning, nullptr}}, ImVec2(left, ch));
+    // With a pinned run A, each chart overlays it in grey.
+    const TrainingSnapshot* a = m_pinnedRun ? &*m_pinnedRun : nullptr;
+    const ImU32 grey = IM_COL32(150, 150, 150, 255);
+    std::vector<PlotSeries> loss = {{&m_snap.loss.steps(), &m_snap.loss.values(), expertColor(1), tr("train"), 1.5f},
+                                    {&m_snap.heldOut.steps(), &m_snap.heldOut.values(), expertColor(0), tr("held-out"), 2.5f}};
+    std::vector<PlotSeries> cv = {{&m_snap.cv.steps(), &m_snap.cv.values(), expertColor(2), a ? "B" : nullptr}};
+    std::vector<PlotSeries> drops = {{&m_snap.dropRate.steps(), &m_snap.dropRate.values(), kWarning, a ? "B" : nullptr}};
+    if (a) {
+        loss.push_back({&a->heldOut.steps(), &a->heldOut.values(), grey, "A", 2.0f});
+        cv.insert(cv.begin(), {&a->cv.steps(), &a->cv.values(), grey, "A", 1.5f});
+        drops.insert(drops.begin(), {&a->dropRate.steps(), &a->dropRate.values(), grey, "A", 1.5f});
+    }
+    lineChart(tr("loss"), tr("nats"), loss, ImVec2(left, ch));
+    lineChart(tr("load CV"), tr("std/mean of assignments"), cv, ImVec2(left, ch));
+    lineChart(tr("drop rate"), tr("share of assignments"), drops, ImVec2(left, ch));
     ImGui::EndGroup();
     ImGui::SameLine();
     ImGui::BeginGroup();

@@ -1,6 +1,7 @@
 #pragma once
 #include <array>
 #include <memory>
+#include <optional>
 
 #include "training_session.hpp"
 #include "view.hpp"
@@ -30,6 +31,7 @@ private:
     float m_lr = 3e-3f, m_aux = 0.01f, m_z = 0.001f, m_bias = 0.0f;
     int m_batch = 16;
     TrainingSnapshot m_snap;
+    std::optional<TrainingSnapshot> m_pinnedRun;  // A: a run kept to overlay on the next
 
     // The experiment: [0] without balancing, [1] with the auxiliary loss.
     std::array<std::unique_ptr<TrainingSession>, 2> m_runs;

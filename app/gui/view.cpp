@@ -27,11 +27,20 @@ void View::draw(AppState& state) {
     if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) && ImGui::IsWindowHovered() &&
         ImGui::GetMousePos().y < w->Pos.y + w->TitleBarHeight())
         m_maximizeRequest = true;
+    m_lastPos = ImGui::GetWindowPos(), m_lastSize = ImGui::GetWindowSize();
     if (visible) drawContent(state);
     ImGui::End();  // End() is paired with Begin() always, whatever it returned
 }
 
 void View::caption(const char* english) {
+    // In a small window (a big UI scale on a small screen) the caption would crowd out
+    // the view: it moves to a tooltip on the title bar.
+    if (ImGui::GetContentRegionAvail().y < ImGui::GetTextLineHeight() * 9) {
+        const ImGuiWindow* w = ImGui::GetCurrentWindow();
+        if (ImGui::IsWindowHovered() && ImGui::GetMousePos().y < w->Pos.y + w->TitleBarHeight())
+            ImGui::SetTooltip("%s", tr(english));
+        return;
+    }
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     ImGui::TextWrapped("%s", tr(english));
     ImGui::PopStyleColor();

@@ -4,6 +4,8 @@
 // own UI state (hover, selection) and nothing else.
 #include <imgui.h>
 
+#include <map>
+#include <set>
 #include <string>
 #include <utility>
 
@@ -22,6 +24,9 @@ struct Ui {
     int pinnedToken = 0;
     bool autoTrain = false;  // --train: the training view starts playing at once
     std::string glyphText;   // text beyond the input that the font atlas must cover (a lesson's)
+    std::set<std::string> hidden;  // views (by name) and settings (by key) students do not see
+    bool fitToWindow = false;      // the UI scale follows the window size
+    std::map<std::string, float> measured;  // sizes the views drew this frame, for --layout-report
 };
 
 class View {
@@ -37,6 +42,9 @@ public:
     void setHighlighted(bool on) { m_highlighted = on; }
     // True once after the user double-clicked the title bar (the app maximises the view).
     bool takeMaximizeRequest() { return std::exchange(m_maximizeRequest, false); }
+    // Where the window was last drawn (zero size when closed).
+    ImVec2 lastPos() const { return m_lastPos; }
+    ImVec2 lastSize() const { return m_open ? m_lastSize : ImVec2(0, 0); }
 
 protected:
     virtual void drawContent(AppState& state) = 0;
@@ -53,6 +61,7 @@ private:
     ImVec2 m_pos{0, 0}, m_size{400, 300};
     bool m_forceLayout = false;
     bool m_highlighted = false, m_maximizeRequest = false;
+    ImVec2 m_lastPos{0, 0}, m_lastSize{0, 0};
 };
 
 } // namespace moe::gui

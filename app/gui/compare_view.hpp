@@ -1,0 +1,15 @@
+#pragma once
+#include "view.hpp"
+
+namespace moe::gui {
+// A/B: the pinned state A beside the current state B — gate scores, token chips, expert
+// load and metrics — with the assignments that changed outlined in yellow, and which
+// settings differ.
+class CompareView final : public View {
+public:
+    explicit CompareView(Ui& ui) : View("Compare A/B", "compare", ui) {}
+
+protected:
+    void drawContent(AppState& state) override;
+};
+} // namespace moe::gui
