@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "capacity.hpp"
+#include "rng.hpp"
 
 namespace moe {
 
@@ -14,10 +15,42 @@ int expertCapacity(const RouterConfig& c, int tokens, int experts) {
             return std::max(static_cast<int>(std::ceil(double(c.k) * tokens / experts - 1e-9)), c.minCapacity);
         return -1;
     }
-    // The epsilon keeps 2*10/8*1.6 = 4.000000001 from rounding up to 5.
-    const double raw = double(c.k) * tokens / experts * c.capacityFactor;
+    // The epsilon keeps 2*10/8*1.6 = 4.000000001 from rounding up to 5. A negative factor
+    // (Tutel's dynamic capacity) gives the upper bound here; dynamicCapacity() the value.
+    const double raw = double(c.k) * tokens / experts * std::abs(c.capacityFactor);
     const double cap = std::ceil(raw - 1e-9);
     return std::max(static_cast<int>(std::min(cap, 2e9)), c.minCapacity);
+}
+
+int dynamicCapacity(const RouterConfig& c, int bound, const std::vector<int>& requested) {
+    const int busiest = requested.empty() ? 0 : *std::max_element(requested.begin(), requested.end());
+    return std::max(std::min(busiest, bound), c.minCapacity);
+}
+
+float randomRoutingDraw(uint64_t seed, int token) { return counterUniform(seed ^ 0x52414E44ull, uint64_t(token), 1); }
+
+std::vector<uint8_t> randomRoutingSkips(const RouterConfig& cfg, const std::vector<float>& weights, int T) {
+    std::vector<uint8_t> skip(weights.size(), 0);
+    if (!cfg.randomRouting || cfg.k < 2) return skip;
+    for (int t = 0; t < T; ++t)
+        skip[size_t(t) * cfg.k + 1] = !(2.0f * weights[size_t(t) * cfg.k + 1] > randomRoutingDraw(cfg.noiseSeed, t));
+    return skip;
+}
+
+std::vector<int> priorityOrder(const Routing& r, const std::vector<int>& choices, const RouterConfig& cfg, int rank) {
+    const int T = r.tokens, k = cfg.k;
+    std::vector<int> order(T);
+    std::iota(order.begin(), order.end(), 0);
+    if (cfg.dropPriority == DropPriority::Score)  // higher score first, ties by position
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+            return r.scores(a, choices[a * k + rank]) > r.scores(b, choices[b * k + rank]);
+        });
+    if (cfg.dropPriority == DropPriority::Random) {  // DeepSpeed-MoE Random Token Selection
+        std::vector<float> key(T);
+        for (int t = 0; t < T; ++t) key[t] = counterUniform(cfg.noiseSeed ^ 0x525453ull, uint64_t(t), uint64_t(rank));
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return key[a] < key[b]; });
+    }
+    return order;
 }
 
 void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const RouterConfig& cfg, Routing& r) {
@@ -37,18 +70,20 @@ void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const R
     const std::vector<float> norm = combineNorms(r.scores, choices, k, cfg.renormalize);
     for (int t = 0; t < T; ++t)
         for (int j = 0; j < k; ++j) r.slotWeight[t * k + j] = r.scores(t, choices[t * k + j]) * norm[t];
+    r.slotSkipped = randomRoutingSkips(cfg, r.slotWeight, T);
+    if (cfg.capacityFactor < 0) {  // Tutel: the busiest expert's load, up to the bound
+        std::vector<int> requested(E, 0);
+        for (size_t s = 0; s < choices.size(); ++s)
+            if (!r.slotSkipped[s]) ++requested[choices[s]];
+        r.capacity = dynamicCapacity(cfg, r.capacity, requested);
+    }
 
     const int cap = r.capacity;
     std::vector<int> load(E, 0);
-    std::vector<int> order(T);
     for (int rank = 0; rank < k; ++rank) {
-        std::iota(order.begin(), order.end(), 0);
-        if (cfg.dropPriority == DropPriority::Score)  // higher score first, ties by position
-            std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-                return r.scores(a, choices[a * k + rank]) > r.scores(b, choices[b * k + rank]);
-            });
-        for (int t : order) {
+        for (int t : priorityOrder(r, choices, cfg, rank)) {
             const int s = t * k + rank;
+            if (r.slotSkipped[s]) continue;  // never dispatched: not requested, not dropped
             const int e = r.slotExpert[s];
             ++r.requested[e];
             if (cap < 0 || load[e] < cap) {
@@ -112,21 +147,16 @@ void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r) {
     r.slotChoice = r.slotExpert;
 }
 
-std::vector<int> slotPositions(const Routing& r, DropPriority priority) {
+std::vector<int> slotPositions(const Routing& r, const RouterConfig& cfg) {
     std::vector<int> pos(r.slotCount(), -1);
     if (r.mode != RoutingMode::TokenChoice) return pos;
-    const int T = r.tokens, k = r.k;
+    const int k = r.k;
     // The order capacity was handed out in (assignTokenChoice): rank by rank, within a
-    // rank by position or by the score of the choice. A slot takes the next place of the
-    // expert that finally serves it, rerouted or not.
-    std::vector<int> filled(r.experts, 0), order(T);
+    // rank by priority. A slot takes the next place of the expert that finally serves
+    // it, rerouted or not.
+    std::vector<int> filled(r.experts, 0);
     for (int rank = 0; rank < k; ++rank) {
-        std::iota(order.begin(), order.end(), 0);
-        if (priority == DropPriority::Score)
-            std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
-                return r.scores(a, r.slotChoice[a * k + rank]) > r.scores(b, r.slotChoice[b * k + rank]);
-            });
-        for (int t : order) {
+        for (int t : priorityOrder(r, r.slotChoice, cfg, rank)) {
             const int s = t * k + rank;
             if (r.slotKept[s]) pos[s] = filled[r.slotExpert[s]]++;
         }

@@ -9,7 +9,20 @@ namespace moe {
 
 // Capacity per expert for T tokens, or -1 when dropless.
 // Switch Transformer: capacity = ceil(k*T/E * C), here bounded below by min-capacity.
+// With C < 0 (Tutel's dynamic capacity) this is the bound ceil(k*T/E * |C|).
 int expertCapacity(const RouterConfig& cfg, int tokens, int experts);
+// Tutel: the busiest expert's requested assignments, at most `bound`, at least min-capacity.
+int dynamicCapacity(const RouterConfig& cfg, int bound, const std::vector<int>& requested);
+
+// GShard random routing (Lepikhin et al. 2020, Algorithm 1): token t's second choice is
+// dispatched only when 2·w2 > u, u = randomRoutingDraw(noise seed, t) in [0, 1).
+float randomRoutingDraw(uint64_t seed, int token);
+// Which slots ([T*k], weights in slot order) the rule leaves undispatched.
+std::vector<uint8_t> randomRoutingSkips(const RouterConfig& cfg, const std::vector<float>& weights, int T);
+// The order tokens get slots in for one choice rank: by position, by the score of that
+// choice (ties by position), or in a random order drawn from the noise seed (DeepSpeed-
+// MoE's Random Token Selection).
+std::vector<int> priorityOrder(const Routing& r, const std::vector<int>& choices, const RouterConfig& cfg, int rank);
 
 // Per token, what its chosen scores are multiplied by: 1 / (sum of its k chosen scores)
 // when renormalising (GShard, Mixtral), else 1 (Switch with k = 1, DeepSeek-V2).
@@ -36,6 +49,6 @@ void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r);
 
 // Each kept slot's place in its expert (0 = the first assignment it took), in the
 // order capacity was handed out; -1 for dropped slots and for expert choice.
-std::vector<int> slotPositions(const Routing& r, DropPriority priority);
+std::vector<int> slotPositions(const Routing& r, const RouterConfig& cfg);
 
 } // namespace moe

@@ -11,9 +11,17 @@ namespace moe {
 
 enum class Placement { Contiguous, RoundRobin, LoadAware };
 enum class SimDtype { Fp32, Bf16, Fp16, Fp8 };
+// Flat: every GPU sends to every other directly. Hierarchical (Tutel's 2D all-to-all):
+// first inside the node, to the GPU with the destination's local rank, then one message
+// per node between GPUs of the same local rank.
+enum class AllToAll { Flat, Hierarchical };
 template <>
 struct EnumNames<Placement> {
     static constexpr std::array<std::string_view, 3> names{"contiguous", "round-robin", "load-aware"};
+};
+template <>
+struct EnumNames<AllToAll> {
+    static constexpr std::array<std::string_view, 2> names{"flat", "hierarchical"};
 };
 template <>
 struct EnumNames<SimDtype> {
@@ -34,6 +42,7 @@ struct ClusterConfig {
     double gpuTflops = 400;         // sustained expert-FFN throughput per GPU
     bool dedupPerGpu = false;       // one copy per destination GPU for a token's experts there
     int replicateHot = 0;           // load-aware: extra replicas of the hottest experts
+    AllToAll allToAll = AllToAll::Flat;  // which scheme the step's time uses (both are reported)
 
     double ffnHidden() const { return simFfnHidden > 0 ? simFfnHidden : 4.0 * simHidden; }
 };

@@ -13,7 +13,8 @@ enum class Activation { Relu, Gelu, Silu, SwiGlu };
 enum class ScoreFn { Softmax, Sigmoid };
 enum class RoutingMode { TokenChoice, ExpertChoice };
 enum class Overflow { Drop, Reroute };
-enum class DropPriority { Position, Score };
+enum class DropPriority { Position, Score, Random };
+enum class RouteLevel { Token, Sentence };
 enum class GroupScore { Max, Top2Sum };
 
 // Shapes of the weights; fixed by a weights file when one is loaded.
@@ -31,7 +32,7 @@ struct RouterConfig {
     float temperature = 1.0f;  // 0 = hard argmax
     bool renormalize = true;
     RoutingMode mode = RoutingMode::TokenChoice;
-    double capacityFactor = 1.25;  // 0 = dropless
+    double capacityFactor = 1.25;  // 0 = dropless; negative: Tutel's dynamic capacity, at most |C|
     int minCapacity = 0;
     Overflow overflow = Overflow::Drop;
     DropPriority dropPriority = DropPriority::Position;
@@ -42,6 +43,9 @@ struct RouterConfig {
     int topkGroups = 0;      // 0 = all groups
     GroupScore groupScore = GroupScore::Max;
     std::vector<float> expertBias;  // DeepSeek-V3 selection bias; empty = zeros
+    bool randomRouting = false;     // GShard: the 2nd choice is kept only when 2·w2 > U(0,1)
+    bool padToCapacity = false;     // Megatron: every expert computes a full capacity (FLOPs, traffic)
+    RouteLevel level = RouteLevel::Token;  // sentence: one routing decision per sentence
 };
 
 // The flag spelling of every value of an enum, in declaration order.
@@ -65,7 +69,11 @@ struct EnumNames<Overflow> {
 };
 template <>
 struct EnumNames<DropPriority> {
-    static constexpr std::array<std::string_view, 2> names{"position", "score"};
+    static constexpr std::array<std::string_view, 3> names{"position", "score", "random"};
+};
+template <>
+struct EnumNames<RouteLevel> {
+    static constexpr std::array<std::string_view, 2> names{"token", "sentence"};
 };
 template <>
 struct EnumNames<GroupScore> {

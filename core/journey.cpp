@@ -34,7 +34,7 @@ TokenJourney traceToken(const ModelWeights& w, const RouterConfig& cfg, const st
     j.scoreFn = cfg.score;
     j.renormalize = cfg.renormalize;
     j.capacity = r.capacity;
-    const std::vector<int> place = slotPositions(r, cfg.dropPriority);
+    const std::vector<int> place = slotPositions(r, cfg);
     for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
         JourneyStop stop;
         stop.expert = r.slotExpert[s];

@@ -4,11 +4,57 @@ namespace moe {
 
 void runLayer(Backend& backend, const ModelWeights& w, const RouterConfig& cfg, const Mat& x, bool withOutputs,
               LayerResult& out) {
+    out.sentences.clear();
+    out.unitRouting = Routing{};
     out.routing = backend.route(w, cfg, x);
     if (withOutputs) backend.experts(w, x, out.routing, out.outputs);
     else out.outputs.resize(0, w.shape.dim);
     out.metrics = computeMetrics(out.routing, w.shape, cfg.k,
                                  out.routing.tokens > 0 ? backend.metricSums(out.routing) : ScoreSums{});
+}
+
+Routing expandRouting(const Routing& u, const std::vector<int>& unitOf) {
+    Routing r;
+    const int T = static_cast<int>(unitOf.size());
+    r.tokens = T, r.experts = u.experts, r.k = u.k, r.mode = u.mode, r.capacity = u.capacity, r.padded = u.padded;
+    r.logits.resize(T, u.experts);
+    r.scores.resize(T, u.experts);
+    r.slotBegin.assign(1, 0);
+    for (int t = 0; t < T; ++t) {
+        const int s = unitOf[t];
+        r.logits.row(t) = u.logits.row(s);
+        r.scores.row(t) = u.scores.row(s);
+        for (int q = u.slotBegin[s]; q < u.slotBegin[s + 1]; ++q) {
+            r.slotExpert.push_back(u.slotExpert[q]);
+            r.slotChoice.push_back(u.slotChoice[q]);
+            r.slotWeight.push_back(u.slotWeight[q]);
+            r.slotKept.push_back(u.slotKept[q]);
+            if (!u.slotSkipped.empty()) r.slotSkipped.push_back(u.slotSkipped[q]);
+        }
+        r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
+    }
+    r.requested = u.requested, r.kept = u.kept, r.overflow = u.overflow;  // counted in units
+    return r;
+}
+
+void runLayer(Backend& backend, const ModelWeights& w, const RouterConfig& cfg, std::string_view text, const Mat& x,
+              bool withOutputs, LayerResult& out) {
+    if (cfg.level == RouteLevel::Token) return runLayer(backend, w, cfg, x, withOutputs, out);
+    out.sentences = splitSentences(text);
+    const int S = static_cast<int>(out.sentences.size());
+    Mat means(S, x.cols());
+    std::vector<int> unitOf(x.rows(), 0);
+    for (int s = 0; s < S; ++s) {
+        const Sentence& sen = out.sentences[s];
+        means.row(s) = x.middleRows(sen.start, sen.end - sen.start).colwise().mean();
+        for (int t = sen.start; t < sen.end; ++t) unitOf[t] = s;
+    }
+    out.unitRouting = backend.route(w, cfg, means);
+    out.routing = expandRouting(out.unitRouting, unitOf);
+    if (withOutputs) backend.experts(w, x, out.routing, out.outputs);
+    else out.outputs.resize(0, w.shape.dim);
+    out.metrics = computeMetrics(out.unitRouting, w.shape, cfg.k,
+                                 S > 0 ? backend.metricSums(out.unitRouting) : ScoreSums{});
 }
 
 } // namespace moe

@@ -54,14 +54,19 @@ Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const S
     const int T = r.tokens, E = r.experts;
     m.tokens = T;
     m.assignments = r.slotCount();
+    for (int s = 0; s < r.slotCount(); ++s) m.assignments -= r.skipped(s);  // GShard's undispatched 2nd choices
     m.totalParams = layerParams(shape, shape.experts);
     m.activeParams = layerParams(shape, k);
     m.flopsPerTokenMoe = layerFlopsPerToken(shape, k);
     m.flopsPerTokenDense = layerFlopsPerToken(shape, shape.experts) - 2.0 * shape.dim * shape.experts;
+    // Megatron's padding: every expert computes a full capacity of slots.
+    if (r.padded && T > 0)
+        m.flopsPerTokenMoe = layerFlopsPerToken(shape, 0) + double(E) * r.capacity / T * (layerFlopsPerToken(shape, 1) -
+                                                                                          layerFlopsPerToken(shape, 0));
     if (T == 0 || E == 0) return m;
 
     if (r.mode == RoutingMode::TokenChoice) {
-        for (uint8_t kept : r.slotKept) m.dropped += kept ? 0 : 1;
+        for (int s = 0; s < r.slotCount(); ++s) m.dropped += !r.slotKept[s] && !r.skipped(s);
         m.dropRate = m.assignments ? double(m.dropped) / m.assignments : 0.0;
     } else {
         for (int t = 0; t < T; ++t) m.dropped += r.slotBegin[t + 1] == r.slotBegin[t] ? 1 : 0;

@@ -150,6 +150,7 @@ Routing decideRouting(RouterLogits in, const RouterConfig& cfg, const Vec& bias)
     r.logits = std::move(in.logits);
     if (cfg.mode == RoutingMode::TokenChoice) assignTokenChoice(topK(keys, cfg.k), keys, cfg, r);
     else assignExpertChoice(keys, cfg, r);
+    r.padded = cfg.padToCapacity && r.capacity >= 0;
     return r;
 }
 

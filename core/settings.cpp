@@ -13,6 +13,11 @@ void applyRouteGroups(Settings& s) {
     if (s.shape.experts % groups == 0 && c.placement == Placement::Contiguous) s.router.groups = groups;
 }
 
+int deviceLimit(const Settings& s) {
+    // Without a group limit a token may reach min(k, G) GPUs: simulateTraffic's default.
+    return s.routeGroups == RouteGroups::Gpus ? s.router.topkGroups : 0;
+}
+
 ModelWeights makeWeights(Settings& s) {
     if (s.weightsPath.empty()) {
         validate(s.shape);

@@ -46,6 +46,10 @@ struct Settings {
 // placement and a group count that divides E. Throws InputError("--route-groups").
 void applyRouteGroups(Settings& s);
 
+// DeepSeek-V2's M, the devices a token may use: the kept groups when routing is limited by
+// GPU (route groups = gpus), else 0 (no limit).
+int deviceLimit(const Settings& s);
+
 // Loads the weights file or initialises from the seed; a file fixes the shape.
 ModelWeights makeWeights(Settings& s);
 // makeWeights, then checks every setting against the shape (k against E, ...):

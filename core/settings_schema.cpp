@@ -9,6 +9,7 @@
 
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
+#include "presets.hpp"
 #include "errors.hpp"
 
 namespace moe {
@@ -162,12 +163,31 @@ const SettingSpec kSpecs[] = {
      .help = "token-choice: each token picks k experts; expert-choice: each expert picks its tokens (Zhou et al. 2022)",
      .helpZh = "词元选择：每个词元挑 k 个专家；专家选择：每个专家挑自己的词元（Zhou 等 2022）",
      .choices = choicesOf<RoutingMode>(), FIELD(&S::router, &R::mode)},
+    {.key = "random_routing", .flag = "random-routing", .kind = SettingKind::Bool, .group = SettingGroup::Router,
+     .effect = SettingEffect::Route, .widget = SettingWidget::Checkbox, .label = "Random routing",
+     .help = "GShard: a token's 2nd choice is dispatched only when 2·w2 > U(0,1), drawn from the noise seed",
+     .helpZh = "GShard：只有当 2·w2 > U(0,1) 时才派发词元的第二选择，随机数来自噪声种子",
+     FIELD(&S::router, &R::randomRouting)},
+    {.key = "route_level", .flag = "route-level", .kind = SettingKind::Choice, .group = SettingGroup::Router,
+     .effect = SettingEffect::Route, .widget = SettingWidget::Combo, .label = "Route by",
+     .help = "token: every byte is routed; sentence: a sentence's mean embedding is routed and all its bytes follow",
+     .helpZh = "token：每个字节各自路由；sentence：对句子的平均嵌入路由，句中所有字节都跟随它",
+     .choices = choicesOf<RouteLevel>(), FIELD(&S::router, &R::level)},
     // ---- capacity ----
     {.key = "capacity_factor", .flag = "capacity-factor", .kind = SettingKind::Float,
      .group = SettingGroup::Capacity, .effect = SettingEffect::Route, .widget = SettingWidget::Slider,
-     .label = "Capacity factor", .help = "capacity = max(ceil(k·N/E·C), min capacity), N tokens; 0 = dropless",
-     .helpZh = "容量 = max(ceil(k·N/E·C), 最小容量)，N 为词元数；0 表示不丢弃", .range = fixed<0, 1e6>,
-     .slider = {0, 4}, .zeroMeans = "dropless", FIELD(&S::router, &R::capacityFactor)},
+     .label = "Capacity factor",
+     .help = "capacity = max(ceil(k·N/E·C), min capacity), N tokens; 0 = dropless; C < 0: Tutel's dynamic capacity, "
+             "the busiest expert's load up to ceil(k·N/E·|C|)",
+     .helpZh = "容量 = max(ceil(k·N/E·C), 最小容量)，N 为词元数；0 表示不丢弃；C < 0：Tutel 的动态容量，"
+               "取最忙专家的负载，至多 ceil(k·N/E·|C|)",
+     .range = fixed<-1e6, 1e6>, .slider = {-4, 4}, .zeroMeans = "dropless", FIELD(&S::router, &R::capacityFactor),
+     .check = [](const Settings& s) -> std::string {
+         if (s.router.capacityFactor < 0 && s.router.mode == RoutingMode::ExpertChoice)
+             return "dynamic capacity (a negative factor) needs token-choice routing";
+         return "";
+     },
+     .repair = [](Settings& s) { s.router.capacityFactor = std::abs(s.router.capacityFactor); }},
     {.key = "min_capacity", .flag = "min-capacity", .kind = SettingKind::Int, .group = SettingGroup::Capacity,
      .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "Min capacity",
      .help = "lower bound on the capacity (DeepSpeed-MoE's min_capacity)", .helpZh = "容量的下限（DeepSpeed-MoE 的 min_capacity）",
@@ -179,9 +199,15 @@ const SettingSpec kSpecs[] = {
      .choices = choicesOf<Overflow>(), FIELD(&S::router, &R::overflow)},
     {.key = "drop_priority", .flag = "drop-priority", .kind = SettingKind::Choice, .group = SettingGroup::Capacity,
      .effect = SettingEffect::Route, .widget = SettingWidget::Combo, .label = "Drop priority",
-     .help = "within one choice rank, who gets a slot first: earlier position, or higher score",
-     .helpZh = "同一选择名次内谁先得到位置：位置靠前者，或分数更高者",
+     .help = "within one choice rank, who gets a slot first: earlier position, higher score, or a random order "
+             "(DeepSpeed-MoE's Random Token Selection)",
+     .helpZh = "同一选择名次内谁先得到位置：位置靠前者、分数更高者，或随机顺序（DeepSpeed-MoE 的随机词元选择）",
      .choices = choicesOf<DropPriority>(), FIELD(&S::router, &R::dropPriority)},
+    {.key = "pad_to_capacity", .flag = "pad-to-capacity", .kind = SettingKind::Bool, .group = SettingGroup::Capacity,
+     .effect = SettingEffect::Route, .widget = SettingWidget::Checkbox, .label = "Pad to capacity",
+     .help = "Megatron: every expert computes and receives a full capacity of slots; FLOPs and traffic count the padding",
+     .helpZh = "Megatron：每个专家都计算并接收满容量的位置；FLOPs 与通信量计入填充部分",
+     FIELD(&S::router, &R::padToCapacity)},
     // ---- noise ----
     {.key = "noisy_topk", .flag = "noisy-topk", .kind = SettingKind::Bool, .group = SettingGroup::Noise,
      .effect = SettingEffect::Route, .widget = SettingWidget::Checkbox, .label = "Noisy top-k",
@@ -321,6 +347,13 @@ const SettingSpec kSpecs[] = {
      .effect = SettingEffect::Route, .widget = SettingWidget::LogSlider, .label = "GPU TFLOP/s",
      .help = "sustained expert-FFN throughput of one GPU, TFLOP/s", .helpZh = "单个 GPU 持续的专家前馈吞吐，TFLOP/s",
      .range = fixed<1e-3, 1e6>, .slider = {1, 2000}, FIELD(&S::cluster, &C::gpuTflops)},
+    {.key = "all_to_all", .flag = "all-to-all", .kind = SettingKind::Choice, .group = SettingGroup::Parallel,
+     .effect = SettingEffect::Route, .widget = SettingWidget::Combo, .label = "All-to-all",
+     .help = "flat: every GPU sends to every other; hierarchical: Tutel's 2D, first inside the node then one message "
+             "per node (both are reported; this one sets the step's time)",
+     .helpZh = "flat：每个 GPU 直接发给其他所有 GPU；hierarchical：Tutel 的二维方式，先节点内，再每个节点一条消息"
+               "（两者都会报告；这里选的决定步骤时间）",
+     .choices = choicesOf<AllToAll>(), FIELD(&S::cluster, &C::allToAll)},
     {.key = "dedup", .flag = "dedup", .kind = SettingKind::Bool, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::Checkbox, .label = "One copy per GPU",
      .help = "send a token's hidden vector once per destination GPU even when several of its experts live there",
@@ -402,7 +435,7 @@ const char* groupName(SettingGroup g) {
 }
 
 std::set<std::string> settingFlags() {
-    std::set<std::string> f = {"topology"};
+    std::set<std::string> f = {"topology", "preset"};
     for (const SettingSpec& s : kSpecs) f.insert(std::string(s.flag));
     return f;
 }
@@ -513,6 +546,11 @@ std::string settingText(const SettingSpec& spec, const Settings& s) {
 bool sameValue(const SettingSpec& spec, const Settings& a, const Settings& b) { return spec.get(a) == spec.get(b); }
 
 void applyFlags(Settings& s, const Args& a) {
+    if (auto name = a.str("preset")) {  // a published system's settings; the other flags override them
+        const Preset* p = findPreset(*name);
+        if (!p) throw InputError("--preset", "must be one of " + presetNames() + " (got '" + *name + "')");
+        s = presetSettings(*p, s);
+    }
     if (auto t = a.str("topology")) applyTopologyPreset(s.cluster, *t);
     const Settings base = s;
     for (const SettingSpec& spec : kSpecs)
@@ -541,8 +579,10 @@ Settings settingsFromFlags(const Args& a) {
 }
 
 bool setsModel(const Args& a) {
+    const Preset* preset = a.str("preset") ? findPreset(*a.str("preset")) : nullptr;
+    const Settings presetOnly = preset ? presetSettings(*preset) : Settings{}, defaults;
     return std::any_of(std::begin(kSpecs), std::end(kSpecs), [&](const SettingSpec& s) {
-        return s.effect == SettingEffect::Weights && a.has(std::string(s.flag));
+        return s.effect == SettingEffect::Weights && (a.has(std::string(s.flag)) || !sameValue(s, presetOnly, defaults));
     });
 }
 
@@ -673,6 +713,12 @@ std::string settingsHelp() {
         out += line + spec.help + (def.empty() || spec.kind == SettingKind::Text ? "" : " [" + def + "]") + "\n";
     }
     out += "  --topology h100-nvlink|pcie       set gpus-per-node, bandwidths, latencies and TFLOP/s at once\n";
+    out += "\nSystems (--preset NAME first, then the flags given override it):\n";
+    for (const Preset& p : presets()) {
+        std::string line = "  --preset " + std::string(p.name);
+        line += std::string(std::max<size_t>(1, 26 - std::min<size_t>(26, line.size())), ' ');
+        out += line + p.title + ": " + p.paper + "\n";
+    }
     return out;
 }
 

@@ -9,7 +9,113 @@ namespace moe {
 
 int homeGpu(int t, int T, int G) { return T > 0 ? static_cast<int>(int64_t(t) * G / T) : 0; }
 
-Traffic simulateTraffic(const Routing& r, const ClusterConfig& c) {
+namespace {
+
+using Matrix = std::vector<std::vector<int64_t>>;
+
+// One phase of point-to-point sends: each GPU sends and receives at once over NVLink and
+// the network; a link class costs one latency per message plus bytes / bandwidth; the
+// phase ends when its slowest GPU is done. Returns that time, adds messages and bytes.
+double phaseTime(const Matrix& m, const ClusterConfig& c, std::vector<double>* perGpu, AllToAllCost& cost) {
+    const int G = static_cast<int>(m.size()), N = std::max(1, c.gpusPerNode);
+    double slowest = 0;
+    for (int g = 0; g < G; ++g) {
+        int64_t bytes[4] = {0, 0, 0, 0};  // send intra, send inter, receive intra, receive inter
+        int msgs[4] = {0, 0, 0, 0};
+        for (int o = 0; o < G; ++o) {
+            if (o == g) continue;
+            const int inter = o / N != g / N;
+            if (m[g][o]) bytes[inter] += m[g][o], ++msgs[inter];
+            if (m[o][g]) bytes[2 + inter] += m[o][g], ++msgs[2 + inter];
+        }
+        const auto link = [&](int i, double bw, double lat) { return msgs[i] * lat + bytes[i] / (bw * 1e3); };
+        const double t = std::max({link(0, c.intraBwGBps, c.intraLatencyUs), link(1, c.interBwGBps, c.interLatencyUs),
+                                   link(2, c.intraBwGBps, c.intraLatencyUs), link(3, c.interBwGBps, c.interLatencyUs)});
+        if (perGpu) (*perGpu)[g] += t;
+        slowest = std::max(slowest, t);
+        cost.messages += msgs[0] + msgs[1];
+        cost.intraNodeBytes += bytes[0];
+        cost.interNodeBytes += bytes[1];
+    }
+    return slowest;
+}
+
+Matrix transpose(const Matrix& m) {
+    Matrix t(m.size(), std::vector<int64_t>(m.size(), 0));
+    for (size_t a = 0; a < m.size(); ++a)
+        for (size_t b = 0; b < m.size(); ++b) t[b][a] = m[a][b];
+    return t;
+}
+
+// Flat: dispatch and combine are one phase each.
+AllToAllCost flatCost(const Matrix& d, const ClusterConfig& c, std::vector<double>& dispatchUs,
+                      std::vector<double>& combineUs) {
+    AllToAllCost cost;
+    cost.dispatchUs = phaseTime(d, c, &dispatchUs, cost);
+    cost.combineUs = phaseTime(transpose(d), c, &combineUs, cost);
+    return cost;
+}
+
+// Tutel's 2D all-to-all: (1) inside each node, to the GPU whose local rank is the
+// destination's; (2) between nodes, among GPUs of one local rank, one message per node.
+// Combine runs the same steps backwards.
+AllToAllCost hierarchicalCost(const Matrix& d, const ClusterConfig& c) {
+    const int G = static_cast<int>(d.size()), N = std::max(1, c.gpusPerNode);
+    Matrix inside(G, std::vector<int64_t>(G, 0)), between(G, std::vector<int64_t>(G, 0));
+    for (int s = 0; s < G; ++s)
+        for (int t = 0; t < G; ++t) {
+            if (!d[s][t]) continue;
+            const int relay = (s / N) * N + t % N;  // in s's node, with t's local rank
+            if (relay >= G) {                       // a partial last node lacks that rank: go straight
+                inside[s][t] += d[s][t];
+                continue;
+            }
+            inside[s][relay] += d[s][t];
+            if (relay != t) between[relay][t] += d[s][t];
+        }
+    AllToAllCost cost;
+    cost.dispatchUs = phaseTime(inside, c, nullptr, cost) + phaseTime(between, c, nullptr, cost);
+    cost.combineUs = phaseTime(transpose(between), c, nullptr, cost) + phaseTime(transpose(inside), c, nullptr, cost);
+    return cost;
+}
+
+// DeepSeek-V2 (§2.2.3): device-level balance Σ f'_i P'_i with f'_i the mean f_j of device
+// i's experts and P'_i the sum of their P_j; communication balance Σ f''_i P''_i with
+// f''_i = D/(M·T) · tokens sent to device i. f_j = E/(k·T) · requested_j, P_j = mean score.
+void deviceBalance(const Routing& r, Traffic& tr, int M) {
+    const int T = r.tokens, E = r.experts, D = tr.gpus;
+    // A routing without scores or counts (built by hand in a test) has nothing to weigh.
+    if (T == 0 || E == 0 || int(r.requested.size()) != E || r.scores.rows() != T) return;
+    std::vector<double> f(E), P(E, 0.0);
+    for (int e = 0; e < E; ++e) f[e] = double(E) / (double(r.k) * T) * r.requested[e];
+    for (int t = 0; t < T; ++t) {
+        double sum = 0;
+        for (int e = 0; e < E; ++e) sum += r.scores(t, e);
+        for (int e = 0; e < E; ++e) P[e] += sum > 0 ? r.scores(t, e) / sum / T : 0.0;
+    }
+    std::vector<double> fDev(D, 0.0), pDev(D, 0.0);
+    std::vector<int> count(D, 0), sentTo(D, 0);
+    for (int e = 0; e < E; ++e) {
+        const int d = tr.expertGpus[e].front();
+        fDev[d] += f[e], pDev[d] += P[e], ++count[d];
+    }
+    std::vector<char> seen(D);
+    for (int t = 0; t < T; ++t) {
+        std::fill(seen.begin(), seen.end(), 0);
+        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s)
+            if (r.slotKept[s]) seen[tr.expertGpus[r.slotExpert[s]].front()] = 1;
+        for (int d = 0; d < D; ++d) sentTo[d] += seen[d];
+    }
+    if (M <= 0) M = std::min(r.k, D);
+    for (int d = 0; d < D; ++d) {
+        if (count[d]) tr.deviceBalanceLoss += fDev[d] / count[d] * pDev[d];
+        tr.commBalanceLoss += double(D) / (double(M) * T) * sentTo[d] * pDev[d];
+    }
+}
+
+} // namespace
+
+Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit) {
     const int G = c.gpus, N = std::max(1, c.gpusPerNode), T = r.tokens, E = r.experts;
     Traffic tr;
     tr.gpus = G;
@@ -29,7 +135,19 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c) {
     const int64_t vec = int64_t(c.simHidden) * elementBytes(c.dtype);
     std::vector<int> replicaUse(E, 0);
     std::vector<char> sentTo(G, 0);
-    for (int t = 0; t < T; ++t) {
+    if (r.padded) {
+        // Megatron's padding: every expert computes a full capacity, filled or not, and each
+        // GPU sends an equal share of every expert's slots (fixed-size buffers).
+        for (int e = 0; e < E; ++e) {
+            const int copies = static_cast<int>(tr.expertGpus[e].size());
+            const int slots = (r.capacity + copies - 1) / copies, share = (slots + G - 1) / G;
+            for (int d : tr.expertGpus[e]) {
+                tr.perGpu[d].tokensComputed += slots;
+                for (int src = 0; src < G; ++src) tr.dispatchBytes[src][d] += share * vec, tr.dispatchTokens[src][d] += share;
+            }
+        }
+    }
+    for (int t = 0; t < T && !r.padded; ++t) {
         const int home = homeGpu(t, T, G);
         std::fill(sentTo.begin(), sentTo.end(), 0);
         for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
@@ -60,22 +178,15 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c) {
             else tr.interNodeBytes += both;
         }
 
-    // Time per phase: each GPU sends and receives over NVLink and the network at once;
-    // a link class costs latency + bytes / bandwidth; the slowest GPU sets the pace.
-    const auto phaseTime = [&](const std::vector<std::vector<int64_t>>& m, int g) {
-        int64_t sendIntra = 0, sendInter = 0, recvIntra = 0, recvInter = 0;
-        for (int o = 0; o < G; ++o) {
-            if (o == g) continue;
-            (node(o) == node(g) ? sendIntra : sendInter) += m[g][o];
-            (node(o) == node(g) ? recvIntra : recvInter) += m[o][g];
-        }
-        const auto cost = [&](int64_t bytes, double bw, double lat) { return bytes ? lat + bytes / (bw * 1e3) : 0.0; };
-        return std::max({cost(sendIntra, c.intraBwGBps, c.intraLatencyUs), cost(sendInter, c.interBwGBps, c.interLatencyUs),
-                         cost(recvIntra, c.intraBwGBps, c.intraLatencyUs), cost(recvInter, c.interBwGBps, c.interLatencyUs)});
-    };
-    const double ffn = c.ffnHidden();
-    const double flopsPerAssignment = 2.0 * 2.0 * c.simHidden * ffn;
+    const double flopsPerAssignment = 2.0 * 2.0 * c.simHidden * c.ffnHidden();
     int64_t dispatchTotal = 0;
+    std::vector<double> dispatchUs(G, 0.0), combineUs(G, 0.0);
+    tr.flat = flatCost(tr.dispatchBytes, c, dispatchUs, combineUs);
+    tr.hierarchical = hierarchicalCost(tr.dispatchBytes, c);
+    const bool flat = c.allToAll == AllToAll::Flat;
+    const AllToAllCost& used = flat ? tr.flat : tr.hierarchical;
+    tr.dispatchTimeUs = used.dispatchUs;
+    tr.combineTimeUs = used.combineUs;
     for (int g = 0; g < G; ++g) {
         GpuTraffic& p = tr.perGpu[g];
         for (int o = 0; o < G; ++o) {
@@ -84,11 +195,10 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c) {
             p.sendBytes += tr.dispatchBytes[g][o] + tr.combineBytes[g][o];
             p.recvBytes += tr.dispatchBytes[o][g] + tr.combineBytes[o][g];
         }
-        p.dispatchUs = phaseTime(tr.dispatchBytes, g);
-        p.combineUs = phaseTime(tr.combineBytes, g);
+        // A GPU's own phase times under the flat scheme; the 2D scheme's phases are shared.
+        p.dispatchUs = flat ? dispatchUs[g] : used.dispatchUs;
+        p.combineUs = flat ? combineUs[g] : used.combineUs;
         p.computeUs = p.tokensComputed * flopsPerAssignment / (c.gpuTflops * 1e6);
-        tr.dispatchTimeUs = std::max(tr.dispatchTimeUs, p.dispatchUs);
-        tr.combineTimeUs = std::max(tr.combineTimeUs, p.combineUs);
         if (p.computeUs > tr.perGpu[tr.straggler].computeUs) tr.straggler = g;
     }
     tr.computeTimeUs = tr.perGpu[tr.straggler].computeUs;
@@ -96,6 +206,7 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c) {
     // nccl-tests AlltoAll: algbw = bytes per rank / time, busbw = algbw * (n-1)/n.
     if (tr.dispatchTimeUs > 0 && G > 1)
         tr.dispatchBusBwGBps = (double(dispatchTotal) / G) / (tr.dispatchTimeUs * 1e3) * (G - 1) / G;
+    deviceBalance(r, tr, deviceLimit);
     return tr;
 }
 

@@ -19,6 +19,13 @@ struct GpuTraffic {
     double dispatchUs = 0, computeUs = 0, combineUs = 0;
 };
 
+// One all-to-all scheme's cost for the step: both phases, dispatch and combine.
+struct AllToAllCost {
+    int64_t intraNodeBytes = 0, interNodeBytes = 0;  // over links, dispatch + combine
+    int messages = 0;                                 // point-to-point sends, dispatch + combine
+    double dispatchUs = 0, combineUs = 0;
+};
+
 struct Traffic {
     int gpus = 1, gpusPerNode = 8;
     std::vector<std::vector<int64_t>> dispatchBytes;  // [src][dst], diagonal = local
@@ -30,10 +37,15 @@ struct Traffic {
     int straggler = 0;                                // the GPU with the longest compute
     std::vector<GpuTraffic> perGpu;
     std::vector<std::vector<int>> expertGpus;         // [expert] the GPUs holding it
+    AllToAllCost flat, hierarchical;                  // both schemes, side by side
+    // DeepSeek-V2's device- and communication-balance losses (no coefficient; 1 when
+    // balanced), with the GPUs as devices.
+    double deviceBalanceLoss = 0, commBalanceLoss = 0;
 };
 
 int homeGpu(int token, int tokens, int gpus);  // floor(t * G / T)
 
-Traffic simulateTraffic(const Routing& r, const ClusterConfig& c);
+// deviceLimit: at most this many devices per token (DeepSeek-V2's M); 0: min(k, G).
+Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit = 0);
 
 } // namespace moe

@@ -18,9 +18,16 @@ __kernel void priority_order(__global const float* scores, __global const int* c
 
 // Drop policy: an expert's decisions depend only on its own assignments, so each
 // expert scans the slots in priority order on its own. One work-item per expert.
+// GShard random routing: token t's second choice is not dispatched unless 2*w2 > u[t].
+int skipped_second(int random_routing, int r, __global const float* weights, __global const float* u, int t, size_t s) {
+    return random_routing && r == 1 && !(2.0f * weights[s] > u[t]);
+}
+
 __kernel void capacity_drop(__global const int* choices, __global const int* order, int use_order,
                             int capacity, __global uchar* kept, __global int* requested,
-                            __global int* kept_count, __global int* overflow, int T, int E, int k) {
+                            __global int* kept_count, __global int* overflow, int T, int E, int k,
+                            __global const float* weights, __global const float* u, int random_routing,
+                            __global uchar* skipped) {
     const int e = get_global_id(0);
     if (e >= E) return;
     int load = 0, req = 0, over = 0;
@@ -29,6 +36,12 @@ __kernel void capacity_drop(__global const int* choices, __global const int* ord
             const int t = use_order ? order[(size_t)r * T + i] : i;
             const size_t s = (size_t)t * k + r;
             if (choices[s] != e) continue;
+            if (skipped_second(random_routing, r, weights, u, t, s)) {
+                skipped[s] = 1;
+                kept[s] = 0;
+                continue;
+            }
+            skipped[s] = 0;
             ++req;
             if (capacity < 0 || load < capacity) {
                 ++load;
@@ -51,7 +64,8 @@ __kernel void capacity_reroute(__global int* choices, __global float* weights, _
                                int use_order, int capacity, __global const float* keys,
                                __global const float* scores, __global const float* norms, __global uchar* kept,
                                __global int* requested, __global int* load, __global int* overflow,
-                               int T, int E, int k) {
+                               int T, int E, int k, __global const float* u, int random_routing,
+                               __global uchar* skipped) {
     if (get_global_id(0) != 0) return;
     for (int e = 0; e < E; ++e) requested[e] = load[e] = overflow[e] = 0;
     for (int r = 0; r < k; ++r) {
@@ -59,6 +73,11 @@ __kernel void capacity_reroute(__global int* choices, __global float* weights, _
             const int t = use_order ? order[(size_t)r * T + i] : i;
             const size_t s = (size_t)t * k + r;
             const int e = choices[s];
+            skipped[s] = skipped_second(random_routing, r, weights, u, t, s);
+            if (skipped[s]) {
+                kept[s] = 0;
+                continue;
+            }
             ++requested[e];
             if (load[e] < capacity) {
                 ++load[e];

@@ -109,9 +109,9 @@ TEST(Journey, PlacesFollowTheOrderCapacityIsHandedOut) {
     r.slotBegin = {0, 2, 4};
     r.slotExpert = r.slotChoice = {0, 1, 0, 1};
     r.slotKept = {1, 1, 1, 1};
-    EXPECT_EQ(slotPositions(r, DropPriority::Position), (std::vector<int>{0, 0, 1, 1}));
+    EXPECT_EQ(slotPositions(r, RouterConfig{}), (std::vector<int>{0, 0, 1, 1}));
     r.slotKept = {0, 1, 1, 1};  // token 0's first choice dropped, e.g. by score priority elsewhere
-    EXPECT_EQ(slotPositions(r, DropPriority::Position), (std::vector<int>{-1, 0, 0, 1}));
+    EXPECT_EQ(slotPositions(r, RouterConfig{}), (std::vector<int>{-1, 0, 0, 1}));
 }
 
 } // namespace

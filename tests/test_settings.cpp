@@ -49,7 +49,12 @@ std::vector<Settings> unusualSettings(const std::string& textFile, const std::st
     Settings b = a;
     b.routeGroups = RouteGroups::Off;
     b.cluster.placement = Placement::LoadAware;
-    return {a, b};
+    Settings t = b;  // the token-choice systems: GShard random routing, Tutel dynamic capacity, Megatron padding
+    t.router.mode = RoutingMode::TokenChoice, t.router.k = 2, t.router.capacityFactor = -1.5f;
+    t.router.randomRouting = true, t.router.padToCapacity = true, t.router.level = RouteLevel::Sentence;
+    t.router.dropPriority = DropPriority::Random;
+    t.cluster.allToAll = AllToAll::Hierarchical;
+    return {a, b, t};
 }
 
 // Shape flags that make a weights file of the same shape as unusualSettings.

@@ -10,6 +10,7 @@
 #include "errors.hpp"
 #include "settings_schema.hpp"
 #include "lesson.hpp"
+#include "presets.hpp"
 #include "safetensors.hpp"
 #include "share_code.hpp"
 #include "train/balance_experiment.hpp"
@@ -158,8 +159,13 @@ int cmdInfo(const std::vector<std::string>& argv) {
     const Args a(argv, {}, {"json"});
     auto eigen = makeBackend(BackendKind::Eigen);
     auto cl = makeBackend(BackendKind::OpenCL);
+    nlohmann::json presetList = nlohmann::json::array();
+    for (const Preset& p : presets())
+        presetList.push_back({{"name", p.name}, {"title", p.title}, {"paper", p.paper}, {"scaled", p.scaled},
+                              {"settings", presetFlags(p)}});
     if (a.has("json")) {
         nlohmann::json j = {{"version", MOELAB_VERSION},
+                            {"presets", presetList},
                             {"threads", omp_get_max_threads()},
                             {"eigen_device", eigen.backend->device()},
                             {"opencl_device", cl.fallbackReason.empty() ? cl.backend->device() : ""},
@@ -170,7 +176,8 @@ int cmdInfo(const std::vector<std::string>& argv) {
     std::cout << "moelab " << MOELAB_VERSION << "\n"
               << "eigen backend:  " << eigen.backend->device() << "\n"
               << "opencl backend: "
-              << (cl.fallbackReason.empty() ? cl.backend->device() : "unavailable: " + cl.fallbackReason) << "\n";
+              << (cl.fallbackReason.empty() ? cl.backend->device() : "unavailable: " + cl.fallbackReason) << "\n"
+              << "presets:        " << presetNames() << " (moelab --help)\n";
     return 0;
 }
 

@@ -9,6 +9,7 @@
 #include "layer.hpp"
 #include "settings_schema.hpp"
 #include "traffic.hpp"
+#include "sentences.hpp"
 #include "route_report.hpp"
 #include "tokenizer.hpp"
 
@@ -39,6 +40,33 @@ void appendFloats(std::string& out, const float* v, int n) {
     out += ']';
 }
 
+// A unit's slots: experts, weights, kept and the choices before capacity moved any.
+// GShard's undispatched second choices are left out.
+void appendSlots(std::string& out, const Routing& r, int t) {
+    const auto list = [&](const char* name, auto value) {
+        out += ",\"";
+        out += name;
+        out += "\":[";
+        bool first = true;
+        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
+            if (r.skipped(s)) continue;
+            if (!first) out += ',';
+            first = false;
+            value(s);
+        }
+        out += ']';
+    };
+    list("experts", [&](int s) { appendInt(out, r.slotExpert[s]); });
+    list("weights", [&](int s) { appendFloat(out, r.slotWeight[s]); });
+    list("kept", [&](int s) { out += r.slotKept[s] ? "true" : "false"; });
+    list("choices", [&](int s) { appendInt(out, r.slotChoice[s]); });
+}
+
+nlohmann::json costJson(const AllToAllCost& c) {
+    return {{"intra_node_bytes", c.intraNodeBytes}, {"inter_node_bytes", c.interNodeBytes}, {"messages", c.messages},
+            {"dispatch_time_us", c.dispatchUs}, {"combine_time_us", c.combineUs}};
+}
+
 nlohmann::json trafficJson(const Traffic& t) {
     nlohmann::json per = nlohmann::json::array();
     for (const GpuTraffic& g : t.perGpu)
@@ -58,6 +86,7 @@ nlohmann::json trafficJson(const Traffic& t) {
             {"total_time_us", t.totalTimeUs},
             {"dispatch_busbw_GBps", t.dispatchBusBwGBps},
             {"straggler", t.straggler},
+            {"all_to_all", {{"flat", costJson(t.flat)}, {"hierarchical", costJson(t.hierarchical)}}},
             {"per_gpu", per}};
 }
 
@@ -65,6 +94,10 @@ void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const La
                const nlohmann::json& config, bool withOutputs) {
     const Routing& r = res.routing;
     const Metrics& m = res.metrics;
+    std::vector<int> sentenceOf;
+    for (size_t s = 0; s < res.sentences.size(); ++s)
+        for (int t = res.sentences[s].start; t < res.sentences[s].end; ++t) sentenceOf.push_back(int(s));
+    const Traffic traffic = simulateTraffic(r, o.cluster, deviceLimit(o));
     std::string out;
     Flusher fl(out);
     out += "{\"config\":";
@@ -88,23 +121,35 @@ void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const La
         appendFloats(out, r.logits.row(t).data(), r.experts);
         out += ",\"scores\":";
         appendFloats(out, r.scores.row(t).data(), r.experts);
-        const int b = r.slotBegin[t], e = r.slotBegin[t + 1];
-        out += ",\"experts\":[";
-        for (int s = b; s < e; ++s) {
-            if (s > b) out += ',';
-            appendInt(out, r.slotExpert[s]);
+        appendSlots(out, r, t);
+        if (sentenceOf.size()) {
+            out += ",\"sentence\":";
+            appendInt(out, sentenceOf[t]);
         }
-        out += "],\"weights\":";
-        appendFloats(out, r.slotWeight.data() + b, e - b);
-        out += ",\"kept\":[";
-        for (int s = b; s < e; ++s) out += (s > b ? "," : ""), out += r.slotKept[s] ? "true" : "false";
-        out += "],\"choices\":[";  // the experts asked for, before capacity moved any
-        for (int s = b; s < e; ++s) {
-            if (s > b) out += ',';
-            appendInt(out, r.slotChoice[s]);
-        }
-        out += "]}";
+        out += '}';
         fl.maybe();
+    }
+    if (!res.sentences.empty() || o.router.level == RouteLevel::Sentence) {
+        const Routing& u = res.unitRouting;
+        out += "],\"sentences\":[";
+        for (int s = 0; s < u.tokens; ++s) {
+            const Sentence& sen = res.sentences[s];
+            out += s ? ",{" : "{";
+            out += "\"index\":";
+            appendInt(out, s);
+            out += ",\"start\":";
+            appendInt(out, sen.start);
+            out += ",\"end\":";
+            appendInt(out, sen.end);
+            out += ",\"text\":";
+            appendString(out, std::string_view(o.text).substr(sen.start, sen.end - sen.start));
+            out += ",\"logits\":";
+            appendFloats(out, u.logits.row(s).data(), u.experts);
+            out += ",\"scores\":";
+            appendFloats(out, u.scores.row(s).data(), u.experts);
+            appendSlots(out, u, s);
+            out += '}';
+        }
     }
     out += "],\"experts\":[";
     for (int e = 0; e < r.experts; ++e) {
@@ -120,7 +165,8 @@ void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const La
         out += '}';
     }
     out += "],\"metrics\":";
-    nlohmann::json mj = {{"tokens", m.tokens},
+    nlohmann::json mj = {{"tokens", r.tokens},
+                         {"routed_units", m.tokens},
                          {"assignments", m.assignments},
                          {"dropped", m.dropped},
                          {"drop_rate", m.dropRate},
@@ -132,10 +178,12 @@ void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const La
                          {"total_params", m.totalParams},
                          {"active_params", m.activeParams},
                          {"flops_per_token_moe", m.flopsPerTokenMoe},
-                         {"flops_per_token_dense", m.flopsPerTokenDense}};
+                         {"flops_per_token_dense", m.flopsPerTokenDense},
+                         {"device_balance_loss", traffic.deviceBalanceLoss},
+                         {"comm_balance_loss", traffic.commBalanceLoss}};
     out += mj.dump();
     out += ",\"traffic\":";
-    out += trafficJson(simulateTraffic(r, o.cluster)).dump();
+    out += trafficJson(traffic).dump();
     if (withOutputs) {
         out += ",\"outputs\":[";
         for (int t = 0; t < r.tokens; ++t) {
@@ -165,7 +213,7 @@ int cmdRoute(const std::vector<std::string>& argv) {
     const Mat x = embedBytes(w, o.text);
     LayerResult res;
     const bool withOutputs = a.has("outputs");
-    runLayer(*bc.backend, w, o.router, x, withOutputs, res);
+    runLayer(*bc.backend, w, o.router, o.text, x, withOutputs, res);
     const nlohmann::json config = configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason);
     if (a.has("json")) writeJson(o, tokens, res, config, withOutputs);
     else printRouteReport(std::cout, o, tokens, res, maxRows);

@@ -70,8 +70,8 @@ void AppState::recompute() {
     const auto t0 = std::chrono::steady_clock::now();
     m_tokens = tokenize(m_settings.text);
     m_x = embedBytes(m_weights, m_settings.text);
-    runLayer(*m_backend, m_weights, m_settings.router, m_x, true, m_result);
-    m_traffic = simulateTraffic(m_result.routing, m_settings.cluster);
+    runLayer(*m_backend, m_weights, m_settings.router, m_settings.text, m_x, true, m_result);
+    m_traffic = simulateTraffic(m_result.routing, m_settings.cluster, deviceLimit(m_settings));
     ++m_resultVersion;
     const Metrics& m = m_result.metrics;
     m_history.push_back({float(m.cv), float(m.auxLoss), float(m.dropRate), float(m.zLoss)});
@@ -108,7 +108,7 @@ std::string AppState::setA(Settings a) {
         const ModelWeights w = buildWeights(a);
         PinnedState p{a, {}, tokenize(a.text)};
         EigenBackend backend;  // A is computed once; the reference backend will do
-        runLayer(backend, w, a.router, embedBytes(w, a.text), true, p.result);
+        runLayer(backend, w, a.router, a.text, embedBytes(w, a.text), true, p.result);
         m_pinned = std::move(p);
         return "";
     } catch (const std::exception& e) {

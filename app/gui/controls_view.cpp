@@ -122,13 +122,30 @@ void ControlsView::drawContent(AppState& state) {
     m_applyOpen = false;
     if (applyOpen) ImGui::SetNextItemOpen(!m_parallelOpen, ImGuiCond_Always);
     if (!ui().hidden.count("presets") && ImGui::CollapsingHeader(tr("Presets"), ImGuiTreeNodeFlags_DefaultOpen)) {
+        const bool zh = language() == Language::Chinese;
         for (const Preset& p : presets()) {
-            if (ImGui::Selectable(p.name)) {
-                Settings next = o;
-                p.apply(next);
+            ImGui::PushID(p.name);
+            if (ImGui::Selectable(zh ? p.titleZh : p.title)) {
+                Settings next = presetSettings(p, o);
+                // The shipped checkpoint stays when the preset keeps its shape.
+                bool sameModel = !o.weightsPath.empty();
+                for (const SettingSpec& spec : settingSpecs())
+                    if (spec.effect == SettingEffect::Weights && spec.key != "weights") sameModel &= sameValue(spec, next, o);
+                if (sameModel) next.weightsPath = o.weightsPath;
                 if (const std::string e = state.replaceSettings(next, true); !e.empty()) m_message = e;
             }
-            if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", p.source);
+            if (ImGui::IsItemHovered()) {
+                ImGui::BeginTooltip();
+                ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+                ImGui::TextUnformatted(p.paper);
+                ImGui::TextDisabled("%s: %s", tr("scaled down"), zh ? p.scaledZh : p.scaled);
+                ImGui::Separator();
+                ImGui::TextDisabled("moelab --preset %s", p.name);
+                for (const std::string& f : presetFlags(p)) ImGui::BulletText("%s", f.c_str());
+                ImGui::PopTextWrapPos();
+                ImGui::EndTooltip();
+            }
+            ImGui::PopID();
         }
     }
     for (SettingGroup g : {SettingGroup::Model, SettingGroup::Router, SettingGroup::Capacity, SettingGroup::Noise,

@@ -1,6 +1,7 @@
 #include "dense_view.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "presets.hpp"
@@ -52,11 +53,12 @@ void DenseView::drawContent(AppState& state) {
             ImGui::TextUnformatted(name);
             if (tip && ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tip);
             ImGui::TableNextColumn();
-            ImGui::TextUnformatted(human(total).c_str());
+            ImGui::TextUnformatted(std::isnan(total) ? tr("not published") : human(total).c_str());
             ImGui::TableNextColumn();
-            ImGui::Text("%s (%.0f%%)", human(active).c_str(), total > 0 ? 100 * active / total : 0.0);
+            if (std::isnan(active)) ImGui::TextDisabled("%s", tr(std::isnan(total) ? "not published" : "not given"));
+            else ImGui::Text("%s (%.0f%%)", human(active).c_str(), total > 0 ? 100 * active / total : 0.0);
             ImGui::TableNextColumn();
-            ratioBar(total, active, barW, expertColor(1));
+            if (!std::isnan(total) && !std::isnan(active)) ratioBar(total, active, barW, expertColor(1));
         };
         row(tr("This layer"), double(m.totalParams), double(m.activeParams),
             tr("total: router E·D+E + (E+S) experts; active: router + (k+S) experts"));

@@ -203,11 +203,36 @@ void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
     cl::Buffer& breq = ensure(m_b.requested, size_t(E) * 4);
     cl::Buffer& bload = ensure(m_b.load, size_t(E) * 4);
     cl::Buffer& bover = ensure(m_b.overflow, size_t(E) * 4);
-    const bool byScore = cfg.dropPriority == DropPriority::Score;
-    cl::Buffer& border = ensure(m_b.order, byScore ? TK * 4 : 4);
+    const bool byScore = cfg.dropPriority == DropPriority::Score, byRandom = cfg.dropPriority == DropPriority::Random;
+    const bool useOrder = byScore || byRandom;
+    cl::Buffer& border = ensure(m_b.order, useOrder ? TK * 4 : 4);
     if (byScore) {
         setArgs(m_k.priorityOrder, m_b.scores.buf, m_b.choices.buf, border, T, E, k);
         launch(m_k.priorityOrder, cl::NDRange(T, k));
+    }
+    std::vector<int> randomOrder;  // Random Token Selection: an order from the noise seed alone
+    if (byRandom) {
+        for (int rank = 0; rank < k; ++rank) {
+            const std::vector<int> o = priorityOrder(r, {}, cfg, rank);
+            randomOrder.insert(randomOrder.end(), o.begin(), o.end());
+        }
+        upload(m_b.order, randomOrder.data(), TK * 4, true);
+    }
+    // GShard random routing: the draws come from the host's generator, as the noise does.
+    std::vector<float> draws(cfg.randomRouting ? T : 1, 0.0f);
+    for (int t = 0; cfg.randomRouting && t < T; ++t) draws[t] = randomRoutingDraw(cfg.noiseSeed, t);
+    cl::Buffer& bu = upload(m_b.draws, draws.data(), draws.size() * 4, true);
+    cl::Buffer& bskip = ensure(m_b.skipped, TK);
+    if (cfg.capacityFactor < 0) {  // Tutel: the busiest expert's load sets the capacity
+        std::vector<int> choices(TK);
+        std::vector<float> weights(TK);
+        download(m_b.choices, choices.data(), TK * 4, false);
+        download(m_b.weights, weights.data(), TK * 4, true);
+        const std::vector<uint8_t> skip = randomRoutingSkips(cfg, weights, T);
+        std::vector<int> requested(E, 0);
+        for (size_t s = 0; s < TK; ++s)
+            if (!skip[s]) ++requested[choices[s]];
+        r.capacity = dynamicCapacity(cfg, r.capacity, requested);
     }
     cl::Buffer& bkept = ensure(m_b.kept, TK);
     r.slotChoice.resize(TK);
@@ -215,11 +240,12 @@ void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
     // The queue is in order: this reads the choices before the reroute rewrites them.
     if (reroute) download(m_b.choices, r.slotChoice.data(), TK * 4, false);
     if (reroute) {  // sequential by nature: one work-item
-        setArgs(m_k.capacityReroute, m_b.choices.buf, m_b.weights.buf, border, int(byScore), r.capacity, m_b.keys.buf,
-                m_b.scores.buf, m_b.norms.buf, bkept, breq, bload, bover, T, E, k);
+        setArgs(m_k.capacityReroute, m_b.choices.buf, m_b.weights.buf, border, int(useOrder), r.capacity, m_b.keys.buf,
+                m_b.scores.buf, m_b.norms.buf, bkept, breq, bload, bover, T, E, k, bu, int(cfg.randomRouting), bskip);
         launch(m_k.capacityReroute, cl::NDRange(1));
     } else {
-        setArgs(m_k.capacityDrop, m_b.choices.buf, border, int(byScore), r.capacity, bkept, breq, bload, bover, T, E, k);
+        setArgs(m_k.capacityDrop, m_b.choices.buf, border, int(useOrder), r.capacity, bkept, breq, bload, bover, T, E, k,
+                m_b.weights.buf, bu, int(cfg.randomRouting), bskip);
         launch(m_k.capacityDrop, cl::NDRange(E));
     }
     r.slotBegin.resize(T + 1);
@@ -234,6 +260,8 @@ void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
     download(m_b.load, r.kept.data(), size_t(E) * 4, false);
     download(m_b.overflow, r.overflow.data(), size_t(E) * 4, false);
     if (!reroute) download(m_b.choices, r.slotChoice.data(), TK * 4, false);
+    r.slotSkipped.resize(TK);
+    download(m_b.skipped, r.slotSkipped.data(), TK, false);
 }
 
 void OpenCLBackend::selectExpertChoice(const RouterConfig& cfg, Routing& r) {
@@ -294,6 +322,7 @@ Routing OpenCLBackend::route(const ModelWeights& w, const RouterConfig& cfg, con
         r.scores.resize(T, E);
         download(m_b.logits, r.logits.data(), TE * 4, false);
         download(m_b.scores, r.scores.data(), TE * 4, true);
+        r.padded = cfg.padToCapacity && r.capacity >= 0;
         return r;
     } catch (const cl::Error& e) {
         fail("routing", e);
