@@ -21,24 +21,20 @@ int closing(std::string_view s, size_t i) {
     return matchAny(s, i, {"\"", "'", ")", "]", "\u201D", "\u2019", "\u300D", "\u300F", "\uFF09", "\u3011"});
 }
 
-bool blank(std::string_view s) {
-    for (char c : s)
-        if (!std::isspace(static_cast<unsigned char>(c))) return false;
-    return true;
-}
-
 } // namespace
 
 std::vector<Sentence> splitSentences(std::string_view s) {
     std::vector<Sentence> out;
     size_t start = 0, i = 0;
-    const auto cut = [&](size_t end) {
-        if (end > start) out.push_back({int(start), int(end)});
-        start = end;
+    const auto cutAfterSpace = [&] {  // the whitespace after an end belongs to that sentence
+        while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+        out.push_back({int(start), int(i)});
+        start = i;
     };
     while (i < s.size()) {
         if (s[i] == '\n') {
-            cut(++i);
+            ++i;
+            cutAfterSpace();
             continue;
         }
         if (int n = endPunctuation(s, i)) {
@@ -50,17 +46,12 @@ std::vector<Sentence> splitSentences(std::string_view s) {
             }
             // ASCII punctuation inside a word ("3.14", "e.g") ends nothing.
             const bool ascii = static_cast<unsigned char>(s[i - 1]) < 0x80;
-            if (!ascii || i == s.size() || std::isspace(static_cast<unsigned char>(s[i]))) cut(i);
+            if (!ascii || i == s.size() || std::isspace(static_cast<unsigned char>(s[i]))) cutAfterSpace();
             continue;
         }
         ++i;
     }
-    cut(s.size());
-    // Whitespace left over at the end belongs to the last sentence.
-    if (out.size() > 1 && blank(s.substr(out.back().start, out.back().end - out.back().start))) {
-        out[out.size() - 2].end = out.back().end;
-        out.pop_back();
-    }
+    if (start < s.size()) out.push_back({int(start), int(s.size())});
     return out;
 }
 

@@ -10,10 +10,10 @@ struct Sentence {
 };
 
 // A sentence ends after a run of end punctuation — . ! ? ; … and their full-width forms
-// 。！？；— with the closing quotes or brackets that follow it, or after a newline. A run
-// ending in ASCII must be followed by whitespace or the end ("3.14" is one word). The
-// spaces after it begin the next sentence; whitespace left at the end of the text joins
-// the last sentence. The sentences cover the text in order; empty text has none.
+// 。！？；— with the closing quotes or brackets that follow it, or after a newline; the
+// whitespace after that end belongs to it. A run ending in ASCII must be followed by
+// whitespace or the end of the text ("3.14" is one word). The sentences cover the text
+// in order; empty text has none.
 std::vector<Sentence> splitSentences(std::string_view text);
 
 } // namespace moe

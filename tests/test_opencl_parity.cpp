@@ -111,6 +111,20 @@ std::vector<Case> cases() {
     add("swiglu-shared", 23, 5, 2, 19, 37, [](Case& c) { c.act = Activation::SwiGlu, c.shared = 2; });
     add("shared-only-kept", 7, 3, 1, 19, 37, [](Case& c) { c.shared = 1, c.cfg.capacityFactor = 0.01; });
     add("wide", 13, 5, 2, 130, 300, none);
+    // The systems' rules: GShard, DeepSpeed-MoE, Tutel, Megatron.
+    add("random-routing", 4099, 8, 2, 19, 37, [](Case& c) { c.cfg.randomRouting = true, c.cfg.noiseSeed = 3; });
+    add("random-routing-k4", 23, 8, 4, 19, 37, [](Case& c) {
+        c.cfg.randomRouting = true, c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute;
+    });
+    add("random-priority", 4099, 8, 2, 19, 37, [](Case& c) {
+        c.cfg.dropPriority = DropPriority::Random, c.cfg.capacityFactor = 0.6, c.cfg.noiseSeed = 9;
+    });
+    add("random-priority-reroute", 23, 5, 2, 19, 37, [](Case& c) {
+        c.cfg.dropPriority = DropPriority::Random, c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute;
+    });
+    add("dynamic-capacity", 4099, 16, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = -1.5; });
+    add("dynamic-capacity-loose", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = -8, c.cfg.randomRouting = true; });
+    add("padded", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.padToCapacity = true, c.cfg.capacityFactor = 1; });
     return out;
 }
 
@@ -152,6 +166,9 @@ TEST_P(Parity, RoutingIdenticalOutputsClose) {
     EXPECT_EQ(a.routing.slotExpert, b.routing.slotExpert) << "experts";
     EXPECT_EQ(a.routing.slotKept, b.routing.slotKept) << "kept";
     EXPECT_EQ(a.routing.slotChoice, b.routing.slotChoice) << "choices before reroute";
+    for (int i = 0; i < a.routing.slotCount(); ++i)
+        EXPECT_EQ(a.routing.skipped(i), b.routing.skipped(i)) << "random routing, slot " << i;
+    EXPECT_EQ(a.routing.padded, b.routing.padded);
     EXPECT_EQ(a.routing.requested, b.routing.requested);
     EXPECT_EQ(a.routing.kept, b.routing.kept);
     EXPECT_EQ(a.routing.overflow, b.routing.overflow);
@@ -190,6 +207,27 @@ INSTANTIATE_TEST_SUITE_P(Table, Parity, ::testing::ValuesIn(cases()), [](const a
         if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
     return n;
 });
+
+TEST(OpenCL, SentenceRoutingMatchesTheReference) {
+    // Sentence level: the gate sees each sentence's mean embedding; bytes follow their sentence.
+    REQUIRE_OPENCL();
+    Case c;
+    c.E = 4, c.D = 19, c.H = 37;
+    const ModelWeights w = weightsFor(c, 23);
+    const std::string text = "这个电影真是太精彩了！Service was awful. 房间也很脏。\nOK";
+    const Mat x = embedBytes(w, text);
+    RouterConfig cfg;
+    cfg.level = RouteLevel::Sentence, cfg.capacityFactor = 1;
+    EigenBackend ref;
+    LayerResult a, b;
+    runLayer(ref, w, cfg, text, x, true, a);
+    runLayer(*device().backend, w, cfg, text, x, true, b);
+    ASSERT_EQ(a.unitRouting.tokens, 4);
+    EXPECT_EQ(a.unitRouting.slotExpert, b.unitRouting.slotExpert);
+    EXPECT_EQ(a.unitRouting.slotKept, b.unitRouting.slotKept);
+    EXPECT_EQ(a.routing.slotExpert, b.routing.slotExpert);
+    EXPECT_LT(maxAbs(a.outputs - b.outputs) / std::max(1.0, maxAbs(a.outputs)), 1e-5);
+}
 
 TEST(OpenCL, EmptyInput) {
     REQUIRE_OPENCL();
