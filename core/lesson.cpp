@@ -197,7 +197,8 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
             for (const std::string& g : splitList(f.value, ',')) ch->goals.push_back(parseGoal(g, where));
         } else if (n == "experiment") {
             needChapter();
-            if (f.value != "balance") throw InputError(where, "the only experiment is 'balance' (got '" + f.value + "')");
+            if (f.value != "balance" && f.value != "sentiment")
+                throw InputError(where, "experiment is 'balance' or 'sentiment' (got '" + f.value + "')");
             ch->experiment = f.value;
         } else {
             throw InputError(where, "unknown field (lesson, chapter, title, text, page, show, highlight, settings, try, "

@@ -41,7 +41,7 @@ struct LessonChapter {
     int flagsLine = 0;
     std::vector<LessonTry> tries;
     std::vector<LessonGoal> goals;
-    std::string experiment;                // "balance": the load-balancing experiment's button
+    std::string experiment;                // "balance" or "sentiment": the experiment's button
 };
 
 struct Lesson {

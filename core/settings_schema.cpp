@@ -181,7 +181,8 @@ const SettingSpec kSpecs[] = {
              "the busiest expert's load up to ceil(k·N/E·|C|)",
      .helpZh = "容量 = max(ceil(k·N/E·C), 最小容量)，N 为词元数；0 表示不丢弃；C < 0：Tutel 的动态容量，"
                "取最忙专家的负载，至多 ceil(k·N/E·|C|)",
-     .range = fixed<-1e6, 1e6>, .slider = {-4, 4}, .zeroMeans = "dropless", FIELD(&S::router, &R::capacityFactor),
+     .range = fixed<-1e6, 1e6>, .slider = {-4, 4}, .zeroMeans = "dropless",
+     .negativeMeans = "dynamic \u2264", FIELD(&S::router, &R::capacityFactor),
      .check = [](const Settings& s) -> std::string {
          if (s.router.capacityFactor < 0 && s.router.mode == RoutingMode::ExpertChoice)
              return "dynamic capacity (a negative factor) needs token-choice routing";

@@ -41,6 +41,7 @@ struct SettingSpec {
     SettingRange (*range)(const Settings&) = nullptr;  // Int, Float: valid values given the others
     SettingRange slider = {0, 0};  // the control's drag range; typing may reach `range`
     const char* zeroMeans = nullptr;  // what 0 stands for ("dropless"), or nullptr
+    const char* negativeMeans = nullptr;  // what x < 0 stands for, shown before |x| ("dynamic ≤")
     nlohmann::json (*get)(const Settings&);
     void (*set)(Settings&, const nlohmann::json&);  // value already checked for kind
     // A default that follows another setting (hidden = 4·dim), or nullptr.

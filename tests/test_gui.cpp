@@ -11,6 +11,7 @@
 
 #include "gui/app_state.hpp"
 #include "gui/training_session.hpp"
+#include "gui/wrap.hpp"
 
 #include <chrono>
 #include <thread>
@@ -195,4 +196,35 @@ TEST(Gui, ALessonCodeMadeInEnglishOpensTheSameStateInChinese) {
     EXPECT_TRUE(views.count("traffic"));  // the page the code named
     // A cut-off code is refused with a message, exit code 2, no window.
     EXPECT_EQ(runGui("--code " + code.substr(0, code.size() - 5), 1280, 800).first, 2);
+}
+
+// Word wrap with Chinese: Latin letters 1 wide, CJK characters and their punctuation 2.
+namespace {
+std::vector<std::string> wrapped(std::string_view text, float width) {
+    const auto advance = [](unsigned c) { return c < 0x80 ? 1.0f : 2.0f; };
+    std::vector<std::string> out;
+    for (std::string_view line : gui::wrapLines(text, width, advance)) out.emplace_back(line);
+    return out;
+}
+using Lines = std::vector<std::string>;
+} // namespace
+
+TEST(WordWrap, BreaksLatinAtSpaces) {
+    EXPECT_EQ(wrapped("hello world foo", 11), (Lines{"hello world", "foo"}));
+    EXPECT_EQ(wrapped("hello world foo", 10), (Lines{"hello", "world foo"}));
+    EXPECT_EQ(wrapped("abcdefghij", 4), (Lines{"abcd", "efgh", "ij"}));  // a word wider than the line is cut
+    EXPECT_EQ(wrapped("a\nb c", 80), (Lines{"a", "b c"}));
+    EXPECT_EQ(wrapped("", 10), (Lines{""}));
+}
+
+TEST(WordWrap, BreaksChineseBetweenCharactersButNotBeforeClosingPunctuation) {
+    // Three characters per line: ImGui's own wrap would keep the run whole.
+    EXPECT_EQ(wrapped("我们来看路由器", 6), (Lines{"我们来", "看路由", "器"}));
+    // 。 may not start a line, so 好 goes down with it.
+    EXPECT_EQ(wrapped("路由器好。", 8), (Lines{"路由器", "好。"}));
+    // （ may not end a line, ） may not start one.
+    EXPECT_EQ(wrapped("看看（专家）", 6), (Lines{"看看", "（专", "家）"}));
+    // Mixed: a space or a CJK boundary are both break points.
+    EXPECT_EQ(wrapped("top-k 专家", 7), (Lines{"top-k", "专家"}));
+    EXPECT_EQ(wrapped("选 top-k 专家", 9), (Lines{"选 top-k", "专家"}));
 }

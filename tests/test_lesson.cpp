@@ -131,7 +131,7 @@ TEST(Lesson, TheBuiltInLessonIsCompleteInBothLanguages) {
         }
         experiments += !c.experiment.empty();
     }
-    EXPECT_EQ(experiments, 1);
+    EXPECT_EQ(experiments, 2);  // balance, sentiment
     EXPECT_GE(questions, 8);
 }
 

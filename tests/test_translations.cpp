@@ -73,6 +73,7 @@ TEST(Translations, EveryStringTheAppShowsHasAChineseEntry) {
         need(groupName(s.group), "settings_schema.cpp group");
         for (std::string_view c : s.choices) need(std::string(c), "settings_schema.cpp choice of " + std::string(s.key));
         if (s.zeroMeans) need(s.zeroMeans, "settings_schema.cpp zeroMeans of " + std::string(s.key));
+        if (s.negativeMeans) need(s.negativeMeans, "settings_schema.cpp negativeMeans of " + std::string(s.key));
     }
     for (int c = 0; c < train::kByteClasses; ++c) need(train::byteClassName(c), "trainer.cpp byte class");
     for (const std::string& en : viewAndPageTitles()) need(en, "view or page title");

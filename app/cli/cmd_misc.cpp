@@ -14,6 +14,7 @@
 #include "safetensors.hpp"
 #include "share_code.hpp"
 #include "train/balance_experiment.hpp"
+#include "train/sentiment.hpp"
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 
@@ -35,6 +36,49 @@ int cmdExportWeights(const std::vector<std::string>& argv) {
               << ", H=" << w.shape.hidden << ", " << toString(w.shape.activation) << ")\n";
     return 0;
 }
+
+namespace {
+
+nlohmann::json routingTableJson(const train::RoutingTable& t) {
+    nlohmann::json rows = nlohmann::json::array();
+    for (size_t e = 0; e < t.bySentiment.size(); ++e)
+        rows.push_back({{"expert", e},
+                        {"negative", t.bySentiment[e][train::kNegative]},
+                        {"positive", t.bySentiment[e][train::kPositive]},
+                        {"chinese", t.byLanguage[e][train::kChinese]},
+                        {"english", t.byLanguage[e][train::kEnglish]}});
+    return rows;
+}
+
+nlohmann::json sentimentJson(const train::SentimentResult& r) {
+    return {{"seconds", r.seconds},
+            {"train_reviews", r.trainCount},
+            {"held_out_reviews", r.heldOutCount},
+            {"train_accuracy", r.trainAccuracy},
+            {"held_out_accuracy", r.heldOutAccuracy},
+            {"sentiment_bits", r.sentimentBits},
+            {"language_bits", r.languageBits},
+            {"verdict", train::verdictName(train::verdict(r))},
+            {"first_choice", routingTableJson(r.firstChoice)},
+            {"top_k", routingTableJson(r.topK)}};
+}
+
+void printSentiment(const train::SentimentResult& r) {
+    std::printf("\nsentiment experiment (4 experts, top-2, sentence level): %.1f s, held-out accuracy %.1f%% "
+                "(%d reviews), train %.1f%%\n",
+                r.seconds, 100 * r.heldOutAccuracy, r.heldOutCount, 100 * r.trainAccuracy);
+    std::printf("held-out first choices   negative positive   chinese english\n");
+    for (size_t e = 0; e < r.firstChoice.bySentiment.size(); ++e) {
+        const auto& s = r.firstChoice.bySentiment[e];
+        const auto& l = r.firstChoice.byLanguage[e];
+        std::printf("  E%zu %27d %8d %9d %7d\n", e, s[train::kNegative], s[train::kPositive], l[train::kChinese],
+                    l[train::kEnglish]);
+    }
+    std::printf("first choice tells %.2f bits of sentiment, %.2f bits of language (1 bit: a perfect split): %s\n",
+                r.sentimentBits, r.languageBits, train::verdictName(train::verdict(r)));
+}
+
+} // namespace
 
 int cmdBench(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
@@ -107,12 +151,20 @@ int cmdBench(const std::vector<std::string>& argv) {
                             100 * r.outcome.topShare, r.outcome.cv);
         }
     }
+    nlohmann::json sentiment;
+    if (only.empty() || only == "sentiment") {  // seed 002's claim: do experts split by sentiment?
+        const auto reviews = train::parseReviews(readFile(dataPath("corpus/reviews.tsv")));
+        const train::SentimentResult r = train::runSentimentExperiment(reviews, train::SentimentConfig{});
+        sentiment = sentimentJson(r);
+        if (!a.has("json")) printSentiment(r);
+    }
     if (only.empty() || only == "cluster") {
         const double simMs = benchClusterSimulationMs(minTime);
         if (a.has("json"))
             std::cout << nlohmann::json{{"results", results},
                                         {"training", training},
                                         {"balance", balance},
+                                        {"sentiment", sentiment},
                                         {"simulation", {{"tokens", 65536}, {"experts", 256}, {"k", 8}, {"gpus", 64},
                                                         {"ms", simMs}}}}
                              .dump(2)
@@ -120,7 +172,7 @@ int cmdBench(const std::vector<std::string>& argv) {
         else
             std::printf("\nexpert-parallel simulation T=65536 E=256 k=8 G=64 (load-aware): %.3f ms\n", simMs);
     } else if (a.has("json")) {
-        std::cout << nlohmann::json{{"results", results}, {"training", training}, {"balance", balance}}.dump(2) << "\n";
+        std::cout << nlohmann::json{{"results", results}, {"training", training}, {"balance", balance}, {"sentiment", sentiment}}.dump(2) << "\n";
     }
     return 0;
 }

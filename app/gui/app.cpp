@@ -1,4 +1,5 @@
 #include "app.hpp"
+#include "wrap.hpp"
 
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
@@ -54,7 +55,8 @@ View* Views::byName(const std::string& name) {
 
 App::App(GLFWwindow* window, AppState& state, Ui& ui, Page page)
     : m_window(window), m_state(state), m_ui(ui),
-      m_views(ui, {[this](int c, int t) { goChapter(c, t); }, [this] { m_views.training.startExperiment(); },
+      m_views(ui, {[this](int c, int t) { goChapter(c, t); },
+                   [this](const std::string& kind) { m_views.training.startExperiment(kind); },
                    [this] { leaveLesson(); }}),
       m_page(Page::Routing) {
     setPageSettings(page);
@@ -189,7 +191,8 @@ void App::goChapter(int chapter, int tryIndex) {
     m_maximized = nullptr;
     m_relayout = true;  // in the next frame, when the fonts' sizes are known
     // --train: the chapter's experiment starts by itself (for screenshots and demos).
-    if (m_ui.autoTrain && !lesson.chapters[chapter].experiment.empty()) m_views.training.startExperiment();
+    if (const std::string& kind = lesson.chapters[chapter].experiment; m_ui.autoTrain && !kind.empty())
+        m_views.training.startExperiment(kind);
 }
 
 void App::leaveLesson() {
@@ -464,7 +467,7 @@ void App::sharePopup() {
     if (m_openShare) ImGui::OpenPopup("##share"), m_openShare = false;
     ImGui::SetNextWindowSize(ImVec2(560 * m_ui.scale, 480 * m_ui.scale), ImGuiCond_Appearing);
     if (!ImGui::BeginPopupModal("##share", nullptr)) return;
-    ImGui::TextWrapped("%s", tr("Students who open this code (moelab gui --code CODE, or File > Open a lesson code) get "
+    textWrapped(tr("Students who open this code (moelab gui --code CODE, or File > Open a lesson code) get "
                                 "this state: every setting, the text, the page and lesson chapter. Untick what they "
                                 "should not see."));
     m_code = encodeShareCode(sharedState());

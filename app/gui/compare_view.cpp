@@ -1,4 +1,5 @@
 #include "compare_view.hpp"
+#include "wrap.hpp"
 
 #include <cstdio>
 
@@ -16,7 +17,7 @@ void CompareView::drawContent(AppState& state) {
         if (ImGui::Button(tr("Clear A"))) state.clearA();
     }
     if (!a) {
-        ImGui::TextWrapped("%s", tr("Nothing pinned yet: pin the current state as A, then change the settings."));
+        textWrapped(tr("Nothing pinned yet: pin the current state as A, then change the settings."));
         return;
     }
     // What differs, as flags: A -> B.

@@ -1,4 +1,5 @@
 #include "controls_view.hpp"
+#include "wrap.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -18,10 +19,8 @@ const char* helpOf(const SettingSpec& spec) { return language() == Language::Chi
 void settingTooltip(const SettingSpec& spec) {
     if (!ImGui::IsItemHovered()) return;
     ImGui::BeginTooltip();
-    ImGui::PushTextWrapPos(ImGui::GetFontSize() * 28);
-    ImGui::TextUnformatted(helpOf(spec));
+    textWrapped(helpOf(spec), ImGui::GetFontSize() * 28);
     ImGui::TextDisabled("--%.*s", int(spec.flag.size()), spec.flag.data());
-    ImGui::PopTextWrapPos();
     ImGui::EndTooltip();
 }
 
@@ -47,6 +46,7 @@ std::optional<nlohmann::json> settingWidget(const SettingSpec& spec, const Setti
             float x = v.get<float>();
             char fmt[48] = "%.2f";
             if (x == 0 && spec.zeroMeans) std::snprintf(fmt, sizeof fmt, "0 (%s)", tr(spec.zeroMeans));
+            else if (x < 0 && spec.negativeMeans) std::snprintf(fmt, sizeof fmt, "%s %.2f", tr(spec.negativeMeans), -x);
             else if (hi - lo <= 1) std::snprintf(fmt, sizeof fmt, "%%.3f");
             else if (hi >= 100) std::snprintf(fmt, sizeof fmt, "%%.0f");
             if (ImGui::SliderFloat(name, &x, float(lo), float(hi), fmt, flags) && std::isfinite(x) && x != v.get<float>())
@@ -137,7 +137,7 @@ void ControlsView::drawContent(AppState& state) {
             if (ImGui::IsItemHovered()) {
                 ImGui::BeginTooltip();
                 ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
-                ImGui::TextUnformatted(p.paper);
+                textWrapped(p.paper, ImGui::GetFontSize() * 30);
                 ImGui::TextDisabled("%s: %s", tr("scaled down"), zh ? p.scaledZh : p.scaled);
                 ImGui::Separator();
                 ImGui::TextDisabled("moelab --preset %s", p.name);
@@ -156,7 +156,7 @@ void ControlsView::drawContent(AppState& state) {
         if (!ImGui::CollapsingHeader(label(groupName(g), groupName(g)), openByDefault ? ImGuiTreeNodeFlags_DefaultOpen : 0))
             continue;
         if (g == SettingGroup::Model && state.customWeights()) {
-            ImGui::TextWrapped("%s: %s", tr("Weights"), state.weightsFromFile() ? o.weightsPath.c_str() : tr("training (live)"));
+            textWrappedf("%s: %s", tr("Weights"), state.weightsFromFile() ? o.weightsPath.c_str() : tr("training (live)"));
             if (ImGui::Button(tr("Back to random weights"))) state.unloadWeights();
         }
         if (g == SettingGroup::Parallel) topologyButtons(state);
@@ -180,11 +180,11 @@ void ControlsView::topologyButtons(AppState& state) {
 }
 
 void ControlsView::computeStatus(AppState& state) {
-    ImGui::TextWrapped("%s", state.deviceName().c_str());
+    textWrapped(state.deviceName());
     const std::string& problem = !state.fallbackReason().empty() ? state.fallbackReason() : m_message;
     if (!problem.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kWarning));
-        ImGui::TextWrapped("%s", problem.c_str());
+        textWrapped(problem);
         ImGui::PopStyleColor();
     }
     ImGui::TextDisabled("%.2f ms", state.lastComputeMs());

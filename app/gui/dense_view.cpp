@@ -1,4 +1,5 @@
 #include "dense_view.hpp"
+#include "wrap.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -69,9 +70,9 @@ void DenseView::drawContent(AppState& state) {
         ImGui::EndTable();
     }
     if (m.flopsPerTokenMoe > 0)
-        ImGui::TextWrapped(tr("MoE: %.1fx the parameters of its active path, at %.0f%% of a same-size dense FFN's FLOPs."),
-                           m.activeParams > 0 ? double(m.totalParams) / m.activeParams : 0.0,
-                           100 * m.flopsPerTokenMoe / std::max(1.0, m.flopsPerTokenDense));
+        textWrappedf(tr("MoE: %.1fx the parameters of its active path, at %.0f%% of a same-size dense FFN's FLOPs."),
+                     m.activeParams > 0 ? double(m.totalParams) / m.activeParams : 0.0,
+                     100 * m.flopsPerTokenMoe / std::max(1.0, m.flopsPerTokenDense));
 }
 
 } // namespace moe::gui

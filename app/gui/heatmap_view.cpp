@@ -8,7 +8,56 @@
 
 namespace moe::gui {
 
+namespace {
+
+// Sentence-level routing: one column per sentence, labelled S1, S2, ...
+std::vector<ByteToken> sentenceColumns(size_t count) {
+    std::vector<ByteToken> cols(count);
+    for (size_t i = 0; i < count; ++i) {
+        char name[24];
+        std::snprintf(name, sizeof name, "S%zu", i + 1);
+        cols[i].byte = 'S';  // printable: the label is the text
+        cols[i].charIndex = static_cast<int>(i);
+        cols[i].text = name;
+    }
+    return cols;
+}
+
+std::string sentenceText(const AppState& state, int i) {
+    const Sentence& s = state.result().sentences[i];
+    std::string text = state.settings().text.substr(s.start, s.end - s.start);
+    while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+    return text;
+}
+
+void drawSentenceMap(AppState& state, Ui& ui) {
+    const LayerResult& res = state.result();
+    const Routing& r = res.unitRouting;
+    const std::vector<ByteToken> cols = sentenceColumns(res.sentences.size());
+    const RoutingPicture pic{r, cols, 1, nullptr};
+    const ImVec2 avail = ImGui::GetContentRegionAvail();
+    const auto [hovS, hovE] = drawGateMap(pic, ui, ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()), "##heat");
+    scoreLegend(ui);
+    if (hovS < 0) return;
+    const Sentence& s = res.sentences[hovS];
+    ui.hoveredToken = s.start;
+    if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ui.pinnedToken = s.start;
+    ImGui::BeginTooltip();
+    ImGui::Text(tr("sentence %d (%d bytes): %s"), hovS + 1, s.end - s.start, sentenceText(state, hovS).c_str());
+    ImGui::Text("%s E%d: %s %.4f, %s %+.3f", tr("expert"), hovE, tr("score"), r.scores(hovS, hovE), tr("logit"),
+                r.logits(hovS, hovE));
+    ImGui::TextDisabled("%s", tr("gate input: the mean of the sentence's byte embeddings; all its bytes follow its choice"));
+    ImGui::EndTooltip();
+}
+
+} // namespace
+
 void HeatmapView::drawContent(AppState& state) {
+    if (state.settings().router.level == RouteLevel::Sentence && !state.result().sentences.empty()) {
+        caption("Sentence-level routing: one gate column per sentence; outlined cells were chosen.");
+        drawSentenceMap(state, ui());
+        return;
+    }
     caption("Score of every expert for every token; outlined cells were chosen, X marks a dropped assignment, an arrow a "
             "rerouted one.");
     const Routing& r = state.result().routing;

@@ -1,4 +1,5 @@
 #include "journey_view.hpp"
+#include "wrap.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -70,9 +71,7 @@ bool stage(int n, const char* name, float labelW) {
     ImGui::Text("%d", n);
     ImGui::PopStyleColor();
     ImGui::SameLine();
-    ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + labelW - ImGui::GetFontSize());
-    ImGui::TextUnformatted(tr(name));
-    ImGui::PopTextWrapPos();
+    textWrapped(tr(name), labelW - ImGui::GetFontSize());
     ImGui::SameLine(labelW + ImGui::GetFontSize() * 1.5f);
     return true;
 }

@@ -1,4 +1,5 @@
 #include "lesson_view.hpp"
+#include "wrap.hpp"
 
 #include <cstdio>
 
@@ -27,12 +28,12 @@ void LessonView::drawContent(AppState& state) {
         ImGui::EndCombo();
     }
     ImGui::PushFont(ui().fonts.large());
-    ImGui::TextWrapped("%s", ch.title.in(chinese()).c_str());
+    textWrapped(ch.title.in(chinese()));
     ImGui::PopFont();
     ImGui::Spacing();
 
     ImGui::BeginChild("##lessonbody", ImVec2(0, -ImGui::GetFrameHeightWithSpacing() * 1.6f));
-    ImGui::TextWrapped("%s", ch.text.in(chinese()).c_str());
+    textWrapped(ch.text.in(chinese()));
     if (!ch.tries.empty()) {
         ImGui::Spacing();
         ImGui::TextDisabled("%s", tr("Try:"));
@@ -51,12 +52,12 @@ void LessonView::drawContent(AppState& state) {
     }
     if (!ch.experiment.empty()) {
         ImGui::Spacing();
-        if (ImGui::Button(tr("Run the experiment"))) m_actions.experiment();
+        if (ImGui::Button(tr("Run the experiment"))) m_actions.experiment(ch.experiment);
     }
     if (!ch.goals.empty()) {
         ImGui::Spacing();
         ImGui::Separator();
-        if (!ch.goalText.empty()) ImGui::TextWrapped("%s", ch.goalText.in(chinese()).c_str());
+        if (!ch.goalText.empty()) textWrapped(ch.goalText.in(chinese()));
         const Routing& r = state.result().routing;
         for (const LessonGoal& g : ch.goals) {
             const bool met = goalMet(g, state.settings(), state.result().metrics, r.capacity);
@@ -68,8 +69,8 @@ void LessonView::drawContent(AppState& state) {
         ImGui::Spacing();
         ImGui::Separator();
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(0)), "%s", tr("Predict, then look:"));
-        ImGui::TextWrapped("%s", ch.question.in(chinese()).c_str());
-        if (p.revealed) ImGui::TextWrapped("%s", ch.answer.in(chinese()).c_str());
+        textWrapped(ch.question.in(chinese()));
+        if (p.revealed) textWrapped(ch.answer.in(chinese()));
         else if (ImGui::Button(tr("Show the answer"))) p.revealed = true;
     }
     ImGui::EndChild();

@@ -21,7 +21,7 @@ class LessonView final : public View {
 public:
     struct Actions {
         std::function<void(int chapter, int tryIndex)> go;  // a chapter, or one of its tries
-        std::function<void()> experiment;                    // the load-balancing experiment
+        std::function<void(const std::string&)> experiment;  // "balance" or "sentiment"
         std::function<void()> leave;
     };
     LessonView(Ui& ui, Actions actions) : View("Lesson", "lesson", ui), m_actions(std::move(actions)) {}

@@ -39,7 +39,8 @@ std::string tickLabel(double v) {
 
 } // namespace
 
-void lineChart(const char* title, const char* yUnit, const std::vector<PlotSeries>& series, ImVec2 size) {
+void lineChart(const char* title, const char* yUnit, const std::vector<PlotSeries>& series, ImVec2 size,
+               const ChartAxes& axes) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const float line = ImGui::GetTextLineHeight();
@@ -53,7 +54,8 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
         if (!s.x->empty()) last = std::max(last, s.x->back());
     }
     if (lo > hi) lo = 0, hi = 1;
-    if (lo > 0 && lo < 0.3 * hi) lo = 0;  // start at zero when the data is not far from it
+    if (axes.yTo > axes.yFrom) lo = std::min(lo, axes.yFrom), hi = std::max(hi, axes.yTo);
+    else if (lo > 0 && lo < 0.3 * hi) lo = 0;  // start at zero when the data is not far from it
     if (hi - lo < 1e-9) hi = lo + 1;
     std::vector<double> yt = niceTicks(lo, hi, std::max(2, int(size.y / (line * 2))));
     if (yt.empty()) yt = {lo, hi};
@@ -97,7 +99,7 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
         dl->AddRectFilled(ImVec2(lx, p.y + line * 0.35f), ImVec2(lx + line * 0.8f, p.y + line * 0.65f), it->colour);
         dl->AddText(ImVec2(lx + line, p.y), text, entry);
     }
-    const std::string xLabel = std::string(tr("step")) + " \u2192";
+    const std::string xLabel = std::string(axes.x ? axes.x : tr("step")) + " \u2192";
     dl->AddText(ImVec2(a.x + 3, b.y - line - 1), faint, xLabel.c_str());
     ImGui::Dummy(size);
 }

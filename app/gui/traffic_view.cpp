@@ -27,6 +27,39 @@ void row(const char* name, const std::string& value) {
     ImGui::TextUnformatted(value.c_str());
 }
 
+// Flat all-to-all beside Tutel's 2D hierarchical one (inside the node first, then one
+// aggregated message per node pair): bytes, messages and time, the selected one marked.
+void allToAllTable(const Traffic& t, AllToAll selected, float width) {
+    ImGui::TextDisabled("%s", tr("all-to-all: flat vs 2D hierarchical"));
+    ImGui::Spacing();
+    if (!ImGui::BeginTable("##a2a", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV, ImVec2(width, 0)))
+        return;
+    ImGui::TableSetupColumn("");
+    ImGui::TableSetupColumn(selected == AllToAll::Flat ? tr("flat ✓") : tr("flat"));
+    ImGui::TableSetupColumn(selected == AllToAll::Hierarchical ? tr("2D ✓") : tr("2D"));
+    ImGui::TableHeadersRow();
+    const auto line = [](const char* name, const std::string& a, const std::string& b) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        ImGui::TextDisabled("%s", tr(name));
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(a.c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(b.c_str());
+    };
+    const auto us = [](double v) {
+        char s[32];
+        std::snprintf(s, sizeof s, "%.1f us", v);
+        return std::string(s);
+    };
+    line(N_("inside nodes"), bytesText(double(t.flat.intraNodeBytes)), bytesText(double(t.hierarchical.intraNodeBytes)));
+    line(N_("between nodes"), bytesText(double(t.flat.interNodeBytes)), bytesText(double(t.hierarchical.interNodeBytes)));
+    line(N_("messages"), std::to_string(t.flat.messages), std::to_string(t.hierarchical.messages));
+    line(N_("dispatch"), us(t.flat.dispatchUs), us(t.hierarchical.dispatchUs));
+    line(N_("combine"), us(t.flat.combineUs), us(t.hierarchical.combineUs));
+    ImGui::EndTable();
+}
+
 } // namespace
 
 void TrafficView::drawContent(AppState& state) {
@@ -47,7 +80,7 @@ void TrafficView::drawContent(AppState& state) {
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const float line = ImGui::GetTextLineHeight();
     const float totalsW = std::min(px(260), avail.x * 0.38f), barLen = px(50);
-    const float labelW = ImGui::CalcTextSize("000").x + px(4), legendH = line * 1.6f;
+    const float labelW = ImGui::CalcTextSize("000").x + px(4), legendH = line * 2.6f;
     const float side = std::max(px(60), std::min(avail.x - totalsW - barLen - labelW - px(24), avail.y - barLen - labelW - legendH - px(8)));
     const float cell = side / G;
     ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -96,8 +129,12 @@ void TrafficView::drawContent(AppState& state) {
                           scoreColor(std::sqrt(i / 39.0f)));
     char legend[96];
     std::snprintf(legend, sizeof legend, "0 \u2026 %s  (%s)", bytesText(double(peak)).c_str(), tr("square-root scale"));
-    dl->AddText(ImVec2(l.x + labelW + lw + px(6), l.y), ImGui::GetColorU32(ImGuiCol_TextDisabled), legend);
-    ImGui::Dummy(ImVec2(labelW + lw, line));
+    // Under the colour bar, wrapped to the matrix: it never runs into the totals.
+    const float wrap = side + barLen;
+    ImFont* font = ImGui::GetFont();
+    dl->AddText(font, font->FontSize, ImVec2(l.x + labelW, l.y + line), ImGui::GetColorU32(ImGuiCol_TextDisabled), legend,
+                nullptr, wrap);
+    ImGui::Dummy(ImVec2(labelW + lw, line + font->CalcTextSizeA(font->FontSize, FLT_MAX, wrap, legend).y));
     if (hovA >= 0) {
         ImGui::BeginTooltip();
         ImGui::Text("GPU %d \u2192 GPU %d: %s, %d %s", hovA, hovB, bytesText(double(t.dispatchBytes[hovA][hovB])).c_str(),
@@ -123,6 +160,7 @@ void TrafficView::drawContent(AppState& state) {
         return std::string(s);
     };
     ImGui::TextDisabled("%s", tr("dispatch + combine"));
+    ImGui::Spacing();
     if (ImGui::BeginTable("##totals", 2, ImGuiTableFlags_SizingFixedFit, ImVec2(totalsW, 0))) {
         row(N_("local"), share(double(t.localBytes)));
         row(N_("inside nodes"), share(double(t.intraNodeBytes)));
@@ -138,6 +176,21 @@ void TrafficView::drawContent(AppState& state) {
     }
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s", tr("nccl-tests AlltoAll: algbw = bytes per rank / time; busbw = algbw · (n-1)/n"));
+    // Beside the totals when there is room, else below them.
+    const float right = avail.x - (labelW + side + barLen + px(20));
+    if (right >= 2 * totalsW + px(16)) {
+        ImGui::EndGroup();
+        ImGui::SameLine(0, px(16));
+        ImGui::BeginGroup();
+    }
+    allToAllTable(t, state.settings().cluster.allToAll, totalsW);
+    char balance[96];
+    std::snprintf(balance, sizeof balance, "%s %.2f  ·  %s %.2f", tr("device balance"), t.deviceBalanceLoss,
+                  tr("comm. balance"), t.commBalanceLoss);
+    ImGui::TextDisabled("%s", balance);
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", tr("DeepSeek-V2's device- and communication-balance losses over the GPUs, without "
+                                   "coefficient: 1 when balanced, higher when some GPUs compute or receive more"));
     ImGui::EndGroup();
 }
 

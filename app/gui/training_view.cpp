@@ -1,4 +1,5 @@
 #include "training_view.hpp"
+#include "wrap.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -53,7 +54,13 @@ void TrainingView::restart(AppState& state) {
     m_snapVersion = 0;
 }
 
-void TrainingView::startExperiment() {
+void TrainingView::startExperiment(const std::string& kind) {
+    if (kind == "sentiment") {
+        m_sentiment.start();
+        m_selectSentimentTab = true;
+        if (m_session) m_session->play(false);
+        return;
+    }
     const std::string corpus = lessonCorpus();
     for (int i = 0; i < 2; ++i) {
         if (!m_runs[i]) m_runs[i] = std::make_unique<TrainingSession>();
@@ -76,6 +83,12 @@ void TrainingView::drawContent(AppState& state) {
     m_selectExperimentTab = false;
     if (ImGui::BeginTabItem(tr("Balance experiment"), nullptr, flags)) {
         experiment();
+        ImGui::EndTabItem();
+    }
+    const ImGuiTabItemFlags sentimentFlags = m_selectSentimentTab ? ImGuiTabItemFlags_SetSelected : 0;
+    m_selectSentimentTab = false;
+    if (ImGui::BeginTabItem(tr("Sentiment experiment"), nullptr, sentimentFlags)) {
+        m_sentiment.draw(ui());
         ImGui::EndTabItem();
     }
     ImGui::EndTabBar();
@@ -180,9 +193,9 @@ void TrainingView::explore(AppState& state) {
 }
 
 void TrainingView::experiment() {
-    if (ImGui::Button(m_runs[0] ? tr("Run it again") : tr("Run the experiment"))) startExperiment();
+    if (ImGui::Button(m_runs[0] ? tr("Run it again") : tr("Run the experiment"))) startExperiment("balance");
     ImGui::SameLine();
-    ImGui::TextWrapped("%s", tr("Same model, seed and data: top-1, raw-score weights, T = 0.5, learning rate 0.2, 300 steps. "
+    textWrapped(tr("Same model, seed and data: top-1, raw-score weights, T = 0.5, learning rate 0.2, 300 steps. "
                                  "Left without balancing; right with the auxiliary loss, alpha = 0.3."));
     if (!m_runs[0]) return;
     for (int i = 0; i < 2; ++i) m_runs[i]->snapshotSince(m_runVersions[i], m_runSnaps[i]);

@@ -3,6 +3,7 @@
 #include <memory>
 #include <optional>
 
+#include "sentiment_panel.hpp"
 #include "training_session.hpp"
 #include "view.hpp"
 
@@ -11,11 +12,13 @@ namespace moe::gui {
 // balancing coefficients; loss, load CV and drop-rate curves, per-expert load over
 // steps, and which experts take which kinds of bytes. Experiment: the lesson's
 // load-balancing experiment, two runs side by side (no balancing, auxiliary loss).
+// Sentiment: seed 002's claim that experts specialise in positive and negative reviews.
 class TrainingView final : public View {
 public:
     explicit TrainingView(Ui& ui) : View("Training", "training", ui) {}
-    // Starts the two runs of the balance experiment and shows them.
-    void startExperiment();
+    // Starts an experiment and shows it: "balance" (the two runs of the load-balancing
+    // experiment) or "sentiment" (seed 002's claim).
+    void startExperiment(const std::string& kind);
 
 protected:
     void drawContent(AppState& state) override;
@@ -37,6 +40,7 @@ private:
     std::array<std::unique_ptr<TrainingSession>, 2> m_runs;
     std::array<TrainingSnapshot, 2> m_runSnaps;
     std::array<uint64_t, 2> m_runVersions{};
-    bool m_showExperiment = false, m_selectExperimentTab = false;
+    bool m_showExperiment = false, m_selectExperimentTab = false, m_selectSentimentTab = false;
+    SentimentPanel m_sentiment;
 };
 } // namespace moe::gui

@@ -224,6 +224,23 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"compute", "计算用时"},
         {"combine", "合并"},
         {"bus bandwidth", "总线带宽"},
+        {"dynamic \u2264", "动态 \u2264"},
+        {"Sentence-level routing: one gate column per sentence; outlined cells were chosen.",
+         "句子级路由：每个句子一列门控分数；带框的格子是被选中的专家。"},
+        {"sentence %d (%d bytes): %s", "第 %d 句（%d 字节）：%s"},
+        {"gate input: the mean of the sentence's byte embeddings; all its bytes follow its choice",
+         "门控输入：该句所有字节嵌入的平均值；句中每个字节都跟随这一选择"},
+        {"all-to-all: flat vs 2D hierarchical", "all-to-all：平铺与二维分层对比"},
+        {"flat \u2713", "平铺 \u2713"},
+        {"2D", "二维"},
+        {"2D \u2713", "二维 \u2713"},
+        {"messages", "消息数"},
+        {"device balance", "设备均衡"},
+        {"comm. balance", "通信均衡"},
+        {"DeepSeek-V2's device- and communication-balance losses over the GPUs, without "
+         "coefficient: 1 when balanced, higher when some GPUs compute or receive more",
+         "DeepSeek-V2 的设备均衡损失与通信均衡损失（以 GPU 为设备，不乘系数）：均衡时为 1，"
+         "某些 GPU 计算或接收得更多时更高"},
         {"nccl-tests AlltoAll: algbw = bytes per rank / time; busbw = algbw · (n-1)/n",
          "nccl-tests AlltoAll：algbw = 每个 rank 的字节数 / 时间；busbw = algbw · (n-1)/n"},
         {"GPU %d  %d tokens", "GPU %d  %d 个词元"},
@@ -236,6 +253,48 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         // ---- training ----
         {"Explore", "自由探索"},
         {"Balance experiment", "负载均衡实验"},
+        {"Sentiment experiment", "情感实验"},
+        {"Running\u2026", "运行中\u2026"},
+        {"Seed 002 routes whole reviews (4 experts, top-2) and says the experts will specialise in "
+         "positive and negative ones. Here: %d short reviews written for moelab, half positive, half "
+         "Chinese; every %dth is held out. Gate input: the mean embedding of the review's bytes and byte "
+         "n-grams.",
+         "种子教程 002 对整条评论做路由（4 个专家，top-2），并称专家会分别擅长正面和负面评论。"
+         "这里用为 moelab 编写的 %d 条短评论，一半正面、一半中文；每 %d 条留出一条做验证。"
+         "门控输入：评论的字节与字节 n-gram 嵌入的平均值。"},
+        {"held-out accuracy", "留出集准确率"},
+        {"share correct", "正确比例"},
+        {"epoch %d of %d  \u00b7  held-out accuracy %.0f%%", "第 %d / %d 轮  \u00b7  留出集准确率 %.0f%%"},
+        {"held-out accuracy %.1f%% (%d reviews)  \u00b7  train %.1f%%  \u00b7  %.1f s",
+         "留出集准确率 %.1f%%（%d 条评论）  \u00b7  训练集 %.1f%%  \u00b7  %.1f 秒"},
+        {"first choice of each held-out review: experts x sentiment, experts x language",
+         "每条留出评论的首选专家：专家 × 情感，专家 × 语言"},
+        {"The first choice tells %.2f bits of sentiment and %.2f bits of language (1 bit: a perfect split).",
+         "首选专家携带 %.2f 比特的情感信息和 %.2f 比特的语言信息（1 比特即完全分开）。"},
+        {"Routing splits by sentiment, as seed 002 claims: the first choice alone tells positive from negative.",
+         "路由按情感划分，正如种子教程 002 所说：仅凭首选专家就能分辨正面与负面。"},
+        {"Routing does not split by sentiment, against seed 002's claim: it splits by language. To the gate, "
+         "Chinese and English bytes differ far more than positive and negative words do; the head, not the "
+         "routing, learns the sentiment.",
+         "路由并不按情感划分，与种子教程 002 的说法相反：它按语言划分。对门控而言，中文与英文字节的差别"
+         "远大于正面词与负面词的差别；学会情感的是输出头，而不是路由。"},
+        {"Routing splits by language and by sentiment: each language has its own positive and negative experts.",
+         "路由同时按语言和情感划分：每种语言都有自己的正面专家和负面专家。"},
+        {"Routing leans towards sentiment but does not split by it: some experts take mostly positive "
+         "reviews and others mostly negative ones, yet the first choice tells only a fraction of a bit. "
+         "Seed 002's clean split does not appear; the head, not the routing, does most of the work.",
+         "路由偏向情感，但并未按情感划分：有的专家主要接收正面评论，有的主要接收负面评论，"
+         "但第一选择只透露不到一比特的信息。种子 002 所说的清晰划分并没有出现；大部分工作由输出头而不是路由完成。"},
+        {"Routing leans towards language, not sentiment: to the gate, Chinese and English bytes differ more "
+         "than positive and negative words do. Seed 002's claim does not hold here.",
+         "路由偏向语言而不是情感：对门控来说，中文和英文的字节差异远大于正面和负面词语的差异。种子 002 的说法在这里不成立。"},
+        {"Routing splits by neither sentiment nor language: the experts share the work without a clear "
+         "specialty, and the head learns the sentiment.",
+         "路由既不按情感也不按语言划分：专家们分担工作而没有明显的专长，情感由输出头学会。"},
+        {"negative", "负面"},
+        {"positive", "正面"},
+        {"Chinese", "中文"},
+        {"English", "英文"},
         {"Play", "播放"},
         {"Pause", "暂停"},
         {"Step", "单步"},
@@ -244,6 +303,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "回到随机种子给出的权重，使用当前的模型与路由设置"},
         {"live weights in every view", "所有视图使用实时权重"},
         {"step", "步"},
+        {"epoch", "轮次"},
         {"tokens/s", "词元/秒"},
         {"lr", "学习率"},
         {"\u03b1 aux", "\u03b1 辅助"},

@@ -1,4 +1,5 @@
 #include "view.hpp"
+#include "wrap.hpp"
 
 #include <imgui_internal.h>
 
@@ -42,7 +43,7 @@ void View::caption(const char* english) {
         return;
     }
     ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    ImGui::TextWrapped("%s", tr(english));
+    textWrapped(tr(english));
     ImGui::PopStyleColor();
 }
 

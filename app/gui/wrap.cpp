@@ -1,0 +1,119 @@
+#include "wrap.hpp"
+
+#include <imgui.h>
+
+#include <algorithm>
+#include <cstdarg>
+#include <cstdio>
+
+namespace moe::gui {
+namespace {
+
+// One UTF-8 code point at text[i]; its length in n (1 for a malformed byte).
+unsigned decode(std::string_view s, size_t i, size_t& n) {
+    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
+    const unsigned c = b(0);
+    n = c < 0x80 ? 1 : c >> 5 == 6 ? 2 : c >> 4 == 14 ? 3 : c >> 3 == 30 ? 4 : 1;
+    if (i + n > s.size()) n = 1;
+    for (size_t k = 1; k < n; ++k)
+        if ((b(k) & 0xC0) != 0x80) n = 1;
+    switch (n) {
+    case 2:
+        return (c & 0x1F) << 6 | (b(1) & 0x3F);
+    case 3:
+        return (c & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
+    case 4:
+        return (c & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
+    default:
+        return c;
+    }
+}
+
+bool isCjk(unsigned c) {
+    return (c >= 0x2E80 && c <= 0x9FFF) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFF00 && c <= 0xFFEF) ||
+           (c >= 0x20000 && c <= 0x2FFFF);
+}
+bool isClosing(unsigned c) {  // never starts a line
+    for (unsigned x : {0xFF0Cu, 0x3002u, 0xFF01u, 0xFF1Fu, 0xFF1Bu, 0xFF1Au, 0x3001u, 0xFF09u, 0x300Du, 0x300Fu,
+                       0x201Du, 0x2019u, 0x3011u, 0x300Bu, 0x2026u})
+        if (c == x) return true;
+    return c == ')' || c == ',' || c == '.' || c == ':' || c == ';' || c == '!' || c == '?';
+}
+bool isOpening(unsigned c) {  // never ends a line
+    for (unsigned x : {0xFF08u, 0x300Cu, 0x300Eu, 0x201Cu, 0x2018u, 0x3010u, 0x300Au})
+        if (c == x) return true;
+    return c == '(';
+}
+
+std::string_view trimRight(std::string_view s) {
+    while (!s.empty() && s.back() == ' ') s.remove_suffix(1);
+    return s;
+}
+
+}  // namespace
+
+std::vector<std::string_view> wrapLines(std::string_view text, float width,
+                                        const std::function<float(unsigned)>& advance) {
+    std::vector<std::string_view> lines;
+    size_t start = 0, i = 0,
+           breakAt = std::string_view::npos;  // breakAt: where the line may end
+    float w = 0;
+    unsigned prev = 0;
+    while (i < text.size()) {
+        size_t n;
+        const unsigned c = decode(text, i, n);
+        if (c == '\n') {
+            lines.push_back(trimRight(text.substr(start, i - start)));
+            start = i = i + 1, breakAt = std::string_view::npos, w = 0, prev = 0;
+            continue;
+        }
+        // A break is allowed before c after a space, or between CJK characters.
+        if (i > start &&
+            ((prev == ' ' && c != ' ') || ((isCjk(c) || isCjk(prev)) && !isClosing(c) && !isOpening(prev) && c != ' ')))
+            breakAt = i;
+        const float cw = advance(c);
+        if (w + cw > width && i > start && c != ' ') {
+            const size_t end = breakAt != std::string_view::npos && breakAt > start ? breakAt : i;
+            lines.push_back(trimRight(text.substr(start, end - start)));
+            start = end;
+            while (start < text.size() && text[start] == ' ') ++start;
+            breakAt = std::string_view::npos, prev = 0;
+            w = 0;
+            for (size_t k = start; k < i;) {  // what moved to the new line
+                size_t m;
+                prev = decode(text, k, m);
+                w += advance(prev);
+                k += m;
+            }
+            if (start > i) i = start;
+            continue;  // c again, on the new line
+        }
+        w += cw;
+        prev = c;
+        i += n;
+    }
+    if (start < text.size() || lines.empty()) lines.push_back(trimRight(text.substr(std::min(start, text.size()))));
+    return lines;
+}
+
+void textWrapped(std::string_view text, float width) {
+    ImFont* font = ImGui::GetFont();
+    const float size = ImGui::GetFontSize(), scale = size / font->FontSize;
+    width = std::max(width > 0 ? width : ImGui::GetContentRegionAvail().x, size);
+    ImGui::BeginGroup();  // later lines start where the first did, as after SameLine
+    for (std::string_view line :
+         wrapLines(text, width, [&](unsigned c) { return font->GetCharAdvance(static_cast<ImWchar>(c)) * scale; }))
+        ImGui::TextUnformatted(line.data(), line.data() + line.size());
+    ImGui::EndGroup();
+}
+
+void textWrappedf(const char* fmt, ...) {
+    char buf[2048];
+    va_list args;
+    va_start(args, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, args);
+    va_end(args);
+    textWrapped(buf);
+}
+
+}  // namespace moe::gui
