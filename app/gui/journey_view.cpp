@@ -115,10 +115,10 @@ void JourneyView::drawContent(AppState& state) {
     ImGui::BeginGroup();
     vectorStrip(j.embedding, vecScale, contentW, cellH);
     if (mixed) {
-        ImGui::TextDisabled("%s", tr("after the mixer (x, with the two bytes before it):"));
+        textDisabledWrappedf("%s", tr("after the mixer (x, with the two bytes before it):"));
         vectorStrip(j.input, vecScale, contentW, cellH);
     }
-    ImGui::TextDisabled("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -vecScale, tr("red"), vecScale);
+    textDisabledWrappedf("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -vecScale, tr("red"), vecScale);
     ImGui::EndGroup();
 
     stage(3, N_("Logits h = x·W_g + b"), labelW);
@@ -134,7 +134,7 @@ void JourneyView::drawContent(AppState& state) {
         std::snprintf(scoreTitle, sizeof scoreTitle, "%s", tr("T = 0: the argmax"));
     stage(4, N_("Scores"), labelW);
     ImGui::BeginGroup();
-    ImGui::TextDisabled("s = %s", scoreTitle);
+    textDisabledWrappedf("s = %s", scoreTitle);
     expertBars(j.scores, true, j, contentW, barH);
     ImGui::EndGroup();
 
@@ -189,7 +189,7 @@ void JourneyView::drawContent(AppState& state) {
     if (formula.size() == 3) formula += " 0";
     ImGui::TextUnformatted(formula.c_str());
     vectorStrip(j.output, outScale, contentW, cellH);
-    ImGui::TextDisabled("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -outScale, tr("red"), outScale);
+    textDisabledWrappedf("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -outScale, tr("red"), outScale);
     ImGui::EndGroup();
     ImGui::EndChild();
 }

@@ -81,7 +81,10 @@ void LessonView::drawContent(AppState& state) {
     if (ImGui::Button(tr("\u2190 Previous"), ImVec2(bw, 0))) m_actions.go(p.chapter - 1, -1);
     ImGui::EndDisabled();
     ImGui::SameLine();
-    if (ImGui::Button(tr("Leave the lesson"), ImVec2(bw, 0))) m_actions.leave();
+    const char* leave = ImGui::CalcTextSize(tr("Leave the lesson")).x + ImGui::GetStyle().FramePadding.x * 2 <= bw
+                            ? tr("Leave the lesson")
+                            : tr("Leave");  // a narrow window at 200 %
+    if (ImGui::Button(leave, ImVec2(bw, 0))) m_actions.leave();
     ImGui::SameLine();
     ImGui::BeginDisabled(p.chapter + 1 >= n);
     if (ImGui::Button(tr("Next \u2192"), ImVec2(bw, 0))) m_actions.go(p.chapter + 1, -1);

@@ -9,6 +9,9 @@
 #include <stb_image_write.h>
 
 #include <algorithm>
+#include <clocale>
+#include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <vector>
 
@@ -16,7 +19,23 @@
 
 namespace moe::gui {
 
+namespace {
+
+// GLFW's X11 input method (ibus, fcitx5 through XIM) commits text in the C library's
+// character set: under the "C" locale Chinese typed there is dropped without a word.
+// Only LC_CTYPE is set, so numbers keep their '.' whatever the user's locale.
+void useUtf8CharacterSet() {
+    const char* got = std::setlocale(LC_CTYPE, "");
+    if (got && (std::strstr(got, "UTF-8") || std::strstr(got, "utf8"))) return;
+    if (std::setlocale(LC_CTYPE, "C.UTF-8")) return;
+    std::cerr << "moelab: no UTF-8 locale (LANG=" << (std::getenv("LANG") ? std::getenv("LANG") : "")
+              << "): typing Chinese through an input method will not work; paste still does\n";
+}
+
+} // namespace
+
 Window::Window(int width, int height, const char* title, bool vsync) {
+    useUtf8CharacterSet();
     glfwSetErrorCallback([](int, const char* d) { std::cerr << "moelab: GLFW: " << d << "\n"; });
     if (!glfwInit()) throw PlatformError("cannot open a window (no display? try xvfb-run); the command line still works: moelab route");
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);

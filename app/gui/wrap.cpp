@@ -116,4 +116,15 @@ void textWrappedf(const char* fmt, ...) {
     textWrapped(buf);
 }
 
-}  // namespace moe::gui
+void textDisabledWrappedf(const char* fmt, ...) {
+    char buf[2048];
+    va_list args;
+    va_start(args, fmt);
+    std::vsnprintf(buf, sizeof buf, fmt, args);
+    va_end(args);
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+    textWrapped(buf);
+    ImGui::PopStyleColor();
+}
+
+} // namespace moe::gui

@@ -23,5 +23,7 @@ std::vector<std::string_view> wrapLines(std::string_view text, float width,
 void textWrapped(std::string_view text, float width = 0);
 // The same for printf-style text, at the region's width.
 void textWrappedf(const char* fmt, ...) IM_FMTARGS(1);
+// The same in the faint colour of ImGui::TextDisabled.
+void textDisabledWrappedf(const char* fmt, ...) IM_FMTARGS(1);
 
 }  // namespace moe::gui
