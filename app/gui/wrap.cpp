@@ -107,23 +107,27 @@ void textWrapped(std::string_view text, float width) {
     ImGui::EndGroup();
 }
 
-void textWrappedf(const char* fmt, ...) {
+namespace {
+void textWrappedv(const char* fmt, va_list args) {
     char buf[2048];
+    std::vsnprintf(buf, sizeof buf, fmt, args);
+    textWrapped(buf);
+}
+} // namespace
+
+void textWrappedf(const char* fmt, ...) {
     va_list args;
     va_start(args, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, args);
+    textWrappedv(fmt, args);
     va_end(args);
-    textWrapped(buf);
 }
 
 void textDisabledWrappedf(const char* fmt, ...) {
-    char buf[2048];
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
     va_list args;
     va_start(args, fmt);
-    std::vsnprintf(buf, sizeof buf, fmt, args);
+    textWrappedv(fmt, args);
     va_end(args);
-    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-    textWrapped(buf);
     ImGui::PopStyleColor();
 }
 
