@@ -228,3 +228,24 @@ TEST(WordWrap, BreaksChineseBetweenCharactersButNotBeforeClosingPunctuation) {
     EXPECT_EQ(wrapped("top-k 专家", 7), (Lines{"top-k", "专家"}));
     EXPECT_EQ(wrapped("选 top-k 专家", 9), (Lines{"选 top-k", "专家"}));
 }
+
+TEST(AppState, AutoBackendCompilesOnAWorkerAndSwitchesWithTheSameRouting) {
+    Settings eigen;
+    gui::AppState reference(eigen);
+    Settings o;
+    o.backend = BackendKind::Auto;
+    gui::AppState s(o);
+    // Until the kernels are built, Eigen computes what is shown.
+    EXPECT_TRUE(s.compilingBackend() || s.backendName() == "opencl");
+    if (s.compilingBackend()) {
+        EXPECT_EQ(s.backendName(), "eigen");
+    }
+    ASSERT_EQ(s.result().routing.slotExpert, reference.result().routing.slotExpert);
+    s.waitForBackend();
+    EXPECT_FALSE(s.compilingBackend());
+    if (!s.fallbackReason().empty()) GTEST_SKIP() << "no OpenCL device: " << s.fallbackReason();
+    EXPECT_EQ(s.backendName(), "opencl");
+    EXPECT_EQ(s.result().routing.slotExpert, reference.result().routing.slotExpert);
+    EXPECT_EQ(s.result().routing.slotKept, reference.result().routing.slotKept);
+    EXPECT_EQ(s.result().routing.kept, reference.result().routing.kept);
+}

@@ -59,11 +59,30 @@ std::string AppState::replaceSettings(Settings next, bool clamp) {
 
 void AppState::rebuildBackend() {
     m_backendDirty = false;
-    BackendChoice c = makeBackend(m_settings.backend, m_settings.device);
+    if (m_settings.backend == BackendKind::Eigen) {
+        if (m_pendingBackend.valid()) m_pendingBackend.wait();  // its result is no longer wanted
+        m_pendingBackend = {};
+        installBackend(makeBackend(BackendKind::Eigen));
+        return;
+    }
+    if (!m_backend) installBackend({std::make_unique<EigenBackend>(), ""});
+    if (m_pendingBackend.valid()) m_pendingBackend.wait();
+    m_pendingBackend = std::async(std::launch::async, [kind = m_settings.backend, device = m_settings.device] {
+        return makeBackend(kind, device);
+    });
+}
+
+void AppState::installBackend(BackendChoice c) {
     m_backend = std::move(c.backend);
     m_fallback = c.fallbackReason;
     m_backendName = m_backend->name();
     m_deviceName = m_backend->device();
+}
+
+void AppState::waitForBackend() {
+    if (!m_pendingBackend.valid()) return;
+    m_pendingBackend.wait();
+    update();
 }
 
 void AppState::recompute() {
@@ -80,6 +99,14 @@ void AppState::recompute() {
 }
 
 void AppState::update() {
+    if (m_pendingBackend.valid() && m_pendingBackend.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
+        try {
+            installBackend(m_pendingBackend.get());
+        } catch (const std::exception& e) {  // Eigen stays; the reason is shown
+            m_fallback = e.what();
+        }
+        m_dirty = true;
+    }
     if (!m_dirty) return;
     m_dirty = false;
     try {

@@ -3,6 +3,7 @@
 // and the last forward pass. Views read it and change settings; update() runs the
 // engine once per change, never per frame.
 #include <deque>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -47,6 +48,10 @@ public:
     const std::string& backendName() const { return m_backendName; }
     const std::string& deviceName() const { return m_deviceName; }
     const std::string& fallbackReason() const { return m_fallback; }
+    // OpenCL compiles its kernels on a worker (a second or more on PoCL); meanwhile
+    // Eigen computes what is shown, and update() switches when the device is ready.
+    bool compilingBackend() const { return m_pendingBackend.valid(); }
+    void waitForBackend();
     bool weightsFromFile() const { return !m_settings.weightsPath.empty(); }
     // Weights not from the seed: a file, or live weights from the training view.
     bool customWeights() const { return weightsFromFile() || m_liveWeights; }
@@ -78,11 +83,13 @@ public:
 
 private:
     void rebuildBackend();
+    void installBackend(BackendChoice c);
     void recompute();
 
     Settings m_settings;
     ModelWeights m_weights;
     std::unique_ptr<Backend> m_backend;
+    std::future<BackendChoice> m_pendingBackend;
     std::string m_backendName, m_deviceName, m_fallback;
     LayerResult m_result;
     Traffic m_traffic;

@@ -66,7 +66,8 @@ void DenseView::drawContent(AppState& state) {
         row(tr("FLOPs per token"), m.flopsPerTokenDense, m.flopsPerTokenMoe,
             tr("dense: an FFN as large as all experts; MoE: router + (k+S) experts"));
         for (const PublishedModel& p : publishedModels())
-            row(p.name, p.totalParamsB * 1e9, p.activeParamsB * 1e9, p.source);
+            row(tr(p.name),  // "Mistral 7B (dense)" has a translation; model names do not need one
+                p.totalParamsB * 1e9, p.activeParamsB * 1e9, p.source);
         ImGui::EndTable();
     }
     if (m.flopsPerTokenMoe > 0)

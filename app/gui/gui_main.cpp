@@ -52,6 +52,7 @@ int run(const GuiOptions& opts) {
     // The engine first: a bad weights file fails before any window opens.
     AppState state(opts.settings);
     if (!state.error().empty()) throw InputError("moelab gui", state.error());
+    if (headless) state.waitForBackend();  // a screenshot shows the device it will run on
 
     Window window(opts.width, opts.height, "moelab", !headless);
     static std::string iniPath;

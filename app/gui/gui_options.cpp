@@ -23,6 +23,8 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     o.settings = settingsFromFlags(args);
     // Any model flag (or Back to random weights) means the seed's weights.
     if (!setsModel(args)) useShippedModel(o.settings);
+    // The app runs on OpenCL where there is a device (the CLI's default stays Eigen).
+    if (!args.str("backend")) o.settings.backend = BackendKind::Auto;
     o.screenshot = args.str("screenshot", "");
     o.frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     o.width = static_cast<int>(args.integer("width", 1280, 320, 8192));

@@ -33,6 +33,8 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"Open a lesson file...", "打开课程文件..."},
         {"Next chapter", "下一章"},
         {"Previous chapter", "上一章"},
+        {"compiling the OpenCL kernels\u2026", "正在编译 OpenCL 内核\u2026"},
+        {"Mistral 7B (dense)", "Mistral 7B（稠密）"},
         {"Leave", "离开"},
         {"Leave the lesson", "离开课程"},
         {"Path", "路径"},
