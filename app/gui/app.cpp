@@ -360,7 +360,7 @@ void App::statusBar() {
     const Routing& r = m_state.result().routing;
     ImGui::Text("%d %s  E=%d k=%d  %s %s  |  %s %s  |  %.2f ms", r.tokens, tr("tokens"), r.experts, r.k, tr("capacity"),
                 r.capacity < 0 ? tr("dropless") : std::to_string(r.capacity).c_str(), m_state.backendName().c_str(),
-                m_state.deviceName().c_str(), m_state.lastComputeMs());
+                translateMessage(m_state.deviceName()).c_str(), m_state.lastComputeMs());
     if (m_state.compilingBackend()) {
         ImGui::SameLine();
         ImGui::TextDisabled("  %s", tr("compiling the OpenCL kernels\u2026"));

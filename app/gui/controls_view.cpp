@@ -180,7 +180,7 @@ void ControlsView::topologyButtons(AppState& state) {
 }
 
 void ControlsView::computeStatus(AppState& state) {
-    textWrapped(state.deviceName());
+    textWrapped(translateMessage(state.deviceName()));
     const std::string& problem = !state.fallbackReason().empty() ? state.fallbackReason() : m_message;
     if (!problem.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kWarning));

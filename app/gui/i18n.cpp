@@ -71,6 +71,7 @@ std::string translateMessage(const std::string& message) {
         {"keeps ", "只保留 "},
         {" experts, fewer than k = ", " 个专家，少于 k = "},
         {"needs --placement contiguous, so that a group of experts is a device", "需要 --placement contiguous，才能让一组专家对应一台设备"},
+        {" threads)", " 个线程）"},  // the Eigen backend's device name
     };
     std::string out = message;
     for (const auto& [en, zh] : phrases)

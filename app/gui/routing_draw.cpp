@@ -248,7 +248,11 @@ int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size) {
     int top = std::max(1, r.capacity);
     for (int e = 0; e < E; ++e) top = std::max({top, r.requested[e], r.kept[e]});
     const float scale = (size.y - axisH - px(ui, 14)) / top;
-    const float slot = size.x / E, bw = std::max(px(ui, 2), slot * 0.7f);
+    // The capacity label gets a gutter at the right, so it never covers a bar's overflow.
+    char capLabel[48] = "";
+    if (r.capacity >= 0) std::snprintf(capLabel, sizeof capLabel, "%s %d", tr("capacity"), r.capacity);
+    const float gutter = r.capacity >= 0 ? ImGui::CalcTextSize(capLabel).x + px(ui, 6) : 0.0f;
+    const float slot = (size.x - gutter) / E, bw = std::max(px(ui, 2), slot * 0.7f);
     const float base = o.y + size.y - axisH;
     int hovered = -1;
     for (int e = 0; e < E; ++e) {
@@ -278,12 +282,9 @@ int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size) {
     }
     if (r.capacity >= 0) {
         const float y = base - r.capacity * scale;
-        dl->AddLine(ImVec2(o.x, y), ImVec2(o.x + size.x, y), kWarning, px(ui, 2));
-        char c[48];
-        std::snprintf(c, sizeof c, "%s %d", tr("capacity"), r.capacity);
-        const ImVec2 ts = ImGui::CalcTextSize(c), tp(o.x + size.x - ts.x - px(ui, 4), y - ts.y - px(ui, 1));
-        dl->AddRectFilled(tp, ImVec2(tp.x + ts.x, tp.y + ts.y), ImGui::GetColorU32(ImGuiCol_WindowBg));
-        dl->AddText(tp, kWarning, c);
+        const ImVec2 ts = ImGui::CalcTextSize(capLabel), tp(o.x + size.x - ts.x, std::max(o.y, y - ts.y * 0.5f));
+        dl->AddLine(ImVec2(o.x, y), ImVec2(tp.x - px(ui, 3), y), kWarning, px(ui, 2));
+        dl->AddText(tp, kWarning, capLabel);
     }
     ImGui::Dummy(size);
     return hovered;
