@@ -283,3 +283,22 @@ TEST(Cli, TenMegabyteInputRoutes) {
     EXPECT_NE(r.out.find("more tokens"), std::string::npos);
     std::filesystem::remove(path);
 }
+
+TEST(Cli, BenchReportsTheSameRunPeakAndRatiosToIt) {
+    const RunResult r = run({"bench", "--shape", "classroom", "--min-time", "0.05", "--json"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    const double peak = j.at("peak_gflops").get<double>();
+    EXPECT_GT(peak, 0.0);
+    EXPECT_TRUE(j.at("peak_isa") == "avx512" || j.at("peak_isa") == "avx2-fma" || j.at("peak_isa") == "generic");
+    ASSERT_EQ(j.at("results").size(), 1u);
+    const auto& res = j.at("results")[0];
+    EXPECT_NEAR(res.at("ratio_to_peak").get<double>(), res.at("ffn_gflops").get<double>() / peak, 1e-9);
+    EXPECT_NEAR(res.at("gemm_ratio_to_peak").get<double>(), res.at("gemm_gflops").get<double>() / peak, 1e-9);
+    // No GEMM outruns the machine's FMA units.
+    EXPECT_LT(res.at("gemm_gflops").get<double>(), 1.1 * peak);
+    // Without a layer shape there is no peak to report.
+    const RunResult t = run({"bench", "--shape", "cluster", "--min-time", "0.05", "--json"});
+    ASSERT_EQ(t.code, 0) << t.err;
+    EXPECT_FALSE(nlohmann::json::parse(t.out).contains("peak_gflops"));
+}

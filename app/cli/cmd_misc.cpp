@@ -1,4 +1,5 @@
 // moelab export-weights, bench and info.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -15,6 +16,7 @@
 #include "share_code.hpp"
 #include "train/balance_experiment.hpp"
 #include "train/sentiment.hpp"
+#include "fma_peak.hpp"
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 
@@ -99,10 +101,18 @@ int cmdBench(const std::vector<std::string>& argv) {
         }
     }
     nlohmann::json results = nlohmann::json::array();
-    if (!a.has("json"))
-        std::printf("%-13s %-7s %6s %4s %3s %5s %5s %11s %11s %7s %12s\n", "shape", "backend", "T", "E", "k", "D",
-                    "H", "ffn GFLOP/s", "gemm GFLOP/s", "ratio", "pipeline ms");
-    for (const BenchShape& s : standardBenchShapes()) {
+    const auto shapes = standardBenchShapes();
+    const bool layerShapes = only.empty() || std::any_of(shapes.begin(), shapes.end(), [&](const BenchShape& s) {
+                                 return s.name == only;
+                             });
+    // The machine's own FP32 peak, in this run: the ratios below are against it too.
+    const double peak = layerShapes ? measureFmaPeakGflops() : 0.0;
+    if (!a.has("json") && layerShapes)
+        std::printf("FP32 FMA peak (%s, %d threads): %.1f GFLOP/s\n\n", fmaPeakIsa(), omp_get_max_threads(), peak);
+    if (!a.has("json") && layerShapes)
+        std::printf("%-13s %-7s %6s %4s %3s %5s %5s %11s %11s %7s %8s %12s\n", "shape", "backend", "T", "E", "k", "D",
+                    "H", "ffn GFLOP/s", "gemm GFLOP/s", "ratio", "of peak", "pipeline ms");
+    for (const BenchShape& s : shapes) {
         if (!only.empty() && s.name != only) continue;
         for (auto& b : backends) {
             const BenchResult r = benchLayer(*b.backend, s, minTime);
@@ -117,12 +127,14 @@ int cmdBench(const std::vector<std::string>& argv) {
                                {"ffn_gflops", r.ffnGflops},
                                {"gemm_gflops", r.gemmGflops},
                                {"ratio_to_gemm", r.ratioToGemm},
+                               {"ratio_to_peak", r.ffnGflops / peak},
+                               {"gemm_ratio_to_peak", r.gemmGflops / peak},
                                {"pipeline_ms", r.pipelineMs},
                                {"experts_ms", r.expertsMs}});
             if (!a.has("json"))
-                std::printf("%-13s %-7s %6d %4d %3d %5d %5d %11.1f %12.1f %7.2f %12.3f\n", s.name.c_str(),
+                std::printf("%-13s %-7s %6d %4d %3d %5d %5d %11.1f %12.1f %7.2f %8.2f %12.3f\n", s.name.c_str(),
                             r.backend.c_str(), s.tokens, s.experts, s.k, s.dim, s.hidden, r.ffnGflops, r.gemmGflops,
-                            r.ratioToGemm, r.pipelineMs);
+                            r.ratioToGemm, r.ffnGflops / peak, r.pipelineMs);
         }
     }
     nlohmann::json training = nlohmann::json::array();
@@ -158,22 +170,15 @@ int cmdBench(const std::vector<std::string>& argv) {
         sentiment = sentimentJson(r);
         if (!a.has("json")) printSentiment(r);
     }
+    nlohmann::json out{{"results", results}, {"training", training}, {"balance", balance}, {"sentiment", sentiment}};
+    if (layerShapes) out["peak_gflops"] = peak, out["peak_isa"] = fmaPeakIsa();
     if (only.empty() || only == "cluster") {
         const double simMs = benchClusterSimulationMs(minTime);
-        if (a.has("json"))
-            std::cout << nlohmann::json{{"results", results},
-                                        {"training", training},
-                                        {"balance", balance},
-                                        {"sentiment", sentiment},
-                                        {"simulation", {{"tokens", 65536}, {"experts", 256}, {"k", 8}, {"gpus", 64},
-                                                        {"ms", simMs}}}}
-                             .dump(2)
-                      << "\n";
-        else
+        out["simulation"] = {{"tokens", 65536}, {"experts", 256}, {"k", 8}, {"gpus", 64}, {"ms", simMs}};
+        if (!a.has("json"))
             std::printf("\nexpert-parallel simulation T=65536 E=256 k=8 G=64 (load-aware): %.3f ms\n", simMs);
-    } else if (a.has("json")) {
-        std::cout << nlohmann::json{{"results", results}, {"training", training}, {"balance", balance}, {"sentiment", sentiment}}.dump(2) << "\n";
     }
+    if (a.has("json")) std::cout << out.dump(2) << "\n";
     return 0;
 }
 
