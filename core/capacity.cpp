@@ -22,6 +22,26 @@ int expertCapacity(const RouterConfig& c, int tokens, int experts) {
     return std::max(static_cast<int>(std::min(cap, 2e9)), c.minCapacity);
 }
 
+std::vector<int> groupCapacities(const RouterConfig& c, int tokens, int experts) {
+    const int G = std::max(1, c.capacityGroups);
+    std::vector<int> caps(G);
+    for (int g = 0; g < G; ++g) {
+        // Tokens t with floor(t·G/T) = g: from ceil(g·T/G) to ceil((g+1)·T/G) - 1.
+        const auto first = [&](int64_t h) { return static_cast<int>((h * tokens + G - 1) / G); };
+        caps[g] = expertCapacity(c, first(g + 1) - first(g), experts);
+    }
+    return caps;
+}
+
+int layerCapacity(const RouterConfig& c, int tokens, int experts) {
+    if (c.capacityGroups <= 1) return expertCapacity(c, tokens, experts);
+    const std::vector<int> caps = groupCapacities(c, tokens, experts);
+    if (caps[0] < 0) return -1;
+    int64_t sum = 0;
+    for (int v : caps) sum += v;
+    return static_cast<int>(std::min<int64_t>(sum, 2'000'000'000));
+}
+
 int dynamicCapacity(const RouterConfig& c, int bound, const std::vector<int>& requested) {
     const int busiest = requested.empty() ? 0 : *std::max_element(requested.begin(), requested.end());
     return std::max(std::min(busiest, bound), c.minCapacity);
@@ -78,13 +98,17 @@ void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const R
         r.capacity = dynamicCapacity(cfg, r.capacity, requested);
     }
 
-    const int cap = r.capacity;
-    std::vector<int> load(E, 0);
+    // Loads per (group, expert); one group unless GShard's group-local capacity is on.
+    const int G = std::max(1, cfg.capacityGroups);
+    const std::vector<int> caps = G > 1 ? groupCapacities(cfg, T, E) : std::vector<int>{r.capacity};
+    std::vector<int> groupLoad(size_t(G) * E, 0);
     for (int rank = 0; rank < k; ++rank) {
         for (int t : priorityOrder(r, choices, cfg, rank)) {
             const int s = t * k + rank;
             if (r.slotSkipped[s]) continue;  // never dispatched: not requested, not dropped
             const int e = r.slotExpert[s];
+            const int g = G > 1 ? capacityGroupOf(t, T, G) : 0, cap = caps[g];
+            int* load = &groupLoad[size_t(g) * E];
             ++r.requested[e];
             if (cap < 0 || load[e] < cap) {
                 ++load[e];
@@ -109,7 +133,8 @@ void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const R
             ++load[best];
         }
     }
-    r.kept = load;
+    for (int g = 0; g < G; ++g)
+        for (int e = 0; e < E; ++e) r.kept[e] += groupLoad[size_t(g) * E + e];
 }
 
 void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r) {

@@ -1,6 +1,8 @@
 #pragma once
 // Capacity and overflow: how many assignments an expert takes, who keeps a slot when it
 // is full, and the combine weights fixed before that (docs/contract.md, "capacity").
+#include <algorithm>
+#include <cstdint>
 #include <vector>
 
 #include "routing.hpp"
@@ -11,6 +13,17 @@ namespace moe {
 // Switch Transformer: capacity = ceil(k*T/E * C), here bounded below by min-capacity.
 // With C < 0 (Tutel's dynamic capacity) this is the bound ceil(k*T/E * |C|).
 int expertCapacity(const RouterConfig& cfg, int tokens, int experts);
+// GShard (Lepikhin et al. 2020) splits the T tokens into G groups of consecutive tokens
+// and gives each expert its capacity per group: token t is in group floor(t·G/T), and
+// group g's capacity is expertCapacity(cfg, its token count, E). A token competes only
+// with its own group, so an expert can drop tokens of a busy group while another group
+// leaves its slots empty. One entry per group ({capacity} when G = 1).
+std::vector<int> groupCapacities(const RouterConfig& cfg, int tokens, int experts);
+inline int capacityGroupOf(int token, int tokens, int groups) {
+    return static_cast<int>(int64_t(token) * groups / std::max(tokens, 1));
+}
+// An expert's slots in all: the sum over groups, or -1 when dropless.
+int layerCapacity(const RouterConfig& cfg, int tokens, int experts);
 // Tutel: the busiest expert's requested assignments, at most `bound`, at least min-capacity.
 int dynamicCapacity(const RouterConfig& cfg, int bound, const std::vector<int>& requested);
 

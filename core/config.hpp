@@ -34,6 +34,7 @@ struct RouterConfig {
     RoutingMode mode = RoutingMode::TokenChoice;
     double capacityFactor = 1.25;  // 0 = dropless; negative: Tutel's dynamic capacity, at most |C|
     int minCapacity = 0;
+    int capacityGroups = 1;  // GShard: capacity per group of consecutive tokens (as on G devices)
     Overflow overflow = Overflow::Drop;
     DropPriority dropPriority = DropPriority::Position;
     bool noisyTopk = false;  // Shazeer et al. 2017

@@ -43,6 +43,7 @@ TokenJourney traceToken(const ModelWeights& w, const RouterConfig& cfg, const st
         stop.weight = r.slotWeight[s];
         stop.kept = r.slotKept[s] != 0;
         stop.rerouted = r.rerouted(s);
+        stop.skipped = r.skipped(s);
         stop.place = place[s];
         if (stop.kept) stop.expertOutput = expertOutput(w.experts[stop.expert], w.shape.activation, x, t);
         j.chosenScoreSum += r.scores(t, stop.choice);

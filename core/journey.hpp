@@ -19,6 +19,7 @@ struct JourneyStop {     // one of the token's assignment slots
     float weight = 0;     // its combine weight
     bool kept = false;
     bool rerouted = false;
+    bool skipped = false; // GShard random routing left it undispatched (not a drop)
     int place = -1;       // its place in the expert's capacity (0-based), -1 when dropped
     std::vector<float> expertOutput;  // Expert_e(x), D values (empty when dropped)
 };

@@ -36,10 +36,12 @@ const Preset kPresets[] = {
      }},
     {"gshard", "GShard", "GShard",
      "Lepikhin et al. 2020: top-2, normalised gates, random routing of the 2nd expert (keep if 2·w2 > U), capacity "
-     "factor 2",
-     "8 experts instead of 2048; capacity over all tokens (GShard counts it per group of tokens)",
-     "8 个专家（原文 2048 个）；容量按全部词元计算（GShard 按词元分组计算）",
-     [](S& s) { s.router.k = 2, s.router.randomRouting = true, s.router.capacityFactor = 2; }},
+     "factor 2 per group of tokens",
+     "8 experts instead of 2048; 4 groups of tokens instead of one per device",
+     "8 个专家（原文 2048 个）；4 个词元组（原文每台设备一组）",
+     [](S& s) {
+         s.router.k = 2, s.router.randomRouting = true, s.router.capacityFactor = 2, s.router.capacityGroups = 4;
+     }},
     {"glam", "GLaM", "GLaM",
      "Du et al. 2022: 64 experts, top-2 (GShard's gating), an MoE layer in every other Transformer layer; 1.2T total, "
      "97B active",

@@ -142,7 +142,7 @@ Routing decideRouting(RouterLogits in, const RouterConfig& cfg, const Vec& bias)
     r.experts = static_cast<int>(in.logits.cols());
     r.k = cfg.k;
     r.mode = cfg.mode;
-    r.capacity = expertCapacity(cfg, r.tokens, r.experts);
+    r.capacity = layerCapacity(cfg, r.tokens, r.experts);
     Mat z = in.logits;
     if (cfg.noisyTopk && in.noiseLogits.size() == z.size()) addRoutingNoise(z, in.noiseLogits, cfg.noiseSeed);
     scoreFunction(z, cfg.score, cfg.temperature, r.scores);

@@ -193,6 +193,17 @@ const SettingSpec kSpecs[] = {
      .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "Min capacity",
      .help = "lower bound on the capacity (DeepSpeed-MoE's min_capacity)", .helpZh = "容量的下限（DeepSpeed-MoE 的 min_capacity）",
      .range = fixed<0, 1e9>, .slider = {0, 64}, FIELD(&S::router, &R::minCapacity)},
+    {.key = "capacity_groups", .flag = "capacity-groups", .kind = SettingKind::Int, .group = SettingGroup::Capacity,
+     .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "Capacity groups",
+     .help = "GShard: the tokens split into G groups of consecutive tokens, each with its own capacity per expert",
+     .helpZh = "GShard：词元按顺序分成 G 组，每组对每个专家有各自的容量",
+     .range = fixed<1, 64>, .slider = {1, 16}, FIELD(&S::router, &R::capacityGroups),
+     .check = [](const Settings& s) -> std::string {
+         if (s.router.capacityGroups <= 1) return "";
+         if (s.router.mode != RoutingMode::TokenChoice) return "needs --routing token-choice";
+         if (s.router.capacityFactor <= 0) return "needs a fixed capacity (--capacity-factor > 0)";
+         return "";
+     }},
     {.key = "overflow", .flag = "overflow", .kind = SettingKind::Choice, .group = SettingGroup::Capacity,
      .effect = SettingEffect::Route, .widget = SettingWidget::Combo, .label = "Overflow",
      .help = "an assignment over capacity is dropped, or rerouted to the token's next-best expert with room",

@@ -23,14 +23,21 @@ int skipped_second(int random_routing, int r, __global const float* weights, __g
     return random_routing && r == 1 && !(2.0f * weights[s] > u[t]);
 }
 
+// GShard's group-local capacity: token t is in group t*G/T and competes for caps[group]
+// (G = 1: one group, caps[0] the capacity, -1 when dropless). At most 64 groups.
+#define MAX_CAPACITY_GROUPS 64
+int capacity_group(int t, int T, int G) { return G > 1 ? (int)(((long)t * G) / T) : 0; }
+
 __kernel void capacity_drop(__global const int* choices, __global const int* order, int use_order,
-                            int capacity, __global uchar* kept, __global int* requested,
+                            __global const int* caps, int G, __global uchar* kept, __global int* requested,
                             __global int* kept_count, __global int* overflow, int T, int E, int k,
                             __global const float* weights, __global const float* u, int random_routing,
                             __global uchar* skipped) {
     const int e = get_global_id(0);
     if (e >= E) return;
-    int load = 0, req = 0, over = 0;
+    int load[MAX_CAPACITY_GROUPS];
+    for (int g = 0; g < G; ++g) load[g] = 0;
+    int req = 0, over = 0;
     for (int r = 0; r < k; ++r) {
         for (int i = 0; i < T; ++i) {
             const int t = use_order ? order[(size_t)r * T + i] : i;
@@ -43,8 +50,9 @@ __kernel void capacity_drop(__global const int* choices, __global const int* ord
             }
             skipped[s] = 0;
             ++req;
-            if (capacity < 0 || load < capacity) {
-                ++load;
+            const int g = capacity_group(t, T, G), capacity = caps[g];
+            if (capacity < 0 || load[g] < capacity) {
+                ++load[g];
                 kept[s] = 1;
             } else {
                 ++over;
@@ -52,27 +60,33 @@ __kernel void capacity_drop(__global const int* choices, __global const int* ord
             }
         }
     }
+    int total = 0;
+    for (int g = 0; g < G; ++g) total += load[g];
     requested[e] = req;
-    kept_count[e] = load;
+    kept_count[e] = total;
     overflow[e] = over;
 }
 
 // Reroute policy: a moved assignment takes room another expert's later tokens wanted,
 // so the greedy order is sequential by nature. One work-item in all; `load` is
-// scratch of E ints. choices are rewritten with the expert that serves each slot.
+// scratch of G*E ints (per group, per expert), left holding each expert's total in its
+// first E. choices are rewritten with the expert that serves each slot.
 __kernel void capacity_reroute(__global int* choices, __global float* weights, __global const int* order,
-                               int use_order, int capacity, __global const float* keys,
+                               int use_order, __global const int* caps, int G, __global const float* keys,
                                __global const float* scores, __global const float* norms, __global uchar* kept,
-                               __global int* requested, __global int* load, __global int* overflow,
+                               __global int* requested, __global int* all_load, __global int* overflow,
                                int T, int E, int k, __global const float* u, int random_routing,
                                __global uchar* skipped) {
     if (get_global_id(0) != 0) return;
-    for (int e = 0; e < E; ++e) requested[e] = load[e] = overflow[e] = 0;
+    for (int e = 0; e < E; ++e) requested[e] = overflow[e] = 0;
+    for (int i = 0; i < G * E; ++i) all_load[i] = 0;
     for (int r = 0; r < k; ++r) {
         for (int i = 0; i < T; ++i) {
             const int t = use_order ? order[(size_t)r * T + i] : i;
             const size_t s = (size_t)t * k + r;
             const int e = choices[s];
+            const int g = capacity_group(t, T, G), capacity = caps[g];
+            __global int* load = all_load + (size_t)g * E;
             skipped[s] = skipped_second(random_routing, r, weights, u, t, s);
             if (skipped[s]) {
                 kept[s] = 0;
@@ -103,5 +117,10 @@ __kernel void capacity_reroute(__global int* choices, __global float* weights, _
             kept[s] = 1;
             ++load[best];
         }
+    }
+    for (int e = 0; e < E; ++e) {  // each expert's total over the groups, into the first E
+        int total = 0;
+        for (int g = 0; g < G; ++g) total += all_load[(size_t)g * E + e];
+        all_load[e] = total;
     }
 }

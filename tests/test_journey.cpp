@@ -48,7 +48,7 @@ void checkEveryToken(const std::vector<std::string>& flags) {
     LayerResult res;
     runLayer(backend, w, s.router, x, true, res);
     ASSERT_EQ(cli["tokens"].size(), size_t(res.routing.tokens));
-    int rerouted = 0, dropped = 0;
+    int rerouted = 0, dropped = 0, skipped = 0;
     for (int t = 0; t < res.routing.tokens; ++t) {
         const TokenJourney j = traceToken(w, s.router, s.text, x, res, t);
         const json& tok = cli["tokens"][t];
@@ -56,10 +56,15 @@ void checkEveryToken(const std::vector<std::string>& flags) {
         expectSame(j.logits, tok["logits"], "logits", t);
         expectSame(j.scores, tok["scores"], "scores", t);
         expectSame(j.output, cli["outputs"][t], "output", t);
-        ASSERT_EQ(j.stops.size(), tok["experts"].size());
         std::vector<double> sum(j.output.size(), 0.0);
-        for (size_t i = 0; i < j.stops.size(); ++i) {
-            const JourneyStop& st = j.stops[i];
+        for (size_t stop = 0, i = 0; stop < j.stops.size(); ++stop) {
+            const JourneyStop& st = j.stops[stop];
+            if (st.skipped) {  // GShard random routing: not among the token's experts, not a drop
+                EXPECT_FALSE(st.kept);
+                EXPECT_EQ(stop, 1u);  // only a second choice can be left out
+                ++skipped;
+                continue;
+            }
             EXPECT_EQ(st.expert, tok["experts"][i].get<int>());
             EXPECT_EQ(st.choice, tok["choices"][i].get<int>());
             EXPECT_EQ(st.weight, tok["weights"][i].get<float>());
@@ -71,7 +76,9 @@ void checkEveryToken(const std::vector<std::string>& flags) {
             }
             rerouted += st.rerouted, dropped += !st.kept;
             for (size_t d = 0; st.kept && d < sum.size(); ++d) sum[d] += double(st.weight) * st.expertOutput[d];
+            ++i;
         }
+        EXPECT_EQ(tok["experts"].size(), j.stops.size() - (j.stops.size() > 1 && j.stops[1].skipped));
         // The weighted sum, by hand, is the layer's output for the token.
         for (size_t d = 0; d < sum.size(); ++d) EXPECT_NEAR(sum[d], j.output[d], 1e-5) << "token " << t << " dim " << d;
         // The embedding row is the table's row for this byte.
@@ -79,6 +86,9 @@ void checkEveryToken(const std::vector<std::string>& flags) {
     }
     if (s.router.overflow == Overflow::Reroute) {
         EXPECT_GT(rerouted, 0);
+    }
+    if (s.router.randomRouting) {
+        EXPECT_GT(skipped, 0);
     }
     if (s.router.capacityFactor > 0 && s.router.capacityFactor < 1 && s.router.overflow == Overflow::Drop) {
         EXPECT_GT(dropped, 0);
@@ -92,6 +102,11 @@ TEST(Journey, EveryNumberMatchesTheCommandLine) {
 TEST(Journey, DropsRandomWeightsAndScorePriority) {
     checkEveryToken({"--seed", "2", "--experts", "6", "--k", "2", "--capacity-factor", "0.6", "--drop-priority", "score",
                      "--text", "Every byte, 每个字节."});
+}
+
+TEST(Journey, GShardSkipsAndGroupCapacity) {
+    checkEveryToken({"--preset", "gshard", "--capacity-factor", "0.5", "--seed", "3",
+                     "--text", "GShard keeps a second expert only when 2·w2 > u. 分组容量。"});
 }
 
 TEST(Journey, ReroutesKnowWhereTheyCameFrom) {

@@ -125,6 +125,11 @@ std::vector<Case> cases() {
     add("dynamic-capacity", 4099, 16, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = -1.5; });
     add("dynamic-capacity-loose", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = -8, c.cfg.randomRouting = true; });
     add("padded", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.padToCapacity = true, c.cfg.capacityFactor = 1; });
+    add("group-capacity", 4099, 16, 2, 19, 37, [](Case& c) { c.cfg.capacityGroups = 7, c.cfg.capacityFactor = 1; });
+    add("group-capacity-reroute", 23, 5, 2, 19, 37, [](Case& c) {
+        c.cfg.capacityGroups = 3, c.cfg.capacityFactor = 0.8, c.cfg.overflow = Overflow::Reroute,
+        c.cfg.dropPriority = DropPriority::Score;
+    });
     return out;
 }
 

@@ -54,7 +54,9 @@ std::vector<Settings> unusualSettings(const std::string& textFile, const std::st
     t.router.randomRouting = true, t.router.padToCapacity = true, t.router.level = RouteLevel::Sentence;
     t.router.dropPriority = DropPriority::Random;
     t.cluster.allToAll = AllToAll::Hierarchical;
-    return {a, b, t};
+    Settings g = t;  // GShard's group-local capacity needs a fixed capacity
+    g.router.capacityFactor = 1.5f, g.router.capacityGroups = 3;
+    return {a, b, t, g};
 }
 
 // Shape flags that make a weights file of the same shape as unusualSettings.

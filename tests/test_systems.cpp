@@ -7,6 +7,7 @@
 #include <set>
 
 #include "backends/eigen_backend.hpp"
+#include "capacity.hpp"
 #include "embedding.hpp"
 #include "layer.hpp"
 #include "presets.hpp"
@@ -195,9 +196,10 @@ TEST(Presets, GShardKeepsTheSecondExpertAtTwiceItsWeightOnAverage) {
     EXPECT_EQ(computeMetrics(r, ModelShape{.experts = E}, 2).dropped, 0);  // ... nor dropped
 }
 
-TEST(Presets, GShardCapacityIsTwiceTheFairShare) {
+TEST(Presets, GShardCapacityIsTwiceTheFairSharePerGroup) {
     const Routing r = routeProbs(randomProbs(10, 8, 1), presetRouter("gshard"));
-    EXPECT_EQ(r.capacity, 5);  // ceil(2·10/8·2)
+    // 4 groups of 3, 2, 3, 2 tokens: ceil(2·3/8·2) = 2 and ceil(2·2/8·2) = 1 slots each.
+    EXPECT_EQ(r.capacity, 2 + 1 + 2 + 1);
 }
 
 TEST(Presets, GLaMHasSixtyFourExpertsTopTwo) {
@@ -415,4 +417,45 @@ TEST(Presets, GptFourIsNotPublished) {
             EXPECT_EQ(m.totalParamsB, 1200);
             EXPECT_EQ(m.activeParamsB, 97);
         }
+}
+
+TEST(Presets, GShardCapacityIsPerGroupOfTokens) {
+    // 8 tokens, 2 experts, top-1, C = 1: tokens 0-5 want E0, tokens 6-7 want E1.
+    std::vector<std::vector<float>> probs(8, {0.9f, 0.1f});
+    probs[6] = probs[7] = {0.1f, 0.9f};
+    RouterConfig cfg;
+    cfg.k = 1, cfg.capacityFactor = 1;
+    // One group: capacity ceil(1·8/2·1) = 4, E0 keeps tokens 0-3 and drops 4 and 5.
+    Routing r = routeProbs(probs, cfg);
+    EXPECT_EQ(r.capacity, 4);
+    EXPECT_EQ(r.slotKept, (std::vector<uint8_t>{1, 1, 1, 1, 0, 0, 1, 1}));
+    // Two groups of 4: each has capacity ceil(1·4/2·1) = 2 per expert. Group 0 (tokens
+    // 0-3) overflows E0 at tokens 2 and 3 while group 1 fits: the drops move, although
+    // E0's 4 kept equal the global capacity.
+    cfg.capacityGroups = 2;
+    r = routeProbs(probs, cfg);
+    EXPECT_EQ(r.capacity, 4);  // 2 + 2 slots per expert in all
+    EXPECT_EQ(r.slotKept, (std::vector<uint8_t>{1, 1, 0, 0, 1, 1, 1, 1}));
+    EXPECT_EQ(r.kept, (std::vector<int>{4, 2}));
+    EXPECT_EQ(r.overflow, (std::vector<int>{2, 0}));
+    // Rerouted, tokens 2 and 3 find room at E1 in their own group.
+    cfg.overflow = Overflow::Reroute;
+    r = routeProbs(probs, cfg);
+    EXPECT_EQ(r.slotExpert, (std::vector<int>{0, 0, 1, 1, 0, 0, 1, 1}));
+    EXPECT_EQ(r.kept, (std::vector<int>{4, 4}));
+}
+
+TEST(Presets, CapacityGroupsSplitTokensByPosition) {
+    // T = 10, G = 4: group of t is floor(4t/10), so the groups are {0,1,2} {3,4} {5,6,7} {8,9}.
+    EXPECT_EQ(capacityGroupOf(2, 10, 4), 0);
+    EXPECT_EQ(capacityGroupOf(3, 10, 4), 1);
+    EXPECT_EQ(capacityGroupOf(5, 10, 4), 2);
+    EXPECT_EQ(capacityGroupOf(9, 10, 4), 3);
+    RouterConfig cfg;
+    cfg.k = 2, cfg.capacityFactor = 1, cfg.capacityGroups = 4;
+    // ceil(2·n/2·1) = n for groups of 3, 2, 3, 2 tokens; 10 slots per expert in all.
+    EXPECT_EQ(groupCapacities(cfg, 10, 2), (std::vector<int>{3, 2, 3, 2}));
+    EXPECT_EQ(layerCapacity(cfg, 10, 2), 10);
+    cfg.capacityFactor = 0;  // dropless stays dropless
+    EXPECT_EQ(layerCapacity(cfg, 10, 2), -1);
 }

@@ -1,4 +1,5 @@
 #include "route_report.hpp"
+#include "capacity.hpp"
 
 #include <algorithm>
 #include <cstdio>
@@ -38,7 +39,14 @@ void printRouteReport(std::ostream& os, const Settings& o, const std::vector<Byt
     const int chars = tokens.empty() ? 0 : tokens.back().charIndex + 1;
     os << "moelab route: " << r.tokens << " byte tokens (" << chars << " characters), " << r.experts
        << " experts, k=" << o.router.k << ", " << toString(o.router.mode) << ", capacity "
-       << (r.capacity < 0 ? std::string("none (dropless)") : std::to_string(r.capacity)) << "\n\n";
+       << (r.capacity < 0 ? std::string("none (dropless)") : std::to_string(r.capacity));
+    if (o.router.capacityGroups > 1 && r.capacity >= 0) {  // GShard: the sum of the groups' capacities
+        const std::vector<int> caps = groupCapacities(o.router, r.tokens, r.experts);
+        os << " =";
+        for (size_t g = 0; g < caps.size(); ++g) os << (g ? " + " : " ") << caps[g];
+        os << " over " << caps.size() << " token groups";
+    }
+    os << "\n\n";
 
     const int rows = std::min(r.tokens, maxRows);
     if (rows > 0) {

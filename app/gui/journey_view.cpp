@@ -153,7 +153,9 @@ void JourneyView::drawContent(AppState& state) {
     ImGui::BeginGroup();
     const std::string capText = j.capacity < 0 ? std::string(tr("none (dropless)")) : std::to_string(j.capacity);
     for (const JourneyStop& s : j.stops) {
-        if (!s.kept)
+        if (s.skipped)
+            ImGui::TextDisabled("\u2013 E%d: %s", s.choice, tr("not dispatched (random routing: 2\u00b7w2 \u2264 u)"));
+        else if (!s.kept)
             ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u00d7 E%d %s (%s): %s", s.choice, tr("was full"),
                                capText.c_str(), tr("dropped"));
         else if (s.rerouted)

@@ -112,6 +112,7 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
         const float x = o.x + labelW + t * cellW;
         if (!visibleX(x)) continue;
         for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
+            if (r.skipped(s)) continue;  // GShard random routing: never dispatched, so not chosen
             const int e = r.slotExpert[s];
             const ImVec2 a(x, top + e * cellH), b(x + cellW - 1, top + (e + 1) * cellH - 1);
             // A dark ring around a white one: visible on every score colour and on either theme.
@@ -213,8 +214,11 @@ int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id)
             float tx = a.x + px(ui, 3);
             const float tagY = b.y - tagH - px(ui, 3);
             for (int s = s0; s < s1; ++s) {
+                if (r.skipped(s)) continue;  // not dispatched: not one of the token's experts
+                int left = 0;
+                for (int u = s; u < s1; ++u) left += !r.skipped(u);
                 char more[16];
-                std::snprintf(more, sizeof more, "+%d", s1 - s);
+                std::snprintf(more, sizeof more, "+%d", left);
                 const float tagW = small->CalcTextSizeA(smallSize, 1e9f, 0, r.rerouted(s) ? "\u219299" : "99").x + px(ui, 4);
                 const float moreW = s + 1 < s1 ? small->CalcTextSizeA(smallSize, 1e9f, 0, more).x + px(ui, 2) : 0;
                 if (tx + tagW + moreW > b.x - px(ui, 2) && s + 1 < s1) {

@@ -35,6 +35,8 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"Previous chapter", "上一章"},
         {"compiling the OpenCL kernels\u2026", "正在编译 OpenCL 内核\u2026"},
         {"Mistral 7B (dense)", "Mistral 7B（稠密）"},
+        {"Capacity groups", "容量分组"},
+        {"not dispatched (random routing: 2\u00b7w2 \u2264 u)", "未分发（随机路由：2\u00b7w2 \u2264 u）"},
         {"Leave", "离开"},
         {"Leave the lesson", "离开课程"},
         {"Path", "路径"},

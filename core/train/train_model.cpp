@@ -163,7 +163,7 @@ void routerForward(const Params& p, const VecD& bias, const ModelSettings& s, ui
 
     Routing& r = out.routing;
     r.tokens = T, r.experts = E, r.k = k, r.mode = RoutingMode::TokenChoice;
-    r.capacity = expertCapacity(rc, T, E);
+    r.capacity = layerCapacity(rc, T, E);
     r.scores = f.S.cast<float>();
     r.logits = f.Z.cast<float>();
     const Mat keys = selectionKeys(Zn.cast<float>(), r.scores, rc, bias.cast<float>());

@@ -201,7 +201,8 @@ void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
     const int T = r.tokens, E = r.experts, k = r.k;
     const size_t TK = size_t(T) * k;
     cl::Buffer& breq = ensure(m_b.requested, size_t(E) * 4);
-    cl::Buffer& bload = ensure(m_b.load, size_t(E) * 4);
+    const int G = std::max(1, cfg.capacityGroups);
+    cl::Buffer& bload = ensure(m_b.load, size_t(E) * G * 4);  // reroute: per (group, expert)
     cl::Buffer& bover = ensure(m_b.overflow, size_t(E) * 4);
     const bool byScore = cfg.dropPriority == DropPriority::Score, byRandom = cfg.dropPriority == DropPriority::Random;
     const bool useOrder = byScore || byRandom;
@@ -234,17 +235,20 @@ void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
             if (!skip[s]) ++requested[choices[s]];
         r.capacity = dynamicCapacity(cfg, r.capacity, requested);
     }
+    // GShard: one capacity per group of consecutive tokens; one group otherwise.
+    const std::vector<int> caps = G > 1 ? groupCapacities(cfg, T, E) : std::vector<int>{r.capacity};
+    cl::Buffer& bcaps = upload(m_b.caps, caps.data(), caps.size() * 4, true);
     cl::Buffer& bkept = ensure(m_b.kept, TK);
     r.slotChoice.resize(TK);
     const bool reroute = cfg.overflow == Overflow::Reroute && r.capacity >= 0;
     // The queue is in order: this reads the choices before the reroute rewrites them.
     if (reroute) download(m_b.choices, r.slotChoice.data(), TK * 4, false);
     if (reroute) {  // sequential by nature: one work-item
-        setArgs(m_k.capacityReroute, m_b.choices.buf, m_b.weights.buf, border, int(useOrder), r.capacity, m_b.keys.buf,
+        setArgs(m_k.capacityReroute, m_b.choices.buf, m_b.weights.buf, border, int(useOrder), bcaps, G, m_b.keys.buf,
                 m_b.scores.buf, m_b.norms.buf, bkept, breq, bload, bover, T, E, k, bu, int(cfg.randomRouting), bskip);
         launch(m_k.capacityReroute, cl::NDRange(1));
     } else {
-        setArgs(m_k.capacityDrop, m_b.choices.buf, border, int(useOrder), r.capacity, bkept, breq, bload, bover, T, E, k,
+        setArgs(m_k.capacityDrop, m_b.choices.buf, border, int(useOrder), bcaps, G, bkept, breq, bload, bover, T, E, k,
                 m_b.weights.buf, bu, int(cfg.randomRouting), bskip);
         launch(m_k.capacityDrop, cl::NDRange(E));
     }
@@ -309,7 +313,7 @@ Routing OpenCLBackend::route(const ModelWeights& w, const RouterConfig& cfg, con
         r.experts = E;
         r.k = cfg.k;
         r.mode = cfg.mode;
-        r.capacity = expertCapacity(cfg, T, E);
+        r.capacity = layerCapacity(cfg, T, E);
         r.requested.assign(E, 0);
         r.kept.assign(E, 0);
         r.overflow.assign(E, 0);

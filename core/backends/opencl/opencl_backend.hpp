@@ -37,7 +37,7 @@ private:
         DeviceBuffer routerWt, noiseWt, routerB, w1t, b1, w2t, b2, wgt, bg;
         // routing
         DeviceBuffer x, jitter, logits, noiseLogits, eps, z, scores, bias, keys, choices, weights, norms;
-        DeviceBuffer requested, load, overflow, order, kept, picked, ecExpert, ecWeight, ecCount, draws, skipped;
+        DeviceBuffer requested, load, overflow, order, kept, picked, ecExpert, ecWeight, ecCount, draws, skipped, caps;
         // experts
         DeviceBuffer slotExpert, slotKept, slotToken, slotWeight, slotBegin, offsets, rowToken, slotRow;
         DeviceBuffer xg, tileExpert, tileRow, tileRows, h, y, out;
