@@ -75,7 +75,7 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
     // Character labels over the columns (on each character's first byte, when there is room).
     for (int t = 0; t < T; ++t) {
         if (p.tokens[t].byteInChar != 0 || cellW < px(ui, 10)) continue;
-        dl->AddText(font, font->FontSize * 0.9f, ImVec2(o.x + labelW + t * cellW + px(ui, 1), o.y),
+        dl->AddText(font, font->FontSize, ImVec2(o.x + labelW + t * cellW + px(ui, 1), o.y),
                     ImGui::GetColorU32(ImGuiCol_Text), displayChar(p.tokens[t]).c_str());
     }
     const float top = o.y + headerH;
@@ -169,8 +169,9 @@ int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id)
     const float labelH = large->FontSize + px(ui, 4);
     const ImVec2 origin = ImGui::GetCursorScreenPos();
     const float width = ImGui::GetContentRegionAvail().x;
-    ImFont* small = ui.fonts.regular();
-    const float smallSize = small->FontSize * 0.8f;
+    ImFont* small = ui.fonts.small();
+    ImFont* tiny = ui.fonts.tiny();
+    const float smallSize = small->FontSize;
     const bool diff = comparable(p);
     ui.measured["expert_tag_height"] = tagH;
     float x = 0, y = 0;
@@ -203,12 +204,12 @@ int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id)
             // The byte as 0xE5, the "0x" smaller so that it is not read as expert E5.
             char hex[8];
             std::snprintf(hex, sizeof hex, "%02X", tokens[i].byte);
-            const float prefix = small->CalcTextSizeA(smallSize * 0.85f, 1e9f, 0, "0x").x;
-            dl->AddText(small, smallSize * 0.85f, ImVec2(a.x + px(ui, 2), a.y + px(ui, 4)), textOn(bg), "0x");
+            const float prefix = tiny->CalcTextSizeA(tiny->FontSize, 1e9f, 0, "0x").x;
+            dl->AddText(tiny, tiny->FontSize, ImVec2(a.x + px(ui, 2), a.y + px(ui, 4)), textOn(bg), "0x");
             dl->AddText(small, small->FontSize, ImVec2(a.x + px(ui, 2) + prefix, a.y + px(ui, 2)), textOn(bg), hex);
             if (n > 1) {  // the byte's place in its character, as a subscript
                 const char digit[2] = {static_cast<char>('1' + j), 0};
-                dl->AddText(small, smallSize * 0.85f, ImVec2(a.x + chipW - px(ui, 9), a.y + px(ui, 12)), textOn(bg), digit);
+                dl->AddText(tiny, tiny->FontSize, ImVec2(a.x + chipW - px(ui, 9), a.y + px(ui, 12)), textOn(bg), digit);
             }
             // The token's experts as tags; "+n" when they do not fit.
             float tx = a.x + px(ui, 3);

@@ -118,7 +118,7 @@ void Fonts::build(float scale, const std::string& text, const std::string& more)
         ImFontConfig cfg;
         cfg.SizePixels = 13.0f * scale;
         m_regular = io.Fonts->AddFontDefault(&cfg);
-        m_large = m_regular;
+        m_large = m_small = m_tiny = m_regular;
         io.Fonts->Build();
         return;
     }
@@ -138,10 +138,15 @@ void Fonts::build(float scale, const std::string& text, const std::string& more)
     cfg.OversampleV = 1;
     m_regular = io.Fonts->AddFontFromFileTTF(m_path.c_str(), 17.0f * scale, &cfg, m_ranges.Data);
     m_large = io.Fonts->AddFontFromFileTTF(m_path.c_str(), 26.0f * scale, &cfg, m_ranges.Data);
-    if (!m_regular || !m_large) {
+    // The small sizes hold only what they show (expert numbers, "+n", arrows), so they
+    // cost the atlas little and never need a rebuild for new text.
+    static const ImWchar smallRanges[] = {0x0020, 0x00FF, 0x2190, 0x21FF, 0};
+    m_small = io.Fonts->AddFontFromFileTTF(m_path.c_str(), 17.0f * 0.8f * scale, &cfg, smallRanges);
+    m_tiny = io.Fonts->AddFontFromFileTTF(m_path.c_str(), 17.0f * 0.68f * scale, &cfg, io.Fonts->GetGlyphRangesDefault());
+    if (!m_regular || !m_large || !m_small || !m_tiny) {
         m_problem = "could not load " + m_path;
         io.Fonts->Clear();
-        m_regular = m_large = io.Fonts->AddFontDefault();
+        m_regular = m_large = m_small = m_tiny = io.Fonts->AddFontDefault();
     }
     io.Fonts->Build();
 }

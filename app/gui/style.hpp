@@ -38,12 +38,19 @@ public:
     bool needsRebuild(const std::string& text, const std::string& more = "");
     ImFont* regular() const { return m_regular; }
     ImFont* large() const { return m_large; }
+    // Smaller text (expert tags; 0.8 of regular; Latin and arrows) and the tiniest (the
+    // chips' "0x" and subscripts; ASCII), each drawn at its own size: the atlas is sampled
+    // without filtering, which is only sharp when no glyph is scaled.
+    ImFont* small() const { return m_small; }
+    ImFont* tiny() const { return m_tiny; }
     const std::string& problem() const { return m_problem; }
     const std::string& path() const { return m_path; }
 
 private:
     ImFont* m_regular = nullptr;
     ImFont* m_large = nullptr;
+    ImFont* m_small = nullptr;
+    ImFont* m_tiny = nullptr;
     ImVector<ImWchar> m_ranges;
     std::vector<unsigned> m_extra;  // code points added beyond the common ranges
     std::string m_checkedText;      // the text needsRebuild last scanned
