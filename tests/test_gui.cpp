@@ -249,3 +249,7 @@ TEST(AppState, AutoBackendCompilesOnAWorkerAndSwitchesWithTheSameRouting) {
     EXPECT_EQ(s.result().routing.slotKept, reference.result().routing.slotKept);
     EXPECT_EQ(s.result().routing.kept, reference.result().routing.kept);
 }
+
+TEST(WordWrap, PathsBreakAfterASlash) {
+    EXPECT_EQ(wrapped("/work/build/lesson.safetensors", 20), (Lines{"/work/build/", "lesson.safetensors"}));
+}

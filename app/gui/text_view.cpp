@@ -1,4 +1,5 @@
 #include "text_view.hpp"
+#include "wrap.hpp"
 
 #include <imgui_stdlib.h>
 
@@ -24,7 +25,10 @@ void TextView::drawContent(AppState& state) {
     ImGui::BeginChild("##examples", ImVec2(examplesWidth, box.y));
     ImGui::TextDisabled("%s", tr("Examples"));
     for (const char* s : exampleSentences()) {
-        if (ImGui::Selectable(s)) {
+        ImGui::PushID(s);
+        const bool picked = ImGui::Selectable(ellipsized(s, ImGui::GetContentRegionAvail().x).c_str());
+        ImGui::PopID();
+        if (picked) {
             text = s;
             state.settings().textFile.clear();
             state.changed(SettingEffect::Route);

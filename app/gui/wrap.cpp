@@ -67,9 +67,9 @@ std::vector<std::string_view> wrapLines(std::string_view text, float width,
             start = i = i + 1, breakAt = std::string_view::npos, w = 0, prev = 0;
             continue;
         }
-        // A break is allowed before c after a space, or between CJK characters.
-        if (i > start &&
-            ((prev == ' ' && c != ' ') || ((isCjk(c) || isCjk(prev)) && !isClosing(c) && !isOpening(prev) && c != ' ')))
+        // A break is allowed before c after a space or a path's '/', or between CJK characters.
+        if (i > start && (((prev == ' ' || prev == '/') && c != ' ') ||
+                          ((isCjk(c) || isCjk(prev)) && !isClosing(c) && !isOpening(prev) && c != ' ')))
             breakAt = i;
         const float cw = advance(c);
         if (w + cw > width && i > start && c != ' ') {
@@ -105,6 +105,19 @@ void textWrapped(std::string_view text, float width) {
          wrapLines(text, width, [&](unsigned c) { return font->GetCharAdvance(static_cast<ImWchar>(c)) * scale; }))
         ImGui::TextUnformatted(line.data(), line.data() + line.size());
     ImGui::EndGroup();
+}
+
+std::string ellipsized(std::string_view text, float width) {
+    const auto w = [](std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; };
+    if (w(text) <= width) return std::string(text);
+    const float room = width - w("\u2026");
+    size_t end = 0;
+    for (size_t i = 0, n; i < text.size(); i += n) {  // the longest whole-character prefix that fits
+        decode(text, i, n);
+        if (w(text.substr(0, i + n)) > room) break;
+        end = i + n;
+    }
+    return std::string(text.substr(0, end)) + "\u2026";
 }
 
 namespace {

@@ -7,6 +7,7 @@
 #include <imgui.h>
 
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -23,6 +24,8 @@ std::vector<std::string_view> wrapLines(std::string_view text, float width,
 void textWrapped(std::string_view text, float width = 0);
 // The same for printf-style text, at the region's width.
 void textWrappedf(const char* fmt, ...) IM_FMTARGS(1);
+// text cut to fit width with "…" at the end (whole UTF-8 characters), or text itself.
+std::string ellipsized(std::string_view text, float width);
 // The same in the faint colour of ImGui::TextDisabled.
 void textDisabledWrappedf(const char* fmt, ...) IM_FMTARGS(1);
 
