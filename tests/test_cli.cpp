@@ -302,3 +302,39 @@ TEST(Cli, BenchReportsTheSameRunPeakAndRatiosToIt) {
     ASSERT_EQ(t.code, 0) << t.err;
     EXPECT_FALSE(nlohmann::json::parse(t.out).contains("peak_gflops"));
 }
+
+TEST(Cli, RouteCsvHasOneRowPerByteAndTheJsonDecisions) {
+    const std::vector<std::string> flags = {"--text", "a,\"\n是", "--experts", "4", "--capacity-factor", "0.5"};
+    std::vector<std::string> csvArgs = {"route", "--csv"};
+    csvArgs.insert(csvArgs.end(), flags.begin(), flags.end());
+    const RunResult r = run(csvArgs);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const nlohmann::json j = routeJson(flags);
+    // Records, not lines: the quoted fields hold commas and doubled quotes, never a newline.
+    std::vector<std::string> rows;
+    std::stringstream in(r.out);
+    for (std::string line; std::getline(in, line);) rows.push_back(line);
+    ASSERT_EQ(rows.size(), 1 + 7u);  // header + a , " \n and the 3 bytes of 是
+    EXPECT_EQ(rows[0], "index,byte,char,char_index,score_e0,score_e1,score_e2,score_e3,"
+                       "expert_1,weight_1,kept_1,expert_2,weight_2,kept_2");
+    EXPECT_EQ(rows[2].substr(0, 13), "1,0x2C,\",\",1,");
+    EXPECT_EQ(rows[3].substr(0, 14), "2,0x22,\"\"\"\",2,");
+    EXPECT_EQ(rows[4].substr(0, 14), "3,0x0A,\\x0A,3,");
+    for (size_t t = 0; t < 7; ++t) {
+        std::vector<std::string> f;
+        std::string cell;
+        bool quoted = false;
+        for (char c : rows[t + 1] + ",") {
+            if (c == '"') quoted = !quoted;
+            else if (c == ',' && !quoted) f.push_back(cell), cell.clear();
+            else cell += c;
+        }
+        ASSERT_EQ(f.size(), 4 + 4 + 6u) << rows[t + 1];
+        const auto& tok = j["tokens"][t];
+        for (size_t s = 0; s < tok["experts"].size(); ++s) {
+            EXPECT_EQ(std::stoi(f[8 + 3 * s]), tok["experts"][s].get<int>());
+            EXPECT_EQ(f[10 + 3 * s] == "1", tok["kept"][s].get<bool>());
+        }
+    }
+    EXPECT_EQ(run({"route", "--csv", "--json"}).code, 2);
+}

@@ -1,10 +1,12 @@
 // moelab route: one forward pass, printed as a table or as the JSON of docs/contract.md.
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 
 #include "backends/factory.hpp"
 #include "commands.hpp"
 #include "embedding.hpp"
+#include "errors.hpp"
 #include "json_text.hpp"
 #include "layer.hpp"
 #include "settings_schema.hpp"
@@ -197,12 +199,74 @@ void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const La
     fl.flush();
 }
 
+// A CSV field: quoted when it holds a comma, a quote or a line break; control bytes as \xNN.
+std::string csvField(const ByteToken& tok) {
+    std::string s;
+    if (tok.text.size() == 1 && (uint8_t(tok.text[0]) < 0x20 || tok.text[0] == 0x7F)) {
+        char esc[8];
+        std::snprintf(esc, sizeof esc, "\\x%02X", tok.byte);
+        s = esc;
+    } else {
+        s = tok.text;
+    }
+    if (s.find_first_of(",\"\r\n") == std::string::npos) return s;
+    std::string q = "\"";
+    for (char c : s) q += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return q + "\"";
+}
+
+// One row per byte token for spreadsheets: its byte and character, every expert's score,
+// then per assignment slot its expert, combine weight and whether capacity kept it.
+void writeCsv(const std::vector<ByteToken>& tokens, const Routing& r) {
+    int slots = 0;
+    for (int t = 0; t < r.tokens; ++t) {
+        int n = 0;
+        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) n += !r.skipped(s);
+        slots = std::max(slots, n);
+    }
+    std::string out = "index,byte,char,char_index";
+    for (int e = 0; e < r.experts; ++e) out += ",score_e" + std::to_string(e);
+    for (int j = 1; j <= slots; ++j) {
+        const std::string n = std::to_string(j);
+        out += ",expert_" + n + ",weight_" + n + ",kept_" + n;
+    }
+    out += '\n';
+    Flusher fl(out);
+    char buf[32];
+    for (int t = 0; t < r.tokens; ++t) {
+        std::snprintf(buf, sizeof buf, "%d,0x%02X,", t, tokens[t].byte);
+        out += buf;
+        out += csvField(tokens[t]);
+        out += ',';
+        appendInt(out, tokens[t].charIndex);
+        for (int e = 0; e < r.experts; ++e) {
+            out += ',';
+            appendFloat(out, r.scores(t, e));
+        }
+        int n = 0;
+        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
+            if (r.skipped(s)) continue;  // GShard's undispatched second choice: not an assignment
+            out += ',';
+            appendInt(out, r.slotExpert[s]);
+            out += ',';
+            appendFloat(out, r.slotWeight[s]);
+            out += r.slotKept[s] ? ",1" : ",0";
+            ++n;
+        }
+        for (; n < slots; ++n) out += ",,,";
+        out += '\n';
+        fl.maybe();
+    }
+    fl.flush();
+}
+
 } // namespace
 
 int cmdRoute(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
     flags.insert("max-rows");
-    const Args a(argv, flags, {"json", "outputs"});
+    const Args a(argv, flags, {"json", "outputs", "csv"});
+    if (a.has("json") && a.has("csv")) throw InputError("--csv", "cannot be combined with --json");
     Settings o = settingsFromFlags(a);
     const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));
     const ModelWeights w = buildWeights(o);
@@ -216,6 +280,7 @@ int cmdRoute(const std::vector<std::string>& argv) {
     runLayer(*bc.backend, w, o.router, o.text, x, withOutputs, res);
     const nlohmann::json config = configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason);
     if (a.has("json")) writeJson(o, tokens, res, config, withOutputs);
+    else if (a.has("csv")) writeCsv(tokens, res.routing);
     else printRouteReport(std::cout, o, tokens, res, maxRows);
     return 0;
 }
