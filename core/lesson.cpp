@@ -235,15 +235,17 @@ Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const 
     std::vector<const std::vector<std::string>*> layers = {&lesson.flags, &c.flags};
     if (tryIndex >= 0) layers.push_back(&c.tries.at(tryIndex).flags);
     Settings s;
-    bool model = false, text = false;
+    bool model = false, text = false, backend = false;
     for (const auto* flags : layers) {  // later layers win
         const Args args(*flags, settingFlags(), {});
         applyFlags(s, args);
         model |= setsModel(args);
         text |= args.has("text") || args.has("text-file");
+        backend |= args.has("backend") || args.has("device");
     }
     if (!model) useShippedModel(s);
     if (!text) s.text = current.text, s.textFile = current.textFile;
+    if (!backend) s.backend = current.backend, s.device = current.device;  // a lesson is about the model, not the device
     resolveSettings(s);
     return s;
 }

@@ -64,7 +64,8 @@ Lesson loadLesson(const std::string& path);
 
 // The chapter's starting settings: the defaults, then the lesson's and the chapter's
 // flags, then a try's (tryIndex < 0: none). The text stays `current`'s unless a flag
-// sets it, and the shipped checkpoint is used unless a flag sets the model.
+// sets it, and the shipped checkpoint is used unless a flag sets the model; the backend
+// and device stay `current`'s unless a flag sets them.
 Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const Settings& current);
 
 // Whether the goal holds for these settings and this routing's metrics.

@@ -149,6 +149,7 @@ std::string presetNames() {
 Settings presetSettings(const Preset& p, const Settings& base) {
     Settings s;
     s.text = base.text, s.textFile = base.textFile;
+    s.backend = base.backend, s.device = base.device;  // a preset is a model, not a device
     p.apply(s);
     resolveSettings(s);
     return s;

@@ -459,3 +459,13 @@ TEST(Presets, CapacityGroupsSplitTokensByPosition) {
     cfg.capacityFactor = 0;  // dropless stays dropless
     EXPECT_EQ(layerCapacity(cfg, 10, 2), -1);
 }
+
+TEST(Presets, KeepTheTextAndTheDevice) {
+    Settings base;
+    base.text = "kept", base.backend = BackendKind::Auto, base.device = "pocl";
+    const Settings s = presetSettings(*findPreset("switch"), base);
+    EXPECT_EQ(s.text, "kept");
+    EXPECT_EQ(s.backend, BackendKind::Auto);
+    EXPECT_EQ(s.device, "pocl");
+    EXPECT_EQ(s.router.k, 1);
+}

@@ -227,10 +227,24 @@ void App::frame() {
             layout(true);
         }
     }
+    m_ui.opaqueWindows = viewsOverlap();
     statusBar();
     pathPopup();
     sharePopup();
     m_state.update();
+}
+
+bool App::viewsOverlap() {
+    std::vector<ImRect> rects;
+    for (View* v : m_views.all())
+        if (const ImVec2 p = v->lastPos(), s = v->lastSize(); s.x > 0) rects.emplace_back(p, ImVec2(p.x + s.x, p.y + s.y));
+    for (size_t i = 0; i < rects.size(); ++i)
+        for (size_t j = i + 1; j < rects.size(); ++j) {
+            ImRect a = rects[i];
+            a.Expand(-1.0f);  // neighbours share an edge
+            if (a.Overlaps(rects[j])) return true;
+        }
+    return false;
 }
 
 void App::keys() {

@@ -69,6 +69,7 @@ public:
     void applySharedState(const SharedState& s);
     // Every open view's place and size, and what the checks of a layout need (JSON).
     std::string layoutReport();
+    bool viewsOverlap();  // two open views share more than an edge
 
     Theme theme = Theme::Dark;
     bool quit = false;

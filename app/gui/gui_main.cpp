@@ -120,8 +120,9 @@ int run(const GuiOptions& opts) {
         int fw, fh;
         glfwGetFramebufferSize(w, &fw, &fh);
         glViewport(0, 0, fw, fh);
-        const ImVec4 bg = app.theme == Theme::Dark ? ImVec4(0.08f, 0.08f, 0.1f, 1) : ImVec4(0.94f, 0.94f, 0.94f, 1);
-        glClearColor(bg.x, bg.y, bg.z, bg.w);
+        // The windows' own background colour: tiled views leave theirs to the clear.
+        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+        glClearColor(bg.x, bg.y, bg.z, 1.0f);
         glClear(GL_COLOR_BUFFER_BIT);
         ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
         if (!app.pendingPng.empty()) {

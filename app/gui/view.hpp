@@ -27,6 +27,9 @@ struct Ui {
     std::set<std::string> hidden;  // views (by name) and settings (by key) students do not see
     bool fitToWindow = false;      // the UI scale follows the window size
     std::map<std::string, float> measured;  // sizes the views drew this frame, for --layout-report
+    // False while no two open views overlap (the layout tiles them): their backgrounds are
+    // then the clear colour, not a second full-screen fill for a software rasteriser.
+    bool opaqueWindows = true;
 };
 
 class View {
