@@ -72,15 +72,17 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
     const ImVec2 o = ImGui::GetCursorScreenPos();
     ImFont* font = ui.fonts.regular();
     const bool diff = comparable(p);
+    const float top = o.y + headerH;
+    const ImVec2 clipMin = ImGui::GetWindowPos(), clipMax(clipMin.x + ImGui::GetWindowWidth(), clipMin.y + ImGui::GetWindowHeight());
+    // Only the columns in the window are visited: a long text has tens of thousands.
+    const int tBegin = std::clamp(int((clipMin.x - o.x - labelW) / cellW) - 1, 0, T);
+    const int tEnd = std::clamp(int((clipMax.x - o.x - labelW) / cellW) + 2, tBegin, T);
     // Character labels over the columns (on each character's first byte, when there is room).
-    for (int t = 0; t < T; ++t) {
+    for (int t = tBegin; t < tEnd; ++t) {
         if (p.tokens[t].byteInChar != 0 || cellW < px(ui, 10)) continue;
         dl->AddText(font, font->FontSize, ImVec2(o.x + labelW + t * cellW + px(ui, 1), o.y),
                     ImGui::GetColorU32(ImGuiCol_Text), displayChar(p.tokens[t]).c_str());
     }
-    const float top = o.y + headerH;
-    const ImVec2 clipMin = ImGui::GetWindowPos(), clipMax(clipMin.x + ImGui::GetWindowWidth(), clipMin.y + ImGui::GetWindowHeight());
-    const auto visibleX = [&](float x) { return x + cellW >= clipMin.x && x <= clipMax.x; };
     int hovT = -1, hovE = -1;
     for (int e = 0; e < E; ++e) {
         const float y = top + e * cellH;
@@ -91,9 +93,8 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
         const float fs = std::min(font->FontSize, cellH * 1.4f);
         if (cellH >= font->FontSize * 0.7f || e % 2 == 0)
             dl->AddText(font, fs, ImVec2(o.x + px(ui, 7), y + (cellH - fs) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text), name);
-        for (int t = 0; t < T; ++t) {
+        for (int t = tBegin; t < tEnd; ++t) {
             const ImVec2 a(o.x + labelW + t * cellW, y), b(a.x + cellW - 1, y + cellH - 1);
-            if (!visibleX(a.x)) continue;  // off-screen columns cost nothing
             dl->AddRectFilled(a, b, scoreColor(r.scores(t, e)));
             if (ImGui::IsMouseHoveringRect(a, b)) hovT = t, hovE = e;
         }
@@ -108,9 +109,8 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
     // full expert to the one that took the token; with A/B, cells chosen here but not
     // there are framed in yellow.
     const float thin = std::max(1.0f, px(ui, 1)), thick = px(ui, 2);
-    for (int t = 0; t < T; ++t) {
+    for (int t = tBegin; t < tEnd; ++t) {
         const float x = o.x + labelW + t * cellW;
-        if (!visibleX(x)) continue;
         for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
             if (r.skipped(s)) continue;  // GShard random routing: never dispatched, so not chosen
             const int e = r.slotExpert[s];
