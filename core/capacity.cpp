@@ -24,12 +24,10 @@ int expertCapacity(const RouterConfig& c, int tokens, int experts) {
 
 std::vector<int> groupCapacities(const RouterConfig& c, int tokens, int experts) {
     const int G = std::max(1, c.capacityGroups);
+    // Tokens t with floor(t·G/T) = g: from first(g) = ceil(g·T/G) to first(g + 1) - 1.
+    const auto first = [&](int64_t g) { return static_cast<int>((g * tokens + G - 1) / G); };
     std::vector<int> caps(G);
-    for (int g = 0; g < G; ++g) {
-        // Tokens t with floor(t·G/T) = g: from ceil(g·T/G) to ceil((g+1)·T/G) - 1.
-        const auto first = [&](int64_t h) { return static_cast<int>((h * tokens + G - 1) / G); };
-        caps[g] = expertCapacity(c, first(g + 1) - first(g), experts);
-    }
+    for (int g = 0; g < G; ++g) caps[g] = expertCapacity(c, first(g + 1) - first(g), experts);
     return caps;
 }
 
@@ -107,7 +105,7 @@ void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const R
             const int s = t * k + rank;
             if (r.slotSkipped[s]) continue;  // never dispatched: not requested, not dropped
             const int e = r.slotExpert[s];
-            const int g = G > 1 ? capacityGroupOf(t, T, G) : 0, cap = caps[g];
+            const int g = capacityGroupOf(t, T, G), cap = caps[g];
             int* load = &groupLoad[size_t(g) * E];
             ++r.requested[e];
             if (cap < 0 || load[e] < cap) {

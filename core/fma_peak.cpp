@@ -12,51 +12,34 @@ namespace moe {
 namespace {
 
 // Ten accumulators: an FMA has a latency of 4-5 cycles and two issue ports, so ten
-// independent chains keep both ports busy.
+// independent chains keep both ports busy. V is a GCC vector type (the intrinsics'
+// types are too), fma(a, b, c) = a·b + c.
 constexpr int kChains = 10;
 
+template <typename V, typename Fma>
+float chains(long iterations, Fma fma) {
+    V acc[kChains];  // different starts: identical chains would be computed once
+    for (int i = 0; i < kChains; ++i) acc[i] = V{} + 0.001f * i;
+    const V a = V{} + 0.999999f, b = V{} + 1e-7f;
+    for (long it = 0; it < iterations; ++it)
+        for (int i = 0; i < kChains; ++i) acc[i] = fma(acc[i], a, b);
+    float sum = 0;  // used, so the loop stays
+    for (int i = 0; i < kChains; ++i)
+        for (size_t l = 0; l < sizeof(V) / sizeof(float); ++l) sum += acc[i][l];
+    return sum;
+}
+
 #if defined(__AVX512F__)
-constexpr int kLanes = 16;
-float chains(long iterations) {
-    __m512 acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = _mm512_set1_ps(0.001f * i);
-    const __m512 a = _mm512_set1_ps(0.999999f), b = _mm512_set1_ps(1e-7f);
-    for (long it = 0; it < iterations; ++it)
-        for (int i = 0; i < kChains; ++i) acc[i] = _mm512_fmadd_ps(acc[i], a, b);
-    float sum = 0;
-    for (int i = 0; i < kChains; ++i) sum += _mm512_reduce_add_ps(acc[i]);
-    return sum;
-}
+using Vec = __m512;
+Vec fma(Vec x, Vec y, Vec z) { return _mm512_fmadd_ps(x, y, z); }
 #elif defined(__AVX2__) && defined(__FMA__)
-constexpr int kLanes = 8;
-float chains(long iterations) {
-    __m256 acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = _mm256_set1_ps(0.001f * i);
-    const __m256 a = _mm256_set1_ps(0.999999f), b = _mm256_set1_ps(1e-7f);
-    for (long it = 0; it < iterations; ++it)
-        for (int i = 0; i < kChains; ++i) acc[i] = _mm256_fmadd_ps(acc[i], a, b);
-    alignas(32) float out[8];
-    float sum = 0;
-    for (int i = 0; i < kChains; ++i) {
-        _mm256_store_ps(out, acc[i]);
-        for (float v : out) sum += v;
-    }
-    return sum;
-}
+using Vec = __m256;
+Vec fma(Vec x, Vec y, Vec z) { return _mm256_fmadd_ps(x, y, z); }
 #else
-constexpr int kLanes = 4;
-typedef float v4 __attribute__((vector_size(16)));
-float chains(long iterations) {
-    v4 acc[kChains];
-    for (int i = 0; i < kChains; ++i) acc[i] = v4{} + 0.001f * i;
-    const v4 a = v4{} + 0.999999f, b = v4{} + 1e-7f;
-    for (long it = 0; it < iterations; ++it)
-        for (int i = 0; i < kChains; ++i) acc[i] = acc[i] * a + b;
-    float sum = 0;
-    for (int i = 0; i < kChains; ++i) sum += acc[i][0] + acc[i][1] + acc[i][2] + acc[i][3];
-    return sum;
-}
+typedef float Vec __attribute__((vector_size(16)));
+Vec fma(Vec x, Vec y, Vec z) { return x * y + z; }  // a multiply and an add
 #endif
+constexpr int kLanes = sizeof(Vec) / sizeof(float);
 
 } // namespace
 
@@ -85,7 +68,7 @@ double measureFmaPeakGflops(double minSeconds) {
         {
 #pragma omp single
             threads = omp_get_num_threads();
-            total += chains(iterations);
+            total += chains<Vec>(iterations, fma);
         }
         sink = sink + total;
         const double s = std::chrono::duration<double>(Clock::now() - t0).count();

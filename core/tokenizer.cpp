@@ -7,6 +7,18 @@ std::string hexEscape(uint8_t b) {
     return std::string("\\x") + digits[b >> 4] + digits[b & 15];
 }
 
+unsigned codePointAt(std::string_view s, size_t i, int& len) {
+    const auto at = [&](size_t j) { return static_cast<uint8_t>(s[j]); };
+    len = utf8SequenceLength(s, i);
+    if (len <= 1) {
+        len = 1;
+        return at(i);
+    }
+    unsigned cp = at(i) & (0xFF >> (len + 1));
+    for (int j = 1; j < len; ++j) cp = (cp << 6) | (at(i + j) & 0x3F);
+    return cp;
+}
+
 int utf8SequenceLength(std::string_view s, size_t i) {
     const auto at = [&](size_t j) { return static_cast<uint8_t>(s[j]); };
     const uint8_t b0 = at(i);

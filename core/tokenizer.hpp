@@ -23,6 +23,9 @@ std::vector<ByteToken> tokenize(std::string_view bytes);
 // Length of the well-formed UTF-8 sequence starting at s[i], or 0 (RFC 3629:
 // no overlongs, no surrogates, nothing above U+10FFFF).
 int utf8SequenceLength(std::string_view s, size_t i);
+// The code point at s[i] and, in len, the bytes it takes: a malformed byte is one byte
+// standing for its own value.
+unsigned codePointAt(std::string_view s, size_t i, int& len);
 
 // "\xNN" spelling of a byte.
 std::string hexEscape(uint8_t b);

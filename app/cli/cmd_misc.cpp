@@ -107,11 +107,11 @@ int cmdBench(const std::vector<std::string>& argv) {
                              });
     // The machine's own FP32 peak, in this run: the ratios below are against it too.
     const double peak = layerShapes ? measureFmaPeakGflops() : 0.0;
-    if (!a.has("json") && layerShapes)
+    if (!a.has("json") && layerShapes) {
         std::printf("FP32 FMA peak (%s, %d threads): %.1f GFLOP/s\n\n", fmaPeakIsa(), omp_get_max_threads(), peak);
-    if (!a.has("json") && layerShapes)
         std::printf("%-13s %-7s %6s %4s %3s %5s %5s %11s %11s %7s %8s %12s\n", "shape", "backend", "T", "E", "k", "D",
                     "H", "ffn GFLOP/s", "gemm GFLOP/s", "ratio", "of peak", "pipeline ms");
+    }
     for (const BenchShape& s : shapes) {
         if (!only.empty() && s.name != only) continue;
         for (auto& b : backends) {

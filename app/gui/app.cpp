@@ -238,12 +238,10 @@ bool App::viewsOverlap() {
     std::vector<ImRect> rects;
     for (View* v : m_views.all())
         if (const ImVec2 p = v->lastPos(), s = v->lastSize(); s.x > 0) rects.emplace_back(p, ImVec2(p.x + s.x, p.y + s.y));
+    for (ImRect& r : rects) r.Expand(-0.5f);  // neighbours share an edge
     for (size_t i = 0; i < rects.size(); ++i)
-        for (size_t j = i + 1; j < rects.size(); ++j) {
-            ImRect a = rects[i];
-            a.Expand(-1.0f);  // neighbours share an edge
-            if (a.Overlaps(rects[j])) return true;
-        }
+        for (size_t j = i + 1; j < rects.size(); ++j)
+            if (rects[i].Overlaps(rects[j])) return true;
     return false;
 }
 

@@ -59,14 +59,13 @@ std::string AppState::replaceSettings(Settings next, bool clamp) {
 
 void AppState::rebuildBackend() {
     m_backendDirty = false;
+    if (m_pendingBackend.valid()) m_pendingBackend.wait();  // a request this one replaces
+    m_pendingBackend = {};
     if (m_settings.backend == BackendKind::Eigen) {
-        if (m_pendingBackend.valid()) m_pendingBackend.wait();  // its result is no longer wanted
-        m_pendingBackend = {};
         installBackend(makeBackend(BackendKind::Eigen));
         return;
     }
     if (!m_backend) installBackend({std::make_unique<EigenBackend>(), ""});
-    if (m_pendingBackend.valid()) m_pendingBackend.wait();
     m_pendingBackend = std::async(std::launch::async, [kind = m_settings.backend, device = m_settings.device] {
         return makeBackend(kind, device);
     });

@@ -30,6 +30,15 @@ namespace {
 
 constexpr auto kFramePeriod = std::chrono::microseconds(16600);  // at most 60 frames a second
 
+// Every glyph is drawn at the size it was rasterised at, at whole pixels, and fills
+// sample one white texel: bilinear filtering changes nothing on screen but costs a
+// software rasteriser (llvmpipe) about a fifth of the frame.
+void unfilteredFontTexture() {
+    glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(reinterpret_cast<intptr_t>(ImGui::GetIO().Fonts->TexID)));
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
+    glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
+}
+
 struct FrameStats {
     std::vector<double> ms;
     std::string json() const {
@@ -78,6 +87,9 @@ int run(const GuiOptions& opts) {
     else if (!headless && !saved.lessonSeen && !opts.hasCode) app.openLesson("builtin", 0);
     applyTheme(app.theme, ui.scale);
 
+    ImGui_ImplOpenGL3_CreateDeviceObjects();  // the font texture among them, now rather than in the first frame
+    unfilteredFontTexture();
+
     FrameStats stats;
     using Clock = std::chrono::steady_clock;
     GLFWwindow* w = window.handle();
@@ -94,19 +106,11 @@ int run(const GuiOptions& opts) {
             ui.fonts.build(ui.scale, state.settings().text, ui.glyphText);
             ImGui_ImplOpenGL3_DestroyFontsTexture();
             ImGui_ImplOpenGL3_CreateFontsTexture();
+            unfilteredFontTexture();
             if (app.rebuildStyle) app.layout(true);
             app.rebuildStyle = false;
         }
         ImGui_ImplOpenGL3_NewFrame();
-        // Every glyph is drawn at its own size, at whole pixels, and fills sample one white
-        // texel: bilinear filtering changes nothing on screen but costs a software
-        // rasteriser (llvmpipe) about a fifth of the frame.
-        if (static ImTextureID atlas = nullptr; ImGui::GetIO().Fonts->TexID != atlas) {
-            atlas = ImGui::GetIO().Fonts->TexID;
-            glBindTexture(GL_TEXTURE_2D, static_cast<GLuint>(reinterpret_cast<intptr_t>(atlas)));
-            glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MIN_FILTER, GL_NEAREST);
-            glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
-        }
         ImGui_ImplGlfw_NewFrame();
         // Screenshots show no hover: the pointer sits wherever Xvfb put it.
         if (headless) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);

@@ -95,7 +95,7 @@ void SentimentPanel::start() {
     m_running = true;
     m_worker = std::thread([this] {
         try {
-            auto r = std::make_unique<train::SentimentResult>(train::runSentimentExperiment(
+            auto r = std::make_shared<const train::SentimentResult>(train::runSentimentExperiment(
                 m_reviews, train::SentimentConfig{},
                 [this](int epoch, double acc) {
                     std::lock_guard lock(m_mutex);
@@ -115,9 +115,15 @@ void SentimentPanel::start() {
 void SentimentPanel::draw(const Ui& ui) {
     const auto px = [&](float v) { return v * ui.scale; };
     loadReviews();
-    if (ImGui::Button(m_running  ? tr("Running\u2026")
-                      : m_result ? tr("Run it again")
-                                 : tr("Run the experiment")) &&
+    std::vector<int> epochs;
+    std::vector<float> accuracy;
+    std::shared_ptr<const train::SentimentResult> result;
+    std::string error;
+    {
+        std::lock_guard lock(m_mutex);
+        epochs = m_epochs, accuracy = m_accuracy, error = m_error, result = m_result;
+    }
+    if (ImGui::Button(m_running ? tr("Running\u2026") : result ? tr("Run it again") : tr("Run the experiment")) &&
         !m_running)
         start();
     ImGui::SameLine();
@@ -126,15 +132,6 @@ void SentimentPanel::draw(const Ui& ui) {
                     "and negative ones. Here: %d short reviews written for moelab, half positive, half Chinese; every "
                     "%dth is held out. Gate input: the mean embedding of the review's bytes and byte n-grams."),
                  int(m_reviews.size()), c.heldOutEvery);
-    std::vector<int> epochs;
-    std::vector<float> accuracy;
-    std::unique_ptr<train::SentimentResult> result;
-    std::string error;
-    {
-        std::lock_guard lock(m_mutex);
-        epochs = m_epochs, accuracy = m_accuracy, error = m_error;
-        if (m_result) result = std::make_unique<train::SentimentResult>(*m_result);
-    }
     if (!error.empty()) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "%s", error.c_str());
     if (epochs.empty()) return;
     const ImVec2 avail = ImGui::GetContentRegionAvail();

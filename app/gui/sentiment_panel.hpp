@@ -27,7 +27,6 @@ public:
 private:
     void stop();
     void loadReviews();  // once, on the window's thread
-    void results(const train::SentimentResult& r);
 
     std::vector<train::Review> m_reviews;  // read by the worker while it runs, written only before
     bool m_loaded = false;
@@ -36,7 +35,7 @@ private:
     mutable std::mutex m_mutex;  // guards what the worker writes below
     std::vector<int> m_epochs;
     std::vector<float> m_accuracy;
-    std::unique_ptr<train::SentimentResult> m_result;
+    std::shared_ptr<const train::SentimentResult> m_result;  // final once set: frames share it
     std::string m_error;
 };
 

@@ -73,14 +73,9 @@ void applyTheme(Theme theme, float scale) {
 std::vector<unsigned> codePoints(const std::string& s) {
     std::vector<unsigned> out;
     for (size_t i = 0; i < s.size();) {
-        const int len = utf8SequenceLength(s, i);
-        if (len <= 1) {
-            ++i;
-            continue;
-        }
-        unsigned cp = static_cast<unsigned char>(s[i]) & (0xFF >> (len + 1));
-        for (int j = 1; j < len; ++j) cp = (cp << 6) | (static_cast<unsigned char>(s[i + j]) & 0x3F);
-        out.push_back(cp);
+        int len;
+        const unsigned cp = codePointAt(s, i, len);
+        if (len > 1) out.push_back(cp);  // ASCII and malformed bytes need no glyph range
         i += len;
     }
     return out;

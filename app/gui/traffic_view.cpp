@@ -16,6 +16,12 @@ std::string bytesText(double b) {
     return s;
 }
 
+std::string usText(double us) {
+    char s[32];
+    std::snprintf(s, sizeof s, "%.1f us", us);
+    return s;
+}
+
 // Square-root colour scale, so that small flows stay visible beside the diagonal.
 ImU32 bytesColor(int64_t v, int64_t peak) { return scoreColor(std::sqrt(float(v) / float(std::max<int64_t>(1, peak)))); }
 
@@ -47,16 +53,11 @@ void allToAllTable(const Traffic& t, AllToAll selected, float width) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(b.c_str());
     };
-    const auto us = [](double v) {
-        char s[32];
-        std::snprintf(s, sizeof s, "%.1f us", v);
-        return std::string(s);
-    };
     line(N_("inside nodes"), bytesText(double(t.flat.intraNodeBytes)), bytesText(double(t.hierarchical.intraNodeBytes)));
     line(N_("between nodes"), bytesText(double(t.flat.interNodeBytes)), bytesText(double(t.hierarchical.interNodeBytes)));
     line(N_("messages"), std::to_string(t.flat.messages), std::to_string(t.hierarchical.messages));
-    line(N_("dispatch"), us(t.flat.dispatchUs), us(t.hierarchical.dispatchUs));
-    line(N_("combine"), us(t.flat.combineUs), us(t.hierarchical.combineUs));
+    line(N_("dispatch"), usText(t.flat.dispatchUs), usText(t.hierarchical.dispatchUs));
+    line(N_("combine"), usText(t.flat.combineUs), usText(t.hierarchical.combineUs));
     ImGui::EndTable();
 }
 
@@ -154,21 +155,16 @@ void TrafficView::drawContent(AppState& state) {
         std::snprintf(s, sizeof s, "%s (%.0f%%)", bytesText(v).c_str(), all > 0 ? 100 * v / all : 0.0);
         return std::string(s);
     };
-    const auto us = [](double v) {
-        char s[32];
-        std::snprintf(s, sizeof s, "%.1f us", v);
-        return std::string(s);
-    };
     ImGui::TextDisabled("%s", tr("dispatch + combine"));
     ImGui::Spacing();
     if (ImGui::BeginTable("##totals", 2, ImGuiTableFlags_SizingFixedFit, ImVec2(totalsW, 0))) {
         row(N_("local"), share(double(t.localBytes)));
         row(N_("inside nodes"), share(double(t.intraNodeBytes)));
         row(N_("between nodes"), share(double(t.interNodeBytes)));
-        row(N_("dispatch"), us(t.dispatchTimeUs));
-        row(N_("compute"), us(t.computeTimeUs));
-        row(N_("combine"), us(t.combineTimeUs));
-        row(N_("total"), us(t.totalTimeUs));
+        row(N_("dispatch"), usText(t.dispatchTimeUs));
+        row(N_("compute"), usText(t.computeTimeUs));
+        row(N_("combine"), usText(t.combineTimeUs));
+        row(N_("total"), usText(t.totalTimeUs));
         char bw[32];
         std::snprintf(bw, sizeof bw, "%.1f GB/s", t.dispatchBusBwGBps);
         row(N_("bus bandwidth"), bw);

@@ -3,30 +3,21 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cfloat>
 #include <cstdarg>
 #include <cstdio>
+
+#include "tokenizer.hpp"
 
 namespace moe::gui {
 namespace {
 
 // One UTF-8 code point at text[i]; its length in n (1 for a malformed byte).
 unsigned decode(std::string_view s, size_t i, size_t& n) {
-    const auto b = [&](size_t k) { return static_cast<unsigned char>(s[i + k]); };
-    const unsigned c = b(0);
-    n = c < 0x80 ? 1 : c >> 5 == 6 ? 2 : c >> 4 == 14 ? 3 : c >> 3 == 30 ? 4 : 1;
-    if (i + n > s.size()) n = 1;
-    for (size_t k = 1; k < n; ++k)
-        if ((b(k) & 0xC0) != 0x80) n = 1;
-    switch (n) {
-    case 2:
-        return (c & 0x1F) << 6 | (b(1) & 0x3F);
-    case 3:
-        return (c & 0x0F) << 12 | (b(1) & 0x3F) << 6 | (b(2) & 0x3F);
-    case 4:
-        return (c & 0x07) << 18 | (b(1) & 0x3F) << 12 | (b(2) & 0x3F) << 6 | (b(3) & 0x3F);
-    default:
-        return c;
-    }
+    int len;
+    const unsigned cp = codePointAt(s, i, len);
+    n = static_cast<size_t>(len);
+    return cp;
 }
 
 bool isCjk(unsigned c) {
@@ -108,16 +99,14 @@ void textWrapped(std::string_view text, float width) {
 }
 
 std::string ellipsized(std::string_view text, float width) {
-    const auto w = [](std::string_view s) { return ImGui::CalcTextSize(s.data(), s.data() + s.size()).x; };
-    if (w(text) <= width) return std::string(text);
-    const float room = width - w("\u2026");
-    size_t end = 0;
-    for (size_t i = 0, n; i < text.size(); i += n) {  // the longest whole-character prefix that fits
-        decode(text, i, n);
-        if (w(text.substr(0, i + n)) > room) break;
-        end = i + n;
-    }
-    return std::string(text.substr(0, end)) + "\u2026";
+    ImFont* font = ImGui::GetFont();
+    const float size = ImGui::GetFontSize();
+    const char* end = text.data() + text.size();
+    if (font->CalcTextSizeA(size, FLT_MAX, 0, text.data(), end).x <= width) return std::string(text);
+    // ImGui stops measuring, at a whole character, where the width runs out.
+    const char* fits = text.data();
+    font->CalcTextSizeA(size, width - font->CalcTextSizeA(size, FLT_MAX, 0, "\u2026").x, 0, text.data(), end, &fits);
+    return std::string(text.data(), fits) + "\u2026";
 }
 
 namespace {

@@ -6,6 +6,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "adam.hpp"
 #include "errors.hpp"
 #include "rng.hpp"
 
@@ -214,25 +215,19 @@ namespace {
 
 using namespace sentiment;
 
-// Adam (Kingma & Ba 2015) over every tensor of the parameters.
+// Adam over every tensor of the parameters.
 class Adam {
 public:
     explicit Adam(const Params& p) : m_m(zeros(p)), m_v(zeros(p)) {}
     void step(Params& p, Params& g, double lr) {
         ++m_t;
-        const double c1 = 1 - std::pow(0.9, m_t), c2 = 1 - std::pow(0.999, m_t);
         std::vector<double*> gs, ms, vs;
         g.forEach([&](double* d, Eigen::Index) { gs.push_back(d); });
         m_m.forEach([&](double* d, Eigen::Index) { ms.push_back(d); });
         m_v.forEach([&](double* d, Eigen::Index) { vs.push_back(d); });
         size_t i = 0;
         p.forEach([&](double* w, Eigen::Index n) {
-            for (Eigen::Index j = 0; j < n; ++j) {
-                const double gr = gs[i][j];
-                ms[i][j] = 0.9 * ms[i][j] + 0.1 * gr;
-                vs[i][j] = 0.999 * vs[i][j] + 0.001 * gr * gr;
-                w[j] -= lr * (ms[i][j] / c1) / (std::sqrt(vs[i][j] / c2) + 1e-8);
-            }
+            adamUpdate(w, gs[i], ms[i], vs[i], n, m_t, lr);
             ++i;
         });
     }
@@ -293,17 +288,12 @@ SentimentResult runSentimentExperiment(const std::vector<Review>& reviews, const
     const Pass h = lossAndGrad(p, c, held, nullptr);
     res.heldOutAccuracy = double(h.correct) / held.size();
     for (RoutingTable* t : {&res.firstChoice, &res.topK}) t->bySentiment.assign(c.experts, {}), t->byLanguage.assign(c.experts, {});
-    for (size_t i = 0; i < held.size(); ++i) {
-        const Review& r = *heldReviews[i];
+    const auto count = [](RoutingTable& t, int e, const Review& r) { ++t.bySentiment[e][r.label], ++t.byLanguage[e][r.language]; };
+    for (size_t i = 0; i < held.size(); ++i)
         for (int j = 0; j < c.k; ++j) {
-            const int e = h.choices[i][j];
-            for (RoutingTable* t : {&res.topK, j == 0 ? &res.firstChoice : nullptr}) {
-                if (!t) continue;
-                ++t->bySentiment[e][r.label];
-                ++t->byLanguage[e][r.language];
-            }
+            count(res.topK, h.choices[i][j], *heldReviews[i]);
+            if (j == 0) count(res.firstChoice, h.choices[i][j], *heldReviews[i]);
         }
-    }
     res.sentimentBits = mutualInformationBits(res.firstChoice.bySentiment);
     res.languageBits = mutualInformationBits(res.firstChoice.byLanguage);
     res.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();

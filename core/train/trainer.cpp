@@ -4,6 +4,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "adam.hpp"
 #include "errors.hpp"
 #include "metrics.hpp"
 #include "rng.hpp"
@@ -86,21 +87,13 @@ StepLog Trainer::step() {
     });
     const double norm = std::sqrt(norm2), scale = norm > m_cfg.clip ? m_cfg.clip / norm : 1.0;
     ++m_step;
-    const double b1 = 0.9, b2 = 0.999, eps = 1e-8;
-    const double c1 = 1 - std::pow(b1, m_step), c2 = 1 - std::pow(b2, m_step);
     std::vector<double*> gp, mp, vp;
-    std::vector<Eigen::Index> sizes;
-    g.forEach([&](const char*, double* d, Eigen::Index n) { gp.push_back(d), sizes.push_back(n); });
+    g.forEach([&](const char*, double* d, Eigen::Index) { gp.push_back(d); });
     m_m.forEach([&](const char*, double* d, Eigen::Index) { mp.push_back(d); });
     m_v.forEach([&](const char*, double* d, Eigen::Index) { vp.push_back(d); });
     size_t i = 0;
     m_params.forEach([&](const char*, double* p, Eigen::Index n) {
-        for (Eigen::Index j = 0; j < n; ++j) {
-            const double gj = gp[i][j] * scale;
-            mp[i][j] = b1 * mp[i][j] + (1 - b1) * gj;
-            vp[i][j] = b2 * vp[i][j] + (1 - b2) * gj * gj;
-            p[j] -= m_cfg.lr * (mp[i][j] / c1) / (std::sqrt(vp[i][j] / c2) + eps);
-        }
+        adamUpdate(p, gp[i], mp[i], vp[i], n, m_step, m_cfg.lr, scale);
         ++i;
     });
 
