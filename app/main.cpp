@@ -14,7 +14,7 @@ namespace {
 void printHelp() {
     std::cout << "moelab " MOELAB_VERSION " - a Mixture-of-Experts layer you can watch\n\n"
                  "usage: moelab [gui] [flags]          open the desktop app\n"
-                 "       moelab route [flags] [--json] [--outputs] [--max-rows N]\n"
+                 "       moelab route [flags] [--json [--outputs] | --csv] [--max-rows N]\n"
                  "       moelab export-weights --out FILE [flags]\n"
                  "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
                  "       moelab info [--json]\n"
@@ -22,6 +22,12 @@ void printHelp() {
                  "                                        a lesson code for moelab gui --code (--a: the A of A/B)\n"
                  "       moelab train [flags] [--corpus PATH] [--steps N] [--batch B] [--seq-len L] [--lr X]\n"
                  "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n\n"
+                 "app flags (moelab gui):\n"
+                 "  --lang en|zh --theme dark|light --scale X|fit   language, theme, UI scale (default: saved)\n"
+                 "  --page routing|journey|parallel|training|compare --lesson FILE|builtin --chapter N\n"
+                 "  --code CODE --session FILE --hide VIEWS,KEYS   open a lesson code or a session; hide from students\n"
+                 "  --width W --height H --screenshot FILE.png [--frames N] [--frame-report] [--layout-report] [--train]\n"
+                 "  --export-view NAME --out FILE.png|FILE.svg  one view alone: PNG at 2x, or SVG with text as text\n\n"
                  "model, routing and cluster flags (README.md has every formula; docs/contract.md the names):\n\n"
               << moe::settingsHelp();
 }

@@ -110,7 +110,7 @@ Vec SafetensorsFile::vector(const std::string& name, int64_t size) const {
     return v;
 }
 
-std::string serializeWeights(const ModelWeights& w) {
+std::string serializeWeights(const ModelWeights& w, bool noisyTopk) {
     struct Entry {
         std::string name;
         std::vector<int64_t> shape;
@@ -124,8 +124,8 @@ std::string serializeWeights(const ModelWeights& w) {
     addMat("embed.weight", w.embed);
     addMat("router.w_g.weight", w.routerW);
     addVec("router.w_g.bias", w.routerB);
-    addMat("router.w_noise.weight", w.noiseW);
-    addVec("router.expert_bias", w.expertBias);
+    if (noisyTopk || !w.noiseW.isZero(0)) addMat("router.w_noise.weight", w.noiseW);
+    if (!w.expertBias.isZero(0)) addVec("router.expert_bias", w.expertBias);
     const auto addExperts = [&](const std::string& prefix, const std::vector<ExpertWeights>& list) {
         for (size_t i = 0; i < list.size(); ++i) {
             const std::string p = prefix + "." + std::to_string(i) + ".ffn.";
@@ -171,7 +171,9 @@ std::string serializeWeights(const ModelWeights& w) {
     return out;
 }
 
-void saveWeights(const ModelWeights& w, const std::string& path) { writeFileAtomic(path, serializeWeights(w)); }
+void saveWeights(const ModelWeights& w, const std::string& path, bool noisyTopk) {
+    writeFileAtomic(path, serializeWeights(w, noisyTopk));
+}
 
 ModelWeights loadWeights(const std::string& path, Activation fallback) { return parseWeights(readFile(path), path, fallback); }
 

@@ -40,8 +40,11 @@ private:
 };
 
 // Serialises the weights with PyTorch state_dict names; metadata records the activation.
-std::string serializeWeights(const ModelWeights& w);
-void saveWeights(const ModelWeights& w, const std::string& path);
+// Only what the model uses is written, so that the seeds' SimpleMoE loads the file
+// strictly: the noise weights when noisy top-k is on or they are non-zero, the
+// selection bias when it is non-zero (loading reads a missing one as zeros).
+std::string serializeWeights(const ModelWeights& w, bool noisyTopk = false);
+void saveWeights(const ModelWeights& w, const std::string& path, bool noisyTopk = false);
 
 // Shapes come from the file; the activation from its metadata, else `fallback`
 // (a file without a SwiGLU gate cannot be swiglu).

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "errors.hpp"
@@ -79,6 +80,39 @@ TEST(Safetensors, RoundTripIsExact) {
     uint64_t n;
     std::memcpy(&n, bytes.data(), 8);
     EXPECT_EQ(n % 8, 0u);
+}
+
+// The seeds' SimpleMoE loads an export strictly only when it holds no tensor the model does not use.
+TEST(Safetensors, WritesTheNoiseWeightsAndSelectionBiasOnlyWhenTheyAreUsed) {
+    ModelShape s;
+    s.experts = 2;
+    s.dim = 3;
+    s.hidden = 4;
+    ModelWeights w = initWeights(s, 5);
+    const auto names = [](const std::string& bytes) {
+        uint64_t n;
+        std::memcpy(&n, bytes.data(), 8);
+        std::set<std::string> out;
+        const nlohmann::json header = nlohmann::json::parse(bytes.substr(8, n));
+        for (const auto& [k, v] : header.items())
+            if (k != "__metadata__") out.insert(k);
+        return out;
+    };
+    const std::set<std::string> plain = names(serializeWeights(w));
+    EXPECT_EQ(plain, (std::set<std::string>{"embed.weight", "router.w_g.weight", "router.w_g.bias", "experts.0.ffn.0.weight",
+                                            "experts.0.ffn.0.bias", "experts.0.ffn.2.weight", "experts.0.ffn.2.bias",
+                                            "experts.1.ffn.0.weight", "experts.1.ffn.0.bias", "experts.1.ffn.2.weight",
+                                            "experts.1.ffn.2.bias"}));
+    EXPECT_TRUE(names(serializeWeights(w, true)).count("router.w_noise.weight"));  // noisy top-k reads them, zero or not
+    w.noiseW(1, 2) = 0.5f;
+    w.expertBias(0) = -0.25f;
+    const std::set<std::string> used = names(serializeWeights(w));
+    EXPECT_TRUE(used.count("router.w_noise.weight"));
+    EXPECT_TRUE(used.count("router.expert_bias"));
+    EXPECT_EQ(used.size(), plain.size() + 2);
+    const ModelWeights r = parseWeights(serializeWeights(w), "x");
+    EXPECT_EQ(r.noiseW(1, 2), 0.5f);
+    EXPECT_EQ(r.expertBias(0), -0.25f);
 }
 
 TEST(Safetensors, ForeignFileWithExtraTensorsLoads) {

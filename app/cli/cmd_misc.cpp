@@ -33,7 +33,7 @@ int cmdExportWeights(const std::vector<std::string>& argv) {
     if (!out || out->empty()) throw InputError("--out", "needs a file name (moelab export-weights --out FILE)");
     Settings o = settingsFromFlags(a);
     const ModelWeights w = buildWeights(o);
-    saveWeights(w, *out);
+    saveWeights(w, *out, o.router.noisyTopk);
     std::cerr << "moelab: wrote " << *out << " (E=" << w.shape.experts << ", D=" << w.shape.dim
               << ", H=" << w.shape.hidden << ", " << toString(w.shape.activation) << ")\n";
     return 0;

@@ -74,7 +74,7 @@ int cmdTrain(const std::vector<std::string>& argv) {
     std::fprintf(stderr, "held-out loss %.4f after %d steps, %.1f s, %.0f tokens/s\n", trainer.heldOutLoss(), steps, secs,
                  secs > 0 ? tokens / secs : 0.0);
     if (const auto out = a.str("out")) {
-        saveWeights(trainer.weights(), *out);
+        saveWeights(trainer.weights(), *out, o.router.noisyTopk);
         std::fprintf(stderr, "wrote %s\n", out->c_str());
     }
     return 0;

@@ -9,10 +9,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
+#include "errors.hpp"
 #include "settings_schema.hpp"
 #include "share_code.hpp"
 
@@ -221,6 +223,10 @@ void App::frame() {
     menu();
     for (View* v : m_views.all()) {
         v->draw(m_state);
+        if (const std::string ext = v->takeExportRequest(); !ext.empty()) {
+            m_exportView = v->id();
+            openPath(PathAction::ExportView, m_exportView + ext);
+        }
         if (v->takeMaximizeRequest()) {
             m_maximized = m_maximized == v ? nullptr : v;
             showViews();
@@ -294,6 +300,18 @@ void App::menu() {
         if (ImGui::MenuItem(tr("Save session..."), "Ctrl+S")) openPath(PathAction::SaveSession, "session.moelab.json");
         if (ImGui::MenuItem(tr("Load session..."), "Ctrl+O")) openPath(PathAction::LoadSession, "session.moelab.json");
         if (ImGui::MenuItem(tr("Export PNG..."), "Ctrl+E")) openPath(PathAction::ExportPng, "moelab.png");
+        if (ImGui::BeginMenu(tr("Export a view"))) {  // also a right click inside the view
+            for (View* v : m_views.all()) {
+                if (!v->open() || v == &m_views.lesson) continue;
+                if (ImGui::BeginMenu(tr(v->title()))) {
+                    if (ImGui::MenuItem(tr("Export PNG (2x)..."))) m_exportView = v->id(), openPath(PathAction::ExportView, m_exportView + ".png");
+                    if (v->hasSvg() && ImGui::MenuItem(tr("Export SVG...")))
+                        m_exportView = v->id(), openPath(PathAction::ExportView, m_exportView + ".svg");
+                    ImGui::EndMenu();
+                }
+            }
+            ImGui::EndMenu();
+        }
         ImGui::Separator();
         if (ImGui::MenuItem(tr("Share with students..."))) m_openShare = true;
         if (ImGui::MenuItem(tr("Open a lesson code..."))) openPath(PathAction::OpenCode, "");
@@ -377,6 +395,10 @@ void App::statusBar() {
         ImGui::SameLine();
         ImGui::TextDisabled("  %s", tr("compiling the OpenCL kernels\u2026"));
     }
+    if (!m_notice.empty()) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("  %s", m_notice.c_str());
+    }
     const std::string& problem = !m_state.error().empty() ? m_state.error() : m_message;
     if (!problem.empty() || !m_ui.fonts.problem().empty()) {
         ImGui::SameLine();
@@ -409,8 +431,14 @@ void App::pathPopup() {
     ImGui::EndPopup();
 }
 
+void App::setNotice(const std::string& notice, bool problem) {
+    (problem ? m_message : m_notice) = notice;
+    (problem ? m_notice : m_message).clear();
+}
+
 void App::runPathAction() {
     m_message.clear();
+    m_notice.clear();
     try {
         switch (m_action) {
         case PathAction::LoadText:
@@ -430,6 +458,12 @@ void App::runPathAction() {
             break;
         }
         case PathAction::ExportPng: pendingPng = m_path; break;
+        case PathAction::ExportView: {
+            const std::string ext = std::filesystem::path(m_path).extension().string();
+            if (ext != ".png" && ext != ".svg") throw InputError(m_path, "needs a name ending in .png or .svg");
+            pendingExport = ViewExport{m_exportView, m_path};
+            break;
+        }
         case PathAction::OpenLesson: openLesson(m_path, 0); break;
         case PathAction::OpenCode: {
             const SharedState shared = decodeShareCode(m_path);

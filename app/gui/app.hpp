@@ -2,6 +2,7 @@
 // The app's window contents: its views, pages, lesson mode, menus, status bar and file
 // prompts. gui_main.cpp runs the frame loop around it.
 #include <array>
+#include <optional>
 #include <string>
 
 #include "app_state.hpp"
@@ -76,10 +77,17 @@ public:
     bool rebuildStyle = false;  // theme or scale changed: rebuild style and fonts before the next frame
     float newScale = 0;         // the scale to rebuild at, when the menu chose one
     std::string pendingPng;     // File > Export PNG: written after this frame renders
+    // A view's Export PNG / SVG: the view is drawn alone and written after this frame.
+    struct ViewExport {
+        std::string view, path;
+    };
+    std::optional<ViewExport> pendingExport;
+    View* viewByName(const std::string& name) { return m_views.byName(name); }
+    void setNotice(const std::string& notice, bool problem);  // the status bar's last word
     bool lessonLeft = false;    // the user left a lesson (the first-start lesson is then not shown again)
 
 private:
-    enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, OpenLesson, OpenCode };
+    enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, ExportView, OpenLesson, OpenCode };
     std::vector<View*> shownViews();  // right of the left column, in layout order, less hidden ones
     std::vector<View*> pageViews();   // the page's or chapter's views
     View* leftView();                 // the lesson panel, the controls, or none (hidden)
@@ -104,7 +112,8 @@ private:
     Page m_page;
     View* m_maximized = nullptr;
     PathAction m_action = PathAction::None;
-    std::string m_path, m_message;
+    std::string m_path, m_message, m_notice;
+    std::string m_exportView;  // the view the path prompt exports
     bool m_openPopup = false;
     bool m_firstFrame = true;
     bool m_relayout = false;  // show and place the views again at the start of the next frame

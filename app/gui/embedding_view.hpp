@@ -8,6 +8,7 @@ namespace moe::gui {
 class EmbeddingView final : public View {
 public:
     explicit EmbeddingView(Ui& ui) : View("Byte embedding", "embedding", ui) {}
+    bool hasSvg() const override { return false; }  // the table is a texture
 
 protected:
     void drawContent(AppState& state) override;

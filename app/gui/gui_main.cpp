@@ -10,6 +10,7 @@
 #include <imgui.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cfloat>
 #include <chrono>
 #include <filesystem>
@@ -20,6 +21,8 @@
 #include <vector>
 
 #include "app.hpp"
+#include "atomic_file.hpp"
+#include "svg_export.hpp"
 #include "errors.hpp"
 #include "gui_options.hpp"
 #include "platform.hpp"
@@ -39,6 +42,74 @@ void unfilteredFontTexture() {
     glTexParameteri(GL_TEXTURE_2D, GL_TEXTURE_MAG_FILTER, GL_NEAREST);
 }
 
+// Fonts and style at the UI's scale, the font texture uploaded again.
+void rebuildFonts(Ui& ui, const App& app, const AppState& state) {
+    applyTheme(app.theme, ui.scale);
+    ui.fonts.build(ui.scale, state.settings().text, ui.glyphText);
+    ImGui_ImplOpenGL3_DestroyFontsTexture();
+    ImGui_ImplOpenGL3_CreateFontsTexture();
+    unfilteredFontTexture();
+}
+
+// One view drawn alone, between two frames of the app: at twice the UI scale into an
+// offscreen buffer for PNG, at the UI scale without anti-aliasing for SVG. The view keeps
+// its logical size, so the figure looks like the screen, only sharper.
+void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
+    View* view = app.viewByName(ex.view);
+    if (!view) throw InputError("--export-view", "no view named '" + ex.view + "'");
+    const bool svg = std::filesystem::path(ex.path).extension() == ".svg";
+    if (svg && !view->hasSvg()) throw InputError(ex.path, "this view shows an image, which has no SVG form: export it as PNG");
+    const float factor = svg ? 1.0f : 2.0f, scale = ui.scale;
+    const ImVec2 pos = view->lastPos(), shown = view->lastSize();
+    const bool wasOpen = view->open();
+    // A view the page does not show gets the size of a maximised one.
+    const ImVec2 logical = shown.x > 0 ? shown : ImVec2(std::max(640.0f, ImGui::GetIO().DisplaySize.x * 0.75f),
+                                                        std::max(400.0f, ImGui::GetIO().DisplaySize.y * 0.75f));
+    const ImVec2 size(std::round(logical.x * factor), std::round(logical.y * factor));
+    ui.scale = scale * factor;
+    rebuildFonts(ui, app, state);
+    if (svg) svgDrawStyle(ImGui::GetStyle());
+    view->open() = true;
+    const bool opaque = ui.opaqueWindows;
+    ui.opaqueWindows = true;
+    // A few frames: views that size themselves from the last frame settle.
+    for (int i = 0; i < 3; ++i) {
+        ImGui_ImplOpenGL3_NewFrame();
+        ImGui_ImplGlfw_NewFrame();
+        ImGuiIO& io = ImGui::GetIO();
+        io.DisplaySize = size;
+        io.DisplayFramebufferScale = ImVec2(1, 1);
+        io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+        ImGui::NewFrame();
+        ImGui::PushFont(ui.fonts.regular());
+        view->setLayout(ImVec2(0, 0), size, true);
+        view->draw(state);
+        ImGui::PopFont();
+        ImGui::Render();
+    }
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    std::string problem;
+    try {
+        if (svg) {
+            writeFileAtomic(ex.path, drawDataToSvg(*ImGui::GetDrawData(), size, ImGui::ColorConvertFloat4ToU32(bg)));
+        } else {
+            OffscreenFramebuffer target(int(size.x), int(size.y));
+            glClearColor(bg.x, bg.y, bg.z, 1.0f);
+            glClear(GL_COLOR_BUFFER_BIT);
+            ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+            saveFramebufferPng(int(size.x), int(size.y), ex.path);
+        }
+    } catch (const std::exception& e) {
+        problem = e.what();
+    }
+    ui.scale = scale;
+    ui.opaqueWindows = opaque;
+    rebuildFonts(ui, app, state);
+    view->setLayout(pos, shown, true);
+    view->open() = wasOpen;
+    if (!problem.empty()) throw InputError(ex.path, problem);
+}
+
 struct FrameStats {
     std::vector<double> ms;
     std::string json() const {
@@ -52,7 +123,7 @@ struct FrameStats {
 };
 
 int run(const GuiOptions& opts) {
-    const bool headless = !opts.screenshot.empty();
+    const bool headless = opts.headless();
     // Saved preferences, unless a flag says otherwise; screenshots ignore them so they are reproducible.
     const Preferences saved = headless ? Preferences{} : loadPreferences();
     const std::string lang = !opts.language.empty() ? opts.language : saved.language;
@@ -100,13 +171,19 @@ int run(const GuiOptions& opts) {
             glfwWaitEvents();
             continue;
         }
+        if (app.pendingExport) {
+            const App::ViewExport ex = std::move(*app.pendingExport);
+            app.pendingExport.reset();
+            try {
+                exportView(app, ui, state, ex);
+                app.setNotice(std::string(tr("wrote")) + " " + ex.path, false);
+            } catch (const std::exception& e) {
+                app.setNotice(e.what(), true);
+            }
+        }
         if (app.rebuildStyle || ui.fonts.needsRebuild(state.settings().text, ui.glyphText)) {
             if (app.newScale > 0) ui.scale = app.newScale, app.newScale = 0;
-            applyTheme(app.theme, ui.scale);
-            ui.fonts.build(ui.scale, state.settings().text, ui.glyphText);
-            ImGui_ImplOpenGL3_DestroyFontsTexture();
-            ImGui_ImplOpenGL3_CreateFontsTexture();
-            unfilteredFontTexture();
+            rebuildFonts(ui, app, state);
             if (app.rebuildStyle) app.layout(true);
             app.rebuildStyle = false;
         }
@@ -138,7 +215,7 @@ int run(const GuiOptions& opts) {
             app.pendingPng.clear();
         }
         const bool last = headless && frame + 1 >= opts.frames;
-        if (last) saveWindowPng(w, opts.screenshot);  // InputError (exit 2) when the path cannot be written
+        if (last && !opts.screenshot.empty()) saveWindowPng(w, opts.screenshot);  // InputError (exit 2) when the path cannot be written
         glfwSwapBuffers(w);
         glFinish();  // count the GPU's (llvmpipe's) work in the frame time
         stats.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
@@ -147,7 +224,8 @@ int run(const GuiOptions& opts) {
         if (!headless) std::this_thread::sleep_until(t0 + kFramePeriod);
     }
     if (opts.frameReport) std::cout << stats.json() << "\n";
-    if (opts.layoutReport) std::cout << app.layoutReport() << "\n";
+    if (opts.layoutReport) std::cout << app.layoutReport() << "\n";  // the screen's layout, not the export's
+    if (!opts.exportView.empty()) exportView(app, ui, state, {opts.exportView, opts.exportPath});
     if (!headless)
         savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.scale,
                          true, ui.fitToWindow});

@@ -17,7 +17,7 @@ namespace moe::gui {
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
     flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter", "code",
-                  "session", "hide"});
+                  "session", "hide", "export-view", "out"});
     const Args args(argv, flags, {"frame-report", "train", "layout-report"});
     GuiOptions o;
     o.settings = settingsFromFlags(args);
@@ -70,6 +70,17 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     else if (page == "journey") o.page = Page::Journey;
     else if (page == "compare") o.page = Page::Compare;
     else if (page != "routing") throw InputError("--page", "must be routing|journey|parallel|training|compare (got '" + page + "')");
+    if (auto view = args.str("export-view")) {
+        const bool known = *view == "compare" ||
+                           std::any_of(std::begin(kLessonViews), std::end(kLessonViews), [&](const char* v) { return *view == v; });
+        if (!known) throw InputError("--export-view", "'" + *view + "' is not a view (heatmap, load, tokens, traffic, gpus, training, ...)");
+        o.exportView = *view;
+        o.exportPath = args.str("out", "");
+        const auto ext = std::filesystem::path(o.exportPath).extension();
+        if (ext != ".png" && ext != ".svg") throw InputError("--out", "needs a file name ending in .png or .svg");
+    } else if (args.has("out")) {
+        throw InputError("--out", "goes with --export-view NAME");
+    }
     if (args.has("lesson")) o.lesson = args.str("lesson", "");
     if (args.has("chapter")) o.chapter = static_cast<int>(args.integer("chapter", 1, 1, 1000)) - 1;
     if (args.has("chapter") && o.lesson.empty()) o.lesson = "builtin";

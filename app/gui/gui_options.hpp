@@ -27,6 +27,9 @@ struct GuiOptions {
     std::vector<std::string> hidden;  // views and settings students do not see (--hide)
     SharedState shared;      // --code: page, pinned token, maximised view, A/B (settings above)
     bool hasCode = false;
+    // --export-view NAME --out FILE: headless, write one view alone as PNG (2x) or SVG, exit.
+    std::string exportView, exportPath;
+    bool headless() const { return !screenshot.empty() || !exportView.empty(); }
 };
 
 // Every flag of `moelab gui`: the model and routing flags plus the app's own. Without a

@@ -2,7 +2,9 @@
 
 #define GLFW_INCLUDE_NONE
 #include <GLFW/glfw3.h>
+#define GL_GLEXT_PROTOTYPES
 #include <GL/gl.h>
+#include <GL/glext.h>
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
@@ -73,6 +75,10 @@ ImGuiContextGuard::~ImGuiContextGuard() {
 void saveWindowPng(GLFWwindow* window, const std::string& path) {
     int w = 0, h = 0;
     glfwGetFramebufferSize(window, &w, &h);
+    saveFramebufferPng(w, h, path);
+}
+
+void saveFramebufferPng(int w, int h, const std::string& path) {
     std::vector<unsigned char> pixels(size_t(w) * h * 4);
     glPixelStorei(GL_PACK_ALIGNMENT, 1);
     glReadPixels(0, 0, w, h, GL_RGBA, GL_UNSIGNED_BYTE, pixels.data());
@@ -85,6 +91,27 @@ void saveWindowPng(GLFWwindow* window, const std::string& path) {
         [](void* ctx, void* data, int size) { static_cast<std::string*>(ctx)->append(static_cast<char*>(data), size); },
         &png, w, h, 4, flipped.data(), w * 4);
     writeFileAtomic(path, png);
+}
+
+OffscreenFramebuffer::OffscreenFramebuffer(int w, int h) {
+    glGenTextures(1, &m_texture);
+    glBindTexture(GL_TEXTURE_2D, m_texture);
+    glTexImage2D(GL_TEXTURE_2D, 0, GL_RGBA8, w, h, 0, GL_RGBA, GL_UNSIGNED_BYTE, nullptr);
+    glGenFramebuffers(1, &m_fbo);
+    glBindFramebuffer(GL_FRAMEBUFFER, m_fbo);
+    glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, m_texture, 0);
+    if (glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
+        this->~OffscreenFramebuffer();
+        throw PlatformError("cannot draw offscreen at " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
+    }
+    glViewport(0, 0, w, h);
+}
+
+OffscreenFramebuffer::~OffscreenFramebuffer() {
+    glBindFramebuffer(GL_FRAMEBUFFER, 0);
+    if (m_fbo) glDeleteFramebuffers(1, &m_fbo);
+    if (m_texture) glDeleteTextures(1, &m_texture);
+    m_fbo = m_texture = 0;
 }
 
 } // namespace moe::gui

@@ -38,5 +38,20 @@ public:
 
 // The window's framebuffer as PNG, written atomically (InputError when it cannot be).
 void saveWindowPng(GLFWwindow* window, const std::string& path);
+// The bound framebuffer's w x h pixels as PNG, likewise.
+void saveFramebufferPng(int w, int h, const std::string& path);
+
+// A w x h colour buffer drawn into instead of the window while this lives: a view
+// exported at twice the screen's resolution does not fit in the window.
+class OffscreenFramebuffer {
+public:
+    OffscreenFramebuffer(int w, int h);  // throws PlatformError when the driver refuses the size
+    ~OffscreenFramebuffer();
+    OffscreenFramebuffer(const OffscreenFramebuffer&) = delete;
+    OffscreenFramebuffer& operator=(const OffscreenFramebuffer&) = delete;
+
+private:
+    unsigned m_fbo = 0, m_texture = 0;
+};
 
 } // namespace moe::gui

@@ -45,6 +45,10 @@ public:
     void setHighlighted(bool on) { m_highlighted = on; }
     // True once after the user double-clicked the title bar (the app maximises the view).
     bool takeMaximizeRequest() { return std::exchange(m_maximizeRequest, false); }
+    // ".png" or ".svg" once after the user chose Export in the view's right-click menu.
+    std::string takeExportRequest() { return std::exchange(m_exportRequest, {}); }
+    // False for views that show an image (SVG would have to embed it as pixels).
+    virtual bool hasSvg() const { return true; }
     // Where the window was last drawn (zero size when closed).
     ImVec2 lastPos() const { return m_lastPos; }
     ImVec2 lastSize() const { return m_open ? m_lastSize : ImVec2(0, 0); }
@@ -64,6 +68,7 @@ private:
     ImVec2 m_pos{0, 0}, m_size{400, 300};
     bool m_forceLayout = false;
     bool m_highlighted = false, m_maximizeRequest = false;
+    std::string m_exportRequest;
     ImVec2 m_lastPos{0, 0}, m_lastSize{0, 0};
 };
 
