@@ -47,6 +47,7 @@ class SvgExport : public ::testing::Test {
 protected:
     void SetUp() override {
         ImGui::CreateContext();
+        ImGui::GetIO().IniFilename = nullptr;  // no imgui.ini left in the working folder
         fonts.build(1.0f, "专家");
         if (!fonts.problem().empty()) GTEST_SKIP() << "skipped: " << fonts.problem();
     }
