@@ -338,3 +338,24 @@ TEST(Cli, RouteCsvHasOneRowPerByteAndTheJsonDecisions) {
     }
     EXPECT_EQ(run({"route", "--csv", "--json"}).code, 2);
 }
+
+// The kernels compile without a warning, and `info` keeps what the compiler said (also
+// when a later start loads the program from the cache).
+TEST(Cli, InfoKeepsTheKernelBuildLogAndTheKernelsBuildWithoutWarnings) {
+    const std::string cache = tempPath("cl_cache");
+    std::filesystem::remove_all(cache);
+    ::setenv("MOELAB_CL_CACHE", cache.c_str(), 1);
+    const RunResult first = run({"info", "--json"});
+    const RunResult second = run({"info"});
+    ::unsetenv("MOELAB_CL_CACHE");
+    ASSERT_EQ(first.code, 0) << first.err;
+    const auto j = nlohmann::json::parse(first.out);
+    if (j["opencl_device"] == "") GTEST_SKIP() << "no OpenCL device: " << j["opencl_unavailable"];
+    EXPECT_EQ(j["opencl_build_log"], "") << "the kernels compile with messages:\n" << j["opencl_build_log"];
+    EXPECT_EQ(j["opencl_kernel_cache"].get<std::string>().rfind(cache, 0), 0u);
+    EXPECT_TRUE(std::filesystem::exists(j["opencl_kernel_cache"].get<std::string>() + ".log"));
+    EXPECT_EQ(first.err.find("warning"), std::string::npos) << first.err;
+    EXPECT_NE(second.out.find("opencl kernels: loaded from " + cache), std::string::npos) << second.out;
+    EXPECT_NE(second.out.find("build log:      (empty: no warnings)"), std::string::npos) << second.out;
+    std::filesystem::remove_all(cache);
+}

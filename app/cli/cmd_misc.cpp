@@ -6,6 +6,7 @@
 #include <omp.h>
 
 #include "backends/factory.hpp"
+#include "backends/opencl/opencl_backend.hpp"
 #include "bench.hpp"
 #include "commands.hpp"
 #include "errors.hpp"
@@ -220,13 +221,18 @@ int cmdInfo(const std::vector<std::string>& argv) {
     for (const Preset& p : presets())
         presetList.push_back({{"name", p.name}, {"title", p.title}, {"paper", p.paper}, {"scaled", p.scaled},
                               {"settings", presetFlags(p)}});
+    // The kernels' build: from the cache or compiled now, and what the compiler said.
+    const auto* clb = dynamic_cast<const OpenCLBackend*>(cl.backend.get());
+    const std::string buildLog = clb ? clb->buildLog() : "";
     if (a.has("json")) {
         nlohmann::json j = {{"version", MOELAB_VERSION},
                             {"presets", presetList},
                             {"threads", omp_get_max_threads()},
                             {"eigen_device", eigen.backend->device()},
                             {"opencl_device", cl.fallbackReason.empty() ? cl.backend->device() : ""},
-                            {"opencl_unavailable", cl.fallbackReason}};
+                            {"opencl_unavailable", cl.fallbackReason},
+                            {"opencl_kernel_cache", clb ? clb->programCachePath() : ""},
+                            {"opencl_build_log", buildLog}};
         std::cout << j.dump(2) << "\n";
         return 0;
     }
@@ -235,6 +241,12 @@ int cmdInfo(const std::vector<std::string>& argv) {
               << "opencl backend: "
               << (cl.fallbackReason.empty() ? cl.backend->device() : "unavailable: " + cl.fallbackReason) << "\n"
               << "presets:        " << presetNames() << " (moelab --help)\n";
+    if (clb) {
+        std::cout << "opencl kernels: " << (clb->programFromCache() ? "loaded from " : "compiled, cached in ")
+                  << clb->programCachePath() << "\n"
+                  << "build log:      " << (buildLog.empty() ? "(empty: no warnings)" : "") << "\n";
+        if (!buildLog.empty()) std::cout << buildLog << "\n";
+    }
     return 0;
 }
 

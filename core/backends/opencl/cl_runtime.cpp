@@ -134,6 +134,7 @@ BuiltProgram buildProgram(const cl::Context& ctx, const DeviceInfo& dev, const s
             p.build({dev.device}, options.c_str());
             out.program = p;
             out.fromCache = true;
+            if (std::filesystem::exists(out.cachePath + ".log", ec)) out.buildLog = readFile(out.cachePath + ".log");
             return out;
         } catch (const std::exception&) {
             // stale or foreign binary: rebuild from source below
@@ -148,10 +149,13 @@ BuiltProgram buildProgram(const cl::Context& ctx, const DeviceInfo& dev, const s
         throw std::runtime_error("kernel build failed on " + dev.name + ": " + log.substr(0, 2000));
     }
     out.program = p;
+    out.buildLog = p.getBuildInfo<CL_PROGRAM_BUILD_LOG>(dev.device);
+    while (!out.buildLog.empty() && std::isspace(static_cast<unsigned char>(out.buildLog.back()))) out.buildLog.pop_back();
     try {
         const auto bins = p.getInfo<CL_PROGRAM_BINARIES>();
         if (!bins.empty() && !bins[0].empty()) {
             std::filesystem::create_directories(cacheDirectory(), ec);
+            writeFileAtomic(out.cachePath + ".log", out.buildLog);
             writeFileAtomic(out.cachePath, std::string(bins[0].begin(), bins[0].end()));
         }
     } catch (const std::exception&) {

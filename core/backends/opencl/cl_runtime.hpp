@@ -31,6 +31,9 @@ struct BuiltProgram {
     cl::Program program;
     bool fromCache = false;
     std::string cachePath;
+    // What the compiler said (warnings, notes), kept beside the cached binary as
+    // cachePath + ".log" so that a start from the cache still has it; empty when it said nothing.
+    std::string buildLog;
 };
 // Builds (or loads from the cache, keyed by device, driver, options and source hash).
 // Throws std::runtime_error carrying the build log on failure.

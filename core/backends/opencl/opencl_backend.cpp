@@ -65,6 +65,7 @@ OpenCLBackend::OpenCLBackend(const std::string& hint) {
         m_program = built.program;
         m_fromCache = built.fromCache;
         m_cachePath = built.cachePath;
+        m_buildLog = built.buildLog;
         const auto kernel = [&](const char* name) { return cl::Kernel(m_program, name); };
         m_k = {kernel("router_linear"),        kernel("scores"),         kernel("topk"),
                kernel("priority_order"),       kernel("capacity_drop"),  kernel("capacity_reroute"),

@@ -23,6 +23,7 @@ public:
 
     bool programFromCache() const { return m_fromCache; }
     const std::string& programCachePath() const { return m_cachePath; }
+    const std::string& buildLog() const { return m_buildLog; }  // the kernels' compiler output
     // The last OpenCL call that failed, with its error code ("" when none has).
     const std::string& lastError() const { return m_lastError; }
 
@@ -75,7 +76,7 @@ private:
     Buffers m_b;
     bool m_fp64 = false;
     bool m_fromCache = false;
-    std::string m_cachePath, m_lastError;
+    std::string m_cachePath, m_lastError, m_buildLog;
     uint64_t m_routerVersion = 0, m_expertsVersion = 0;
 };
 
