@@ -19,31 +19,57 @@ double layerFlopsPerToken(const ModelShape& s, int activeExperts) {
     return router + (activeExperts + s.sharedExperts) * expert;
 }
 
-ScoreSums scoreSums(const Routing& r) {
-    const int T = r.tokens, E = r.experts;
-    ScoreSums out;
-    out.normalizedScores.assign(E, 0.0);
-    for (int t = 0; t < T; ++t) {
+namespace {
+
+void addRows(const Mat& logits, const Mat& scores, int from, int to, ScoreSums& out) {
+    const int E = static_cast<int>(scores.cols());
+    for (int t = from; t < to; ++t) {
         double sum = 0, entropy = 0;
-        for (int e = 0; e < E; ++e) sum += r.scores(t, e);
+        for (int e = 0; e < E; ++e) sum += scores(t, e);
         if (sum > 0) {
             for (int e = 0; e < E; ++e) {
-                const double p = r.scores(t, e) / sum;
+                const double p = scores(t, e) / sum;
                 out.normalizedScores[e] += p;
                 if (p > 0) entropy -= p * std::log(p);
             }
         }
         out.entropy += entropy;
         // ST-MoE router z-loss (Zoph et al. 2022, eq. 5): (log sum_j exp z_j)^2.
-        double mx = r.logits(t, 0);
-        for (int e = 1; e < E; ++e) mx = std::max<double>(mx, r.logits(t, e));
+        double mx = logits(t, 0);
+        for (int e = 1; e < E; ++e) mx = std::max<double>(mx, logits(t, e));
         double s = 0;
-        for (int e = 0; e < E; ++e) s += std::exp(double(r.logits(t, e)) - mx);
+        for (int e = 0; e < E; ++e) s += std::exp(double(logits(t, e)) - mx);
         const double lse = mx + std::log(s);
         out.zSquared += lse * lse;
     }
+}
+
+} // namespace
+
+std::vector<ScoreSums> scoreSumBlocks(const Mat& logits, const Mat& scores) {
+    const int T = static_cast<int>(scores.rows()), E = static_cast<int>(scores.cols());
+    const int blocks = (T + kScoreSumBlock - 1) / kScoreSumBlock;
+    std::vector<ScoreSums> part(blocks);
+#pragma omp parallel for schedule(static) if (blocks > 1)
+    for (int b = 0; b < blocks; ++b) {
+        part[b].normalizedScores.assign(E, 0.0);
+        addRows(logits, scores, b * kScoreSumBlock, std::min(T, (b + 1) * kScoreSumBlock), part[b]);
+    }
+    return part;
+}
+
+ScoreSums addScoreSumBlocks(const std::vector<ScoreSums>& blocks, int experts) {
+    ScoreSums out;
+    out.normalizedScores.assign(experts, 0.0);
+    for (const ScoreSums& p : blocks) {
+        for (int e = 0; e < experts; ++e) out.normalizedScores[e] += p.normalizedScores[e];
+        out.entropy += p.entropy;
+        out.zSquared += p.zSquared;
+    }
     return out;
 }
+
+ScoreSums scoreSums(const Routing& r) { return addScoreSumBlocks(scoreSumBlocks(r.logits, r.scores), r.experts); }
 
 Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k) {
     return computeMetrics(r, shape, k, r.tokens > 0 && r.experts > 0 ? scoreSums(r) : ScoreSums{});

@@ -31,6 +31,12 @@ struct ScoreSums {
     double entropy = 0;                    // sum over tokens of -sum p ln p
 };
 ScoreSums scoreSums(const Routing& r);
+// The sums go by blocks of kScoreSumBlock rows, each block summed on its own and the
+// blocks added in order: the same bits for any thread count, and for rows computed in
+// chunks that start at block boundaries (core/route_stream.cpp).
+constexpr int kScoreSumBlock = 4096;
+std::vector<ScoreSums> scoreSumBlocks(const Mat& logits, const Mat& scores);
+ScoreSums addScoreSumBlocks(const std::vector<ScoreSums>& blocks, int experts);
 
 Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k);
 Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const ScoreSums& sums);

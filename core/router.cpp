@@ -10,29 +10,29 @@
 
 namespace moe {
 
-Mat routingNoise(int tokens, int experts, uint64_t seed) {
+Mat routingNoise(int tokens, int experts, uint64_t seed, int firstRow) {
     Mat n(tokens, experts);
     for (int t = 0; t < tokens; ++t)
-        for (int e = 0; e < experts; ++e) n(t, e) = counterNormal(seed, t, e);
+        for (int e = 0; e < experts; ++e) n(t, e) = counterNormal(seed, firstRow + t, e);
     return n;
 }
 
-Mat jitterFactors(int tokens, int dim, float eps, uint64_t seed) {
+Mat jitterFactors(int tokens, int dim, float eps, uint64_t seed, int firstRow) {
     Mat f(tokens, dim);
     for (int t = 0; t < tokens; ++t)
-        for (int j = 0; j < dim; ++j) f(t, j) = 1.0f - eps + 2.0f * eps * counterUniform(seed ^ 0x4A17, t, j);
+        for (int j = 0; j < dim; ++j) f(t, j) = 1.0f - eps + 2.0f * eps * counterUniform(seed ^ 0x4A17, firstRow + t, j);
     return f;
 }
 
-void addRoutingNoise(Mat& logits, const Mat& noiseLogits, uint64_t seed) {
-    const Mat eps = routingNoise(static_cast<int>(logits.rows()), static_cast<int>(logits.cols()), seed);
+void addRoutingNoise(Mat& logits, const Mat& noiseLogits, uint64_t seed, int firstRow) {
+    const Mat eps = routingNoise(static_cast<int>(logits.rows()), static_cast<int>(logits.cols()), seed, firstRow);
     for (int t = 0; t < logits.rows(); ++t)
         for (int e = 0; e < logits.cols(); ++e) logits(t, e) += eps(t, e) * softplus(noiseLogits(t, e));
 }
 
-void applyJitter(Mat& x, float eps, uint64_t seed) {
+void applyJitter(Mat& x, float eps, uint64_t seed, int firstRow) {
     if (eps <= 0) return;
-    x.array() *= jitterFactors(static_cast<int>(x.rows()), static_cast<int>(x.cols()), eps, seed).array();
+    x.array() *= jitterFactors(static_cast<int>(x.rows()), static_cast<int>(x.cols()), eps, seed, firstRow).array();
 }
 
 void routerLinear(const Mat& x, const Mat& w, const Vec* bias, Mat& out) {

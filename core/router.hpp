@@ -30,7 +30,8 @@ T softplus(T x) {
     return x > cut ? x : std::log1p(std::exp(x));
 }
 // Noisy top-k (Shazeer et al. 2017): H = x·W_g + N(0,1)·softplus(x·W_noise).
-void addRoutingNoise(Mat& logits, const Mat& noiseLogits, uint64_t seed);
+// Row i of the matrices is token firstRow + i (the draws are keyed by token).
+void addRoutingNoise(Mat& logits, const Mat& noiseLogits, uint64_t seed, int firstRow = 0);
 // softmax(z/T) or sigmoid(z/T); T = 0 is the limit: one-hot argmax (softmax) or a step (sigmoid).
 void scoreFunction(const Mat& noisyLogits, ScoreFn fn, float temperature, Mat& scores);
 // Selection keys: score + bias (DeepSeek-V3); logits + bias at T = 0. Experts outside a
@@ -45,10 +46,10 @@ std::vector<int> topK(const Mat& keys, int k);
 void routerLinear(const Mat& x, const Mat& w, const Vec* bias, Mat& out);
 
 // Per-(token, expert) standard normal draws of noisy top-k, for every backend.
-Mat routingNoise(int tokens, int experts, uint64_t seed);
+Mat routingNoise(int tokens, int experts, uint64_t seed, int firstRow = 0);
 // Per-(token, dim) jitter factors U(1-eps, 1+eps).
-Mat jitterFactors(int tokens, int dim, float eps, uint64_t seed);
+Mat jitterFactors(int tokens, int dim, float eps, uint64_t seed, int firstRow = 0);
 // Switch Transformer input jitter: x * U(1-eps, 1+eps), elementwise, seeded per (token, dim).
-void applyJitter(Mat& x, float eps, uint64_t seed);
+void applyJitter(Mat& x, float eps, uint64_t seed, int firstRow = 0);
 
 } // namespace moe

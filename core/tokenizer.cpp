@@ -1,5 +1,7 @@
 #include "tokenizer.hpp"
 
+#include <algorithm>
+
 namespace moe {
 
 std::string hexEscape(uint8_t b) {
@@ -43,36 +45,40 @@ int utf8SequenceLength(std::string_view s, size_t i) {
     return len;
 }
 
-std::vector<ByteToken> tokenize(std::string_view s) {
+std::vector<ByteToken> tokenize(std::string_view s) { return ByteTokenStream(s).take(s.size()); }
+
+std::vector<ByteToken> ByteTokenStream::take(size_t n) {
     std::vector<ByteToken> out;
-    out.reserve(s.size());
-    int charIndex = 0;
-    for (size_t i = 0; i < s.size();) {
-        const int len = utf8SequenceLength(s, i);
+    out.reserve(std::min(n, m_s.size() - m_next));
+    while (out.size() < n && m_next < m_s.size()) {
+        // The character holding byte m_next: a chunk may have ended inside it.
+        size_t start = m_next;
+        while (start > 0 && m_next - start < 3 && (static_cast<uint8_t>(m_s[start]) & 0xC0) == 0x80) --start;
+        int len = utf8SequenceLength(m_s, start);
+        if (start != m_next && (len == 0 || start + len <= m_next)) start = m_next, len = utf8SequenceLength(m_s, m_next);
+        ByteToken t;
+        t.byte = static_cast<uint8_t>(m_s[m_next]);
         if (len == 0) {
-            ByteToken t;
-            t.byte = static_cast<uint8_t>(s[i]);
-            t.charIndex = charIndex++;
+            t.charIndex = m_charIndex++;
             t.valid = false;
             t.text = hexEscape(t.byte);
-            out.push_back(std::move(t));
-            ++i;
-            continue;
-        }
-        const std::string ch(s.substr(i, len));
-        for (int j = 0; j < len; ++j) {
-            ByteToken t;
-            t.byte = static_cast<uint8_t>(s[i + j]);
-            t.charIndex = charIndex;
-            t.byteInChar = j;
+        } else {
+            t.charIndex = m_charIndex;
+            t.byteInChar = static_cast<int>(m_next - start);
             t.charBytes = len;
-            t.text = ch;
-            out.push_back(t);
+            t.text = std::string(m_s.substr(start, len));
+            if (t.byteInChar + 1 == len) ++m_charIndex;
         }
-        ++charIndex;
-        i += len;
+        out.push_back(std::move(t));
+        ++m_next;
     }
     return out;
+}
+
+int countCharacters(std::string_view s) {
+    int chars = 0;
+    for (size_t i = 0; i < s.size(); ++chars) i += std::max(1, utf8SequenceLength(s, i));
+    return chars;
 }
 
 std::string printableChar(const ByteToken& t) {

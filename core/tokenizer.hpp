@@ -20,6 +20,23 @@ struct ByteToken {
 
 std::vector<ByteToken> tokenize(std::string_view bytes);
 
+// The same tokens a chunk at a time, for texts too long to hold one ByteToken per byte
+// (a 10 MB text would need 560 MB): take(n) returns the next n, in order.
+class ByteTokenStream {
+public:
+    explicit ByteTokenStream(std::string_view bytes) : m_s(bytes) {}
+    std::vector<ByteToken> take(size_t n);
+    size_t position() const { return m_next; }  // the index of the next token
+
+private:
+    std::string_view m_s;
+    size_t m_next = 0;  // next byte to hand out
+    int m_charIndex = 0;
+};
+
+// The number of characters tokenize() finds (a malformed byte counts as one).
+int countCharacters(std::string_view bytes);
+
 // Length of the well-formed UTF-8 sequence starting at s[i], or 0 (RFC 3629:
 // no overlongs, no surrogates, nothing above U+10FFFF).
 int utf8SequenceLength(std::string_view s, size_t i);

@@ -1,6 +1,7 @@
 // moelab route: one forward pass, printed as a table or as the JSON of docs/contract.md.
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "backends/factory.hpp"
@@ -9,6 +10,7 @@
 #include "errors.hpp"
 #include "json_text.hpp"
 #include "layer.hpp"
+#include "route_stream.hpp"
 #include "settings_schema.hpp"
 #include "traffic.hpp"
 #include "sentences.hpp"
@@ -31,6 +33,52 @@ public:
 
 private:
     std::string& m_buf;
+};
+
+// Rows are printed a chunk at a time, so that a long text never holds a ByteToken, a
+// logit row and an output row for every byte at once.
+constexpr int kDefaultChunkRows = 1 << 16;
+
+int chunkRows() {
+    // MOELAB_STREAM_ROWS: smaller chunks, for tests that compare the streamed result with the one-shot one.
+    if (const char* v = std::getenv("MOELAB_STREAM_ROWS"); v && std::atoi(v) > 0) return std::atoi(v);
+    return kDefaultChunkRows;
+}
+
+// What a writer prints per token, for rows [t0, t1) at a time and in order: tokens from a
+// running tokenizer, logits from the routing or computed again (a streamed routing keeps
+// none), outputs from the result or computed for the chunk by the backend.
+class RowSource {
+public:
+    RowSource(const Settings& o, const ModelWeights& w, const LayerResult& res, Backend& backend)
+        : m_o(o), m_w(w), m_res(res), m_backend(backend), m_stream(o.text) {}
+    void tokens(int t0, int t1) {
+        m_t0 = t0;
+        m_tokens = m_stream.take(t1 - t0);
+        if (m_res.routing.logits.rows() < t1) m_logits = logitRows(m_w, m_o.router, m_o.text, t0, t1).logits;
+    }
+    void outputs(int t0, int t1) {
+        m_t0 = t0;
+        if (m_res.outputs.rows() >= t1) return;
+        m_backend.experts(m_w, embedRows(m_w, m_o.text, t0, t1), routingRows(m_res.routing, t0, t1), m_outputs);
+    }
+    const ByteToken& token(int t) const { return m_tokens[t - m_t0]; }
+    const float* logits(int t) const {
+        return m_res.routing.logits.rows() > t ? m_res.routing.logits.row(t).data() : m_logits.row(t - m_t0).data();
+    }
+    const float* output(int t) const {
+        return m_res.outputs.rows() > t ? m_res.outputs.row(t).data() : m_outputs.row(t - m_t0).data();
+    }
+
+private:
+    const Settings& m_o;
+    const ModelWeights& m_w;
+    const LayerResult& m_res;
+    Backend& m_backend;
+    ByteTokenStream m_stream;
+    int m_t0 = 0;
+    std::vector<ByteToken> m_tokens;
+    Mat m_logits, m_outputs;
 };
 
 void appendFloats(std::string& out, const float* v, int n) {
@@ -92,8 +140,8 @@ nlohmann::json trafficJson(const Traffic& t) {
             {"per_gpu", per}};
 }
 
-void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const LayerResult& res,
-               const nlohmann::json& config, bool withOutputs) {
+void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const nlohmann::json& config,
+               bool withOutputs) {
     const Routing& r = res.routing;
     const Metrics& m = res.metrics;
     std::vector<int> sentenceOf;
@@ -108,8 +156,10 @@ void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const La
     if (r.capacity < 0) out += "null";
     else appendInt(out, r.capacity);
     out += ",\"tokens\":[";
+    const int chunk = chunkRows();
     for (int t = 0; t < r.tokens; ++t) {
-        const ByteToken& tok = tokens[t];
+        if (t % chunk == 0) rows.tokens(t, std::min(r.tokens, t + chunk));
+        const ByteToken& tok = rows.token(t);
         out += t ? ",{" : "{";
         out += "\"index\":";
         appendInt(out, t);
@@ -120,7 +170,7 @@ void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const La
         out += ",\"char_index\":";
         appendInt(out, tok.charIndex);
         out += ",\"logits\":";
-        appendFloats(out, r.logits.row(t).data(), r.experts);
+        appendFloats(out, rows.logits(t), r.experts);
         out += ",\"scores\":";
         appendFloats(out, r.scores.row(t).data(), r.experts);
         appendSlots(out, r, t);
@@ -189,8 +239,9 @@ void writeJson(const Settings& o, const std::vector<ByteToken>& tokens, const La
     if (withOutputs) {
         out += ",\"outputs\":[";
         for (int t = 0; t < r.tokens; ++t) {
+            if (t % chunk == 0) rows.outputs(t, std::min(r.tokens, t + chunk));
             if (t) out += ',';
-            appendFloats(out, res.outputs.row(t).data(), static_cast<int>(res.outputs.cols()));
+            appendFloats(out, rows.output(t), static_cast<int>(res.outputs.cols()));
             fl.maybe();
         }
         out += ']';
@@ -217,7 +268,7 @@ std::string csvField(const ByteToken& tok) {
 
 // One row per byte token for spreadsheets: its byte and character, every expert's score,
 // then per assignment slot its expert, combine weight and whether capacity kept it.
-void writeCsv(const std::vector<ByteToken>& tokens, const Routing& r) {
+void writeCsv(RowSource& rows, const Routing& r) {
     int slots = 0;
     for (int t = 0; t < r.tokens; ++t) {
         int n = 0;
@@ -233,12 +284,15 @@ void writeCsv(const std::vector<ByteToken>& tokens, const Routing& r) {
     out += '\n';
     Flusher fl(out);
     char buf[32];
+    const int chunk = chunkRows();
     for (int t = 0; t < r.tokens; ++t) {
-        std::snprintf(buf, sizeof buf, "%d,0x%02X,", t, tokens[t].byte);
+        if (t % chunk == 0) rows.tokens(t, std::min(r.tokens, t + chunk));
+        const ByteToken& tok = rows.token(t);
+        std::snprintf(buf, sizeof buf, "%d,0x%02X,", t, tok.byte);
         out += buf;
-        out += csvField(tokens[t]);
+        out += csvField(tok);
         out += ',';
-        appendInt(out, tokens[t].charIndex);
+        appendInt(out, tok.charIndex);
         for (int e = 0; e < r.experts; ++e) {
             out += ',';
             appendFloat(out, r.scores(t, e));
@@ -273,15 +327,31 @@ int cmdRoute(const std::vector<std::string>& argv) {
     BackendChoice bc = makeBackend(o.backend, o.device);
     if (!bc.fallbackReason.empty() && o.backend == BackendKind::OpenCL) std::cerr << "moelab: using eigen: " << bc.fallbackReason << "\n";
 
-    const std::vector<ByteToken> tokens = tokenize(o.text);
-    const Mat x = embedBytes(w, o.text);
     LayerResult res;
     const bool withOutputs = a.has("outputs");
-    runLayer(*bc.backend, w, o.router, o.text, x, withOutputs, res);
+    // A long text streams (core/route_stream.hpp): its routing is the same, its embeddings,
+    // logits and outputs exist a chunk at a time. Decisions are the reference's on every
+    // backend (tests/test_opencl_parity.cpp); outputs come from the chosen one.
+    const int chunk = chunkRows();
+    if (streamable(o.router) && static_cast<int64_t>(o.text.size()) > chunk) {
+        res = routeInChunks(w, o.router, o.text, chunk);
+    } else {
+        const Mat x = embedBytes(w, o.text);
+        runLayer(*bc.backend, w, o.router, o.text, x, withOutputs, res);
+    }
+    if (withOutputs && res.outputs.rows() == 0) res.outputs.resize(0, w.shape.dim);
     const nlohmann::json config = configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason);
-    if (a.has("json")) writeJson(o, tokens, res, config, withOutputs);
-    else if (a.has("csv")) writeCsv(tokens, res.routing);
-    else printRouteReport(std::cout, o, tokens, res, maxRows);
+    RowSource rows(o, w, res, *bc.backend);
+    if (a.has("json")) {
+        writeJson(o, rows, res, config, withOutputs);
+    } else if (a.has("csv")) {
+        writeCsv(rows, res.routing);
+    } else {
+        // The first rows' tokens: a prefix holding every character that starts among them.
+        const size_t prefix = std::min(o.text.size(), size_t(maxRows) + 3);
+        const std::vector<ByteToken> first = tokenize(std::string_view(o.text).substr(0, prefix));
+        printRouteReport(std::cout, o, first, countCharacters(o.text), res, maxRows);
+    }
     return 0;
 }
 

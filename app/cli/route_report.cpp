@@ -32,12 +32,11 @@ int displayWidth(const std::string& s) {
 
 } // namespace
 
-void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& tokens,
+void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& firstTokens, int characters,
                       const LayerResult& res, int maxRows) {
     const Routing& r = res.routing;
     const Metrics& m = res.metrics;
-    const int chars = tokens.empty() ? 0 : tokens.back().charIndex + 1;
-    os << "moelab route: " << r.tokens << " byte tokens (" << chars << " characters), " << r.experts
+    os << "moelab route: " << r.tokens << " byte tokens (" << characters << " characters), " << r.experts
        << " experts, k=" << o.router.k << ", " << toString(o.router.mode) << ", capacity "
        << (r.capacity < 0 ? std::string("none (dropless)") : std::to_string(r.capacity));
     if (o.router.capacityGroups > 1 && r.capacity >= 0) {  // GShard: the sum of the groups' capacities
@@ -52,7 +51,7 @@ void printRouteReport(std::ostream& os, const Settings& o, const std::vector<Byt
     if (rows > 0) {
         os << "  tok  byte  char     experts (weight; x = dropped)\n";
         for (int t = 0; t < rows; ++t) {
-            const ByteToken& tok = tokens[t];
+            const ByteToken& tok = firstTokens[t];
             std::string ch = printableChar(tok);
             if (tok.charBytes > 1) {
                 char part[32];

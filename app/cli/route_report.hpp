@@ -7,7 +7,8 @@
 #include "tokenizer.hpp"
 
 namespace moe::cli {
-// The readable form of `moelab route`: tokens (at most maxRows), experts, metrics.
-void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& tokens,
+// The readable form of `moelab route`: tokens (at most maxRows, from firstTokens: the
+// text's first tokens at least that many), experts, metrics.
+void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& firstTokens, int characters,
                       const LayerResult& res, int maxRows);
 } // namespace moe::cli

@@ -12,13 +12,13 @@ std::string EigenBackend::device() const {
            std::to_string(EIGEN_MINOR_VERSION) + ", " + std::to_string(omp_get_max_threads()) + " threads)";
 }
 
-RouterLogits EigenBackend::routerLogits(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) {
+RouterLogits EigenBackend::routerLogits(const ModelWeights& w, const RouterConfig& cfg, const Mat& x, int firstRow) {
     RouterLogits out;
     const Mat* in = &x;
     Mat jittered;
     if (cfg.jitter > 0) {  // Switch: jitter only the router's input, not the experts'
         jittered = x;
-        applyJitter(jittered, cfg.jitter, cfg.noiseSeed);
+        applyJitter(jittered, cfg.jitter, cfg.noiseSeed, firstRow);
         in = &jittered;
     }
     routerLinear(*in, w.routerW, &w.routerB, out.logits);
