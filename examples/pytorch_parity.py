@@ -38,7 +38,7 @@ def import_torch():
     try:
         import torch  # noqa: F401
         return True
-    except ImportError:
+    except (ImportError, OSError):  # OSError: an install whose libraries do not load
         pass
     # Debian's python3-torch lives in the system Python; a pyenv or venv python3 on
     # PATH may not see it: run again under /usr/bin/python3 when that one has it.
@@ -165,6 +165,9 @@ def main():
             run([args.moelab, "export-weights", "--out", weights, "--dim", "32", "--experts", "6", "--hidden", "128",
                  "--activation", "relu", "--seed", "3"])
         state = load_safetensors(weights)
+        missing = [n for n in ("embed.weight", "router.w_g.weight", "experts.0.ffn.0.weight") if n not in state]
+        if missing:
+            raise SystemExit(f"{weights} is not a moelab export: it lacks {', '.join(missing)}")
         dim = state["embed.weight"].shape[1]
         experts = state["router.w_g.weight"].shape[0]
         hidden = state["experts.0.ffn.0.weight"].shape[0]
@@ -174,8 +177,12 @@ def main():
         embed = ByteEmbedding(dim)
         moe = SimpleMoE(dim, experts, args.k)
         # strict: an unexpected or a missing tensor is an error, as for any PyTorch user
-        embed.load_state_dict({k: v for k, v in state.items() if k.startswith("embed.")}, strict=True)
-        moe.load_state_dict({k: v for k, v in state.items() if not k.startswith("embed.")}, strict=True)
+        try:
+            embed.load_state_dict({k: v for k, v in state.items() if k.startswith("embed.")}, strict=True)
+            moe.load_state_dict({k: v for k, v in state.items() if not k.startswith("embed.")}, strict=True)
+        except RuntimeError as e:
+            raise SystemExit(f"{weights} does not fit seed 003's classes (noise weights, a selection bias, "
+                             f"SwiGLU gates, shared experts or a mixer have no place in them):\n{e}")
 
         # moelab with the seed's routing: softmax at temperature 1, top-k weights not
         # renormalised, no capacity limit, ReLU experts, on the CPU reference backend.

@@ -9,6 +9,9 @@ cpack=${2:-cpack}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 unset MOELAB_DATA  # the installed binary must find its data by itself
+for tool in dpkg-deb dpkg-shlibdeps; do
+  command -v "$tool" >/dev/null || { echo "SKIPPED: $tool is missing (Debian's dpkg-dev)"; exit 77; }
+done
 
 (cd "$build" && "$cpack" -G DEB -B "$work/pkg" >"$work/cpack.log" 2>&1) || { cat "$work/cpack.log"; exit 1; }
 deb=$(ls "$work"/pkg/moelab_*.deb)
@@ -28,7 +31,7 @@ for f in usr/bin/moelab usr/share/moelab/weights/lesson.safetensors usr/share/mo
          usr/share/man/man1/moelab.1.gz; do
   [ -e "$root/$f" ] || { echo "FAIL: the package lacks /$f"; exit 1; }
 done
-grep -q '^Exec=moelab' "$root/usr/share/applications/moelab.desktop"
+grep -q '^Exec=moelab' "$root/usr/share/applications/moelab.desktop" || { echo "FAIL: the desktop entry runs no moelab"; exit 1; }
 if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$root/usr/share/applications/moelab.desktop"; fi
 
 # Moved away from the source and build trees: only ../share/moelab can hold the data.
@@ -50,5 +53,5 @@ fi
 mv "$root/usr/share/moelab" "$work/data"
 if "$bin" train --steps 1 2>"$work/err.log"; then echo "FAIL: trained without its corpus"; exit 1; fi
 grep -q "MOELAB_DATA" "$work/err.log" || { cat "$work/err.log"; echo "FAIL: no hint at MOELAB_DATA"; exit 1; }
-MOELAB_DATA="$work/data" "$bin" train --steps 1 --quiet 2>/dev/null
+MOELAB_DATA="$work/data" "$bin" train --steps 1 --quiet 2>"$work/err.log" || { cat "$work/err.log"; echo "FAIL: MOELAB_DATA was not used"; exit 1; }
 echo "PASS"

@@ -351,11 +351,14 @@ TEST(Cli, InfoKeepsTheKernelBuildLogAndTheKernelsBuildWithoutWarnings) {
     ASSERT_EQ(first.code, 0) << first.err;
     const auto j = nlohmann::json::parse(first.out);
     if (j["opencl_device"] == "") GTEST_SKIP() << "no OpenCL device: " << j["opencl_unavailable"];
-    EXPECT_EQ(j["opencl_build_log"], "") << "the kernels compile with messages:\n" << j["opencl_build_log"];
+    // Some drivers always say something ("Compilation started"); none may warn.
+    const std::string log = j["opencl_build_log"];
+    EXPECT_EQ(log.find("warning"), std::string::npos) << log;
+    EXPECT_EQ(log.find("error"), std::string::npos) << log;
     EXPECT_EQ(j["opencl_kernel_cache"].get<std::string>().rfind(cache, 0), 0u);
     EXPECT_TRUE(std::filesystem::exists(j["opencl_kernel_cache"].get<std::string>() + ".log"));
     EXPECT_EQ(first.err.find("warning"), std::string::npos) << first.err;
     EXPECT_NE(second.out.find("opencl kernels: loaded from " + cache), std::string::npos) << second.out;
-    EXPECT_NE(second.out.find("build log:      (empty: no warnings)"), std::string::npos) << second.out;
+    EXPECT_NE(second.out.find("build log:"), std::string::npos) << second.out;
     std::filesystem::remove_all(cache);
 }

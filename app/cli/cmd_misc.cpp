@@ -244,7 +244,7 @@ int cmdInfo(const std::vector<std::string>& argv) {
     if (clb) {
         std::cout << "opencl kernels: " << (clb->programFromCache() ? "loaded from " : "compiled, cached in ")
                   << clb->programCachePath() << "\n"
-                  << "build log:      " << (buildLog.empty() ? "(empty: no warnings)" : "") << "\n";
+                  << "build log:      " << (buildLog.empty() ? "(the compiler said nothing)" : "") << "\n";
         if (!buildLog.empty()) std::cout << buildLog << "\n";
     }
     return 0;

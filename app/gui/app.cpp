@@ -302,7 +302,7 @@ void App::menu() {
         if (ImGui::MenuItem(tr("Export PNG..."), "Ctrl+E")) openPath(PathAction::ExportPng, "moelab.png");
         if (ImGui::BeginMenu(tr("Export a view"))) {  // also a right click inside the view
             for (View* v : m_views.all()) {
-                if (!v->open() || v == &m_views.lesson) continue;
+                if (!v->open() || !v->exportable()) continue;
                 if (ImGui::BeginMenu(tr(v->title()))) {
                     if (ImGui::MenuItem(tr("Export PNG (2x)..."))) m_exportView = v->id(), openPath(PathAction::ExportView, m_exportView + ".png");
                     if (v->hasSvg() && ImGui::MenuItem(tr("Export SVG...")))

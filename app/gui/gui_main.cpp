@@ -8,6 +8,7 @@
 #include <backends/imgui_impl_glfw.h>
 #include <backends/imgui_impl_opengl3.h>
 #include <imgui.h>
+#include <imgui_internal.h>
 
 #include <algorithm>
 #include <cmath>
@@ -53,25 +54,54 @@ void rebuildFonts(Ui& ui, const App& app, const AppState& state) {
 
 // One view drawn alone, between two frames of the app: at twice the UI scale into an
 // offscreen buffer for PNG, at the UI scale without anti-aliasing for SVG. The view keeps
-// its logical size, so the figure looks like the screen, only sharper.
+// its logical size, so the figure looks like the screen, only sharper; no hover and no
+// lesson highlight. Whatever happens, the app is left as it was.
 void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
     View* view = app.viewByName(ex.view);
     if (!view) throw InputError("--export-view", "no view named '" + ex.view + "'");
     const bool svg = std::filesystem::path(ex.path).extension() == ".svg";
     if (svg && !view->hasSvg()) throw InputError(ex.path, "this view shows an image, which has no SVG form: export it as PNG");
-    const float factor = svg ? 1.0f : 2.0f, scale = ui.scale;
-    const ImVec2 pos = view->lastPos(), shown = view->lastSize();
-    const bool wasOpen = view->open();
-    // A view the page does not show gets the size of a maximised one.
+    const float factor = svg ? 1.0f : 2.0f;
+    // A view the page does not show gets three quarters of the window.
+    const ImVec2 shown = view->lastSize();
     const ImVec2 logical = shown.x > 0 ? shown : ImVec2(std::max(640.0f, ImGui::GetIO().DisplaySize.x * 0.75f),
                                                         std::max(400.0f, ImGui::GetIO().DisplaySize.y * 0.75f));
     const ImVec2 size(std::round(logical.x * factor), std::round(logical.y * factor));
-    ui.scale = scale * factor;
-    rebuildFonts(ui, app, state);
+
+    struct Restore {
+        App& app;
+        Ui& ui;
+        AppState& state;
+        View& view;
+        const float scale = ui.scale;
+        const bool opaque = ui.opaqueWindows, wasOpen = view.open(), highlighted = view.highlighted();
+        const int hovered = ui.hoveredToken, highlight = ui.highlightToken;
+        const ImVec2 pos = view.lastPos(), size = view.lastSize();
+        ~Restore() {
+            if (ImGui::GetCurrentContext()->WithinFrameScope) ImGui::EndFrame();  // an exception mid-frame
+            const bool rescale = ui.scale != scale;
+            ui.scale = scale, ui.opaqueWindows = opaque, ui.hoveredToken = hovered, ui.highlightToken = highlight;
+            try {
+                if (rescale) rebuildFonts(ui, app, state);
+                else applyTheme(app.theme, ui.scale);  // the style without svgDrawStyle's changes
+            } catch (...) {
+                app.rebuildStyle = true;  // the next frame tries again
+            }
+            if (size.x > 0) view.setLayout(pos, size, true);
+            view.open() = wasOpen;
+            view.setHighlighted(highlighted);
+        }
+    } restore{app, ui, state, *view};
+
+    if (factor != 1.0f) {
+        ui.scale *= factor;
+        rebuildFonts(ui, app, state);
+    }
     if (svg) svgDrawStyle(ImGui::GetStyle());
     view->open() = true;
-    const bool opaque = ui.opaqueWindows;
+    view->setHighlighted(false);
     ui.opaqueWindows = true;
+    ui.hoveredToken = ui.highlightToken = -1;
     // A few frames: views that size themselves from the last frame settle.
     for (int i = 0; i < 3; ++i) {
         ImGui_ImplOpenGL3_NewFrame();
@@ -88,10 +118,9 @@ void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
         ImGui::Render();
     }
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-    std::string problem;
     try {
         if (svg) {
-            writeFileAtomic(ex.path, drawDataToSvg(*ImGui::GetDrawData(), size, ImGui::ColorConvertFloat4ToU32(bg)));
+            writeFileAtomic(ex.path, drawDataToSvg(*ImGui::GetDrawData(), size, ImGui::ColorConvertFloat4ToU32(bg), ex.view));
         } else {
             OffscreenFramebuffer target(int(size.x), int(size.y));
             glClearColor(bg.x, bg.y, bg.z, 1.0f);
@@ -99,15 +128,11 @@ void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
             ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
             saveFramebufferPng(int(size.x), int(size.y), ex.path);
         }
+    } catch (const InputError&) {
+        throw;
     } catch (const std::exception& e) {
-        problem = e.what();
+        throw InputError(ex.path, e.what());
     }
-    ui.scale = scale;
-    ui.opaqueWindows = opaque;
-    rebuildFonts(ui, app, state);
-    view->setLayout(pos, shown, true);
-    view->open() = wasOpen;
-    if (!problem.empty()) throw InputError(ex.path, problem);
 }
 
 struct FrameStats {

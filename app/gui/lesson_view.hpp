@@ -26,6 +26,7 @@ public:
     };
     LessonView(Ui& ui, Actions actions) : View("Lesson", "lesson", ui), m_actions(std::move(actions)) {}
     std::optional<LessonProgress>& progress() { return m_progress; }
+    bool exportable() const override { return false; }
 
 protected:
     void drawContent(AppState& state) override;

@@ -100,14 +100,19 @@ OffscreenFramebuffer::OffscreenFramebuffer(int w, int h) {
     glGenFramebuffers(1, &m_fbo);
     glBindFramebuffer(GL_FRAMEBUFFER, m_fbo);
     glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, m_texture, 0);
-    if (glCheckFramebufferStatus(GL_FRAMEBUFFER) != GL_FRAMEBUFFER_COMPLETE) {
-        this->~OffscreenFramebuffer();
+    const bool complete = glCheckFramebufferStatus(GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
+    while (glGetError() != GL_NO_ERROR) {
+    }  // a refused size leaves an error queued: not the next caller's
+    if (!complete) {
+        release();
         throw PlatformError("cannot draw offscreen at " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
     }
     glViewport(0, 0, w, h);
 }
 
-OffscreenFramebuffer::~OffscreenFramebuffer() {
+OffscreenFramebuffer::~OffscreenFramebuffer() { release(); }
+
+void OffscreenFramebuffer::release() {
     glBindFramebuffer(GL_FRAMEBUFFER, 0);
     if (m_fbo) glDeleteFramebuffers(1, &m_fbo);
     if (m_texture) glDeleteTextures(1, &m_texture);

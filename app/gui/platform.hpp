@@ -51,6 +51,7 @@ public:
     OffscreenFramebuffer& operator=(const OffscreenFramebuffer&) = delete;
 
 private:
+    void release();
     unsigned m_fbo = 0, m_texture = 0;
 };
 

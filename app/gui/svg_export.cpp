@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <initializer_list>
 #include <map>
 #include <utility>
 #include <vector>
@@ -16,14 +17,29 @@ struct GlyphRef {
     const ImFontGlyph* glyph;
 };
 
-// Every glyph of every font by the atlas position of its top-left corner.
-std::map<std::pair<float, float>, GlyphRef> glyphsByUv(const ImFontAtlas& atlas) {
-    std::map<std::pair<float, float>, GlyphRef> out;
-    for (const ImFont* font : atlas.Fonts)
-        for (const ImFontGlyph& g : font->Glyphs)
-            if (g.Visible) out.emplace(std::make_pair(g.U0, g.V0), GlyphRef{font, &g});
-    return out;
-}
+// Every glyph of every font by where it sits in the atlas.
+class GlyphIndex {
+public:
+    explicit GlyphIndex(const ImFontAtlas& atlas) {
+        for (const ImFont* font : atlas.Fonts)
+            for (const ImFontGlyph& g : font->Glyphs)
+                if (g.Visible) m_byCorner.emplace(std::make_pair(g.U0, g.V0), GlyphRef{font, &g});
+    }
+    // The glyph whose atlas rectangle holds the quad's texture rectangle: its top-left
+    // corner for a whole glyph; inside it for one ImGui trimmed at a clip edge.
+    const GlyphRef* find(ImVec2 uv0, ImVec2 uv1) const {
+        if (const auto it = m_byCorner.find({uv0.x, uv0.y}); it != m_byCorner.end()) return &it->second;
+        const ImVec2 mid((uv0.x + uv1.x) / 2, (uv0.y + uv1.y) / 2);
+        for (const auto& [corner, ref] : m_byCorner) {
+            const ImFontGlyph& g = *ref.glyph;
+            if (mid.x >= g.U0 && mid.x <= g.U1 && mid.y >= g.V0 && mid.y <= g.V1) return &ref;
+        }
+        return nullptr;
+    }
+
+private:
+    std::map<std::pair<float, float>, GlyphRef> m_byCorner;
+};
 
 std::string num(float v) {
     char buf[32];
@@ -56,10 +72,14 @@ void appendUtf8(std::string& out, unsigned cp) {
             out += char(0x80 | (cp & 0x3F));
 }
 
-ImU32 meanColour(ImU32 a, ImU32 b, ImU32 c) {
+// A gradient (AddRectFilledMultiColor) becomes its mean colour.
+ImU32 meanColour(std::initializer_list<ImU32> colours) {
     ImU32 out = 0;
-    for (int shift = 0; shift < 32; shift += 8)
-        out |= ((((a >> shift) & 0xFF) + ((b >> shift) & 0xFF) + ((c >> shift) & 0xFF)) / 3) << shift;
+    for (int shift = 0; shift < 32; shift += 8) {
+        unsigned sum = 0;
+        for (ImU32 c : colours) sum += (c >> shift) & 0xFF;
+        out |= (sum / unsigned(colours.size())) << shift;
+    }
     return out;
 }
 
@@ -82,13 +102,22 @@ public:
         m_path += "Z";
     }
 
-    void glyph(const GlyphRef& g, ImVec2 topLeft, ImVec2 bottomRight, ImU32 colour) {
+    // A glyph quad: its corners on screen and in the atlas. A glyph trimmed at a clip
+    // edge is written whole (the clip path trims it again): its full place follows from
+    // how much of its atlas rectangle the quad shows.
+    void glyph(const GlyphRef& g, ImVec2 topLeft, ImVec2 bottomRight, ImVec2 uv0, ImVec2 uv1, ImU32 colour) {
         flushPath();
         const ImFontGlyph& gl = *g.glyph;
-        const float s = gl.X1 > gl.X0 ? (bottomRight.x - topLeft.x) / (gl.X1 - gl.X0) : 1.0f;
-        const float x = topLeft.x - gl.X0 * s, baseline = topLeft.y - gl.Y0 * s + g.font->Ascent * s;
+        const float du = uv1.x - uv0.x, dv = uv1.y - uv0.y;
+        const float s = du > 0 && gl.X1 > gl.X0   ? (bottomRight.x - topLeft.x) / (du / (gl.U1 - gl.U0) * (gl.X1 - gl.X0))
+                        : dv > 0 && gl.Y1 > gl.Y0 ? (bottomRight.y - topLeft.y) / (dv / (gl.V1 - gl.V0) * (gl.Y1 - gl.Y0))
+                                                  : 1.0f;
+        const float left = topLeft.x - (uv0.x - gl.U0) / (gl.U1 - gl.U0) * (gl.X1 - gl.X0) * s;
+        const float top = topLeft.y - (uv0.y - gl.V0) / (gl.V1 - gl.V0) * (gl.Y1 - gl.Y0) * s;
+        const float x = left - gl.X0 * s, baseline = top - gl.Y0 * s + g.font->Ascent * s;
+        const float size = g.font->FontSize * s * m_em;
         if (!m_text.empty() && g.font == m_font && colour == m_textColour && std::abs(baseline - m_baseline) < 0.5f &&
-            x > m_nextX - 0.5f) {
+            std::abs(size - m_size) < 0.01f && x > m_nextX - 0.5f) {
             // ImGui draws no quad for a space: a gap of whole space widths is spaces again.
             const ImFontGlyph* space = g.font->FindGlyphNoFallback(' ');
             const float spaceW = space ? space->AdvanceX * s : 0;
@@ -102,7 +131,7 @@ public:
             }
         }
         flushText();
-        m_font = g.font, m_textColour = colour, m_baseline = baseline, m_x = x, m_size = g.font->FontSize * s * m_em;
+        m_font = g.font, m_textColour = colour, m_baseline = baseline, m_x = x, m_size = size;
         appendUtf8(m_text, gl.Codepoint);
         m_nextX = x + gl.AdvanceX * s;
     }
@@ -148,9 +177,9 @@ void svgDrawStyle(ImGuiStyle& style) {
     style.AntiAliasedFill = false;
 }
 
-std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background) {
+std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background, const std::string& idPrefix) {
     const ImFontAtlas& atlas = *ImGui::GetIO().Fonts;
-    const auto glyphs = glyphsByUv(atlas);
+    const GlyphIndex glyphs(atlas);
     const ImVec2 white = atlas.TexUvWhitePixel, origin = data.DisplayPos;
     std::string body, defs;
     std::map<std::tuple<float, float, float, float>, int> clips;
@@ -166,13 +195,13 @@ std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background)
             const auto key = std::make_tuple(c.x - origin.x, c.y - origin.y, c.z - origin.x, c.w - origin.y);
             const auto [it, added] = clips.emplace(key, int(clips.size()));
             if (added)
-                defs += "<clipPath id=\"c" + std::to_string(it->second) + "\"><rect x=\"" + num(std::get<0>(key)) + "\" y=\"" +
+                defs += "<clipPath id=\"" + idPrefix + "-c" + std::to_string(it->second) + "\"><rect x=\"" + num(std::get<0>(key)) + "\" y=\"" +
                         num(std::get<1>(key)) + "\" width=\"" + num(std::get<2>(key) - std::get<0>(key)) + "\" height=\"" +
                         num(std::get<3>(key) - std::get<1>(key)) + "\"/></clipPath>\n";
             if (it->second != openClip) {
                 w.flush();
                 if (openClip >= 0) body += "</g>\n";
-                body += "<g clip-path=\"url(#c" + std::to_string(it->second) + ")\">\n";
+                body += "<g clip-path=\"url(#" + idPrefix + "-c" + std::to_string(it->second) + ")\">\n";
                 openClip = it->second;
             }
             const ImDrawIdx* idx = list.IdxBuffer.Data + cmd.IdxOffset;
@@ -189,18 +218,19 @@ std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background)
                 const bool quad = i + 5 < cmd.ElemCount && idx[i + 3] == idx[i] && idx[i + 4] == idx[i + 2];
                 if (textured) {
                     if (quad) {
-                        if (const auto g = glyphs.find({a.uv.x, a.uv.y}); g != glyphs.end()) w.glyph(g->second, a.pos, cc.pos, a.col);
+                        if (const GlyphRef* g = glyphs.find(a.uv, cc.uv)) w.glyph(*g, a.pos, cc.pos, a.uv, cc.uv, a.col);
                         i += 3;
                     }
                     continue;  // not a glyph (a cursor shape): nothing of the view's content
                 }
                 if (quad) {
-                    const ImVec2 p[4] = {a.pos, b.pos, cc.pos, at(i + 5).pos};
-                    w.polygon(p, 4, a.col);
+                    const ImDrawVert d = at(i + 5);
+                    const ImVec2 p[4] = {a.pos, b.pos, cc.pos, d.pos};
+                    w.polygon(p, 4, meanColour({a.col, b.col, cc.col, d.col}));
                     i += 3;
                 } else {
                     const ImVec2 p[3] = {a.pos, b.pos, cc.pos};
-                    w.polygon(p, 3, meanColour(a.col, b.col, cc.col));
+                    w.polygon(p, 3, meanColour({a.col, b.col, cc.col}));
                 }
             }
         }

@@ -12,9 +12,10 @@ namespace moe::gui {
 // Turns off what SVG draws better by itself: anti-aliased fringes and textured lines.
 void svgDrawStyle(ImGuiStyle& style);
 
-// The SVG of everything in `data`, `size` pixels, on `background`. Throws InputError
-// naming --out when the frame holds an image (a texture other than the font atlas),
-// which has no SVG form here.
-std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background);
+// The SVG of everything in `data`, `size` pixels, on `background`; element ids start
+// with idPrefix (figures pasted into one page keep their clip paths apart). Throws
+// InputError naming --out when the frame holds an image (a texture other than the font
+// atlas), which has no SVG form here.
+std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background, const std::string& idPrefix = "moelab");
 
 } // namespace moe::gui

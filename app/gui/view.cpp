@@ -32,7 +32,7 @@ void View::draw(AppState& state) {
     m_lastPos = ImGui::GetWindowPos(), m_lastSize = ImGui::GetWindowSize();
     if (visible) drawContent(state);
     // Right click where no widget is: the view alone, for slides.
-    if (ImGui::BeginPopupContextWindow("##view", ImGuiPopupFlags_MouseButtonRight | ImGuiPopupFlags_NoOpenOverItems)) {
+    if (exportable() && ImGui::BeginPopupContextWindow("##view", ImGuiPopupFlags_MouseButtonRight | ImGuiPopupFlags_NoOpenOverItems)) {
         if (ImGui::MenuItem(tr("Export PNG (2x)..."))) m_exportRequest = ".png";
         if (hasSvg() && ImGui::MenuItem(tr("Export SVG..."))) m_exportRequest = ".svg";
         ImGui::EndPopup();

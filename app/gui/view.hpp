@@ -43,12 +43,15 @@ public:
     const char* id() const { return m_id; }
     // A lesson's highlight: a thick coloured frame around the window.
     void setHighlighted(bool on) { m_highlighted = on; }
+    bool highlighted() const { return m_highlighted; }
     // True once after the user double-clicked the title bar (the app maximises the view).
     bool takeMaximizeRequest() { return std::exchange(m_maximizeRequest, false); }
     // ".png" or ".svg" once after the user chose Export in the view's right-click menu.
     std::string takeExportRequest() { return std::exchange(m_exportRequest, {}); }
     // False for views that show an image (SVG would have to embed it as pixels).
     virtual bool hasSvg() const { return true; }
+    // False for the lesson panel: its text is the lesson file's, not a figure.
+    virtual bool exportable() const { return true; }
     // Where the window was last drawn (zero size when closed).
     ImVec2 lastPos() const { return m_lastPos; }
     ImVec2 lastSize() const { return m_open ? m_lastSize : ImVec2(0, 0); }

@@ -134,7 +134,9 @@ BuiltProgram buildProgram(const cl::Context& ctx, const DeviceInfo& dev, const s
             p.build({dev.device}, options.c_str());
             out.program = p;
             out.fromCache = true;
-            if (std::filesystem::exists(out.cachePath + ".log", ec)) out.buildLog = readFile(out.cachePath + ".log");
+            out.buildLog = std::filesystem::exists(out.cachePath + ".log", ec)
+                               ? readFile(out.cachePath + ".log")
+                               : "(no log recorded: an earlier moelab built this; delete " + out.cachePath + " to rebuild)";
             return out;
         } catch (const std::exception&) {
             // stale or foreign binary: rebuild from source below
