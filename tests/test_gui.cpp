@@ -253,3 +253,33 @@ TEST(AppState, AutoBackendCompilesOnAWorkerAndSwitchesWithTheSameRouting) {
 TEST(WordWrap, PathsBreakAfterASlash) {
     EXPECT_EQ(wrapped("/work/build/lesson.safetensors", 20), (Lines{"/work/build/", "lesson.safetensors"}));
 }
+
+// A recompute slower than a frame moves to a worker: update() returns at once, the
+// views keep the last result, and the worker's result is the one computed inline.
+TEST(AppState, ASlowRecomputeRunsOnAWorkerAndKeepsTheLastResultMeanwhile) {
+    Settings o;
+    o.text = std::string(300'000, 'a');
+    for (size_t i = 0; i < o.text.size(); i += 7) o.text[i] = char('a' + i % 26);
+    gui::AppState s(o);  // the first pass, inline, is measured: far over a frame's 8 ms
+    ASSERT_TRUE(s.error().empty()) << s.error();
+    ASSERT_GT(s.lastComputeMs(), 8.0) << "this machine computes 300 KB in under a frame; the test needs a slower pass";
+    const uint64_t before = s.resultVersion();
+    const int keptBefore = s.result().routing.kept[0];
+    s.settings().router.capacityFactor = 0.5;
+    s.changed(SettingEffect::Route);
+    const auto t0 = std::chrono::steady_clock::now();
+    s.update();
+    const double updateMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    EXPECT_TRUE(s.computing());
+    EXPECT_LT(updateMs, s.lastComputeMs() / 2) << "update() waited for the pass";
+    EXPECT_EQ(s.resultVersion(), before);                 // the last result stays on screen
+    EXPECT_EQ(s.result().routing.kept[0], keptBefore);
+    s.waitForResult();
+    EXPECT_FALSE(s.computing());
+    EXPECT_EQ(s.resultVersion(), before + 1);
+    // The same numbers as an inline pass with the same settings.
+    gui::AppState inlineState(s.settings());
+    EXPECT_EQ(s.result().routing.kept, inlineState.result().routing.kept);
+    EXPECT_EQ(s.result().routing.capacity, inlineState.result().routing.capacity);
+    EXPECT_TRUE(s.result().outputs == inlineState.result().outputs);
+}

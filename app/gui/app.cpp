@@ -395,6 +395,10 @@ void App::statusBar() {
         ImGui::SameLine();
         ImGui::TextDisabled("  %s", tr("compiling the OpenCL kernels\u2026"));
     }
+    if (m_state.computing()) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("  %s", tr("computing\u2026 (the views show the last result)"));
+    }
     if (!m_notice.empty()) {
         ImGui::SameLine();
         ImGui::TextDisabled("  %s", m_notice.c_str());

@@ -10,6 +10,7 @@ namespace moe::gui {
 
 namespace {
 constexpr size_t kHistory = 120;  // metric samples kept for the sparklines
+constexpr double kFrameBudgetMs = 8;  // a recompute slower than this moves to the worker
 }
 
 AppState::AppState(Settings settings) : m_settings(std::move(settings)) { update(); }
@@ -84,20 +85,72 @@ void AppState::waitForBackend() {
     update();
 }
 
-void AppState::recompute() {
+AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, Backend& backend) {
     const auto t0 = std::chrono::steady_clock::now();
-    m_tokens = tokenize(m_settings.text);
-    m_x = embedBytes(m_weights, m_settings.text);
-    runLayer(*m_backend, m_weights, m_settings.router, m_settings.text, m_x, true, m_result);
-    m_traffic = simulateTraffic(m_result.routing, m_settings.cluster, deviceLimit(m_settings));
+    Computed c;
+    c.tokens = tokenize(s.text);
+    c.x = embedBytes(w, s.text);
+    runLayer(backend, w, s.router, s.text, c.x, true, c.result);
+    c.traffic = simulateTraffic(c.result.routing, s.cluster, deviceLimit(s));
+    c.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    return c;
+}
+
+void AppState::take(Computed c) {
+    m_tokens = std::move(c.tokens);
+    m_x = std::move(c.x);
+    m_result = std::move(c.result);
+    m_traffic = std::move(c.traffic);
+    m_computeMs = c.ms;
     ++m_resultVersion;
     const Metrics& m = m_result.metrics;
     m_history.push_back({float(m.cv), float(m.auxLoss), float(m.dropRate), float(m.zLoss)});
     if (m_history.size() > kHistory) m_history.pop_front();
-    m_computeMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// The work of one pass, roughly: bytes times the model's size. The last pass's time,
+// scaled by it, predicts the next (pasting a long text into the box moves to the worker
+// before the first slow pass).
+double AppState::work(const Settings& s) {
+    return (double(s.text.size()) + 1) * s.shape.experts * std::max(1, s.shape.dim) * std::max(1, s.shape.hidden);
+}
+
+void AppState::recompute() {
+    const double predictedMs = m_computeMs * work(m_settings) / m_computedWork;
+    m_computedWork = work(m_settings);
+    if (m_inline || predictedMs <= kFrameBudgetMs) {
+        take(compute(m_settings, m_weights, *m_backend));
+        return;
+    }
+    // The worker gets its own copies (the views and the training thread may change
+    // settings and weights meanwhile) and the backend, which nothing else uses until
+    // the result is taken (update() waits to install a new one).
+    m_pendingResult = std::async(std::launch::async, [s = m_settings, w = m_weights, b = m_backend.get()] {
+        return compute(s, w, *b);
+    });
+}
+
+bool AppState::takeFinished() {
+    if (!m_pendingResult.valid() || m_pendingResult.wait_for(std::chrono::seconds(0)) != std::future_status::ready)
+        return false;
+    try {
+        take(m_pendingResult.get());
+        m_error.clear();
+    } catch (const std::exception& e) {
+        m_error = e.what();  // the last good result stays
+    }
+    return true;
+}
+
+void AppState::waitForResult() {
+    if (!m_pendingResult.valid()) return;
+    m_pendingResult.wait();
+    takeFinished();
 }
 
 void AppState::update() {
+    takeFinished();
+    if (computing()) return;  // changes wait for the running recompute; the next update() does them at once
     if (m_pendingBackend.valid() && m_pendingBackend.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
         try {
             installBackend(m_pendingBackend.get());
@@ -120,7 +173,7 @@ void AppState::update() {
         validateSettings(m_settings);
         if (m_backendDirty) rebuildBackend();
         recompute();
-        m_error.clear();
+        if (!computing()) m_error.clear();
     } catch (const std::exception& e) {
         // The last good result stays on screen; the message says what went wrong.
         m_error = e.what();

@@ -58,6 +58,13 @@ public:
     // Shows these weights (the training view's, as it trains); shape follows them.
     void useWeights(ModelWeights w);
     double lastComputeMs() const { return m_computeMs; }
+    // A recompute that took longer than a frame (a big text on a big model) makes the
+    // next ones run on a worker: the views keep the last result until the new one is in.
+    bool computing() const { return m_pendingResult.valid(); }
+    // Screenshots and tests: every recompute on the calling thread, as soon as asked.
+    void computeInline(bool on) { m_inline = on; }
+    // Waits for a recompute running on the worker and takes its result.
+    void waitForResult();
 
     // Mark what changed; the next update() does the work once.
     void changed(SettingEffect effect);
@@ -82,9 +89,21 @@ public:
     void unloadWeights();
 
 private:
+    // One forward pass and what the views derive from it, computed on either thread.
+    struct Computed {
+        std::vector<ByteToken> tokens;
+        Mat x;
+        LayerResult result;
+        Traffic traffic;
+        double ms = 0;
+    };
+    static Computed compute(const Settings& s, const ModelWeights& w, Backend& backend);
+    static double work(const Settings& s);
     void rebuildBackend();
     void installBackend(BackendChoice c);
     void recompute();
+    void take(Computed c);
+    bool takeFinished();  // true when a worker's result came in (or failed)
 
     Settings m_settings;
     ModelWeights m_weights;
@@ -102,6 +121,9 @@ private:
     bool m_dirty = true, m_weightsDirty = true, m_backendDirty = true;
     bool m_liveWeights = false;
     std::optional<PinnedState> m_pinned;
+    std::future<Computed> m_pendingResult;  // the worker's recompute, while one runs
+    bool m_inline = false;
+    double m_computedWork = 1;  // work() of the settings last computed
 };
 
 } // namespace moe::gui

@@ -157,7 +157,7 @@ int run(const GuiOptions& opts) {
     // The engine first: a bad weights file fails before any window opens.
     AppState state(opts.settings);
     if (!state.error().empty()) throw InputError("moelab gui", state.error());
-    if (headless) state.waitForBackend();  // a screenshot shows the device it will run on
+    if (headless) state.waitForBackend(), state.computeInline(true);  // a screenshot shows the device and result it asked for
 
     Window window(opts.width, opts.height, "moelab", !headless);
     static std::string iniPath;

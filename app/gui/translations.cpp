@@ -38,6 +38,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"Next chapter", "下一章"},
         {"Previous chapter", "上一章"},
         {"compiling the OpenCL kernels\u2026", "正在编译 OpenCL 内核\u2026"},
+        {"computing\u2026 (the views show the last result)", "计算中\u2026（视图显示上一次的结果）"},
         {"Mistral 7B (dense)", "Mistral 7B（稠密）"},
         {"Capacity groups", "容量分组"},
         {"not dispatched (random routing: 2\u00b7w2 \u2264 u)", "未分发（随机路由：2\u00b7w2 \u2264 u）"},
