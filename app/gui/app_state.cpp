@@ -67,8 +67,18 @@ void AppState::rebuildBackend() {
         return;
     }
     if (!m_backend) installBackend({std::make_unique<EigenBackend>(), ""});
-    m_pendingBackend = std::async(std::launch::async, [kind = m_settings.backend, device = m_settings.device] {
-        return makeBackend(kind, device);
+    // The first pass on a device is slow too (PoCL compiles each kernel for its work-group
+    // size on first use: about a second): the worker makes it, so the window never waits.
+    m_pendingBackend = std::async(std::launch::async, [s = m_settings, w = m_weights] {
+        BackendChoice c = makeBackend(s.backend, s.device);
+        if (c.fallbackReason.empty()) {
+            try {
+                compute(s, w, *c.backend);
+            } catch (const std::exception&) {
+                // the real pass reports it
+            }
+        }
+        return c;
     });
 }
 
