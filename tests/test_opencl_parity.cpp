@@ -29,16 +29,24 @@ struct Device {
     std::string why;
 };
 
+Device makeDevice(OpenCLBackend::FfnKernels kernels) {
+    Device out;
+    try {
+        out.backend = std::make_unique<OpenCLBackend>("", kernels);
+    } catch (const std::exception& e) {
+        out.why = e.what();
+    }
+    return out;
+}
+
 Device& device() {
-    static Device d = [] {
-        Device out;
-        try {
-            out.backend = std::make_unique<OpenCLBackend>();
-        } catch (const std::exception& e) {
-            out.why = e.what();
-        }
-        return out;
-    }();
+    static Device d = makeDevice(OpenCLBackend::FfnKernels::Auto);
+    return d;
+}
+
+// The same device with the GPU kernels (work-group tiled expert GEMMs), whatever its type.
+Device& tiledDevice() {
+    static Device d = makeDevice(OpenCLBackend::FfnKernels::Tiled);
     return d;
 }
 
@@ -203,6 +211,28 @@ TEST_P(Parity, ExpertsOnTheReferenceRouting) {
     ref.experts(w, x, r, a);
     device().backend->experts(w, x, r, b);
     EXPECT_LT(maxAbs(a - b) / std::max(1.0, maxAbs(a)), 1e-5);
+}
+
+// expert_ffn_tiled.cl (chosen on GPUs) on every case of the table: tiles of 64 rows,
+// a partial last tile, widths that are not multiples of 64, SwiGLU, shared experts.
+TEST_P(Parity, TiledGpuKernelsOnTheReferenceRouting) {
+    if (!tiledDevice().backend) GTEST_SKIP() << "skipped: no OpenCL device: " << tiledDevice().why;
+    const Case& c = GetParam();
+    const ModelWeights w = weightsFor(c, 5);
+    const Mat x = embedBytes(w, randomText(c.T, 99));
+    EigenBackend ref;
+    const Routing r = ref.route(w, c.cfg, x);
+    Mat a, b;
+    ref.experts(w, x, r, a);
+    ASSERT_TRUE(tiledDevice().backend->tiledKernels());
+    tiledDevice().backend->experts(w, x, r, b);
+    EXPECT_LT(maxAbs(a - b) / std::max(1.0, maxAbs(a)), 1e-5);
+    // The whole layer on the tiled kernels: the same decisions as the reference.
+    LayerResult la, lb;
+    runLayer(ref, w, c.cfg, x, true, la);
+    runLayer(*tiledDevice().backend, w, c.cfg, x, true, lb);
+    EXPECT_EQ(la.routing.slotExpert, lb.routing.slotExpert);
+    EXPECT_LT(maxAbs(la.outputs - lb.outputs) / std::max(1.0, maxAbs(la.outputs)), 1e-5);
 }
 
 INSTANTIATE_TEST_SUITE_P(Table, Parity, ::testing::ValuesIn(cases()), [](const auto& info) {

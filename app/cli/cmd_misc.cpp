@@ -232,6 +232,7 @@ int cmdInfo(const std::vector<std::string>& argv) {
                             {"opencl_device", cl.fallbackReason.empty() ? cl.backend->device() : ""},
                             {"opencl_unavailable", cl.fallbackReason},
                             {"opencl_kernel_cache", clb ? clb->programCachePath() : ""},
+                            {"opencl_ffn_kernels", clb ? (clb->tiledKernels() ? "tiled" : "blocked") : ""},
                             {"opencl_build_log", buildLog}};
         std::cout << j.dump(2) << "\n";
         return 0;
@@ -244,6 +245,9 @@ int cmdInfo(const std::vector<std::string>& argv) {
     if (clb) {
         std::cout << "opencl kernels: " << (clb->programFromCache() ? "loaded from " : "compiled, cached in ")
                   << clb->programCachePath() << "\n"
+                  << "expert GEMMs:   "
+                  << (clb->tiledKernels() ? "work-group tiled (GPU kernels)" : "register-blocked (CPU kernels)")
+                  << " (MOELAB_CL_KERNELS=tiled|blocked)\n"
                   << "build log:      " << (buildLog.empty() ? "(the compiler said nothing)" : "") << "\n";
         if (!buildLog.empty()) std::cout << buildLog << "\n";
     }

@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include "opencl_backend.hpp"
 
 #include <algorithm>
@@ -12,6 +13,7 @@ namespace moe {
 namespace {
 
 constexpr int kRowsPerTile = 8;  // RM in expert_ffn.cl
+constexpr int kTiledRows = 64;   // TT in expert_ffn_tiled.cl: rows (and columns) per work-group
 constexpr int kLanes = 16;       // outputs per work-item in expert_ffn.cl and router.cl (float16)
 
 size_t roundUp(size_t n, size_t m) { return (n + m - 1) / m * m; }
@@ -49,11 +51,20 @@ const char* clErrorName(cl_int code) {
 
 } // namespace
 
-OpenCLBackend::OpenCLBackend(const std::string& hint) {
+OpenCLBackend::OpenCLBackend(const std::string& hint, FfnKernels kernels) {
     std::string why;
     auto dev = opencl::chooseDevice(hint, why);
     if (!dev) throw std::runtime_error(why);
     m_device = *dev;
+    if (kernels == FfnKernels::Auto) {
+        const char* env = std::getenv("MOELAB_CL_KERNELS");
+        const std::string choice = env ? env : "";
+        kernels = choice == "tiled"     ? FfnKernels::Tiled
+                  : choice == "blocked" ? FfnKernels::Blocked
+                  : m_device.type == "GPU" ? FfnKernels::Tiled
+                                           : FfnKernels::Blocked;
+    }
+    m_tiled = kernels == FfnKernels::Tiled;
     try {
         m_context = cl::Context(m_device.device);
         m_queue = cl::CommandQueue(m_context, m_device.device);
@@ -71,7 +82,8 @@ OpenCLBackend::OpenCLBackend(const std::string& hint) {
                kernel("priority_order"),       kernel("capacity_drop"),  kernel("capacity_reroute"),
                kernel("expert_choice_select"), kernel("expert_choice_gather"), kernel("bucket_slots"),
                kernel("gather_rows"),          kernel("ffn_up"),         kernel("ffn_down"),
-               kernel("combine"),              kernel("token_stats"),    kernel("column_sums")};
+               kernel("combine"),              kernel("token_stats"),    kernel("column_sums"),
+               kernel("ffn_up_tiled"),         kernel("ffn_down_tiled")};
     } catch (const cl::Error& e) {
         fail(("setting up " + m_device.label()).c_str(), e);
     }
@@ -103,8 +115,8 @@ void OpenCLBackend::download(DeviceBuffer& b, void* data, size_t bytes, bool blo
     if (bytes) m_queue.enqueueReadBuffer(b.buf, blocking ? CL_TRUE : CL_FALSE, 0, bytes, data);
 }
 
-void OpenCLBackend::launch(cl::Kernel& k, const cl::NDRange& global) {
-    m_queue.enqueueNDRangeKernel(k, cl::NullRange, global);
+void OpenCLBackend::launch(cl::Kernel& k, const cl::NDRange& global, const cl::NDRange& local) {
+    m_queue.enqueueNDRangeKernel(k, cl::NullRange, global, local);
 }
 
 void OpenCLBackend::uploadRouter(const ModelWeights& w) {
@@ -369,19 +381,28 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
             setArgs(m_k.gatherRows, bx, brt, bxg, rows, D);
             launch(m_k.gatherRows, cl::NDRange(D, rows));
 
+            const int tileRows = m_tiled ? kTiledRows : kRowsPerTile;
             for (int g = 0; g < E + S; ++g)
-                for (int r0 = offsets[g]; r0 < offsets[g + 1]; r0 += kRowsPerTile)
-                    te.push_back(g), tr.push_back(r0), tn.push_back(std::min(kRowsPerTile, offsets[g + 1] - r0));
+                for (int r0 = offsets[g]; r0 < offsets[g + 1]; r0 += tileRows)
+                    te.push_back(g), tr.push_back(r0), tn.push_back(std::min(tileRows, offsets[g + 1] - r0));
             const int tiles = static_cast<int>(te.size());
             cl::Buffer& bte = upload(m_b.tileExpert, te.data(), te.size() * 4);
             cl::Buffer& btr = upload(m_b.tileRow, tr.data(), tr.size() * 4);
             cl::Buffer& btn = upload(m_b.tileRows, tn.data(), tn.size() * 4);
             cl::Buffer& bh = ensure(m_b.h, size_t(rows) * Hp * 4);
             const int act = static_cast<int>(w.shape.activation);  // relu, gelu, silu, swiglu = 0..3
-            setArgs(m_k.ffnUp, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
-            launch(m_k.ffnUp, cl::NDRange(Hp / kLanes, tiles));
-            setArgs(m_k.ffnDown, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
-            launch(m_k.ffnDown, cl::NDRange(Dp / kLanes, tiles));
+            if (m_tiled) {  // 16 x 16 work-items per 64 x 64 block of a tile's outputs
+                const auto groups = [](int n) { return static_cast<size_t>((n + kTiledRows - 1) / kTiledRows) * 16; };
+                setArgs(m_k.ffnUpTiled, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
+                launch(m_k.ffnUpTiled, cl::NDRange(groups(Hp), size_t(tiles) * 16), cl::NDRange(16, 16));
+                setArgs(m_k.ffnDownTiled, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
+                launch(m_k.ffnDownTiled, cl::NDRange(groups(Dp), size_t(tiles) * 16), cl::NDRange(16, 16));
+            } else {
+                setArgs(m_k.ffnUp, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
+                launch(m_k.ffnUp, cl::NDRange(Hp / kLanes, tiles));
+                setArgs(m_k.ffnDown, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
+                launch(m_k.ffnDown, cl::NDRange(Dp / kLanes, tiles));
+            }
         } else {
             // Nothing kept: every slot's row is -1 so the combine writes zeros.
             std::vector<int> none(slots, -1);

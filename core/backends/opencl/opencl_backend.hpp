@@ -12,11 +12,16 @@ namespace moe {
 class OpenCLBackend final : public Backend {
 public:
     // Throws std::runtime_error (with the reason) when no device fits or kernels fail to build.
-    explicit OpenCLBackend(const std::string& deviceHint = "");
+    // Expert GEMM kernels: register-blocked (expert_ffn.cl) for CPU devices, work-group
+    // tiled (expert_ffn_tiled.cl) for GPUs; Auto picks by device type, and
+    // $MOELAB_CL_KERNELS=tiled|blocked overrides it.
+    enum class FfnKernels { Auto, Blocked, Tiled };
+    explicit OpenCLBackend(const std::string& deviceHint = "", FfnKernels kernels = FfnKernels::Auto);
     ~OpenCLBackend() override;
 
     std::string name() const override { return "opencl"; }
     std::string device() const override { return m_device.label(); }
+    bool tiledKernels() const { return m_tiled; }
     Routing route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) override;
     void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) override;
     ScoreSums metricSums(const Routing& r) override;
@@ -49,13 +54,14 @@ private:
         cl::Kernel routerLinear, scores, topk, priorityOrder, capacityDrop, capacityReroute;
         cl::Kernel expertChoiceSelect, expertChoiceGather, bucketSlots, gatherRows, ffnUp, ffnDown, combine;
         cl::Kernel tokenStats, columnSums;
+        cl::Kernel ffnUpTiled, ffnDownTiled;  // the GPU's expert GEMMs (m_tiled)
     };
 
     cl::Buffer& ensure(DeviceBuffer& b, size_t bytes);
     // Non-blocking unless asked: the caller keeps `data` alive until a blocking call.
     cl::Buffer& upload(DeviceBuffer& b, const void* data, size_t bytes, bool blocking = false);
     void download(DeviceBuffer& b, void* data, size_t bytes, bool blocking);
-    void launch(cl::Kernel& k, const cl::NDRange& global);
+    void launch(cl::Kernel& k, const cl::NDRange& global, const cl::NDRange& local = cl::NullRange);
     void uploadRouter(const ModelWeights& w);
     void uploadExperts(const ModelWeights& w);
     // Rethrows an OpenCL error as std::runtime_error naming the stage, the failing call
@@ -75,6 +81,7 @@ private:
     Kernels m_k;
     Buffers m_b;
     bool m_fp64 = false;
+    bool m_tiled = false;
     bool m_fromCache = false;
     std::string m_cachePath, m_lastError, m_buildLog;
     uint64_t m_routerVersion = 0, m_expertsVersion = 0;
