@@ -1,6 +1,8 @@
 #include "experts.hpp"
 
 #include <cmath>
+#include <cstdlib>
+#include <string>
 #include <omp.h>
 
 #include "combine.hpp"
@@ -68,6 +70,40 @@ void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int
         if (r.slotKept[s]) slots[fill[r.slotExpert[s]]++] = s;
 }
 
+void ExpertRunner::pack(const ModelWeights& w) {
+    if (m_packedVersion == w.version && w.version != 0 && m_packed.size() == w.experts.size() &&
+        m_packedShared.size() == w.shared.size())
+        return;
+    const auto packOne = [&](const ExpertWeights& e) {
+        PackedExpert p;
+        p.up = packWeight(e.w1, e.b1);
+        if (e.wGate.size()) p.gate = packWeight(e.wGate, e.bGate);
+        p.down = packWeight(e.w2, e.b2);
+        return p;
+    };
+    m_packed.clear(), m_packedShared.clear();
+    for (const ExpertWeights& e : w.experts) m_packed.push_back(packOne(e));
+    for (const ExpertWeights& e : w.shared) m_packedShared.push_back(packOne(e));
+    m_packedVersion = w.version;
+}
+
+int ExpertRunner::ffnPacked(const PackedExpert& p, Activation a, const float* x, int ldx, int n, FfnScratch& s) {
+    // Rows of h one block longer than needed: a row stride of a power of two (4 KiB at
+    // H = 1024) would put the kernel's eight rows in one cache set.
+    const int ldh = p.up.outPadded + gemmColumnBlock();
+    ensureSize(s.h, n, ldh);
+    if (a == Activation::SwiGlu) {
+        ensureSize(s.g, n, ldh);
+        gemmRows(x, ldx, n, p.gate, Epilogue::BiasAct, Activation::Silu, nullptr, 0, s.g.data(), ldh);
+        gemmRows(x, ldx, n, p.up, Epilogue::BiasTimesMul, a, s.g.data(), ldh, s.h.data(), ldh);
+    } else {
+        gemmRows(x, ldx, n, p.up, Epilogue::BiasAct, a, nullptr, 0, s.h.data(), ldh);
+    }
+    ensureSize(s.y, n, p.down.outPadded);
+    gemmRows(s.h.data(), ldh, n, p.down, Epilogue::Bias, a, nullptr, 0, s.y.data(), p.down.outPadded);
+    return p.down.outPadded;
+}
+
 void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
     const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols());
     const int S = static_cast<int>(w.shared.size());
@@ -89,6 +125,13 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
     sharedOut.resize(S > 1 ? S : 0);
     for (auto& m : sharedOut) m.resize(T, D);
     m_scratch.resize(omp_get_max_threads());
+    // MOELAB_EXPERT_GEMM=eigen: Eigen's GEMM, to compare the two in one run.
+    static const bool eigenByEnv = [] {
+        const char* v = std::getenv("MOELAB_EXPERT_GEMM");
+        return v && std::string(v) == "eigen";
+    }();
+    const bool kernel = !m_eigen && !eigenByEnv && gemmKernelAvailable();
+    if (kernel) pack(w);
 
 #pragma omp parallel
     {
@@ -100,13 +143,24 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
             const int n = it.end - it.begin;
             if (it.expert >= 0) {
                 for (int j = 0; j < n; ++j) sc.x.row(j) = x.row(slotToken[m_slots[it.begin + j]]);
-                const auto y = ffnForward(w.experts[it.expert], act, sc.x.topRows(n), sc);
-                for (int j = 0; j < n; ++j) m_slotOut.row(m_slots[it.begin + j]) = y.row(j);
+                if (kernel) {
+                    const int ld = ffnPacked(m_packed[it.expert], act, sc.x.data(), D, n, sc);
+                    for (int j = 0; j < n; ++j)
+                        m_slotOut.row(m_slots[it.begin + j]) = Eigen::Map<const Eigen::RowVectorXf>(sc.y.data() + size_t(j) * ld, D);
+                } else {
+                    const auto y = ffnForward(w.experts[it.expert], act, sc.x.topRows(n), sc);
+                    for (int j = 0; j < n; ++j) m_slotOut.row(m_slots[it.begin + j]) = y.row(j);
+                }
             } else {
                 const int s = -1 - it.expert;
-                const auto y = ffnForward(w.shared[s], act, x.middleRows(it.begin, n), sc);
                 Mat& dst = S > 1 ? sharedOut[s] : m_shared;
-                dst.middleRows(it.begin, n) = y;
+                if (kernel) {
+                    const int ld = ffnPacked(m_packedShared[s], act, x.data() + size_t(it.begin) * D, D, n, sc);
+                    for (int j = 0; j < n; ++j)
+                        dst.row(it.begin + j) = Eigen::Map<const Eigen::RowVectorXf>(sc.y.data() + size_t(j) * ld, D);
+                } else {
+                    dst.middleRows(it.begin, n) = ffnForward(w.shared[s], act, x.middleRows(it.begin, n), sc);
+                }
             }
         }
     }

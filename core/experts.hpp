@@ -2,6 +2,7 @@
 // Expert FFNs on the CPU with Eigen: the reference every other backend is tested against.
 #include <vector>
 
+#include "gemm_kernel.hpp"
 #include "routing.hpp"
 #include "weights.hpp"
 
@@ -31,8 +32,21 @@ void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int
 class ExpertRunner {
 public:
     void run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out);
+    // Eigen's GEMM instead of the micro-kernel (gemm_kernel.hpp), for the tests that
+    // compare them; where the build has no micro-kernel, Eigen always.
+    void useEigen(bool on) { m_eigen = on; }
 
 private:
+    struct PackedExpert {
+        PackedWeight up, gate, down;
+    };
+    // y for n rows of x through the packed expert; returns the row stride of s.y.
+    static int ffnPacked(const PackedExpert& p, Activation a, const float* x, int ldx, int n, FfnScratch& s);
+    void pack(const ModelWeights& w);
+
+    bool m_eigen = false;
+    uint64_t m_packedVersion = 0;
+    std::vector<PackedExpert> m_packed, m_packedShared;
     std::vector<int> m_offsets, m_slots;
     Mat m_slotOut, m_shared;
     std::vector<Mat> m_sharedPerExpert;
