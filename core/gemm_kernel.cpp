@@ -18,6 +18,7 @@ inline V vset1(float f) { return _mm512_set1_ps(f); }
 inline V vfma(V a, V b, V c) { return _mm512_fmadd_ps(a, b, c); }
 inline V vadd(V a, V b) { return _mm512_add_ps(a, b); }
 inline V vmul(V a, V b) { return _mm512_mul_ps(a, b); }
+inline V vmax(V a, V b) { return _mm512_max_ps(a, b); }
 inline void vstore(float* p, V v) { _mm512_storeu_ps(p, v); }
 constexpr bool kHave = true;
 #elif defined(__AVX2__) && defined(__FMA__)
@@ -29,6 +30,7 @@ inline V vset1(float f) { return _mm256_set1_ps(f); }
 inline V vfma(V a, V b, V c) { return _mm256_fmadd_ps(a, b, c); }
 inline V vadd(V a, V b) { return _mm256_add_ps(a, b); }
 inline V vmul(V a, V b) { return _mm256_mul_ps(a, b); }
+inline V vmax(V a, V b) { return _mm256_max_ps(a, b); }
 inline void vstore(float* p, V v) { _mm256_storeu_ps(p, v); }
 constexpr bool kHave = true;
 #else
@@ -61,9 +63,11 @@ void block(const float* x, int ldx, const PackedWeight& w, int c, Epilogue e, Ac
             const float* m = mul + size_t(i) * ldmul + c;
             v0 = vmul(v0, vload(m)), v1 = vmul(v1, vload(m + kLanes));
         }
+        const bool relu = e == Epilogue::BiasAct && act == Activation::Relu;
+        if (relu) v0 = vmax(v0, vzero()), v1 = vmax(v1, vzero());  // in registers; the others by activate()
         vstore(out, v0);
         vstore(out + kLanes, v1);
-        if (e == Epilogue::BiasAct) activate(out, kColBlock, act);
+        if (e == Epilogue::BiasAct && !relu) activate(out, kColBlock, act);
     }
 }
 

@@ -1,5 +1,7 @@
 #include "router.hpp"
 
+#include <immintrin.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -35,22 +37,61 @@ void applyJitter(Mat& x, float eps, uint64_t seed, int firstRow) {
     x.array() *= jitterFactors(static_cast<int>(x.rows()), static_cast<int>(x.cols()), eps, seed, firstRow).array();
 }
 
-void routerLinear(const Mat& x, const Mat& w, const Vec* bias, Mat& out) {
-    const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols()), E = static_cast<int>(w.rows());
-    const Mat wt = w.transpose();  // [D, E]: the inner loop runs over experts and vectorises
-    out.resize(T, E);
-#pragma omp parallel for schedule(static) if (int64_t(T) * D * E > 200000)
-    for (int t = 0; t < T; ++t) {
+namespace {
+
+#if defined(__AVX__)
+// Rows [t0, t0 + R) x experts [e0, e0 + 8): R tokens side by side so their add chains
+// overlap. Each output is still a multiply then an add per j, in j order: the bits of
+// the scalar loop below and of router.cl.
+template <int R>
+void routerBlock8(const Mat& x, const float* wt, int E, int t0, int e0, float* out) {
+    __m256 acc[R];
+    for (int r = 0; r < R; ++r) acc[r] = _mm256_setzero_ps();
+    const int D = static_cast<int>(x.cols());
+    for (int j = 0; j < D; ++j) {
+        const __m256 wv = _mm256_loadu_ps(wt + size_t(j) * E + e0);
+        for (int r = 0; r < R; ++r) acc[r] = _mm256_add_ps(acc[r], _mm256_mul_ps(_mm256_set1_ps(x(t0 + r, j)), wv));
+    }
+    for (int r = 0; r < R; ++r) _mm256_storeu_ps(out + size_t(t0 + r) * E + e0, acc[r]);
+}
+#endif
+
+// Rows [t0, t1) of out = x·Wᵀ, wt = Wᵀ [D][E].
+void routerRows(const Mat& x, const Mat& wt, int t0, int t1, Mat& out) {
+    const int D = static_cast<int>(x.cols()), E = static_cast<int>(wt.cols());
+    int e0 = 0;
+#if defined(__AVX__)
+    for (; e0 + 8 <= E; e0 += 8) {
+        int t = t0;
+        for (; t + 4 <= t1; t += 4) routerBlock8<4>(x, wt.data(), E, t, e0, out.data());
+        for (; t < t1; ++t) routerBlock8<1>(x, wt.data(), E, t, e0, out.data());
+    }
+#endif
+    if (e0 == E) return;
+    for (int t = t0; t < t1; ++t) {
         float* o = out.row(t).data();
-        for (int e = 0; e < E; ++e) o[e] = 0.0f;
+        for (int e = e0; e < E; ++e) o[e] = 0.0f;
         for (int j = 0; j < D; ++j) {
             const float xv = x(t, j);
             const float* wr = wt.row(j).data();
-            for (int e = 0; e < E; ++e) o[e] += xv * wr[e];
+            for (int e = e0; e < E; ++e) o[e] += xv * wr[e];
         }
-        if (bias)
-            for (int e = 0; e < E; ++e) o[e] += (*bias)[e];
     }
+}
+
+} // namespace
+
+void routerLinear(const Mat& x, const Mat& w, const Vec* bias, Mat& out) {
+    const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols()), E = static_cast<int>(w.rows());
+    const Mat wt = w.transpose();  // [D, E]: experts side by side
+    out.resize(T, E);
+    constexpr int kRows = 256;
+    const int blocks = (T + kRows - 1) / kRows;
+#pragma omp parallel for schedule(static) if (int64_t(T) * D * E > 200000)
+    for (int b = 0; b < blocks; ++b) routerRows(x, wt, b * kRows, std::min(T, (b + 1) * kRows), out);
+    if (bias)
+        for (int t = 0; t < T; ++t)
+            for (int e = 0; e < E; ++e) out(t, e) += (*bias)[e];
 }
 
 void scoreFunction(const Mat& z, ScoreFn fn, float temperature, Mat& scores) {
