@@ -34,7 +34,7 @@ ScoreSums scoreSums(const Routing& r);
 // The sums go by blocks of kScoreSumBlock rows, each block summed on its own and the
 // blocks added in order: the same bits for any thread count, and for rows computed in
 // chunks that start at block boundaries (core/route_stream.cpp).
-constexpr int kScoreSumBlock = 4096;
+constexpr int kScoreSumBlock = 128;
 std::vector<ScoreSums> scoreSumBlocks(const Mat& logits, const Mat& scores);
 ScoreSums addScoreSumBlocks(const std::vector<ScoreSums>& blocks, int experts);
 
