@@ -9,7 +9,10 @@
 namespace moe {
 namespace {
 
-#if defined(__AVX512F__)
+#if defined(MOELAB_NO_GEMM_KERNEL)
+constexpr int kLanes = 8, kRowBlock = 4;
+constexpr bool kHave = false;
+#elif defined(__AVX512F__)
 using V = __m512;
 constexpr int kLanes = 16, kRowBlock = 8;  // 16 accumulators of 32 registers
 inline V vzero() { return _mm512_setzero_ps(); }
@@ -39,7 +42,7 @@ constexpr bool kHave = false;
 #endif
 constexpr int kColBlock = 2 * kLanes;
 
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#if !defined(MOELAB_NO_GEMM_KERNEL) && (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__)))
 // R rows x 2 vectors of outputs starting at column c.
 template <int R>
 void block(const float* x, int ldx, const PackedWeight& w, int c, Epilogue e, Activation act, const float* mul, int ldmul,
@@ -100,7 +103,7 @@ PackedWeight packWeight(const Mat& w, const Vec& b) {
 
 void gemmRows(const float* x, int ldx, int rows, const PackedWeight& w, Epilogue e, Activation act, const float* mul,
               int ldmul, float* y, int ldy) {
-#if defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__))
+#if !defined(MOELAB_NO_GEMM_KERNEL) && (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__)))
     for (int c = 0; c < w.outPadded; c += kColBlock) {
         int r = 0;
         for (; r + kRowBlock <= rows; r += kRowBlock)

@@ -2,10 +2,14 @@
 // The expert FFNs' GEMMs on the CPU without Eigen: y = x · Wᵀ + b, then an activation or
 // a product, for a few rows at a time. A register-blocked micro-kernel (a block of rows
 // × two vectors of outputs stays in registers while the inner dimension streams through
-// fused multiply-adds) over weights packed once per weights version: transposed to
-// [in][out] and padded with zeros to whole vectors, so no tail is ever masked. It runs
-// where the build targets AVX2+FMA or AVX-512; elsewhere experts.cpp keeps Eigen.
-// Deterministic: every output is summed over the inner dimension in order.
+// fused multiply-adds) over weights packed once per weights version into panels: for
+// each block of two vectors of outputs, its [in][block] weights one after another, so
+// the kernel reads them in order (a plain [in][out] layout puts each step a whole row
+// away, and rows 4 KiB apart fight over one cache set). Outputs are padded with zero
+// weights to whole blocks, so no tail is ever masked. It runs where the build targets
+// AVX2+FMA or AVX-512 and MOELAB_GEMM_KERNEL is on (the default); elsewhere
+// experts.cpp keeps Eigen. Deterministic: each output is summed over its inner
+// dimension in order.
 #include <vector>
 
 #include "weights.hpp"
