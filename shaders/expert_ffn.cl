@@ -16,14 +16,20 @@ float16 activate16(float16 v, int act) {
 }
 
 // acc[i] = sum_j x[row i][j] * w[j][n0..n0+15], rows past `rows` repeat the last one.
+// The rows' addresses are worked out once, outside the inner loop.
 #define BLOCK_GEMM(acc, x, ldx, w, ldw, K, rows)                                  \
-    for (int i = 0; i < RM; ++i) acc[i] = (float16)0.0f;                         \
-    for (int j = 0; j < (K); ++j) {                                               \
-        const float16 wv = vload16(0, (w) + (size_t)j * (ldw));                   \
+    {                                                                             \
+        __global const float* xr[RM];                                             \
         _Pragma("unroll") for (int i = 0; i < RM; ++i) {                          \
-            const float xv = (x)[(size_t)min(i, (rows) - 1) * (ldx) + j];           \
-            acc[i] = fma((float16)xv, wv, acc[i]);                                  \
-        }                                                                           \
+            acc[i] = (float16)0.0f;                                               \
+            xr[i] = (x) + (size_t)min(i, (rows) - 1) * (ldx);                      \
+        }                                                                         \
+        __global const float* wp = (w);                                           \
+        for (int j = 0; j < (K); ++j, wp += (ldw)) {                              \
+            const float16 wv = vload16(0, wp);                                    \
+            _Pragma("unroll") for (int i = 0; i < RM; ++i)                        \
+                acc[i] = fma((float16)xr[i][j], wv, acc[i]);                      \
+        }                                                                         \
     }
 
 // h[row][n] = act(x[row]·W1[e][:, n] + b1[e][n]); SwiGLU multiplies by the up projection.
