@@ -14,7 +14,7 @@ constexpr int kLanes = 8, kRowBlock = 4;
 constexpr bool kHave = false;
 #elif defined(__AVX512F__)
 using V = __m512;
-constexpr int kLanes = 16, kRowBlock = 8;  // 16 accumulators of 32 registers
+constexpr int kLanes = 16, kRowBlock = 12;  // 24 accumulators of 32 registers
 inline V vzero() { return _mm512_setzero_ps(); }
 inline V vload(const float* p) { return _mm512_loadu_ps(p); }
 inline V vset1(float f) { return _mm512_set1_ps(f); }
