@@ -87,7 +87,8 @@ void ExpertRunner::pack(const ModelWeights& w) {
     m_packedVersion = w.version;
 }
 
-int ExpertRunner::ffnPacked(const PackedExpert& p, Activation a, const float* x, int ldx, int n, FfnScratch& s) {
+ExpertRunner::RowsOut ExpertRunner::ffnPacked(const PackedExpert& p, Activation a, const float* x, int ldx, int n,
+                                               FfnScratch& s) {
     // Rows of h one block longer than needed: a row stride of a power of two (4 KiB at
     // H = 1024) would put the kernel's eight rows in one cache set.
     const int ldh = p.up.outPadded + gemmColumnBlock();
@@ -101,7 +102,7 @@ int ExpertRunner::ffnPacked(const PackedExpert& p, Activation a, const float* x,
     }
     ensureSize(s.y, n, p.down.outPadded);
     gemmRows(s.h.data(), ldh, n, p.down, Epilogue::Bias, a, nullptr, 0, s.y.data(), p.down.outPadded);
-    return p.down.outPadded;
+    return RowsOut(s.y.data(), n, p.down.out, Eigen::OuterStride<>(p.down.outPadded));
 }
 
 void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
@@ -141,26 +142,21 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
         for (size_t i = 0; i < items.size(); ++i) {
             const WorkItem it = items[i];
             const int n = it.end - it.begin;
+            // n rows of x (stride D) through one expert: the micro-kernel or Eigen.
+            const auto ffn = [&](const ExpertWeights& e, const PackedExpert* p, const float* xr) -> RowsOut {
+                if (p) return ffnPacked(*p, act, xr, D, n, sc);
+                const auto y = ffnForward(e, act, Eigen::Map<const Mat>(xr, n, D), sc);
+                return RowsOut(y.data(), n, D, Eigen::OuterStride<>(sc.y.cols()));
+            };
             if (it.expert >= 0) {
                 for (int j = 0; j < n; ++j) sc.x.row(j) = x.row(slotToken[m_slots[it.begin + j]]);
-                if (kernel) {
-                    const int ld = ffnPacked(m_packed[it.expert], act, sc.x.data(), D, n, sc);
-                    for (int j = 0; j < n; ++j)
-                        m_slotOut.row(m_slots[it.begin + j]) = Eigen::Map<const Eigen::RowVectorXf>(sc.y.data() + size_t(j) * ld, D);
-                } else {
-                    const auto y = ffnForward(w.experts[it.expert], act, sc.x.topRows(n), sc);
-                    for (int j = 0; j < n; ++j) m_slotOut.row(m_slots[it.begin + j]) = y.row(j);
-                }
+                const RowsOut y = ffn(w.experts[it.expert], kernel ? &m_packed[it.expert] : nullptr, sc.x.data());
+                for (int j = 0; j < n; ++j) m_slotOut.row(m_slots[it.begin + j]) = y.row(j);
             } else {
                 const int s = -1 - it.expert;
                 Mat& dst = S > 1 ? sharedOut[s] : m_shared;
-                if (kernel) {
-                    const int ld = ffnPacked(m_packedShared[s], act, x.data() + size_t(it.begin) * D, D, n, sc);
-                    for (int j = 0; j < n; ++j)
-                        dst.row(it.begin + j) = Eigen::Map<const Eigen::RowVectorXf>(sc.y.data() + size_t(j) * ld, D);
-                } else {
-                    dst.middleRows(it.begin, n) = ffnForward(w.shared[s], act, x.middleRows(it.begin, n), sc);
-                }
+                dst.middleRows(it.begin, n) =
+                    ffn(w.shared[s], kernel ? &m_packedShared[s] : nullptr, x.data() + size_t(it.begin) * D);
             }
         }
     }

@@ -40,8 +40,9 @@ private:
     struct PackedExpert {
         PackedWeight up, gate, down;
     };
-    // y for n rows of x through the packed expert; returns the row stride of s.y.
-    static int ffnPacked(const PackedExpert& p, Activation a, const float* x, int ldx, int n, FfnScratch& s);
+    // The n rows of y (in s.y) for n rows of x through the packed expert.
+    using RowsOut = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
+    static RowsOut ffnPacked(const PackedExpert& p, Activation a, const float* x, int ldx, int n, FfnScratch& s);
     void pack(const ModelWeights& w);
 
     bool m_eigen = false;

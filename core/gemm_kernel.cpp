@@ -9,9 +9,12 @@
 namespace moe {
 namespace {
 
-#if defined(MOELAB_NO_GEMM_KERNEL)
-constexpr int kLanes = 8, kRowBlock = 4;
-constexpr bool kHave = false;
+#if !defined(MOELAB_NO_GEMM_KERNEL) && (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__)))
+#define MOELAB_HAVE_GEMM_KERNEL 1
+#endif
+
+#if !defined(MOELAB_HAVE_GEMM_KERNEL)
+constexpr int kLanes = 8;  // packWeight still pads to whole blocks
 #elif defined(__AVX512F__)
 using V = __m512;
 constexpr int kLanes = 16, kRowBlock = 12;  // 24 accumulators of 32 registers
@@ -23,7 +26,6 @@ inline V vadd(V a, V b) { return _mm512_add_ps(a, b); }
 inline V vmul(V a, V b) { return _mm512_mul_ps(a, b); }
 inline V vmax(V a, V b) { return _mm512_max_ps(a, b); }
 inline void vstore(float* p, V v) { _mm512_storeu_ps(p, v); }
-constexpr bool kHave = true;
 #elif defined(__AVX2__) && defined(__FMA__)
 using V = __m256;
 constexpr int kLanes = 8, kRowBlock = 4;  // 8 accumulators of 16 registers
@@ -35,14 +37,10 @@ inline V vadd(V a, V b) { return _mm256_add_ps(a, b); }
 inline V vmul(V a, V b) { return _mm256_mul_ps(a, b); }
 inline V vmax(V a, V b) { return _mm256_max_ps(a, b); }
 inline void vstore(float* p, V v) { _mm256_storeu_ps(p, v); }
-constexpr bool kHave = true;
-#else
-constexpr int kLanes = 8, kRowBlock = 4;
-constexpr bool kHave = false;
 #endif
 constexpr int kColBlock = 2 * kLanes;
 
-#if !defined(MOELAB_NO_GEMM_KERNEL) && (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__)))
+#if defined(MOELAB_HAVE_GEMM_KERNEL)
 // R rows x 2 vectors of outputs starting at column c.
 template <int R>
 void block(const float* x, int ldx, const PackedWeight& w, int c, Epilogue e, Activation act, const float* mul, int ldmul,
@@ -74,8 +72,7 @@ void block(const float* x, int ldx, const PackedWeight& w, int c, Epilogue e, Ac
     }
 }
 
-// Column blocks outside, row blocks inside: one column block's weights (in x 2 vectors)
-// stay in cache while the rows stream past them.
+// The last rows - r of a column block, fewer than kRowBlock.
 template <int... R>
 void tail(int rows, std::integer_sequence<int, R...>, const float* x, int ldx, const PackedWeight& w, int c, Epilogue e,
           Activation act, const float* mul, int ldmul, float* y, int ldy) {
@@ -85,7 +82,11 @@ void tail(int rows, std::integer_sequence<int, R...>, const float* x, int ldx, c
 
 } // namespace
 
-bool gemmKernelAvailable() { return kHave; }
+#if defined(MOELAB_HAVE_GEMM_KERNEL)
+bool gemmKernelAvailable() { return true; }
+#else
+bool gemmKernelAvailable() { return false; }
+#endif
 int gemmColumnBlock() { return kColBlock; }
 
 PackedWeight packWeight(const Mat& w, const Vec& b) {
@@ -103,7 +104,9 @@ PackedWeight packWeight(const Mat& w, const Vec& b) {
 
 void gemmRows(const float* x, int ldx, int rows, const PackedWeight& w, Epilogue e, Activation act, const float* mul,
               int ldmul, float* y, int ldy) {
-#if !defined(MOELAB_NO_GEMM_KERNEL) && (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__)))
+#if defined(MOELAB_HAVE_GEMM_KERNEL)
+    // Column blocks outside, row blocks inside: one column block's weights (in x 2
+    // vectors) stay in cache while the rows stream past them.
     for (int c = 0; c < w.outPadded; c += kColBlock) {
         int r = 0;
         for (; r + kRowBlock <= rows; r += kRowBlock)

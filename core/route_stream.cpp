@@ -41,7 +41,7 @@ LayerResult routeInChunks(const ModelWeights& w, const RouterConfig& cfg, std::s
     Mat keys(keepKeys ? T : 0, E);
     std::vector<int> choices(static_cast<size_t>(T) * k);
     const int chunks = (T + chunk - 1) / chunk;
-    std::vector<std::vector<ScoreSums>> sums(chunks);
+    std::vector<ScoreSums> blocks((T + kScoreSumBlock - 1) / kScoreSumBlock);  // chunks start at block boundaries
     // Chunks on all threads: each writes its own rows (the GEMM inside runs on one).
 #pragma omp parallel for schedule(dynamic) if (chunks > 1)
     for (int c = 0; c < chunks; ++c) {
@@ -56,11 +56,10 @@ LayerResult routeInChunks(const ModelWeights& w, const RouterConfig& cfg, std::s
         const std::vector<int> top = topK(chunkKeys, k);
         std::copy(top.begin(), top.end(), choices.begin() + static_cast<size_t>(t0) * k);
         if (keepKeys) keys.middleRows(t0, n) = chunkKeys;
-        sums[c] = scoreSumBlocks(in.logits, scores);
+        const std::vector<ScoreSums> own = scoreSumBlocks(in.logits, scores);
+        std::copy(own.begin(), own.end(), blocks.begin() + t0 / kScoreSumBlock);
         r.scores.middleRows(t0, n) = scores;
     }
-    std::vector<ScoreSums> blocks;
-    for (auto& s : sums) blocks.insert(blocks.end(), s.begin(), s.end());
     assignTokenChoice(choices, keys, cfg, r);
     r.padded = cfg.padToCapacity && r.capacity >= 0;
     out.metrics = computeMetrics(r, w.shape, k, T > 0 ? addScoreSumBlocks(blocks, E) : ScoreSums{});

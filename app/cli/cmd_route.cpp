@@ -339,7 +339,6 @@ int cmdRoute(const std::vector<std::string>& argv) {
         const Mat x = embedBytes(w, o.text);
         runLayer(*bc.backend, w, o.router, o.text, x, withOutputs, res);
     }
-    if (withOutputs && res.outputs.rows() == 0) res.outputs.resize(0, w.shape.dim);
     const nlohmann::json config = configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason);
     RowSource rows(o, w, res, *bc.backend);
     if (a.has("json")) {

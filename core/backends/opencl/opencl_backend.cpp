@@ -1,7 +1,7 @@
-#include <cstdlib>
 #include "opencl_backend.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include "../../capacity.hpp"
@@ -13,8 +13,8 @@ namespace moe {
 namespace {
 
 constexpr int kRowsPerTile = 8;  // RM in expert_ffn.cl
-constexpr int kTiledRows = 64;
-constexpr size_t kHostMetricsBelow = 16384;  // tokens x experts   // TT in expert_ffn_tiled.cl: rows (and columns) per work-group
+constexpr int kTiledRows = 64;   // TT in expert_ffn_tiled.cl: rows (and columns) per work-group
+constexpr size_t kHostMetricsBelow = 16384;  // tokens x experts whose metric sums stay on the host
 constexpr int kLanes = 16;       // outputs per work-item in expert_ffn.cl and router.cl (float16)
 
 size_t roundUp(size_t n, size_t m) { return (n + m - 1) / m * m; }
