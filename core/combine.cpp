@@ -2,7 +2,7 @@
 
 namespace moe {
 
-void combineSlots(const Routing& r, const Mat& slotOut, const Mat* shared, Mat& out) {
+void combineSlots(const Routing& r, const SlotRows& slotOut, const Mat* shared, Mat& out) {
     const int T = r.tokens;
     out.resize(T, slotOut.cols());
 #pragma omp parallel for schedule(static)

@@ -7,6 +7,8 @@ namespace moe {
 
 // out[t] = shared[t] (when given) + sum over kept slots s of weight[s] * slotOut[s], the
 // slots summed in slot order so that the result does not depend on the thread count.
-void combineSlots(const Routing& r, const Mat& slotOut, const Mat* shared, Mat& out);
+// slotOut may be a block of wider rows (the micro-kernel writes whole column blocks).
+using SlotRows = Eigen::Ref<const Mat, 0, Eigen::OuterStride<>>;
+void combineSlots(const Routing& r, const SlotRows& slotOut, const Mat* shared, Mat& out);
 
 } // namespace moe

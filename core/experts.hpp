@@ -27,7 +27,8 @@ void ensureSize(Mat& m, Eigen::Index rows, Eigen::Index cols);
 void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int>& slots);
 
 // out[t] = sum over kept slots of weight * Expert_e(x_t) + sum of shared experts(x_t).
-// Each expert computes only its own tokens (gather, GEMM, scatter), in row chunks
+// Each expert computes only its own tokens (read and written in place through the
+// bucket's indices by the micro-kernel; gathered and scattered for Eigen), in row chunks
 // spread over OpenMP threads; combine.hpp then sums each token's slots.
 class ExpertRunner {
 public:
@@ -40,15 +41,15 @@ private:
     struct PackedExpert {
         PackedWeight up, gate, down;
     };
-    // The n rows of y (in s.y) for n rows of x through the packed expert.
-    using RowsOut = Eigen::Map<const Mat, 0, Eigen::OuterStride<>>;
-    static RowsOut ffnPacked(const PackedExpert& p, Activation a, const float* x, int ldx, int n, FfnScratch& s);
+    // n rows of x through the packed expert into y, rows of p.down.outPadded floats.
+    static void ffnPacked(const PackedExpert& p, Activation a, RowSet<const float> x, int n, RowSet<float> y,
+                          FfnScratch& s);
     void pack(const ModelWeights& w);
 
     bool m_eigen = false;
     uint64_t m_packedVersion = 0;
     std::vector<PackedExpert> m_packed, m_packedShared;
-    std::vector<int> m_offsets, m_slots;
+    std::vector<int> m_offsets, m_slots, m_slotTokens;  // m_slotTokens[i]: token of slot m_slots[i]
     Mat m_slotOut, m_shared;
     std::vector<Mat> m_sharedPerExpert;
     std::vector<FfnScratch> m_scratch;

@@ -174,7 +174,7 @@ TEST(Experts, MicroKernelMatchesTheFormulaForEveryRowTailAndEpilogue) {
         Mat want = (x * w.transpose()).rowwise() + b.transpose();
         for (const Epilogue e : {Epilogue::Bias, Epilogue::BiasAct, Epilogue::BiasTimesMul}) {
             Mat y = Mat::Constant(rows, p.outPadded + 3, 99.0f);
-            gemmRows(x.data(), in, rows, p, e, Activation::Gelu, mulAll.data(), int(mulAll.cols()), y.data(), int(y.cols()));
+            gemmRows({x.data(), in}, rows, p, e, Activation::Gelu, {mulAll.data(), int(mulAll.cols())}, {y.data(), int(y.cols())});
             Mat expect = want;
             if (e == Epilogue::BiasAct) activate(expect, Activation::Gelu);
             if (e == Epilogue::BiasTimesMul) expect = expect.cwiseProduct(mulAll.topRows(rows).leftCols(out));
@@ -184,6 +184,36 @@ TEST(Experts, MicroKernelMatchesTheFormulaForEveryRowTailAndEpilogue) {
             }
             EXPECT_EQ(y.col(p.outPadded)(0), 99.0f);  // nothing written past the padded width
         }
+    }
+}
+
+// Rows picked by an index on both sides (tokens read and slots written in place), an
+// inner dimension over two depth passes and more columns than one group: every output
+// must be exactly one fused multiply-add chain over its inputs in order, plus the bias,
+// so the depth passes must not change a bit.
+TEST(Experts, MicroKernelSumsEveryOutputInOrderThroughIndexedRows) {
+    if (!gemmKernelAvailable()) GTEST_SKIP() << "skipped: this build has no AVX2+FMA or AVX-512 micro-kernel";
+    Rng rng(5, "gemm.indexed");
+    const auto random = [&](int r, int c) {
+        Mat m(r, c);
+        for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = float(rng.next() % 2001) / 1000.0f - 1.0f;
+        return m;
+    };
+    const int in = 600, out = 300, rows = 29;
+    const Mat w = random(out, in), x = random(40, in);
+    const Vec b = random(1, out).row(0).transpose();
+    const PackedWeight p = packWeight(w, b);
+    std::vector<int> xRows(rows), yRows(rows);
+    for (int i = 0; i < rows; ++i) xRows[i] = (i * 17 + 3) % 40, yRows[i] = 2 * i + 1;  // odd rows of y only
+    Mat y = Mat::Constant(2 * rows + 1, p.outPadded, 99.0f);
+    gemmRows({x.data(), in, xRows.data()}, rows, p, Epilogue::Bias, Activation::Relu, {}, {y.data(), p.outPadded, yRows.data()});
+    for (int i = 0; i < rows; ++i) {
+        for (int o = 0; o < out; ++o) {
+            float acc = 0;
+            for (int k = 0; k < in; ++k) acc = std::fma(x(xRows[i], k), w(o, k), acc);
+            ASSERT_EQ(y(yRows[i], o), acc + b(o)) << "row " << i << " column " << o;
+        }
+        EXPECT_EQ(y(2 * i, 0), 99.0f) << "row " << 2 * i << " is not in the index and must stay untouched";
     }
 }
 
