@@ -153,16 +153,19 @@ TEST(Experts, OutputIndependentOfThreadCount) {
     EXPECT_EQ(a.outputs, b.outputs);  // bit for bit
 }
 
+// Values in [-1, 1] in steps of 0.001, for the micro-kernel tests.
+Mat randomMat(Rng& rng, int rows, int cols) {
+    Mat m(rows, cols);
+    for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = float(rng.next() % 2001) / 1000.0f - 1.0f;
+    return m;
+}
+
 // gemm_kernel.cpp against x·Wᵀ + b written with Eigen: every row count up to two blocks
 // and a tail, widths that are not multiples of the column block, each epilogue.
 TEST(Experts, MicroKernelMatchesTheFormulaForEveryRowTailAndEpilogue) {
     if (!gemmKernelAvailable()) GTEST_SKIP() << "skipped: this build has no AVX2+FMA or AVX-512 micro-kernel";
     Rng rng(4, "gemm");
-    const auto random = [&](int r, int c) {
-        Mat m(r, c);
-        for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = float(rng.next() % 2001) / 1000.0f - 1.0f;
-        return m;
-    };
+    const auto random = [&](int r, int c) { return randomMat(rng, r, c); };
     const int in = 37, out = 45;
     const Mat w = random(out, in), xAll = random(20, in), mulAll = random(20, out + 64);
     const Vec b = random(1, out).row(0).transpose();
@@ -194,11 +197,7 @@ TEST(Experts, MicroKernelMatchesTheFormulaForEveryRowTailAndEpilogue) {
 TEST(Experts, MicroKernelSumsEveryOutputInOrderThroughIndexedRows) {
     if (!gemmKernelAvailable()) GTEST_SKIP() << "skipped: this build has no AVX2+FMA or AVX-512 micro-kernel";
     Rng rng(5, "gemm.indexed");
-    const auto random = [&](int r, int c) {
-        Mat m(r, c);
-        for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = float(rng.next() % 2001) / 1000.0f - 1.0f;
-        return m;
-    };
+    const auto random = [&](int r, int c) { return randomMat(rng, r, c); };
     const int in = 600, out = 300, rows = 29;
     const Mat w = random(out, in), x = random(40, in);
     const Vec b = random(1, out).row(0).transpose();
