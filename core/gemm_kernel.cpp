@@ -47,6 +47,9 @@ constexpr int kColBlock = 2 * kLanes;
 constexpr int kDepthBlock = 256;
 // Output columns per group: kDepthBlock x kColumnGroup weights, 256 KiB, a share of L2.
 constexpr int kColumnGroup = 256;
+// How far ahead the kernel prefetches weights, in steps of the inner dimension (8 to 32
+// measured alike).
+constexpr int kPrefetchSteps = 16;
 
 // One pass over inputs [k0, k1) for R rows x 2 vectors of outputs starting at column c.
 // The first pass starts from zero, later ones from the partial sums left in y; only the
@@ -63,6 +66,11 @@ void block(const float* const* xr, const PackedWeight& w, int c, int k0, int k1,
     }
     const float* wp = w.panels.data() + (size_t(c / kColBlock) * w.in + k0) * kColBlock;
     for (int k = k0; k < k1; ++k, wp += kColBlock) {
+        // The weights 16 steps ahead, from L2 into L1: +5-8 % at the large shape, with
+        // AVX-512 and AVX2 alike. (A prefetch past the panel's end never faults.)
+        const char* ahead = reinterpret_cast<const char*>(wp + kPrefetchSteps * kColBlock);
+        _mm_prefetch(ahead, _MM_HINT_T0);
+        if constexpr (kColBlock * sizeof(float) > 64) _mm_prefetch(ahead + 64, _MM_HINT_T0);
         const V w0 = vload(wp), w1 = vload(wp + kLanes);
         for (int i = 0; i < R; ++i) {
             const V xv = vset1(xr[i][k]);
