@@ -2,10 +2,9 @@
 
 namespace moe {
 
-void combineSlots(const Routing& r, const SlotRows& slotOut, const Mat* shared, Mat& out) {
+void combineSlotsInRegion(const Routing& r, const SlotRows& slotOut, const Mat* shared, Mat& out) {
     const int T = r.tokens;
-    out.resize(T, slotOut.cols());
-#pragma omp parallel for schedule(static)
+#pragma omp for schedule(static)
     for (int t = 0; t < T; ++t) {
         auto row = out.row(t);
         if (shared) row = shared->row(t);
