@@ -52,6 +52,17 @@ Params Params::zerosLike() const {
     return z;
 }
 
+void Params::setZeroLike(const Params& p) {
+    std::vector<Eigen::Index> mine, theirs;
+    forEach([&](const char*, const double*, Eigen::Index n) { mine.push_back(n); });
+    p.forEach([&](const char*, const double*, Eigen::Index n) { theirs.push_back(n); });
+    if (mine != theirs || embed.cols() != p.embed.cols() || wo.cols() != p.wo.cols()) {
+        *this = p.zerosLike();
+        return;
+    }
+    forEach([](const char*, double* d, Eigen::Index n) { std::fill(d, d + n, 0.0); });
+}
+
 void checkTrainable(const ModelSettings& s) {
     if (s.shape.activation == Activation::SwiGlu) throw InputError("--activation", "swiglu is not trainable here (relu|gelu|silu)");
     if (s.shape.sharedExperts != 0) throw InputError("--shared-experts", "training uses routed experts only (got " + std::to_string(s.shape.sharedExperts) + ")");
@@ -178,26 +189,31 @@ void routerForward(const Params& p, const VecD& bias, const ModelSettings& s, ui
 }
 
 // Each expert on its own tokens; the residual carries every token, dropped or not.
+// The experts run side by side, one per thread (each product alone on its thread: an
+// expert's 100-odd rows are too few to split one product over threads); their outputs
+// are then added in expert order, so the sum does not depend on the thread count.
 void expertsForward(const Params& p, const ModelSettings& s, const Routing& r, Forward& f) {
     const int E = s.shape.experts, D = s.shape.dim, k = r.k;
     bucketByExpert(r, f.offsets, f.slots);
     f.Hg.assign(E, {}), f.A1.assign(E, {}), f.Act.assign(E, {}), f.Out.assign(E, {});
-    f.Y = f.Hm;
+#pragma omp parallel for schedule(dynamic, 1)
     for (int e = 0; e < E; ++e) {
         const int n = f.offsets[e + 1] - f.offsets[e];
         if (n == 0) continue;
         f.Hg[e].resize(n, D);
         for (int i = 0; i < n; ++i) f.Hg[e].row(i) = f.Hm.row(f.slots[f.offsets[e] + i] / k);
-        f.A1[e] = f.Hg[e] * p.w1[e].transpose();
+        f.A1[e].noalias() = f.Hg[e] * p.w1[e].transpose();
         f.A1[e].rowwise() += p.b1[e].transpose();
         f.Act[e] = f.A1[e].unaryExpr([fn = s.shape.activation](double a) { return act(a, fn); });
-        f.Out[e] = f.Act[e] * p.w2[e].transpose();
+        f.Out[e].noalias() = f.Act[e] * p.w2[e].transpose();
         f.Out[e].rowwise() += p.b2[e].transpose();
-        for (int i = 0; i < n; ++i) {
+    }
+    f.Y = f.Hm;
+    for (int e = 0; e < E; ++e)
+        for (int i = 0; i < f.offsets[e + 1] - f.offsets[e]; ++i) {
             const int sl = f.slots[f.offsets[e] + i];
             f.Y.row(sl / k) += f.weight[sl] * f.Out[e].row(i);
         }
-    }
 }
 
 // Head, cross-entropy on the next byte, Switch aux loss and ST-MoE z-loss.
@@ -229,11 +245,15 @@ MatD headBackward(const Params& p, const Batch& b, const Forward& f, Params& g) 
 }
 
 // Through the experts and their combine weights: adds to dH (the layer input's
-// gradient) and to dS (the scores'), and fills the experts' gradients.
+// gradient) and to dS (the scores'), and fills the experts' gradients. The experts'
+// products run side by side as in the forward pass; what they add to the shared dH,
+// dS and dNorm is added afterwards in expert order.
 void expertsBackward(const Params& p, const ModelSettings& s, const Routing& r, const Forward& f, const MatD& dY,
                      MatD& dH, MatD& dS, Params& g) {
     const int E = s.shape.experts, D = s.shape.dim, T = r.tokens, k = r.k;
-    VecD dNorm = VecD::Zero(T);
+    std::vector<MatD> dHg(E);
+    std::vector<double> dw(r.slotCount());  // d loss / d combine weight, per kept slot
+#pragma omp parallel for schedule(dynamic, 1)
     for (int e = 0; e < E; ++e) {
         const int n = f.offsets[e + 1] - f.offsets[e];
         if (n == 0) continue;
@@ -241,19 +261,24 @@ void expertsBackward(const Params& p, const ModelSettings& s, const Routing& r, 
         for (int i = 0; i < n; ++i) {
             const int sl = f.slots[f.offsets[e] + i], t = sl / k;
             dOut.row(i) = f.weight[sl] * dY.row(t);
-            const double dw = dY.row(t).dot(f.Out[e].row(i));
-            dS(t, r.slotExpert[sl]) += dw * f.norm[t];
-            dNorm[t] += dw * f.S(t, r.slotExpert[sl]);
+            dw[sl] = dY.row(t).dot(f.Out[e].row(i));
         }
-        g.w2[e] = dOut.transpose() * f.Act[e];
+        g.w2[e].noalias() = dOut.transpose() * f.Act[e];
         g.b2[e] = dOut.colwise().sum().transpose();
         MatD dA1 = dOut * p.w2[e];
         for (int i = 0; i < dA1.size(); ++i) dA1.data()[i] *= actGrad(f.A1[e].data()[i], s.shape.activation);
-        g.w1[e] = dA1.transpose() * f.Hg[e];
+        g.w1[e].noalias() = dA1.transpose() * f.Hg[e];
         g.b1[e] = dA1.colwise().sum().transpose();
-        const MatD dHg = dA1 * p.w1[e];
-        for (int i = 0; i < n; ++i) dH.row(f.slots[f.offsets[e] + i] / k) += dHg.row(i);
+        dHg[e].noalias() = dA1 * p.w1[e];
     }
+    VecD dNorm = VecD::Zero(T);
+    for (int e = 0; e < E; ++e)
+        for (int i = 0; i < f.offsets[e + 1] - f.offsets[e]; ++i) {
+            const int sl = f.slots[f.offsets[e] + i], t = sl / k;
+            dS(t, e) += dw[sl] * f.norm[t];
+            dNorm[t] += dw[sl] * f.S(t, e);
+            dH.row(t) += dHg[e].row(i);
+        }
     // w = s / sum of the k original choices' scores: the normaliser's share.
     if (s.router.renormalize)
         for (int t = 0; t < T; ++t)
@@ -310,7 +335,7 @@ LossParts lossAndGrad(const Params& p, const VecD& bias, const ModelSettings& s,
     headAndLosses(p, s, b, f, out);
     if (!g) return out;
 
-    *g = p.zerosLike();
+    g->setZeroLike(p);
     const MatD dY = headBackward(p, b, f, *g);
     MatD dH = dY;  // the residual
     MatD dS = MatD::Zero(f.S.rows(), f.S.cols());

@@ -78,7 +78,7 @@ Batch Trainer::heldOutBatch() const {
 
 StepLog Trainer::step() {
     const Batch b = sample();
-    Params g;
+    Params& g = m_grad;
     const LossParts parts = lossAndGrad(m_params, m_bias, m_cfg.model, b, splitmix64(m_cfg.seed + 7919ull * m_step), &g);
     // Global-norm clipping, then Adam (Kingma & Ba 2015) with bias correction.
     double norm2 = 0;

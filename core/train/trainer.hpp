@@ -55,6 +55,7 @@ private:
     std::string m_corpus;
     size_t m_trainEnd = 0;
     Params m_params, m_m, m_v;  // weights, Adam moments
+    Params m_grad;              // kept between steps, so its memory is reused
     VecD m_bias;
     int m_step = 0;
     uint64_t m_rngState = 0;
