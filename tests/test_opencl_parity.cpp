@@ -217,8 +217,9 @@ TEST_P(Parity, ExpertsOnTheReferenceRouting) {
     EXPECT_LT(expertsError(*device().backend, GetParam()), 1e-5);
 }
 
-// expert_ffn_tiled.cl (chosen on GPUs) on every case of the table: tiles of 64 rows,
-// a partial last tile, widths that are not multiples of 64, SwiGLU, shared experts.
+// The GPU kernels (expert_ffn_tiled.cl and router_linear_tiled) on every case of the
+// table: tiles of 64 rows, a partial last tile, widths that are not multiples of 64,
+// SwiGLU, shared experts, jitter; the router's logits bit for bit.
 TEST_P(Parity, TiledGpuKernelsOnTheReferenceRouting) {
     if (!tiledDevice().backend) GTEST_SKIP() << "skipped: no OpenCL device: " << tiledDevice().why;
     OpenCLBackend& tiled = *tiledDevice().backend;
@@ -232,6 +233,7 @@ TEST_P(Parity, TiledGpuKernelsOnTheReferenceRouting) {
     LayerResult la, lb;
     runLayer(ref, w, c.cfg, x, true, la);
     runLayer(tiled, w, c.cfg, x, true, lb);
+    EXPECT_TRUE(la.routing.logits == lb.routing.logits) << "router_linear_tiled's logits differ from the reference's";
     EXPECT_EQ(la.routing.slotExpert, lb.routing.slotExpert);
     EXPECT_LT(maxAbs(la.outputs - lb.outputs) / std::max(1.0, maxAbs(la.outputs)), 1e-5);
 }

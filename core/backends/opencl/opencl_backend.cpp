@@ -84,7 +84,7 @@ OpenCLBackend::OpenCLBackend(const std::string& hint, FfnKernels kernels) {
                kernel("expert_choice_select"), kernel("expert_choice_gather"), kernel("bucket_slots"),
                kernel("gather_rows"),          kernel("ffn_up"),         kernel("ffn_down"),
                kernel("combine"),              kernel("token_stats"),    kernel("column_sums"),
-               kernel("ffn_up_tiled"),         kernel("ffn_down_tiled")};
+               kernel("ffn_up_tiled"),         kernel("ffn_down_tiled"), kernel("router_linear_tiled")};
     } catch (const cl::Error& e) {
         fail(("setting up " + m_device.label()).c_str(), e);
     }
@@ -171,6 +171,18 @@ void OpenCLBackend::uploadExperts(const ModelWeights& w) {
     m_expertsVersion = w.version;
 }
 
+void OpenCLBackend::launchRouterLinear(cl::Buffer& x, cl::Buffer& jitter, bool useJitter, cl::Buffer& wt, bool useBias,
+                                       cl::Buffer& out, int T, int D, int E, int Ep) {
+    if (m_tiled) {  // 16 x 16 work-items per 64 tokens x 16 experts
+        cl::Kernel& k = m_k.routerLinearTiled;
+        setArgs(k, x, jitter, int(useJitter), wt, m_b.routerB.buf, int(useBias), out, T, D, E, Ep);
+        launch(k, cl::NDRange(Ep, roundUp(T, 64) / 64 * 16), cl::NDRange(16, 16));
+    } else {
+        setArgs(m_k.routerLinear, x, jitter, int(useJitter), wt, m_b.routerB.buf, int(useBias), out, T, D, E, Ep);
+        launch(m_k.routerLinear, cl::NDRange(Ep / kLanes, T));
+    }
+}
+
 void OpenCLBackend::scoreTokens(const ModelWeights& w, const RouterConfig& cfg, const Mat& x, const Vec& bias,
                                 Mat& jitterHold, Mat& noiseHold) {
     const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols()), E = w.shape.experts;
@@ -185,14 +197,12 @@ void OpenCLBackend::scoreTokens(const ModelWeights& w, const RouterConfig& cfg, 
     }
     cl::Buffer& bj = ensure(m_b.jitter, jitter ? size_t(T) * D * 4 : 4);
     cl::Buffer& blog = ensure(m_b.logits, TE * 4);
-    setArgs(m_k.routerLinear, bx, bj, int(jitter), m_b.routerWt.buf, m_b.routerB.buf, 1, blog, T, D, E, Ep);
-    launch(m_k.routerLinear, cl::NDRange(Ep / kLanes, T));
+    launchRouterLinear(bx, bj, jitter, m_b.routerWt.buf, true, blog, T, D, E, Ep);
     cl::Buffer& bnl = ensure(m_b.noiseLogits, TE * 4);
     if (cfg.noisyTopk) {  // the noise's scale x·W_noise, then the draws from the host's generator
         noiseHold = routingNoise(T, E, cfg.noiseSeed);
         upload(m_b.eps, noiseHold.data(), noiseHold.size() * 4);
-        setArgs(m_k.routerLinear, bx, bj, int(jitter), m_b.noiseWt.buf, m_b.routerB.buf, 0, bnl, T, D, E, Ep);
-        launch(m_k.routerLinear, cl::NDRange(Ep / kLanes, T));
+        launchRouterLinear(bx, bj, jitter, m_b.noiseWt.buf, false, bnl, T, D, E, Ep);
     }
     cl::Buffer& beps = ensure(m_b.eps, cfg.noisyTopk ? TE * 4 : 4);
     cl::Buffer& bz = ensure(m_b.z, TE * 4);

@@ -54,10 +54,13 @@ private:
         cl::Kernel routerLinear, scores, topk, priorityOrder, capacityDrop, capacityReroute;
         cl::Kernel expertChoiceSelect, expertChoiceGather, bucketSlots, gatherRows, ffnUp, ffnDown, combine;
         cl::Kernel tokenStats, columnSums;
-        cl::Kernel ffnUpTiled, ffnDownTiled;  // the GPU's expert GEMMs (m_tiled)
+        cl::Kernel ffnUpTiled, ffnDownTiled, routerLinearTiled;  // the GPU's GEMMs (m_tiled)
     };
 
     cl::Buffer& ensure(DeviceBuffer& b, size_t bytes);
+    // x · Wᵀ (+ bias) into out, on the router kernel this device uses.
+    void launchRouterLinear(cl::Buffer& x, cl::Buffer& jitter, bool useJitter, cl::Buffer& wt, bool useBias,
+                            cl::Buffer& out, int T, int D, int E, int Ep);
     // Non-blocking unless asked: the caller keeps `data` alive until a blocking call.
     cl::Buffer& upload(DeviceBuffer& b, const void* data, size_t bytes, bool blocking = false);
     void download(DeviceBuffer& b, void* data, size_t bytes, bool blocking);
