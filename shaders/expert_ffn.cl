@@ -1,9 +1,9 @@
 // Expert FFN as grouped, register-blocked GEMMs. Rows are grouped by expert into
 // tiles of up to RM rows (tile_expert, tile_row, tile_rows). Each work-item computes
-// an RM x 16 block with float16 accumulators: one 16-wide weight load feeds RM
-// fused multiply-adds (a CPU micro-kernel; on GPUs 16 consecutive outputs per thread).
-// Weights are stored transposed, [in][out], with the out dimension padded to a
-// multiple of 16 with zeros, so no column guard is needed and padded outputs are 0.
+// an RM x 32 block with two float16 accumulators per row: two 16-wide weight loads
+// feed 2 x RM fused multiply-adds (a CPU micro-kernel). Weights are stored transposed,
+// [in][out], with the out dimension padded to a multiple of 32 with zeros, so no
+// column guard is needed and padded outputs are 0.
 #ifndef RM
 #define RM 8
 #endif
@@ -15,55 +15,75 @@ float16 activate16(float16 v, int act) {
     return v / (1.0f + exp(-v));
 }
 
-// acc[i] = sum_j x[row i][j] * w[j][n0..n0+15], rows past `rows` repeat the last one.
-// The rows' addresses are worked out once, outside the inner loop.
-#define BLOCK_GEMM(acc, x, ldx, w, ldw, K, rows)                                  \
+// acc[i] = sum_j x[row i][j] * w[j][n0..n0+31] as two float16 halves (a, b); rows past
+// `rows` repeat the last one. Two weight loads feed 2 x RM fused multiply-adds. The
+// rows' addresses are worked out once, outside the inner loop.
+#define BLOCK_GEMM(a, b, x, ldx, w, ldw, K, rows)                                 \
     {                                                                             \
         __global const float* xr[RM];                                             \
         _Pragma("unroll") for (int i = 0; i < RM; ++i) {                          \
-            acc[i] = (float16)0.0f;                                               \
+            a[i] = b[i] = (float16)0.0f;                                          \
             xr[i] = (x) + (size_t)min(i, (rows) - 1) * (ldx);                      \
         }                                                                         \
         __global const float* wp = (w);                                           \
         for (int j = 0; j < (K); ++j, wp += (ldw)) {                              \
-            const float16 wv = vload16(0, wp);                                    \
-            _Pragma("unroll") for (int i = 0; i < RM; ++i)                        \
-                acc[i] = fma((float16)xr[i][j], wv, acc[i]);                      \
+            const float16 wa = vload16(0, wp), wb = vload16(1, wp);               \
+            _Pragma("unroll") for (int i = 0; i < RM; ++i) {                      \
+                const float16 xv = (float16)xr[i][j];                             \
+                a[i] = fma(xv, wa, a[i]);                                         \
+                b[i] = fma(xv, wb, b[i]);                                         \
+            }                                                                     \
         }                                                                         \
     }
 
 // h[row][n] = act(x[row]·W1[e][:, n] + b1[e][n]); SwiGLU multiplies by the up projection.
+// 32 outputs per work-item: Hp is a multiple of 32.
 __kernel void ffn_up(__global const float* xg, __global const float* w1t, __global const float* b1,
                      __global const float* wgt, __global const float* bg,
                      __global const int* tile_expert, __global const int* tile_row, __global const int* tile_rows,
                      __global float* h, int D, int Hp, int act) {
-    const int n0 = get_global_id(0) * 16, tile = get_global_id(1);
+    const int n0 = get_global_id(0) * 32, tile = get_global_id(1);
     if (n0 >= Hp) return;
     const int e = tile_expert[tile], row0 = tile_row[tile], rows = tile_rows[tile];
     __global const float* x = xg + (size_t)row0 * D;
-    float16 acc[RM];
-    BLOCK_GEMM(acc, x, D, w1t + (size_t)e * D * Hp + n0, Hp, D, rows);
-    const float16 bias = vload16(0, b1 + (size_t)e * Hp + n0);
+    float16 acc[RM], acc2[RM];
+    BLOCK_GEMM(acc, acc2, x, D, w1t + (size_t)e * D * Hp + n0, Hp, D, rows);
+    __global const float* bp = b1 + (size_t)e * Hp + n0;
+    const float16 bias = vload16(0, bp), bias2 = vload16(1, bp);
     if (act == 3) {
-        float16 gacc[RM];
-        BLOCK_GEMM(gacc, x, D, wgt + (size_t)e * D * Hp + n0, Hp, D, rows);
-        const float16 gb = vload16(0, bg + (size_t)e * Hp + n0);
-        for (int i = 0; i < rows; ++i)
-            vstore16((acc[i] + bias) * activate16(gacc[i] + gb, 2), 0, h + (size_t)(row0 + i) * Hp + n0);
+        float16 gacc[RM], gacc2[RM];
+        BLOCK_GEMM(gacc, gacc2, x, D, wgt + (size_t)e * D * Hp + n0, Hp, D, rows);
+        __global const float* gp = bg + (size_t)e * Hp + n0;
+        const float16 gb = vload16(0, gp), gb2 = vload16(1, gp);
+        for (int i = 0; i < rows; ++i) {
+            __global float* hr = h + (size_t)(row0 + i) * Hp + n0;
+            vstore16((acc[i] + bias) * activate16(gacc[i] + gb, 2), 0, hr);
+            vstore16((acc2[i] + bias2) * activate16(gacc2[i] + gb2, 2), 1, hr);
+        }
     } else {
-        for (int i = 0; i < rows; ++i) vstore16(activate16(acc[i] + bias, act), 0, h + (size_t)(row0 + i) * Hp + n0);
+        for (int i = 0; i < rows; ++i) {
+            __global float* hr = h + (size_t)(row0 + i) * Hp + n0;
+            vstore16(activate16(acc[i] + bias, act), 0, hr);
+            vstore16(activate16(acc2[i] + bias2, act), 1, hr);
+        }
     }
 }
 
 // y[row][d] = h[row]·W2[e][:, d] + b2[e][d], over the padded hidden width (its pad is 0).
+// 32 outputs per work-item: Dp is a multiple of 32.
 __kernel void ffn_down(__global const float* h, __global const float* w2t, __global const float* b2,
                        __global const int* tile_expert, __global const int* tile_row, __global const int* tile_rows,
                        __global float* y, int Dp, int Hp) {
-    const int d0 = get_global_id(0) * 16, tile = get_global_id(1);
+    const int d0 = get_global_id(0) * 32, tile = get_global_id(1);
     if (d0 >= Dp) return;
     const int e = tile_expert[tile], row0 = tile_row[tile], rows = tile_rows[tile];
-    float16 acc[RM];
-    BLOCK_GEMM(acc, h + (size_t)row0 * Hp, Hp, w2t + (size_t)e * Hp * Dp + d0, Dp, Hp, rows);
-    const float16 bias = vload16(0, b2 + (size_t)e * Dp + d0);
-    for (int i = 0; i < rows; ++i) vstore16(acc[i] + bias, 0, y + (size_t)(row0 + i) * Dp + d0);
+    float16 acc[RM], acc2[RM];
+    BLOCK_GEMM(acc, acc2, h + (size_t)row0 * Hp, Hp, w2t + (size_t)e * Hp * Dp + d0, Dp, Hp, rows);
+    __global const float* bp = b2 + (size_t)e * Dp + d0;
+    const float16 bias = vload16(0, bp), bias2 = vload16(1, bp);
+    for (int i = 0; i < rows; ++i) {
+        __global float* yr = y + (size_t)(row0 + i) * Dp + d0;
+        vstore16(acc[i] + bias, 0, yr);
+        vstore16(acc2[i] + bias2, 1, yr);
+    }
 }

@@ -15,7 +15,8 @@ namespace {
 constexpr int kRowsPerTile = 8;  // RM in expert_ffn.cl
 constexpr int kTiledRows = 64;   // TT in expert_ffn_tiled.cl: rows (and columns) per work-group
 constexpr size_t kHostMetricsBelow = 16384;  // tokens x experts whose metric sums stay on the host
-constexpr int kLanes = 16;       // outputs per work-item in expert_ffn.cl and router.cl (float16)
+constexpr int kLanes = 16;       // experts per work-item in router.cl (float16)
+constexpr int kFfnLanes = 32;    // outputs per work-item in expert_ffn.cl (two float16), the FFN widths' padding
 
 size_t roundUp(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
@@ -141,7 +142,7 @@ void OpenCLBackend::uploadRouter(const ModelWeights& w) {
 void OpenCLBackend::uploadExperts(const ModelWeights& w) {
     if (m_expertsVersion == w.version && w.version != 0) return;
     const int D = w.shape.dim, H = w.shape.hidden;
-    const int Hp = static_cast<int>(roundUp(H, kLanes)), Dp = static_cast<int>(roundUp(D, kLanes));
+    const int Hp = static_cast<int>(roundUp(H, kFfnLanes)), Dp = static_cast<int>(roundUp(D, kFfnLanes));
     std::vector<const ExpertWeights*> all;
     for (const auto& e : w.experts) all.push_back(&e);
     for (const auto& e : w.shared) all.push_back(&e);
@@ -359,7 +360,7 @@ Routing OpenCLBackend::route(const ModelWeights& w, const RouterConfig& cfg, con
 
 void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
     const int T = r.tokens, D = w.shape.dim, E = w.shape.experts;
-    const int Hp = static_cast<int>(roundUp(w.shape.hidden, kLanes)), Dp = static_cast<int>(roundUp(D, kLanes));
+    const int Hp = static_cast<int>(roundUp(w.shape.hidden, kFfnLanes)), Dp = static_cast<int>(roundUp(D, kFfnLanes));
     const int S = static_cast<int>(w.shared.size());
     out.resize(T, D);
     if (T == 0) return;
@@ -410,9 +411,9 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
                 launch(m_k.ffnDownTiled, cl::NDRange(groups(Dp), size_t(tiles) * 16), cl::NDRange(16, 16));
             } else {
                 setArgs(m_k.ffnUp, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
-                launch(m_k.ffnUp, cl::NDRange(Hp / kLanes, tiles));
+                launch(m_k.ffnUp, cl::NDRange(Hp / kFfnLanes, tiles));
                 setArgs(m_k.ffnDown, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
-                launch(m_k.ffnDown, cl::NDRange(Dp / kLanes, tiles));
+                launch(m_k.ffnDown, cl::NDRange(Dp / kFfnLanes, tiles));
             }
         } else {
             // Nothing kept: every slot's row is -1 so the combine writes zeros.
