@@ -15,16 +15,12 @@ float16 activate16(float16 v, int act) {
     return v / (1.0f + exp(-v));
 }
 
-// acc[i] = sum_j x[row i][j] * w[j][n0..n0+31] as two float16 halves (a, b); rows past
-// `rows` repeat the last one. Two weight loads feed 2 x RM fused multiply-adds. The
-// rows' addresses are worked out once, outside the inner loop.
-#define BLOCK_GEMM(a, b, x, ldx, w, ldw, K, rows)                                 \
+// acc[i] = sum_j xr[i][j] * w[j][n0..n0+31] as two float16 halves (a, b), xr[i] the
+// address of row i (worked out once by the caller, outside the inner loop). Two
+// weight loads feed 2 x RM fused multiply-adds.
+#define BLOCK_GEMM(a, b, xr, w, ldw, K)                                           \
     {                                                                             \
-        __global const float* xr[RM];                                             \
-        _Pragma("unroll") for (int i = 0; i < RM; ++i) {                          \
-            a[i] = b[i] = (float16)0.0f;                                          \
-            xr[i] = (x) + (size_t)min(i, (rows) - 1) * (ldx);                      \
-        }                                                                         \
+        _Pragma("unroll") for (int i = 0; i < RM; ++i) a[i] = b[i] = (float16)0.0f; \
         __global const float* wp = (w);                                           \
         for (int j = 0; j < (K); ++j, wp += (ldw)) {                              \
             const float16 wa = vload16(0, wp), wb = vload16(1, wp);               \
@@ -36,23 +32,26 @@ float16 activate16(float16 v, int act) {
         }                                                                         \
     }
 
-// h[row][n] = act(x[row]·W1[e][:, n] + b1[e][n]); SwiGLU multiplies by the up projection.
-// 32 outputs per work-item: Hp is a multiple of 32.
-__kernel void ffn_up(__global const float* xg, __global const float* w1t, __global const float* b1,
-                     __global const float* wgt, __global const float* bg,
+// h[row][n] = act(x[token of row]·W1[e][:, n] + b1[e][n]); SwiGLU multiplies by the up
+// projection. The token rows are read in place through row_token (no gathered copy);
+// rows past the tile's end repeat its last row. 32 outputs per work-item: Hp is a
+// multiple of 32.
+__kernel void ffn_up(__global const float* x, __global const int* row_token, __global const float* w1t,
+                     __global const float* b1, __global const float* wgt, __global const float* bg,
                      __global const int* tile_expert, __global const int* tile_row, __global const int* tile_rows,
                      __global float* h, int D, int Hp, int act) {
     const int n0 = get_global_id(0) * 32, tile = get_global_id(1);
     if (n0 >= Hp) return;
     const int e = tile_expert[tile], row0 = tile_row[tile], rows = tile_rows[tile];
-    __global const float* x = xg + (size_t)row0 * D;
+    __global const float* xr[RM];
+    _Pragma("unroll") for (int i = 0; i < RM; ++i) xr[i] = x + (size_t)row_token[row0 + min(i, rows - 1)] * D;
     float16 acc[RM], acc2[RM];
-    BLOCK_GEMM(acc, acc2, x, D, w1t + (size_t)e * D * Hp + n0, Hp, D, rows);
+    BLOCK_GEMM(acc, acc2, xr, w1t + (size_t)e * D * Hp + n0, Hp, D);
     __global const float* bp = b1 + (size_t)e * Hp + n0;
     const float16 bias = vload16(0, bp), bias2 = vload16(1, bp);
     if (act == 3) {
         float16 gacc[RM], gacc2[RM];
-        BLOCK_GEMM(gacc, gacc2, x, D, wgt + (size_t)e * D * Hp + n0, Hp, D, rows);
+        BLOCK_GEMM(gacc, gacc2, xr, wgt + (size_t)e * D * Hp + n0, Hp, D);
         __global const float* gp = bg + (size_t)e * Hp + n0;
         const float16 gb = vload16(0, gp), gb2 = vload16(1, gp);
         for (int i = 0; i < rows; ++i) {
@@ -77,8 +76,10 @@ __kernel void ffn_down(__global const float* h, __global const float* w2t, __glo
     const int d0 = get_global_id(0) * 32, tile = get_global_id(1);
     if (d0 >= Dp) return;
     const int e = tile_expert[tile], row0 = tile_row[tile], rows = tile_rows[tile];
+    __global const float* hr[RM];
+    _Pragma("unroll") for (int i = 0; i < RM; ++i) hr[i] = h + (size_t)(row0 + min(i, rows - 1)) * Hp;
     float16 acc[RM], acc2[RM];
-    BLOCK_GEMM(acc, acc2, h + (size_t)row0 * Hp, Hp, w2t + (size_t)e * Hp * Dp + d0, Dp, Hp, rows);
+    BLOCK_GEMM(acc, acc2, hr, w2t + (size_t)e * Hp * Dp + d0, Dp, Hp);
     __global const float* bp = b2 + (size_t)e * Dp + d0;
     const float16 bias = vload16(0, bp), bias2 = vload16(1, bp);
     for (int i = 0; i < rows; ++i) {

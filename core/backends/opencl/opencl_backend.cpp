@@ -389,9 +389,13 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
         if (rows > 0) {
             setArgs(m_k.bucketSlots, bse, bsk, bst, slots, boff, brt, bsr, E, S, T);
             launch(m_k.bucketSlots, cl::NDRange(E + S));
-            cl::Buffer& bxg = ensure(m_b.xg, size_t(rows) * D * 4);
-            setArgs(m_k.gatherRows, bx, brt, bxg, rows, D);
-            launch(m_k.gatherRows, cl::NDRange(D, rows));
+            // The tiled kernels read a gathered copy of the rows; the CPU kernels read the
+            // token rows in place through row_token.
+            cl::Buffer& bxg = ensure(m_b.xg, m_tiled ? size_t(rows) * D * 4 : 4);
+            if (m_tiled) {
+                setArgs(m_k.gatherRows, bx, brt, bxg, rows, D);
+                launch(m_k.gatherRows, cl::NDRange(D, rows));
+            }
 
             const int tileRows = m_tiled ? kTiledRows : kRowsPerTile;
             for (int g = 0; g < E + S; ++g)
@@ -410,7 +414,7 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
                 setArgs(m_k.ffnDownTiled, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
                 launch(m_k.ffnDownTiled, cl::NDRange(groups(Dp), size_t(tiles) * 16), cl::NDRange(16, 16));
             } else {
-                setArgs(m_k.ffnUp, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
+                setArgs(m_k.ffnUp, bx, brt, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
                 launch(m_k.ffnUp, cl::NDRange(Hp / kFfnLanes, tiles));
                 setArgs(m_k.ffnDown, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
                 launch(m_k.ffnDown, cl::NDRange(Dp / kFfnLanes, tiles));
