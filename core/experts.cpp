@@ -12,10 +12,12 @@ namespace moe {
 namespace {
 // Rows per work item at most: the hidden rows (192 x 1056 floats at H = 1024) stay in L2.
 constexpr int kChunkRows = 192;
-// Work items per thread at least, so that uneven experts still share out evenly: the
-// classroom's 512 rows in 8 experts' items of up to 192 left one thread idle a third of
-// the time.
-constexpr int kItemsPerThread = 8;
+// About this many work items in all, so that uneven experts still share out evenly
+// over the threads: the classroom's 512 rows in 8 experts' items of up to 192 left one
+// of two threads idle a third of the time. A count, not a share per thread, so the
+// chunks never depend on the thread count (Eigen's GEMM, the fallback, could round a
+// row differently by where it falls in its chunk).
+constexpr int kWorkItems = 16;
 
 struct WorkItem {
     int expert;  // -1 - s for shared expert s
@@ -122,10 +124,9 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
         for (size_t i = 0; i < m_slots.size(); ++i) m_slotTokens[i] = slotToken[m_slots[i]];
     }
 
-    // Chunks of whole kernel row blocks (12 rows, 6 with AVX2), small enough for every
-    // thread to get several.
+    // Chunks of whole kernel row blocks (12 rows, 6 with AVX2).
     const int totalRows = m_offsets[r.experts] + S * T;
-    const int chunk = std::clamp((totalRows / (kItemsPerThread * omp_get_max_threads()) + 11) / 12 * 12, 12, kChunkRows);
+    const int chunk = std::clamp((totalRows / kWorkItems + 11) / 12 * 12, 12, kChunkRows);
     std::vector<WorkItem> items;
     for (int e = 0; e < r.experts; ++e)
         for (int b = m_offsets[e]; b < m_offsets[e + 1]; b += chunk)

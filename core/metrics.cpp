@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "weights.hpp"
 
@@ -43,7 +44,10 @@ void addRows(const Mat& logits, const Mat& scores, int from, int to, ScoreSums& 
     using FloatRows = Eigen::Array<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     FloatRows logp = p.cast<float>();
     logp = logp.log();
-    const Rows plogp = (p > 0).select(p * logp.cast<double>(), 0.0);
+    // Masked on the float logarithm: a p below float's range (a sigmoid score of 1e-45
+    // over a sum of 2) rounds to 0 there, and its -inf times p would make the entropy
+    // infinite; its true share, about 1e-44, is dropped.
+    const Rows plogp = (logp > -std::numeric_limits<float>::infinity()).select(p * logp.cast<double>(), 0.0);
     // ST-MoE router z-loss (Zoph et al. 2022, eq. 5): (log sum_j exp z_j)^2.
     const Rows z = logits.middleRows(from, n).cast<double>().array();
     const Eigen::ArrayXd mx = z.rowwise().maxCoeff();

@@ -4,7 +4,7 @@
 __kernel void combine(__global const float* y, __global const int* slot_begin, __global const int* slot_row,
                       __global const float* slot_weight, __global const int* offsets, __global float* out,
                       int T, int D, int Dp, int E, int S) {
-    // y rows are Dp wide (padded to 16 by expert_ffn.cl)
+    // y rows are Dp wide (padded to 32 by expert_ffn.cl)
     const int d = get_global_id(0), t = get_global_id(1);
     if (d >= D || t >= T) return;
     float acc = 0.0f;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 
 #include "metrics.hpp"
 #include "test_support.hpp"
@@ -104,3 +105,16 @@ TEST(Metrics, EmptyInputIsAllZeroNotNaN) {
     EXPECT_EQ(m.cv, 0.0);
     EXPECT_EQ(m.dropRate, 0.0);
 }
+
+// Sigmoid scores need not sum to 1: with scores {1, 1, 2^-149} (the smallest float) the
+// third share, 2^-150, is below float's range. It must add nothing, not -inf: the
+// entropy is that of {1/2, 1/2}, ln 2.
+TEST(Metrics, EntropyStaysFiniteWhenAShareIsBelowFloatRange) {
+    Routing r;
+    r.tokens = 1, r.experts = 3, r.k = 1;
+    r.logits = Mat::Zero(1, 3);
+    r.scores = (Mat(1, 3) << 1.0f, 1.0f, std::numeric_limits<float>::denorm_min()).finished();
+    const ScoreSums s = scoreSums(r);
+    EXPECT_NEAR(s.entropy, std::log(2.0), 1e-7);
+}
+

@@ -147,7 +147,7 @@ void OpenCLBackend::uploadExperts(const ModelWeights& w) {
     for (const auto& e : w.experts) all.push_back(&e);
     for (const auto& e : w.shared) all.push_back(&e);
     const size_t G = all.size();
-    // Transposed to [in][out] and zero-padded to 16 outputs (see expert_ffn.cl).
+    // Transposed to [in][out] and zero-padded to 32 outputs (see expert_ffn.cl).
     std::vector<float> w1t(G * D * Hp, 0.0f), b1(G * Hp, 0.0f), w2t(G * Hp * Dp, 0.0f), b2(G * Dp, 0.0f), wgt, bg;
     const bool swiglu = w.shape.activation == Activation::SwiGlu;
     if (swiglu) wgt.assign(G * D * Hp, 0.0f), bg.assign(G * Hp, 0.0f);
