@@ -164,7 +164,7 @@ TEST(RouteInChunks, SentenceRoutingAndExpertChoiceDoNotStream) {
 }
 
 // The command line on a 2 MB text: streamed in 64 Ki-row chunks (the default) and in
-// one piece print the same JSON (tokens, logits, scores, slots, experts, metrics,
+// one piece, formatted by three threads and by one, print the same JSON (tokens, logits, scores, slots, experts, metrics,
 // traffic; the outputs are checked above, in-process, being 0.8 GB of text here).
 TEST(RouteInChunks, TheCommandPrintsTheSameJsonStreamedAndInOnePiece) {
     const auto dir = std::filesystem::temp_directory_path() / ("moelab_stream_" + std::to_string(::getpid()));
@@ -176,16 +176,21 @@ TEST(RouteInChunks, TheCommandPrintsTheSameJsonStreamedAndInOnePiece) {
     std::fclose(f);
     const auto hash = [&](const std::string& env) {
         const std::string out = (dir / "sum").string();
+        // The device line names the thread count: everything else must be the same.
         const std::string cmd = env + " '" + MOELAB_BIN + "' route --text-file '" + file +
-                                "' --capacity-factor 1 --json | sha256sum > '" + out + "'";
+                                "' --capacity-factor 1 --json | sed 's/, [0-9]* threads\\?)/)/' | sha256sum > '" + out + "'";
         EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
         std::string sum(64, ' ');
         std::FILE* in = std::fopen(out.c_str(), "rb");
         if (in) sum.resize(std::fread(sum.data(), 1, 64, in)), std::fclose(in);
         return sum;
     };
-    const std::string streamed = hash("MOELAB_STREAM_ROWS=65536"), whole = hash("MOELAB_STREAM_ROWS=4000000");
+    // Three threads format each chunk in three shares; one thread writes it alone.
+    const std::string streamed = hash("OMP_NUM_THREADS=3 MOELAB_STREAM_ROWS=65536");
+    const std::string whole = hash("OMP_NUM_THREADS=3 MOELAB_STREAM_ROWS=4000000");
+    const std::string oneThread = hash("OMP_NUM_THREADS=1 MOELAB_STREAM_ROWS=65536");
     EXPECT_EQ(streamed.size(), 64u);
     EXPECT_EQ(streamed, whole);
+    EXPECT_EQ(streamed, oneThread);
     std::filesystem::remove_all(dir);
 }

@@ -3,6 +3,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <omp.h>
+#include <string>
+#include <vector>
 
 #include "backends/factory.hpp"
 #include "commands.hpp"
@@ -34,6 +37,28 @@ public:
 private:
     std::string& m_buf;
 };
+
+// Rows [t0, t1) formatted by one(buffer, t) on every thread, each a contiguous share
+// into a buffer of its own, then written in order: the text is byte for byte what one
+// thread writes, in about half the time on two cores (10 MB of input is 3.6 GB of JSON).
+// The buffers are the caller's, kept from chunk to chunk so their pages are reused.
+template <class Format>
+void formatRowsInParallel(int t0, int t1, Flusher& fl, std::vector<std::string>& text, Format&& one) {
+    const int parts = std::max(1, std::min(omp_get_max_threads(), (t1 - t0) / 1024));
+    text.resize(std::max<size_t>(text.size(), parts));
+#pragma omp parallel for schedule(static, 1) num_threads(parts)
+    for (int p = 0; p < parts; ++p) {
+        // Filled as a local: the strings side by side in `text` share a cache line, and
+        // every append writes a size, so two threads appending there ran slower than one.
+        std::string mine = std::move(text[p]);
+        mine.clear();
+        for (int t = t0 + int(int64_t(t1 - t0) * p / parts); t < t0 + int(int64_t(t1 - t0) * (p + 1) / parts); ++t)
+            one(mine, t);
+        text[p] = std::move(mine);
+    }
+    fl.flush();
+    for (int p = 0; p < parts; ++p) std::fwrite(text[p].data(), 1, text[p].size(), stdout);
+}
 
 // Rows are printed a chunk at a time, so that a long text never holds a ByteToken, a
 // logit row and an output row for every byte at once.
@@ -157,8 +182,8 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
     else appendInt(out, r.capacity);
     out += ",\"tokens\":[";
     const int chunk = chunkRows();
-    for (int t = 0; t < r.tokens; ++t) {
-        if (t % chunk == 0) rows.tokens(t, std::min(r.tokens, t + chunk));
+    std::vector<std::string> parts;  // one text buffer per thread
+    const auto token = [&](std::string& out, int t) {
         const ByteToken& tok = rows.token(t);
         out += t ? ",{" : "{";
         out += "\"index\":";
@@ -179,7 +204,11 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
             appendInt(out, sentenceOf[t]);
         }
         out += '}';
-        fl.maybe();
+    };
+    for (int t = 0; t < r.tokens; t += chunk) {
+        const int end = std::min(r.tokens, t + chunk);
+        rows.tokens(t, end);
+        formatRowsInParallel(t, end, fl, parts, token);
     }
     if (!res.sentences.empty() || o.router.level == RouteLevel::Sentence) {
         const Routing& u = res.unitRouting;
@@ -238,11 +267,14 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
     out += trafficJson(traffic).dump();
     if (withOutputs) {
         out += ",\"outputs\":[";
-        for (int t = 0; t < r.tokens; ++t) {
-            if (t % chunk == 0) rows.outputs(t, std::min(r.tokens, t + chunk));
-            if (t) out += ',';
-            appendFloats(out, rows.output(t), static_cast<int>(res.outputs.cols()));
-            fl.maybe();
+        const int D = static_cast<int>(res.outputs.cols());
+        for (int t = 0; t < r.tokens; t += chunk) {
+            const int end = std::min(r.tokens, t + chunk);
+            rows.outputs(t, end);
+            formatRowsInParallel(t, end, fl, parts, [&](std::string& out, int u) {
+                if (u) out += ',';
+                appendFloats(out, rows.output(u), D);
+            });
         }
         out += ']';
     }

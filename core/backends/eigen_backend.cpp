@@ -9,7 +9,8 @@ namespace moe {
 
 std::string EigenBackend::device() const {
     return "CPU (Eigen " + std::to_string(EIGEN_WORLD_VERSION) + "." + std::to_string(EIGEN_MAJOR_VERSION) + "." +
-           std::to_string(EIGEN_MINOR_VERSION) + ", " + std::to_string(omp_get_max_threads()) + " threads)";
+           std::to_string(EIGEN_MINOR_VERSION) + ", " + std::to_string(omp_get_max_threads()) +
+           (omp_get_max_threads() == 1 ? " thread)" : " threads)");
 }
 
 RouterLogits EigenBackend::routerLogits(const ModelWeights& w, const RouterConfig& cfg, const Mat& x, int firstRow) {
