@@ -22,6 +22,19 @@ double layerFlopsPerToken(const ModelShape& s, int activeExperts) {
 
 namespace {
 
+using Rows = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+// Each row's sum, left to right (Eigen's rowwise().sum() may pair terms up).
+Eigen::ArrayXd rowSumsInOrder(const Rows& a) {
+    Eigen::ArrayXd sum(a.rows());
+    for (Eigen::Index t = 0; t < a.rows(); ++t) {
+        double acc = 0;
+        for (Eigen::Index e = 0; e < a.cols(); ++e) acc += a(t, e);
+        sum[t] = acc;
+    }
+    return sum;
+}
+
 // One block's sums. The logarithms and exponentials go through Eigen's array functions,
 // which vectorise them (one call per score in double took most of the classroom pass's
 // metric time); the sums then go token by token in order, so a block's result does not
@@ -29,14 +42,8 @@ namespace {
 void addRows(const Mat& logits, const Mat& scores, int from, int to, ScoreSums& out) {
     const int n = to - from, E = static_cast<int>(scores.cols());
     if (n <= 0 || E == 0) return;
-    using Rows = Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
     const Rows s = scores.middleRows(from, n).cast<double>().array();
-    Eigen::ArrayXd sum(n);
-    for (int t = 0; t < n; ++t) {
-        double acc = 0;
-        for (int e = 0; e < E; ++e) acc += s(t, e);
-        sum[t] = acc;
-    }
+    const Eigen::ArrayXd sum = rowSumsInOrder(s);
     const Rows p = s.colwise() / sum;
     // Logarithms and exponentials in float, each in an expression of its own, which Eigen
     // vectorises (its double ones, or a float one inside a double expression, are scalar
@@ -54,13 +61,7 @@ void addRows(const Mat& logits, const Mat& scores, int from, int to, ScoreSums& 
     FloatRows ezf = (z.colwise() - mx).cast<float>();
     ezf = ezf.exp();
     const Rows ez = ezf.cast<double>();
-    Eigen::ArrayXd ezSum(n);
-    for (int t = 0; t < n; ++t) {
-        double acc = 0;
-        for (int e = 0; e < E; ++e) acc += ez(t, e);
-        ezSum[t] = acc;
-    }
-    const Eigen::ArrayXd lse = mx + ezSum.log();
+    const Eigen::ArrayXd lse = mx + rowSumsInOrder(ez).log();
     for (int t = 0; t < n; ++t) {
         if (sum[t] > 0) {
             double entropy = 0;

@@ -8,12 +8,16 @@
 #define RM 8
 #endif
 
-// act: 0 relu, 1 gelu (erf), 2 silu, 3 swiglu (silu(gate) * up)
-float16 activate16(float16 v, int act) {
-    if (act == 0) return fmax(v, (float16)0.0f);
-    if (act == 1) return 0.5f * v * (1.0f + erf(v * 0.70710678f));
-    return v / (1.0f + exp(-v));
-}
+// act: 0 relu, 1 gelu (erf), 2 silu, 3 swiglu (silu(gate) * up). One formula for the
+// float16 rows here and the single outputs of expert_ffn_tiled.cl.
+#define DEFINE_ACTIVATE(T, name)                                         \
+    T name(T v, int act) {                                               \
+        if (act == 0) return fmax(v, (T)0.0f);                           \
+        if (act == 1) return 0.5f * v * (1.0f + erf(v * 0.70710678f));   \
+        return v / (1.0f + exp(-v));                                     \
+    }
+DEFINE_ACTIVATE(float16, activate16)
+DEFINE_ACTIVATE(float, activate1)
 
 // acc[i] = sum_j xr[i][j] * w[j][n0..n0+31] as two float16 halves (a, b), xr[i] the
 // address of row i (worked out once by the caller, outside the inner loop). Two

@@ -66,15 +66,9 @@ void ffn_up_tiled(__global const float* xg, __global const float* w1t, __global 
         for (int j = 0; j < WPT; ++j) {
             const int c = n0 + lx + 16 * j;
             if (c >= Hp) continue;
-            float v = acc[i][j] + b1[(size_t)e * Hp + c];
-            if (act == 0) v = fmax(v, 0.0f);
-            else if (act == 1) v = 0.5f * v * (1.0f + erf(v * 0.70710678f));
-            else if (act == 2) v = v / (1.0f + exp(-v));
-            else {
-                const float gv = gacc[i][j] + bg[(size_t)e * Hp + c];
-                v = v * (gv / (1.0f + exp(-gv)));
-            }
-            h[(size_t)(row0 + r) * Hp + c] = v;
+            const float v = acc[i][j] + b1[(size_t)e * Hp + c];
+            h[(size_t)(row0 + r) * Hp + c] =
+                act == 3 ? v * activate1(gacc[i][j] + bg[(size_t)e * Hp + c], 2) : activate1(v, act);
         }
     }
 }
