@@ -130,15 +130,22 @@ TEST(Experts, BucketsHoldOnlyKeptAssignments) {
     EXPECT_EQ(slots, (std::vector<int>{0, 3, 4, 1}));
 }
 
+namespace {
+// n bytes of any value, the same for a given seed.
+std::string randomBytes(int n, uint64_t seed) {
+    std::string text(n, 'a');
+    Rng rng(seed, "text");
+    for (char& c : text) c = static_cast<char>(rng.next() & 0xFF);
+    return text;
+}
+} // namespace
+
 TEST(Experts, OutputIndependentOfThreadCount) {
     ModelShape s;
     s.dim = 16;
     s.hidden = 40;
     const ModelWeights w = initWeights(s, 5);
-    std::string text(3000, 'a');
-    Rng rng(9, "text");
-    for (char& c : text) c = static_cast<char>(rng.next() & 0xFF);
-    const Mat x = embedBytes(w, text);
+    const Mat x = embedBytes(w, randomBytes(3000, 9));
     RouterConfig cfg;
     EigenBackend be;
     LayerResult a, b;
@@ -153,12 +160,14 @@ TEST(Experts, OutputIndependentOfThreadCount) {
     EXPECT_EQ(a.outputs, b.outputs);  // bit for bit
 }
 
+namespace {
 // Values in [-1, 1] in steps of 0.001, for the micro-kernel tests.
 Mat randomMat(Rng& rng, int rows, int cols) {
     Mat m(rows, cols);
     for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = float(rng.next() % 2001) / 1000.0f - 1.0f;
     return m;
 }
+} // namespace
 
 // gemm_kernel.cpp against x·Wᵀ + b written with Eigen: every row count up to two blocks
 // and a tail, widths that are not multiples of the column block, each epilogue.
@@ -225,10 +234,7 @@ TEST(Experts, MicroKernelAndEigenAgreeOnTheLayer) {
     s.sharedExperts = 1;
     s.activation = Activation::SwiGlu;
     const ModelWeights w = initWeights(s, 8);
-    std::string text(2000, 'a');
-    Rng rng(3, "text");
-    for (char& c : text) c = static_cast<char>(rng.next() & 0xFF);
-    const Mat x = embedBytes(w, text);
+    const Mat x = embedBytes(w, randomBytes(2000, 3));
     EigenBackend be;
     const Routing r = be.route(w, RouterConfig{}, x);
     ExpertRunner kernel, eigen;
