@@ -91,18 +91,19 @@ std::vector<View*> App::shownViews() {
 std::vector<View*> App::pageViews() {
     Views& v = m_views;
     if (m_maximized) return {m_maximized};
-    if (inLesson()) {
-        std::vector<View*> out;
-        const LessonProgress& p = *v.lesson.progress();
-        for (const std::string& name : p.lesson.chapters[p.chapter].show)
-            if (View* view = v.byName(name)) out.push_back(view);
-        return out;
-    }
-    // A small logical screen (a big UI scale on a small window) leaves the dense-vs-MoE
-    // table out of the routing page; it stays one click away in the View menu.
+    // A small logical screen (a big UI scale on a small window) shows fewer views: a
+    // lesson chapter only the views it frames, so that they show whole; the routing page
+    // leaves out the dense-vs-MoE table. The rest stay one click away in the View menu.
     int w, h;
     glfwGetWindowSize(m_window, &w, &h);
     const bool compact = w / m_ui.scale < kCompactWidth || h / m_ui.scale < kCompactHeight;
+    if (inLesson()) {
+        std::vector<View*> out;
+        const LessonChapter& ch = v.lesson.progress()->lesson.chapters[v.lesson.progress()->chapter];
+        for (const std::string& name : compact && !ch.highlight.empty() ? ch.highlight : ch.show)
+            if (View* view = v.byName(name)) out.push_back(view);
+        return out;
+    }
     switch (m_page) {
     case Page::Routing:
         if (compact) return {&v.text, &v.tokens, &v.heatmap, &v.load};
@@ -153,7 +154,14 @@ void App::layout(bool force) {
     if (leftColumn) leftColumn->setLayout({0, top}, {left, avail}, force);
     const std::vector<View*> shown = shownViews();
     std::vector<LayoutSlot> slots;
-    for (size_t i = 0; i < shown.size(); ++i) slots.push_back(slotOf(m_views, shown[i], int(i)));
+    for (size_t i = 0; i < shown.size(); ++i) {
+        slots.push_back(slotOf(m_views, shown[i], int(i)));
+        // A chapter's framed views come first: they grow, and take twice their share of a row.
+        if (inLesson() && shown[i]->highlighted()) {
+            if (slots.back().shape == ViewShape::Short) slots.back().shape = ViewShape::Tall;
+            slots.back().widthWeight *= 2;
+        }
+    }
     const std::vector<LayoutBox> boxes = tileViews(slots, {left, top, w - left, avail}, s);
     for (size_t i = 0; i < shown.size(); ++i)
         shown[i]->setLayout({boxes[i].x, boxes[i].y}, {boxes[i].w, boxes[i].h}, force);
@@ -192,9 +200,9 @@ void App::goChapter(int chapter, int tryIndex) {
     m_page = page == "parallel" ? Page::Parallel : page == "training" ? Page::Training : Page::Routing;
     m_maximized = nullptr;
     m_relayout = true;  // in the next frame, when the fonts' sizes are known
-    // --train: the chapter's experiment starts by itself (for screenshots and demos).
-    if (const std::string& kind = lesson.chapters[chapter].experiment; m_ui.autoTrain && !kind.empty())
-        m_views.training.startExperiment(kind);
+    // A chapter about an experiment opens on it, with a result on screen at once.
+    if (const std::string& kind = lesson.chapters[chapter].experiment; !kind.empty() && newChapter)
+        m_views.training.openExperiment(kind);
 }
 
 void App::leaveLesson() {
@@ -207,10 +215,8 @@ void App::frame() {
     int w, h;
     glfwGetWindowSize(m_window, &w, &h);
     if (w != m_windowW || h != m_windowH) {  // the views reflow with the window
-        if (m_ui.fitToWindow) {
-            const float fit = std::clamp(std::round(std::min(w / 1280.0f, h / 800.0f) * 20) / 20, 0.75f, 2.5f);
-            if (std::abs(fit - m_ui.scale) > 0.01f) newScale = fit, rebuildStyle = true;
-        }
+        const float scale = m_ui.fitToWindow ? fitScale(w, h) : heldScale(m_ui.wantedScale, w, h);
+        if (std::abs(scale - m_ui.scale) > 0.01f) newScale = scale, rebuildStyle = true;
         m_relayout |= m_windowW != 0;
         m_windowW = w, m_windowH = h;
     }
@@ -288,6 +294,11 @@ void App::keys() {
     const int chapter = m_views.lesson.progress()->chapter;
     if (ImGui::IsKeyPressed(ImGuiKey_PageDown, false) || right) goChapter(chapter + 1, -1);
     if (ImGui::IsKeyPressed(ImGuiKey_PageUp, false) || left) goChapter(chapter - 1, -1);
+    // The keys shown on the lesson's buttons: 1..9 press a Try, A shows the answer.
+    for (int i = 0; i < 9; ++i)
+        if (ImGui::IsKeyPressed(GLFW_KEY_1 + i, false) || ImGui::IsKeyPressed(GLFW_KEY_KP_1 + i, false))
+            m_views.lesson.pressTry(i);
+    if (ImGui::IsKeyPressed(GLFW_KEY_A, false)) m_views.lesson.revealAnswer();
 }
 
 void App::menu() {
@@ -348,8 +359,10 @@ void App::menu() {
             for (float s : {0.75f, 1.0f, 1.25f, 1.5f, 2.0f}) {
                 char name[16];
                 std::snprintf(name, sizeof name, "%.0f%%", s * 100);
-                if (ImGui::MenuItem(name, nullptr, !m_ui.fitToWindow && std::abs(m_ui.scale - s) < 0.01f))
-                    newScale = s, rebuildStyle = true, m_ui.fitToWindow = false;
+                if (ImGui::MenuItem(name, nullptr, !m_ui.fitToWindow && std::abs(m_ui.wantedScale - s) < 0.01f)) {
+                    m_ui.wantedScale = s, m_ui.fitToWindow = false;
+                    newScale = heldScale(s, m_windowW, m_windowH), rebuildStyle = true;
+                }
             }
             ImGui::EndMenu();
         }
@@ -398,6 +411,10 @@ void App::statusBar() {
     if (m_state.computing()) {
         ImGui::SameLine();
         ImGui::TextDisabled("  %s", tr("computing\u2026 (the views show the last result)"));
+    }
+    if (!m_ui.fitToWindow && m_ui.scale < m_ui.wantedScale - 0.01f) {
+        ImGui::SameLine();
+        ImGui::TextDisabled("  %s %.0f%%", tr("UI scale held to what the window shows:"), m_ui.scale * 100);
     }
     if (!m_notice.empty()) {
         ImGui::SameLine();
@@ -568,12 +585,17 @@ std::string App::layoutReport() {
     for (View* v : m_views.all()) {
         if (!v->open()) continue;
         const ImVec2 p = v->lastPos(), s = v->lastSize();
-        views.push_back({{"name", v->id()}, {"x", p.x}, {"y", p.y}, {"w", s.x}, {"h", s.y}});
+        views.push_back({{"name", v->id()}, {"x", p.x}, {"y", p.y}, {"w", s.x}, {"h", s.y},
+                         {"framed", v->highlighted()}, {"content_fits", v->contentFits()}});
     }
     nlohmann::json measured = nlohmann::json::object();
     for (const auto& [k, v] : m_ui.measured) measured[k] = v;
+    nlohmann::json lesson = nullptr;
+    if (inLesson())
+        lesson = {{"chapter", m_views.lesson.progress()->chapter + 1}, {"footer_visible", m_views.lesson.footerVisible()}};
     return nlohmann::json{{"window", {m_windowW, m_windowH}},
                           {"scale", m_ui.scale},
+                          {"lesson", lesson},
                           {"top", ImGui::GetFrameHeight()},
                           {"bottom", m_windowH - ImGui::GetFrameHeight()},
                           {"min_view", {kMinViewWidth * m_ui.scale, kMinViewHeight * m_ui.scale}},

@@ -66,6 +66,8 @@ public:
     // file is reported in the status bar and the app carries on.
     void openLesson(const std::string& path, int chapter);
     bool inLesson() { return m_views.lesson.progress().has_value(); }
+    int chapterCount() { return inLesson() ? int(m_views.lesson.progress()->lesson.chapters.size()) : 0; }
+    void showChapter(int chapter) { goChapter(chapter, -1); }
     // Starts as a lesson code says: the followed token, the maximised view, A of A/B.
     void applySharedState(const SharedState& s);
     // Every open view's place and size, and what the checks of a layout need (JSON).

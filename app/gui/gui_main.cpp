@@ -147,6 +147,67 @@ struct FrameStats {
     }
 };
 
+// One frame: a pending export, fonts rebuilt when asked, the app's windows, the draw.
+void drawFrame(App& app, Ui& ui, AppState& state, bool headless) {
+    if (app.pendingExport) {
+        const App::ViewExport ex = std::move(*app.pendingExport);
+        app.pendingExport.reset();
+        try {
+            exportView(app, ui, state, ex);
+            app.setNotice(std::string(tr("wrote")) + " " + ex.path, false);
+        } catch (const std::exception& e) {
+            app.setNotice(e.what(), true);
+        }
+    }
+    if (app.rebuildStyle || ui.fonts.needsRebuild(state.settings().text, ui.glyphText)) {
+        if (app.newScale > 0) ui.scale = app.newScale, app.newScale = 0;
+        rebuildFonts(ui, app, state);
+        if (app.rebuildStyle) app.layout(true);
+        app.rebuildStyle = false;
+    }
+    ImGui_ImplOpenGL3_NewFrame();
+    ImGui_ImplGlfw_NewFrame();
+    // Screenshots show no hover: the pointer sits wherever Xvfb put it.
+    if (headless) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
+    ImGui::NewFrame();
+    ui.highlightToken = ui.hoveredToken;
+    ui.hoveredToken = -1;
+    ImGui::PushFont(ui.fonts.regular());
+    app.frame();
+    ImGui::PopFont();
+    ImGui::Render();
+    int fw, fh;
+    glfwGetFramebufferSize(glfwGetCurrentContext(), &fw, &fh);
+    glViewport(0, 0, fw, fh);
+    // The windows' own background colour: tiled views leave theirs to the clear.
+    const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
+    glClearColor(bg.x, bg.y, bg.z, 1.0f);
+    glClear(GL_COLOR_BUFFER_BIT);
+    ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
+    if (!app.pendingPng.empty()) {
+        try {
+            saveWindowPng(glfwGetCurrentContext(), app.pendingPng);
+        } catch (const std::exception& e) {
+            std::cerr << "moelab: " << e.what() << "\n";
+        }
+        app.pendingPng.clear();
+    }
+}
+
+// --layout-report-chapters: every chapter of the open lesson in turn, a few frames each
+// (views that size themselves from the last frame settle), one report line each.
+void reportEveryChapter(App& app, Ui& ui, AppState& state) {
+    for (int c = 0; c < app.chapterCount(); ++c) {
+        app.showChapter(c);
+        for (int i = 0; i < 4; ++i) {
+            glfwPollEvents();
+            drawFrame(app, ui, state, true);
+            glfwSwapBuffers(glfwGetCurrentContext());
+        }
+        std::cout << app.layoutReport() << "\n";
+    }
+}
+
 int run(const GuiOptions& opts) {
     const bool headless = opts.headless();
     // Saved preferences, unless a flag says otherwise; screenshots ignore them so they are reproducible.
@@ -169,7 +230,8 @@ int run(const GuiOptions& opts) {
     ImGuiContextGuard imgui(window.handle(), headless ? nullptr : iniPath.c_str());
 
     Ui ui;
-    ui.scale = static_cast<float>(opts.scale > 0 ? opts.scale : saved.scale);
+    ui.scale = ui.wantedScale = static_cast<float>(opts.scale > 0 ? opts.scale : saved.scale);
+    if (!opts.fitToWindow) ui.scale = heldScale(ui.wantedScale, opts.width, opts.height);
     ui.autoTrain = opts.autoTrain;
     ui.fitToWindow = opts.fitToWindow || (opts.scale == 0 && saved.fit);
     ui.hidden = std::set<std::string>(opts.hidden.begin(), opts.hidden.end());
@@ -196,49 +258,7 @@ int run(const GuiOptions& opts) {
             glfwWaitEvents();
             continue;
         }
-        if (app.pendingExport) {
-            const App::ViewExport ex = std::move(*app.pendingExport);
-            app.pendingExport.reset();
-            try {
-                exportView(app, ui, state, ex);
-                app.setNotice(std::string(tr("wrote")) + " " + ex.path, false);
-            } catch (const std::exception& e) {
-                app.setNotice(e.what(), true);
-            }
-        }
-        if (app.rebuildStyle || ui.fonts.needsRebuild(state.settings().text, ui.glyphText)) {
-            if (app.newScale > 0) ui.scale = app.newScale, app.newScale = 0;
-            rebuildFonts(ui, app, state);
-            if (app.rebuildStyle) app.layout(true);
-            app.rebuildStyle = false;
-        }
-        ImGui_ImplOpenGL3_NewFrame();
-        ImGui_ImplGlfw_NewFrame();
-        // Screenshots show no hover: the pointer sits wherever Xvfb put it.
-        if (headless) ImGui::GetIO().MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
-        ImGui::NewFrame();
-        ui.highlightToken = ui.hoveredToken;
-        ui.hoveredToken = -1;
-        ImGui::PushFont(ui.fonts.regular());
-        app.frame();
-        ImGui::PopFont();
-        ImGui::Render();
-        int fw, fh;
-        glfwGetFramebufferSize(w, &fw, &fh);
-        glViewport(0, 0, fw, fh);
-        // The windows' own background colour: tiled views leave theirs to the clear.
-        const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
-        glClearColor(bg.x, bg.y, bg.z, 1.0f);
-        glClear(GL_COLOR_BUFFER_BIT);
-        ImGui_ImplOpenGL3_RenderDrawData(ImGui::GetDrawData());
-        if (!app.pendingPng.empty()) {
-            try {
-                saveWindowPng(w, app.pendingPng);
-            } catch (const std::exception& e) {
-                std::cerr << "moelab: " << e.what() << "\n";
-            }
-            app.pendingPng.clear();
-        }
+        drawFrame(app, ui, state, headless);
         const bool last = headless && frame + 1 >= opts.frames;
         if (last && !opts.screenshot.empty()) saveWindowPng(w, opts.screenshot);  // InputError (exit 2) when the path cannot be written
         glfwSwapBuffers(w);
@@ -248,11 +268,12 @@ int run(const GuiOptions& opts) {
         // Where swap does not wait for a display (Xvfb) the rest of the CPU is the training thread's.
         if (!headless) std::this_thread::sleep_until(t0 + kFramePeriod);
     }
+    if (opts.layoutReportChapters) reportEveryChapter(app, ui, state);
     if (opts.frameReport) std::cout << stats.json() << "\n";
     if (opts.layoutReport) std::cout << app.layoutReport() << "\n";  // the screen's layout, not the export's
     if (!opts.exportView.empty()) exportView(app, ui, state, {opts.exportView, opts.exportPath});
     if (!headless)
-        savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.scale,
+        savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.wantedScale,
                          true, ui.fitToWindow});
     return 0;
 }

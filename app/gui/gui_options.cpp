@@ -18,7 +18,7 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
     flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter", "code",
                   "session", "hide", "export-view", "out"});
-    const Args args(argv, flags, {"frame-report", "train", "layout-report"});
+    const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
     o.settings = settingsFromFlags(args);
     // Any model flag (or Back to random weights) means the seed's weights.
@@ -35,6 +35,7 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     o.scale = o.fitToWindow ? 0 : args.number("scale", 0, 0, 3.0);
     if (o.scale != 0 && o.scale < 0.5) throw InputError("--scale", "must be in 0.5..3, or fit");
     o.layoutReport = args.has("layout-report");
+    o.layoutReportChapters = args.has("layout-report-chapters");
     o.theme = args.str("theme", "");
     if (!o.theme.empty() && o.theme != "dark" && o.theme != "light")
         throw InputError("--theme", "must be dark|light (got '" + o.theme + "')");

@@ -24,6 +24,7 @@ struct GuiOptions {
     int chapter = 0;         // 0-based
     bool fitToWindow = false;  // --scale fit: the UI scale follows the window size
     bool layoutReport = false; // print every open view's place and size at exit (JSON)
+    bool layoutReportChapters = false;  // headless, in a lesson: the report of every chapter, a line each
     std::vector<std::string> hidden;  // views and settings students do not see (--hide)
     SharedState shared;      // --code: page, pinned token, maximised view, A/B (settings above)
     bool hasCode = false;

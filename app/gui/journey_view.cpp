@@ -78,6 +78,13 @@ bool stage(int n, const char* name, float labelW) {
 
 } // namespace
 
+// The squeeze at which the text and the full-size graphics fill the child's height.
+void JourneyView::fitNextFrame(float graphics) {
+    const float used = ImGui::GetCursorPosY() - ImGui::GetStyle().ItemSpacing.y, avail = ImGui::GetWindowHeight();
+    const float text = used - graphics, fullGraphics = graphics / m_squeeze;
+    if (fullGraphics > 0) m_squeeze = std::clamp((avail - text) / fullGraphics, 0.3f, 1.0f);
+}
+
 void JourneyView::drawContent(AppState& state) {
     const Routing& r = state.result().routing;
     if (r.tokens == 0) {
@@ -96,7 +103,11 @@ void JourneyView::drawContent(AppState& state) {
     ImGui::BeginChild("##journey");
     const float labelW = std::min(px(150), ImGui::GetContentRegionAvail().x * 0.3f);
     const float contentW = std::max(px(60), ImGui::GetContentRegionAvail().x - labelW - ImGui::GetFontSize() * 2);
-    const float barH = std::max(px(30), ImGui::GetTextLineHeight() * 2.2f), cellH = ImGui::GetTextLineHeight();
+    // Bars and strips shrink (m_squeeze, from the last frame) so that all eight stages show
+    // without scrolling; the text keeps its size.
+    const float barH = std::max(px(30), ImGui::GetTextLineHeight() * 2.2f) * m_squeeze;
+    const float cellH = std::max(px(4), ImGui::GetTextLineHeight() * m_squeeze);
+    float graphics = 0;  // the height of this frame's bars and strips
 
     stage(1, N_("Byte"), labelW);
     ImGui::PushFont(ui().fonts.large());
@@ -114,9 +125,11 @@ void JourneyView::drawContent(AppState& state) {
     stage(2, N_("Embedding row"), labelW);
     ImGui::BeginGroup();
     vectorStrip(j.embedding, vecScale, contentW, cellH);
+    graphics += cellH;
     if (mixed) {
         textDisabledWrappedf("%s", tr("after the mixer (x, with the two bytes before it):"));
         vectorStrip(j.input, vecScale, contentW, cellH);
+        graphics += cellH;
     }
     textDisabledWrappedf("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -vecScale, tr("red"), vecScale);
     ImGui::EndGroup();
@@ -124,6 +137,7 @@ void JourneyView::drawContent(AppState& state) {
     stage(3, N_("Logits h = x·W_g + b"), labelW);
     ImGui::BeginGroup();
     expertBars(j.logits, false, j, contentW, barH);
+    graphics += barH;
     ImGui::EndGroup();
 
     char scoreTitle[96];
@@ -136,15 +150,17 @@ void JourneyView::drawContent(AppState& state) {
     ImGui::BeginGroup();
     textDisabledWrappedf("s = %s", scoreTitle);
     expertBars(j.scores, true, j, contentW, barH);
+    graphics += barH;
     ImGui::EndGroup();
 
     stage(5, N_("Top-k and weights"), labelW);
     ImGui::BeginGroup();
     for (const JourneyStop& s : j.stops) {
         if (j.renormalize)
-            ImGui::Text("w(E%d) = s%d / \u03a3 top-k = %.4f / %.4f = %.4f", s.expert, s.expert, s.score, j.chosenScoreSum, s.weight);
+            textWrappedf("w(E%d) = s%d / \u03a3 top-k = %.4f / %.4f = %.4f", s.expert, s.expert, s.score, j.chosenScoreSum,
+                         s.weight);
         else
-            ImGui::Text("w(E%d) = s%d = %.4f", s.expert, s.expert, s.weight);
+            textWrappedf("w(E%d) = s%d = %.4f", s.expert, s.expert, s.weight);
     }
     if (j.stops.empty()) ImGui::TextDisabled("%s", tr("no expert took this token"));
     ImGui::EndGroup();
@@ -174,10 +190,12 @@ void JourneyView::drawContent(AppState& state) {
         if (!s.kept) continue;
         ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(s.expert)), "E%d(x) \u00b7 w = %.4f", s.expert, s.weight);
         vectorStrip(s.expertOutput, outScale, contentW, cellH);
+        graphics += cellH;
     }
     for (size_t i = 0; i < j.sharedOutputs.size(); ++i) {
         ImGui::TextDisabled("%s %zu (w = 1)", tr("shared expert"), i);
         vectorStrip(j.sharedOutputs[i], outScale, contentW, cellH);
+        graphics += cellH;
     }
     ImGui::EndGroup();
 
@@ -189,10 +207,12 @@ void JourneyView::drawContent(AppState& state) {
         if (s.kept) std::snprintf(term, sizeof term, "%s %.3f\u00b7E%d(x)", formula.size() > 3 ? " +" : "", s.weight, s.expert), formula += term;
     if (!j.sharedOutputs.empty()) formula += tr(" + shared");
     if (formula.size() == 3) formula += " 0";
-    ImGui::TextUnformatted(formula.c_str());
+    textWrapped(formula);
     vectorStrip(j.output, outScale, contentW, cellH);
+    graphics += cellH;
     textDisabledWrappedf("%s: %s %.2f  ·  0  ·  %s %.2f", tr("colour"), tr("blue"), -outScale, tr("red"), outScale);
     ImGui::EndGroup();
+    fitNextFrame(graphics);
     ImGui::EndChild();
 }
 

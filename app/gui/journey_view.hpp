@@ -17,5 +17,7 @@ private:
     TokenJourney m_journey;
     uint64_t m_version = 0;
     int m_token = -1;
+    float m_squeeze = 1;  // bars and strips at this share of their height, so that every stage fits
+    void fitNextFrame(float graphics);
 };
 } // namespace moe::gui

@@ -1,8 +1,19 @@
 #include "layout.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace moe::gui {
+
+float heldScale(float wanted, int windowW, int windowH) {
+    if (windowW <= 0 || windowH <= 0) return wanted;
+    const float holds = std::min(windowW / kMinLogicalWidth, windowH / kMinLogicalHeight);
+    return std::min(wanted, std::max(0.75f, std::floor(holds * 20) / 20));  // steps of 5 %
+}
+
+float fitScale(int windowW, int windowH) {
+    return std::clamp(std::round(std::min(windowW / 1280.0f, windowH / 800.0f) * 20) / 20, 0.75f, 2.5f);
+}
 
 std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox area, float scale) {
     struct Row {

@@ -25,6 +25,13 @@ inline constexpr float kShortHeight = 160, kStripHeight = 190, kGrowMinHeight = 
 // The smallest a view is ever laid out, at scale 1 (its content scrolls below that).
 inline constexpr float kMinViewWidth = 180, kMinViewHeight = 100;
 
+// The smallest logical screen the app is laid out for (1920 x 1080 at 200 %): a bigger UI
+// scale on a smaller window is held to the largest scale that keeps this much room.
+inline constexpr float kMinLogicalWidth = 960, kMinLogicalHeight = 540;
+float heldScale(float wanted, int windowW, int windowH);
+// "Fit to the window": the scale at which 1280 x 800 of layout fills the window.
+float fitScale(int windowW, int windowH);
+
 // One box per slot (in the slots' order), filling `area`. Fixed rows keep their height
 // times `scale`; growing rows share the rest. When the rows do not fit, they shrink in
 // proportion, none below kMinViewHeight (views scroll), so none leaves the window.

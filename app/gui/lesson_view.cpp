@@ -1,6 +1,9 @@
 #include "lesson_view.hpp"
 #include "wrap.hpp"
 
+#include <imgui_internal.h>
+
+#include <algorithm>
 #include <cstdio>
 
 namespace moe::gui {
@@ -11,14 +14,38 @@ bool chinese() { return language() == Language::Chinese; }
 void LessonView::drawContent(AppState& state) {
     if (!m_progress) return;
     LessonProgress& p = *m_progress;
-    const Lesson& lesson = p.lesson;
-    const LessonChapter& ch = lesson.chapters[p.chapter];
-    const int n = static_cast<int>(lesson.chapters.size());
+    const LessonChapter& ch = p.lesson.chapters[p.chapter];
+    drawHeader();
+    // The chapter's text scrolls; what the class acts on (the Try buttons, the challenge,
+    // the question, previous / next) stays below it, in view without scrolling.
+    const float minBody = ImGui::GetTextLineHeightWithSpacing() * 3;
+    const float body = std::max(minBody, ImGui::GetContentRegionAvail().y - m_footerHeight);
+    ImGui::BeginChild("##lessonbody", ImVec2(0, body));
+    textWrapped(ch.text.in(chinese()));
+    ImGui::EndChild();
+    const float top = ImGui::GetCursorScreenPos().y;
+    drawTries();
+    drawGoals(state);
+    drawQuestion();
+    drawNavigation();
+    m_footerHeight = ImGui::GetCursorScreenPos().y - top;
+    m_footerBottom = ImGui::GetCursorScreenPos().y - ImGui::GetStyle().ItemSpacing.y;
+}
 
-    ImGui::TextDisabled("%s", lesson.title.in(chinese()).c_str());
+bool LessonView::footerVisible() const {
+    const ImVec2 pos = lastPos(), size = lastSize();
+    return size.y > 0 && m_footerBottom <= pos.y + size.y + 1;
+}
+
+void LessonView::drawHeader() {
+    const LessonProgress& p = *m_progress;
+    const Lesson& lesson = p.lesson;
+    const int n = static_cast<int>(lesson.chapters.size());
+    ImGui::TextDisabled("%s", ellipsized(lesson.title.in(chinese()), ImGui::GetContentRegionAvail().x).c_str());
     // Chapter picker: "3 / 10  Softmax and temperature".
     char current[256];
-    std::snprintf(current, sizeof current, "%d / %d  %s", p.chapter + 1, n, ch.title.in(chinese()).c_str());
+    std::snprintf(current, sizeof current, "%d / %d  %s", p.chapter + 1, n,
+                  lesson.chapters[p.chapter].title.in(chinese()).c_str());
     ImGui::SetNextItemWidth(-1);
     if (ImGui::BeginCombo("##chapter", current)) {
         for (int i = 0; i < n; ++i) {
@@ -28,54 +55,68 @@ void LessonView::drawContent(AppState& state) {
         ImGui::EndCombo();
     }
     ImGui::PushFont(ui().fonts.large());
-    textWrapped(ch.title.in(chinese()));
+    textWrapped(lesson.chapters[p.chapter].title.in(chinese()));
     ImGui::PopFont();
-    ImGui::Spacing();
+}
 
-    ImGui::BeginChild("##lessonbody", ImVec2(0, -ImGui::GetFrameHeightWithSpacing() * 1.6f));
-    textWrapped(ch.text.in(chinese()));
-    if (!ch.tries.empty()) {
-        ImGui::Spacing();
-        ImGui::TextDisabled("%s", tr("Try:"));
-        const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
-        for (size_t i = 0; i < ch.tries.size(); ++i) {
-            const std::string& name = ch.tries[i].label.in(chinese());
-            const float w = ImGui::CalcTextSize(name.c_str()).x + ImGui::GetStyle().FramePadding.x * 2;
-            if (i > 0 && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w < right) ImGui::SameLine();
-            const bool active = p.activeTry == int(i);
-            if (active) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
-            ImGui::PushID(int(i));
-            if (ImGui::Button(name.c_str())) m_actions.go(p.chapter, active ? -1 : int(i));
-            ImGui::PopID();
-            if (active) ImGui::PopStyleColor();
-        }
+// The Try buttons carry their keys (1, 2, ...): a clicker or keyboard presses them too.
+void LessonView::drawTries() {
+    const LessonProgress& p = *m_progress;
+    const LessonChapter& ch = p.lesson.chapters[p.chapter];
+    if (ch.tries.empty() && ch.experiment.empty()) return;
+    ImGui::Spacing();
+    ImGui::TextDisabled("%s", tr("Try:"));
+    const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
+    for (size_t i = 0; i < ch.tries.size(); ++i) {
+        char name[256];
+        if (i < 9) std::snprintf(name, sizeof name, "%zu  %s", i + 1, ch.tries[i].label.in(chinese()).c_str());
+        else std::snprintf(name, sizeof name, "%s", ch.tries[i].label.in(chinese()).c_str());
+        const float w = ImGui::CalcTextSize(name).x + ImGui::GetStyle().FramePadding.x * 2;
+        if (i > 0 && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w < right) ImGui::SameLine();
+        const bool active = p.activeTry == int(i);
+        if (active) ImGui::PushStyleColor(ImGuiCol_Button, ImGui::GetStyleColorVec4(ImGuiCol_ButtonActive));
+        ImGui::PushID(int(i));
+        if (ImGui::Button(name)) pressTry(int(i));
+        ImGui::PopID();
+        if (active) ImGui::PopStyleColor();
     }
     if (!ch.experiment.empty()) {
-        ImGui::Spacing();
-        if (ImGui::Button(tr("Run the experiment"))) m_actions.experiment(ch.experiment);
+        if (!ch.tries.empty()) ImGui::Spacing();
+        if (ImGui::Button(tr("Run the experiment again"))) m_actions.experiment(ch.experiment);
     }
-    if (!ch.goals.empty()) {
-        ImGui::Spacing();
-        ImGui::Separator();
-        if (!ch.goalText.empty()) textWrapped(ch.goalText.in(chinese()));
-        const Routing& r = state.result().routing;
-        for (const LessonGoal& g : ch.goals) {
-            const bool met = goalMet(g, state.settings(), state.result().metrics, r.capacity);
-            ImGui::TextColored(met ? ImGui::ColorConvertU32ToFloat4(expertColor(2)) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
-                               "%s %s", met ? "\u2713" : "\u25cb", goalText(g).c_str());
-        }
-    }
-    if (!ch.question.empty()) {
-        ImGui::Spacing();
-        ImGui::Separator();
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(0)), "%s", tr("Predict, then look:"));
-        textWrapped(ch.question.in(chinese()));
-        if (p.revealed) textWrapped(ch.answer.in(chinese()));
-        else if (ImGui::Button(tr("Show the answer"))) p.revealed = true;
-    }
-    ImGui::EndChild();
+}
 
-    // Previous / next, as a presentation clicker sends them (PageUp / PageDown).
+void LessonView::drawGoals(AppState& state) {
+    const LessonChapter& ch = m_progress->lesson.chapters[m_progress->chapter];
+    if (ch.goals.empty()) return;
+    ImGui::Spacing();
+    ImGui::Separator();
+    if (!ch.goalText.empty()) textWrapped(ch.goalText.in(chinese()));
+    const Routing& r = state.result().routing;
+    for (const LessonGoal& g : ch.goals) {
+        const bool met = goalMet(g, state.settings(), state.result().metrics, r.capacity);
+        ImGui::TextColored(met ? ImGui::ColorConvertU32ToFloat4(expertColor(2)) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
+                           "%s %s", met ? "\u2713" : "\u25cb", goalText(g).c_str());
+    }
+}
+
+void LessonView::drawQuestion() {
+    LessonProgress& p = *m_progress;
+    const LessonChapter& ch = p.lesson.chapters[p.chapter];
+    if (ch.question.empty()) return;
+    ImGui::Spacing();
+    ImGui::Separator();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(0)), "%s", tr("Predict, then look:"));
+    textWrapped(ch.question.in(chinese()));
+    if (p.revealed) textWrapped(ch.answer.in(chinese()));
+    else if (ImGui::Button(tr("Show the answer (A)"))) revealAnswer();
+}
+
+// Previous / next, as a presentation clicker sends them (PageUp / PageDown).
+void LessonView::drawNavigation() {
+    const LessonProgress& p = *m_progress;
+    const int n = static_cast<int>(p.lesson.chapters.size());
+    ImGui::Spacing();
     const float bw = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x * 2) / 3;
     ImGui::BeginDisabled(p.chapter == 0);
     if (ImGui::Button(tr("\u2190 Previous"), ImVec2(bw, 0))) m_actions.go(p.chapter - 1, -1);
@@ -89,6 +130,17 @@ void LessonView::drawContent(AppState& state) {
     ImGui::BeginDisabled(p.chapter + 1 >= n);
     if (ImGui::Button(tr("Next \u2192"), ImVec2(bw, 0))) m_actions.go(p.chapter + 1, -1);
     ImGui::EndDisabled();
+}
+
+void LessonView::pressTry(int index) {
+    if (!m_progress) return;
+    const LessonProgress& p = *m_progress;
+    if (index < 0 || index >= int(p.lesson.chapters[p.chapter].tries.size())) return;
+    m_actions.go(p.chapter, p.activeTry == index ? -1 : index);  // pressed again: back to the chapter's settings
+}
+
+void LessonView::revealAnswer() {
+    if (m_progress) m_progress->revealed = true;
 }
 
 } // namespace moe::gui

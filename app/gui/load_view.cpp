@@ -37,9 +37,13 @@ void LoadView::drawContent(AppState& state) {
     const Routing& r = state.result().routing;
     if (r.experts == 0) return;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    // The bars take what the metrics and their history leave, but never less than a few lines.
-    const float below = ImGui::GetTextLineHeightWithSpacing() * 4 + px(22) * 3 + px(20);
-    const int hovered = drawLoadBars(r, ui(), ImVec2(avail.x, std::max(ImGui::GetTextLineHeight() * 5, avail.y - below)));
+    // The bars take what the metrics and their history leave, but never less than a few
+    // lines; a short window leaves the history out rather than cut the numbers.
+    const float line = ImGui::GetTextLineHeightWithSpacing(), minBars = ImGui::GetTextLineHeight() * 5;
+    const float metrics = line * 4 + px(8), history = line + (px(22) + ImGui::GetStyle().ItemSpacing.y) * 3;
+    const bool withHistory = avail.y - metrics - history >= minBars;
+    const float bars = std::max(minBars, avail.y - metrics - (withHistory ? history : 0));
+    const int hovered = drawLoadBars(r, ui(), ImVec2(avail.x, bars));
     if (hovered >= 0) {
         ImGui::BeginTooltip();
         ImGui::Text("E%d: %s %d, %s %d, %s %d", hovered, tr("requested"), r.requested[hovered], tr("kept"),
@@ -52,6 +56,7 @@ void LoadView::drawContent(AppState& state) {
     }
     ImGui::Separator();
     drawMetricsTable(state.result().metrics, "##metrics");
+    if (!withHistory) return;
     ImGui::TextDisabled("%s", tr("History"));
     const float w = std::max(px(60), ImGui::GetContentRegionAvail().x * 0.5f - px(40)), h = px(22);
     sparkline(N_("Load CV"), state.history(), &MetricSample::cv, w, h, "%.3f");

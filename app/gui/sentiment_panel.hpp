@@ -22,6 +22,7 @@ public:
     ~SentimentPanel();
 
     void start();  // (re)runs the experiment in the background
+    bool started() const { return m_running || m_result; }
     void draw(const Ui& ui);
 
 private:

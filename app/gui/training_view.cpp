@@ -72,6 +72,13 @@ void TrainingView::startExperiment(const std::string& kind) {
     if (m_session) m_session->play(false);  // two cores: the experiment gets them
 }
 
+void TrainingView::openExperiment(const std::string& kind) {
+    const bool ran = kind == "sentiment" ? m_sentiment.started() : m_runs[0] != nullptr;
+    if (!ran) return startExperiment(kind);
+    (kind == "sentiment" ? m_selectSentimentTab : m_selectExperimentTab) = true;
+    m_showExperiment |= kind != "sentiment";
+}
+
 void TrainingView::drawContent(AppState& state) {
     caption("Train on Tang poems and English next-byte prediction; watch experts divide the bytes, or one take all.");
     if (!ImGui::BeginTabBar("##trainmode")) return;

@@ -19,6 +19,9 @@ public:
     // Starts an experiment and shows it: "balance" (the two runs of the load-balancing
     // experiment) or "sentiment" (seed 002's claim).
     void startExperiment(const std::string& kind);
+    // A lesson chapter about an experiment opens on it: its tab, with the last run shown
+    // or, the first time, a run started at once.
+    void openExperiment(const std::string& kind);
 
 protected:
     void drawContent(AppState& state) override;

@@ -31,6 +31,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"Dark theme", "深色主题"},
         {"Light theme", "浅色主题"},
         {"UI scale", "界面缩放"},
+        {"UI scale held to what the window shows:", "界面缩放已限制为窗口能容纳的大小："},
         {"Fit to the window", "适应窗口大小"},
         {"Full screen", "全屏"},
         {"The built-in lesson", "内置课程"},
@@ -338,6 +339,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"continuation", "后续字节"},
         {"other", "其他"},
         {"Run the experiment", "运行实验"},
+        {"Run the experiment again", "再运行一次实验"},
         {"Run it again", "再运行一次"},
         {"Same model, seed and data: top-1, raw-score weights, T = 0.5, learning rate 0.2, 300 steps. "
          "Left without balancing; right with the auxiliary loss, alpha = 0.3.",
@@ -380,7 +382,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         // ---- lesson ----
         {"Try:", "试一试："},
         {"Predict, then look:", "先预测，再观察："},
-        {"Show the answer", "显示答案"},
+        {"Show the answer (A)", "显示答案（A）"},
         {"\u2190 Previous", "\u2190 上一章"},
         {"Next \u2192", "下一章 \u2192"},
         // ---- token journey ----

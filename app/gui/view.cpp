@@ -4,6 +4,19 @@
 #include <imgui_internal.h>
 
 namespace moe::gui {
+namespace {
+
+// Every item the window and its child windows placed lies inside what they show.
+bool itemsInside(const ImGuiWindow* w) {
+    constexpr float kSlack = 1.0f;
+    if (w->DC.CursorMaxPos.x > w->InnerClipRect.Max.x + kSlack || w->DC.CursorMaxPos.y > w->InnerClipRect.Max.y + kSlack)
+        return false;
+    for (const ImGuiWindow* child : w->DC.ChildWindows)
+        if (child->Active && !itemsInside(child)) return false;
+    return true;
+}
+
+} // namespace
 
 void View::setLayout(ImVec2 pos, ImVec2 size, bool force) {
     m_pos = pos;
@@ -31,6 +44,7 @@ void View::draw(AppState& state) {
         m_maximizeRequest = true;
     m_lastPos = ImGui::GetWindowPos(), m_lastSize = ImGui::GetWindowSize();
     if (visible) drawContent(state);
+    m_contentFits = !visible || itemsInside(ImGui::GetCurrentWindow());
     // Right click where no widget is: the view alone, for slides.
     if (exportable() && ImGui::BeginPopupContextWindow("##view", ImGuiPopupFlags_MouseButtonRight | ImGuiPopupFlags_NoOpenOverItems)) {
         if (ImGui::MenuItem(tr("Export PNG (2x)..."))) m_exportRequest = ".png";

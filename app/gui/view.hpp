@@ -18,6 +18,7 @@ namespace moe::gui {
 struct Ui {
     Fonts fonts;
     float scale = 1.0f;
+    float wantedScale = 1.0f;  // the scale asked for; `scale` is at most what the window holds
     // Hover shared between views: set while drawing this frame, shown from last frame's.
     int hoveredToken = -1, highlightToken = -1;
     // The token the journey follows: clicked in the token strip or the gate scores.
@@ -55,6 +56,9 @@ public:
     // Where the window was last drawn (zero size when closed).
     ImVec2 lastPos() const { return m_lastPos; }
     ImVec2 lastSize() const { return m_open ? m_lastSize : ImVec2(0, 0); }
+    // False when last frame's content (of the window or a child) reached past what shows:
+    // cut off, or only seen by scrolling.
+    bool contentFits() const { return m_contentFits; }
 
 protected:
     virtual void drawContent(AppState& state) = 0;
@@ -73,6 +77,7 @@ private:
     bool m_highlighted = false, m_maximizeRequest = false;
     std::string m_exportRequest;
     ImVec2 m_lastPos{0, 0}, m_lastSize{0, 0};
+    bool m_contentFits = true;
 };
 
 } // namespace moe::gui
