@@ -5,6 +5,7 @@
 #include <climits>
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 
 #include "atomic_file.hpp"
@@ -590,11 +591,35 @@ Settings settingsFromFlags(const Args& a) {
     return s;
 }
 
+namespace {
+// The shipped checkpoint's settings (its shape read from the file), or none without a data folder.
+const std::optional<Settings>& shippedModelSettings() {
+    static const std::optional<Settings> shipped = []() -> std::optional<Settings> {
+        Settings s;
+        useShippedModel(s);
+        if (s.weightsPath.empty()) return std::nullopt;
+        try {
+            makeWeights(s);
+            return s;
+        } catch (const std::exception&) {
+            return std::nullopt;
+        }
+    }();
+    return shipped;
+}
+} // namespace
+
 bool setsModel(const Args& a) {
     const Preset* preset = a.str("preset") ? findPreset(*a.str("preset")) : nullptr;
     const Settings presetOnly = preset ? presetSettings(*preset) : Settings{}, defaults;
+    Settings given = presetOnly;
+    applyFlags(given, a);
+    // A flag that names the shipped model's own value (--experts 8 on the 8-expert
+    // checkpoint) keeps the trained weights: only another shape, seed or file replaces them.
+    const std::optional<Settings>& shipped = shippedModelSettings();
     return std::any_of(std::begin(kSpecs), std::end(kSpecs), [&](const SettingSpec& s) {
-        return s.effect == SettingEffect::Weights && (a.has(std::string(s.flag)) || !sameValue(s, presetOnly, defaults));
+        const bool touched = a.has(std::string(s.flag)) || !sameValue(s, presetOnly, defaults);
+        return s.effect == SettingEffect::Weights && touched && !(shipped && sameValue(s, given, *shipped));
     });
 }
 

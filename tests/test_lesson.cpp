@@ -141,3 +141,21 @@ TEST(Lesson, TheBuiltInLessonIsCompleteInBothLanguages) {
 }
 
 } // namespace
+
+// Chapter 3's "8 experts" names the trained model's own expert count: the trained weights
+// stay. "16 experts" needs another shape, so random weights replace them.
+TEST(Lesson, ATryThatKeepsTheShapeKeepsTheTrainedWeights) {
+    const Lesson lesson = loadLesson(dataPath("lessons/moe-basics.lesson"));
+    const int logits = 2;  // chapter 3
+    ASSERT_EQ(lesson.chapters[logits].title.en, "The router scores every expert");
+    const LessonChapter& ch = lesson.chapters[logits];
+    const std::string shipped = dataPath("weights/lesson.safetensors");
+    const Settings base = chapterSettings(lesson, logits, -1, Settings{});
+    ASSERT_EQ(base.weightsPath, shipped);
+    for (size_t t = 0; t < ch.tries.size(); ++t) {
+        const Settings s = chapterSettings(lesson, logits, int(t), Settings{});
+        SCOPED_TRACE(ch.tries[t].label.en);
+        if (s.shape.experts == base.shape.experts) EXPECT_EQ(s.weightsPath, shipped);
+        else EXPECT_TRUE(s.weightsPath.empty());
+    }
+}

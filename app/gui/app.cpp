@@ -189,7 +189,12 @@ void App::goChapter(int chapter, int tryIndex) {
     const bool newChapter = chapter != p.chapter || !m_views.lesson.open();
     try {
         const Settings next = chapterSettings(lesson, chapter, tryIndex, m_state.settings());
+        // A shape the trained model does not have needs other weights: say so, or students
+        // blame the setting for routing that changed with the weights.
+        m_notice.clear();
+        const bool leavesTrained = !m_state.settings().weightsPath.empty() && next.weightsPath.empty();
         if (const std::string e = m_state.replaceSettings(next, true); !e.empty()) m_message = e;
+        else if (leavesTrained) setNotice(tr("New, random weights: the trained model has another shape."), false);
     } catch (const std::exception& e) {
         m_message = e.what();
     }

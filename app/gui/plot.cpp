@@ -1,4 +1,5 @@
 #include "plot.hpp"
+#include "wrap.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -86,10 +87,8 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
         for (size_t i = 1; i < s.y->size(); ++i)
             dl->AddLine(ImVec2(X((*s.x)[i - 1]), Y((*s.y)[i - 1])), ImVec2(X((*s.x)[i]), Y((*s.y)[i])), s.colour, s.width);
     dl->PopClipRect();
-    // Title with the unit, then the legend at the right.
-    char head[160];
-    std::snprintf(head, sizeof head, "%s%s%s", title, yUnit && *yUnit ? " · " : "", yUnit ? yUnit : "");
-    dl->AddText(ImVec2(p.x, p.y), text, head);
+    // The legend at the right, then the title with its unit in the room left of it (the
+    // unit goes first, then the title is cut with an ellipsis, rather than overlap).
     float lx = b.x;
     for (auto it = series.rbegin(); it != series.rend(); ++it) {
         if (!it->label) continue;
@@ -99,6 +98,10 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
         dl->AddRectFilled(ImVec2(lx, p.y + line * 0.35f), ImVec2(lx + line * 0.8f, p.y + line * 0.65f), it->colour);
         dl->AddText(ImVec2(lx + line, p.y), text, entry);
     }
+    std::string head = std::string(title) + (yUnit && *yUnit ? std::string(" · ") + yUnit : "");
+    const float room = lx - p.x - line * 0.6f;
+    if (ImGui::CalcTextSize(head.c_str()).x > room) head = ellipsized(title, room);
+    dl->AddText(ImVec2(p.x, p.y), text, head.c_str());
     const std::string xLabel = std::string(axes.x ? axes.x : tr("step")) + " \u2192";
     dl->AddText(ImVec2(a.x + 3, b.y - line - 1), faint, xLabel.c_str());
     ImGui::Dummy(size);
