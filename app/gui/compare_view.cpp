@@ -38,6 +38,7 @@ void CompareView::drawContent(AppState& state) {
     const float colW = (avail.x - ImGui::GetStyle().ItemSpacing.x) * 0.5f, line = ImGui::GetTextLineHeightWithSpacing();
     const float mapH = std::max(px(120), avail.y * 0.36f), chipsH = std::max(px(90), avail.y * 0.24f);
     const float barsH = std::max(px(60), avail.y - mapH - chipsH - line * 5);
+    const int yMax = std::max(loadScaleTop(ra), loadScaleTop(rb));
     int changed = 0;
     if (ra.tokens == rb.tokens)
         for (int t = 0; t < rb.tokens; ++t) changed += assignmentsDiffer(ra, rb, t);
@@ -55,7 +56,7 @@ void CompareView::drawContent(AppState& state) {
         if (hovT >= 0) ui().hoveredToken = hovT;
         const int hovChip = drawTokenChips(pic, ui(), ImVec2(colW, chipsH), "##chips");
         if (hovChip >= 0) ui().hoveredToken = hovChip;
-        drawLoadBars(r, ui(), ImVec2(colW, barsH));
+        drawLoadBars(r, ui(), ImVec2(colW, barsH), yMax);  // one scale for A and B, with its axis
         drawMetricsTable(isA ? a->result.metrics : state.result().metrics, "##metrics");
         ImGui::EndChild();
         ImGui::PopID();

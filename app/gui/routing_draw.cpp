@@ -244,15 +244,42 @@ int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id)
     return hovered;
 }
 
-int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size) {
+int loadScaleTop(const Routing& r) {
+    int top = std::max(1, r.capacity);
+    for (int e = 0; e < r.experts; ++e) top = std::max({top, r.requested[e], r.kept[e]});
+    return top;
+}
+
+namespace {
+// A y axis for load bars: a line from base up to the top of the scale, ticks at 0, half and top.
+float loadAxis(ImDrawList* dl, ImVec2 o, float base, float scale, int top, Ui& ui) {
+    char label[16];
+    std::snprintf(label, sizeof label, "%d", top);
+    const float w = ImGui::CalcTextSize(label).x + px(ui, 6), faint = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    dl->AddLine(ImVec2(o.x + w - px(ui, 2), base), ImVec2(o.x + w - px(ui, 2), base - top * scale), faint, px(ui, 1));
+    for (int v : {0, top / 2, top}) {
+        std::snprintf(label, sizeof label, "%d", v);
+        const ImVec2 ts = ImGui::CalcTextSize(label);
+        const float y = base - v * scale;
+        dl->AddText(ImVec2(o.x + w - px(ui, 4) - ts.x, y - ts.y * 0.5f), faint, label);
+    }
+    return w;
+}
+} // namespace
+
+int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size, int yMax) {
     const int E = r.experts;
     if (E == 0) return -1;
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const ImVec2 o = ImGui::GetCursorScreenPos();
+    ImVec2 o = ImGui::GetCursorScreenPos();
+    const ImVec2 whole = size;
     const float axisH = ImGui::GetTextLineHeight() + px(ui, 2);
-    int top = std::max(1, r.capacity);
-    for (int e = 0; e < E; ++e) top = std::max({top, r.requested[e], r.kept[e]});
+    const int top = yMax > 0 ? yMax : loadScaleTop(r);
     const float scale = (size.y - axisH - px(ui, 14)) / top;
+    if (yMax > 0) {  // the axis takes a gutter at the left
+        const float w = loadAxis(dl, o, o.y + size.y - axisH, scale, top, ui);
+        o.x += w, size.x -= w;
+    }
     // The capacity label gets a gutter at the right, so it never covers a bar's overflow.
     char capLabel[48] = "";
     if (r.capacity >= 0) std::snprintf(capLabel, sizeof capLabel, "%s %d", tr("capacity"), r.capacity);
@@ -291,7 +318,7 @@ int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size) {
         dl->AddLine(ImVec2(o.x, y), ImVec2(tp.x - px(ui, 3), y), kWarning, px(ui, 2));
         dl->AddText(tp, kWarning, capLabel);
     }
-    ImGui::Dummy(size);
+    ImGui::Dummy(whole);
     return hovered;
 }
 

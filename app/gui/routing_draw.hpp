@@ -28,8 +28,11 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
 // The token chips in a child region; returns the hovered token or -1.
 int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id);
 // Requested (outline) and kept (fill) per expert, overflow hatched, the capacity line;
-// returns the hovered expert or -1.
-int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size);
+// returns the hovered expert or -1. yMax > 0: the bars' scale runs 0..yMax (shared by
+// pictures side by side) and a y axis is drawn at the left.
+int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size, int yMax = 0);
+// The top of a load picture's scale: the largest requested, kept or capacity.
+int loadScaleTop(const Routing& r);
 // Drop rate, aux loss, CV, max/mean, z-loss and entropy as a two-column table.
 void drawMetricsTable(const Metrics& m, const char* id);
 // The score colour scale with its label.
