@@ -230,6 +230,7 @@ void App::frame() {
         layout(m_relayout);
         m_firstFrame = m_relayout = false;
     }
+    m_ui.presenting = m_ui.presentationMode || inLesson();
     keys();
     menu();
     for (View* v : m_views.all()) {
@@ -354,6 +355,7 @@ void App::menu() {
             layout(true);
         }
         if (ImGui::MenuItem(tr("Full screen"), "F11", glfwGetWindowMonitor(m_window) != nullptr)) toggleFullScreen();
+        ImGui::MenuItem(tr("Presentation mode (no paths, devices or timings)"), nullptr, &m_ui.presentationMode);
         if (ImGui::MenuItem(tr("Dark theme"), nullptr, theme == Theme::Dark)) theme = Theme::Dark, rebuildStyle = true;
         if (ImGui::MenuItem(tr("Light theme"), nullptr, theme == Theme::Light)) theme = Theme::Light, rebuildStyle = true;
         if (ImGui::BeginMenu(tr("UI scale"))) {
@@ -405,10 +407,7 @@ void App::statusBar() {
     ImGui::Begin("##status", nullptr,
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoFocusOnAppearing | ImGuiWindowFlags_NoBringToFrontOnFocus);
-    const Routing& r = m_state.result().routing;
-    ImGui::Text("%d %s  E=%d k=%d  %s %s  |  %s %s  |  %.2f ms", r.tokens, tr("tokens"), r.experts, r.k, tr("capacity"),
-                r.capacity < 0 ? tr("dropless") : std::to_string(r.capacity).c_str(), m_state.backendName().c_str(),
-                translateMessage(m_state.deviceName()).c_str(), m_state.lastComputeMs());
+    ImGui::TextUnformatted(statusLine().c_str());
     if (m_state.compilingBackend()) {
         ImGui::SameLine();
         ImGui::TextDisabled("  %s", tr("compiling the OpenCL kernels\u2026"));
@@ -433,6 +432,22 @@ void App::statusBar() {
     }
     ImGui::End();
     ImGui::PopStyleVar();
+}
+
+// Tokens, E, k and capacity, less what students do not see; then, for engineers, the
+// backend, its device and the pass's time (not on a projector).
+std::string App::statusLine() {
+    const Routing& r = m_state.result().routing;
+    const auto shown = [&](const char* key) { return !m_ui.hidden.count(key); };
+    std::string line = std::to_string(r.tokens) + " " + tr("tokens");
+    if (shown("experts")) line += "  E=" + std::to_string(r.experts);
+    if (shown("k")) line += "  k=" + std::to_string(r.k);
+    if (shown("capacity_factor") && shown("min_capacity"))
+        line += std::string("  ") + tr("capacity") + " " + (r.capacity < 0 ? tr("dropless") : std::to_string(r.capacity));
+    if (m_ui.presenting) return line;
+    char tail[64];
+    std::snprintf(tail, sizeof tail, "  |  %.2f ms", m_state.lastComputeMs());
+    return line + "  |  " + m_state.backendName() + " " + translateMessage(m_state.deviceName()) + tail;
 }
 
 void App::openPath(PathAction a, const std::string& suggestion) {

@@ -100,6 +100,7 @@ private:
     void keys();
     void menu();
     void statusBar();
+    std::string statusLine();
     void openPath(PathAction a, const std::string& suggestion);
     void pathPopup();
     void sharePopup();

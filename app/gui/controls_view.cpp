@@ -1,4 +1,6 @@
 #include "controls_view.hpp"
+
+#include <filesystem>
 #include "wrap.hpp"
 
 #include <algorithm>
@@ -156,7 +158,9 @@ void ControlsView::drawContent(AppState& state) {
         if (!ImGui::CollapsingHeader(label(groupName(g), groupName(g)), openByDefault ? ImGuiTreeNodeFlags_DefaultOpen : 0))
             continue;
         if (g == SettingGroup::Model && state.customWeights()) {
-            textWrappedf("%s: %s", tr("Weights"), state.weightsFromFile() ? o.weightsPath.c_str() : tr("training (live)"));
+            // On a projector the file's name, not where it sits on this machine.
+            const std::string path = ui().presenting ? std::filesystem::path(o.weightsPath).filename().string() : o.weightsPath;
+            textWrappedf("%s: %s", tr("Weights"), state.weightsFromFile() ? path.c_str() : tr("training (live)"));
             if (ImGui::Button(tr("Back to random weights"))) state.unloadWeights();
         }
         if (g == SettingGroup::Parallel) topologyButtons(state);

@@ -64,9 +64,9 @@ void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
     const float factor = svg ? 1.0f : 2.0f;
     // A view the page does not show gets three quarters of the window.
     const ImVec2 shown = view->lastSize();
-    const ImVec2 logical = shown.x > 0 ? shown : ImVec2(std::max(640.0f, ImGui::GetIO().DisplaySize.x * 0.75f),
+    ImVec2 logical = shown.x > 0 ? shown : ImVec2(std::max(640.0f, ImGui::GetIO().DisplaySize.x * 0.75f),
                                                         std::max(400.0f, ImGui::GetIO().DisplaySize.y * 0.75f));
-    const ImVec2 size(std::round(logical.x * factor), std::round(logical.y * factor));
+    ImVec2 size(std::round(logical.x * factor), std::round(logical.y * factor));
 
     struct Restore {
         App& app;
@@ -102,8 +102,16 @@ void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
     view->setHighlighted(false);
     ui.opaqueWindows = true;
     ui.hoveredToken = ui.highlightToken = -1;
-    // A few frames: views that size themselves from the last frame settle.
-    for (int i = 0; i < 3; ++i) {
+    // A few frames: views that size themselves from the last frame settle. A figure shows
+    // everything: a view whose content does not fit grows taller (up to 4 times) first.
+    const float tallest = logical.y * 4;
+    for (int i = 0, settled = 0; settled < 3 && i < 16; ++i) {
+        if (i > 0 && !view->contentFits() && logical.y * 1.25f <= tallest) {
+            logical.y *= 1.25f, settled = 0;
+            size.y = std::round(logical.y * factor);
+        } else if (i > 0) {
+            ++settled;
+        }
         ImGui_ImplOpenGL3_NewFrame();
         ImGui_ImplGlfw_NewFrame();
         ImGuiIO& io = ImGui::GetIO();
@@ -154,7 +162,8 @@ void drawFrame(App& app, Ui& ui, AppState& state, bool headless) {
         app.pendingExport.reset();
         try {
             exportView(app, ui, state, ex);
-            app.setNotice(std::string(tr("wrote")) + " " + ex.path, false);
+            const std::string shown = ui.presenting ? std::filesystem::path(ex.path).filename().string() : ex.path;
+            app.setNotice(std::string(tr("wrote")) + " " + shown, false);
         } catch (const std::exception& e) {
             app.setNotice(e.what(), true);
         }
