@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "capacity.hpp"
+#include "routing_stages.hpp"
 #include "rng.hpp"
 
 namespace moe {
@@ -73,15 +74,9 @@ std::vector<int> priorityOrder(const Routing& r, const std::vector<int>& choices
 
 void assignTokenChoice(const std::vector<int>& choices, const Mat& keys, const RouterConfig& cfg, Routing& r) {
     const int T = r.tokens, E = r.experts, k = cfg.k;
-    r.slotBegin.resize(T + 1);
-    for (int t = 0; t <= T; ++t) r.slotBegin[t] = t * k;
+    tokenChoiceLayout(r);
     r.slotExpert = choices;
     r.slotChoice = choices;
-    r.slotWeight.assign(static_cast<size_t>(T) * k, 0.0f);
-    r.slotKept.assign(static_cast<size_t>(T) * k, 0);
-    r.requested.assign(E, 0);
-    r.kept.assign(E, 0);
-    r.overflow.assign(E, 0);
 
     // Weights are fixed before capacity: score / sum of the k best scores (GShard, Mixtral),
     // or the raw score (Switch with k=1, DeepSeek-V2).

@@ -1,11 +1,26 @@
 #include "layer.hpp"
 
+#include "backends/eigen_backend.hpp"
+
 namespace moe {
 
-void runLayer(Backend& backend, const ModelWeights& w, const RouterConfig& cfg, const Mat& x, bool withOutputs,
+namespace {
+// The backend that runs cfg: the one asked for, or the Eigen reference where it lacks a stage.
+Backend& runnerFor(Backend& asked, const RouterConfig& cfg, std::string& fallback) {
+    fallback.clear();
+    const std::string lacks = asked.unsupported(cfg);
+    if (lacks.empty()) return asked;
+    fallback = asked.name() + " does not run " + lacks + ": the Eigen reference ran this pass";
+    thread_local EigenBackend reference;
+    return reference;
+}
+} // namespace
+
+void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, const Mat& x, bool withOutputs,
               LayerResult& out) {
     out.sentences.clear();
     out.unitRouting = Routing{};
+    Backend& backend = runnerFor(asked, cfg, out.fallback);
     out.routing = backend.route(w, cfg, x);
     if (withOutputs) backend.experts(w, x, out.routing, out.outputs);
     else out.outputs.resize(0, w.shape.dim);
@@ -37,9 +52,10 @@ Routing expandRouting(const Routing& u, const std::vector<int>& unitOf) {
     return r;
 }
 
-void runLayer(Backend& backend, const ModelWeights& w, const RouterConfig& cfg, std::string_view text, const Mat& x,
+void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, std::string_view text, const Mat& x,
               bool withOutputs, LayerResult& out) {
-    if (cfg.level == RouteLevel::Token) return runLayer(backend, w, cfg, x, withOutputs, out);
+    if (cfg.level == RouteLevel::Token) return runLayer(asked, w, cfg, x, withOutputs, out);
+    Backend& backend = runnerFor(asked, cfg, out.fallback);
     out.sentences = splitSentences(text);
     const int S = static_cast<int>(out.sentences.size());
     Mat means(S, x.cols());

@@ -16,6 +16,9 @@ struct LayerResult {
     // Sentence-level routing only: the sentences and their own routing (one unit each).
     std::vector<Sentence> sentences;
     Routing unitRouting;
+    // Non-empty when the backend asked for does not run this configuration: why, and that
+    // the Eigen reference ran it instead (JSON config.fallback, the app's status bar).
+    std::string fallback;
 };
 
 // Token-level routing of the rows of x.

@@ -5,6 +5,7 @@
 #include "backends/eigen_backend.hpp"
 #include "capacity.hpp"
 #include "embedding.hpp"
+#include "routing_stages.hpp"
 #include "settings_schema.hpp"
 
 namespace moe {
@@ -46,19 +47,14 @@ LayerResult routeInChunks(const ModelWeights& w, const RouterConfig& cfg, std::s
 #pragma omp parallel for schedule(dynamic) if (chunks > 1)
     for (int c = 0; c < chunks; ++c) {
         const int t0 = c * chunk, t1 = std::min(T, t0 + chunk), n = t1 - t0;
-        // decideRouting's steps, on the chunk's rows.
-        RouterLogits in = logitRows(w, cfg, text, t0, t1);
-        Mat z = in.logits;
-        if (cfg.noisyTopk) addRoutingNoise(z, in.noiseLogits, cfg.noiseSeed, t0);
-        Mat scores;
-        scoreFunction(z, cfg.score, cfg.temperature, scores);
-        const Mat chunkKeys = selectionKeys(z, scores, cfg, bias);
-        const std::vector<int> top = topK(chunkKeys, k);
-        std::copy(top.begin(), top.end(), choices.begin() + static_cast<size_t>(t0) * k);
-        if (keepKeys) keys.middleRows(t0, n) = chunkKeys;
-        const std::vector<ScoreSums> own = scoreSumBlocks(in.logits, scores);
+        // The per-row stages (routing_stages.hpp), on the chunk's rows.
+        const RouterLogits in = logitRows(w, cfg, text, t0, t1);
+        const RowDecisions d = decideRows(in, cfg, bias, t0);
+        std::copy(d.choices.begin(), d.choices.end(), choices.begin() + static_cast<size_t>(t0) * k);
+        if (keepKeys) keys.middleRows(t0, n) = d.keys;
+        const std::vector<ScoreSums> own = scoreSumBlocks(in.logits, d.scores);
         std::copy(own.begin(), own.end(), blocks.begin() + t0 / kScoreSumBlock);
-        r.scores.middleRows(t0, n) = scores;
+        r.scores.middleRows(t0, n) = d.scores;
     }
     assignTokenChoice(choices, keys, cfg, r);
     r.padded = cfg.padToCapacity && r.capacity >= 0;

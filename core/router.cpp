@@ -9,6 +9,7 @@
 
 #include "capacity.hpp"
 #include "rng.hpp"
+#include "routing_stages.hpp"
 
 namespace moe {
 
@@ -197,13 +198,11 @@ Routing decideRouting(RouterLogits in, const RouterConfig& cfg, const Vec& bias)
     r.k = cfg.k;
     r.mode = cfg.mode;
     r.capacity = layerCapacity(cfg, r.tokens, r.experts);
-    Mat z = in.logits;
-    if (cfg.noisyTopk && in.noiseLogits.size() == z.size()) addRoutingNoise(z, in.noiseLogits, cfg.noiseSeed);
-    scoreFunction(z, cfg.score, cfg.temperature, r.scores);
-    const Mat keys = selectionKeys(z, r.scores, cfg, bias);
+    RowDecisions d = decideRows(in, cfg, bias);  // the per-row stages (routing_stages.hpp)
+    r.scores = std::move(d.scores);
     r.logits = std::move(in.logits);
-    if (cfg.mode == RoutingMode::TokenChoice) assignTokenChoice(topK(keys, cfg.k), keys, cfg, r);
-    else assignExpertChoice(keys, cfg, r);
+    if (cfg.mode == RoutingMode::TokenChoice) assignTokenChoice(d.choices, d.keys, cfg, r);
+    else assignExpertChoice(d.keys, cfg, r);
     r.padded = cfg.padToCapacity && r.capacity >= 0;
     return r;
 }

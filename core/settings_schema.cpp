@@ -667,13 +667,14 @@ void settingChanged(const SettingSpec& spec, const Settings& before, Settings& s
 }
 
 json configJson(const Settings& s, const std::string& backend, const std::string& device,
-                const std::string& fallbackReason) {
+                const std::string& fallbackReason, const std::string& fallback) {
     json c = json::object();
     for (const SettingSpec& spec : kSpecs) c[std::string(spec.key)] = spec.get(s);
     if (!s.textFile.empty()) c["text"] = nullptr;  // the file's name says where it came from
     c["backend"] = backend;
     c["device"] = device;
     c["fallback_reason"] = fallbackReason.empty() ? json(nullptr) : json(fallbackReason);
+    c["fallback"] = fallback.empty() ? json(nullptr) : json(fallback);
     return c;
 }
 

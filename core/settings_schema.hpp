@@ -106,9 +106,11 @@ void setSettingFromText(const SettingSpec& spec, Settings& s, const std::string&
 std::string settingText(const SettingSpec& spec, const Settings& s);
 bool sameValue(const SettingSpec& spec, const Settings& a, const Settings& b);
 
-// The route JSON's "config": every setting by key, plus what actually ran.
+// The route JSON's "config": every setting by key, plus what actually ran: the backend,
+// its device, why auto fell back to Eigen (fallback_reason), and why a backend's pass ran
+// on the Eigen reference (fallback: a rule it does not run).
 nlohmann::json configJson(const Settings& s, const std::string& backend, const std::string& device,
-                          const std::string& fallbackReason);
+                          const std::string& fallbackReason, const std::string& fallback = {});
 
 // Session files: the text and every setting, with a format name and version.
 inline constexpr int kSessionVersion = 2;

@@ -362,3 +362,22 @@ TEST(Cli, InfoKeepsTheKernelBuildLogAndTheKernelsBuildWithoutWarnings) {
     EXPECT_NE(second.out.find("build log:"), std::string::npos) << second.out;
     std::filesystem::remove_all(cache);
 }
+
+// No OpenCL platform (the ICD loader pointed at an empty folder): --backend opencl is bad
+// input naming the flag; --backend auto falls back to Eigen and says why in the JSON.
+TEST(Cli, OpenCLByNameWithoutADeviceIsBadInputAutoFallsBack) {
+    const auto empty = std::filesystem::temp_directory_path() / ("moelab_no_icd_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(empty);
+    ::setenv("OCL_ICD_VENDORS", empty.c_str(), 1);
+    const RunResult named = run({"route", "--text", "abc", "--backend", "opencl"});
+    const RunResult automatic = run({"route", "--text", "abc", "--backend", "auto", "--json"});
+    ::unsetenv("OCL_ICD_VENDORS");
+    std::filesystem::remove_all(empty);
+    EXPECT_EQ(named.code, 2);
+    EXPECT_NE(named.err.find("--backend opencl"), std::string::npos) << named.err;
+    ASSERT_EQ(automatic.code, 0) << automatic.err;
+    const auto j = nlohmann::json::parse(automatic.out);
+    EXPECT_EQ(j["config"]["backend"], "eigen");
+    EXPECT_TRUE(j["config"]["fallback_reason"].is_string());
+    EXPECT_TRUE(j["config"]["fallback"].is_null());
+}

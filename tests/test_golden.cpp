@@ -56,7 +56,7 @@ json route(const std::vector<std::string>& flags, const std::string& backend) {
 
 // Paths and machine names differ between machines; everything else must not.
 void dropMachineFields(json& j) {
-    for (const char* k : {"device", "backend", "fallback_reason", "weights", "text_file"}) j["config"].erase(k);
+    for (const char* k : {"device", "backend", "fallback_reason", "fallback", "weights", "text_file"}) j["config"].erase(k);
 }
 
 // Differences between two JSON values: numbers within tol (absolute, or relative for

@@ -327,10 +327,13 @@ TEST(OpenCL, ProgramIsCachedOnDisk) {
     std::filesystem::remove_all(dir);
 }
 
-TEST(OpenCL, UnknownDeviceFallsBackWithReason) {
-    const BackendChoice c = makeBackend(BackendKind::OpenCL, "no-such-device-xyz");
+// Auto falls back to Eigen and says why; OpenCL asked for by name is bad input.
+TEST(OpenCL, UnknownDeviceFallsBackWithReasonOnlyForAuto) {
+    const BackendChoice c = makeBackend(BackendKind::Auto, "no-such-device-xyz");
     EXPECT_EQ(c.backend->name(), "eigen");
     EXPECT_NE(c.fallbackReason.find("no-such-device-xyz"), std::string::npos) << c.fallbackReason;
+    const std::string field = test::inputErrorField([] { makeBackend(BackendKind::OpenCL, "no-such-device-xyz"); });
+    EXPECT_EQ(field, "--backend opencl");
 }
 
 TEST(OpenCL, KernelFolderOverridesEmbeddedSources) {
@@ -345,7 +348,7 @@ TEST(OpenCL, KernelFolderOverridesEmbeddedSources) {
         EXPECT_EQ(makeBackend(BackendKind::OpenCL).backend->name(), "opencl");
         // A broken kernel: the build log reaches the fallback reason.
         std::ofstream(dir / "combine.cl", std::ios::app) << "\nthis is not OpenCL C;\n";
-        const BackendChoice broken = makeBackend(BackendKind::OpenCL);
+        const BackendChoice broken = makeBackend(BackendKind::Auto);
         EXPECT_EQ(broken.backend->name(), "eigen");
         EXPECT_NE(broken.fallbackReason.find("kernel build failed"), std::string::npos) << broken.fallbackReason;
         // A missing kernel file is named.

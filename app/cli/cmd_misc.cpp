@@ -13,6 +13,7 @@
 #include "settings_schema.hpp"
 #include "lesson.hpp"
 #include "presets.hpp"
+#include "routing_stages.hpp"
 #include "safetensors.hpp"
 #include "share_code.hpp"
 #include "train/balance_experiment.hpp"
@@ -95,10 +96,11 @@ int cmdBench(const std::vector<std::string>& argv) {
     std::vector<BackendChoice> backends;
     if (which != "opencl") backends.push_back(makeBackend(BackendKind::Eigen));
     if (which != "eigen") {
-        backends.push_back(makeBackend(BackendKind::OpenCL, a.str("device", "")));
-        if (!backends.back().fallbackReason.empty()) {
-            std::cerr << "moelab: no OpenCL backend: " << backends.back().fallbackReason << "\n";
-            backends.pop_back();
+        try {
+            backends.push_back(makeBackend(BackendKind::OpenCL, a.str("device", "")));
+        } catch (const InputError& e) {
+            if (which == "opencl") throw;  // asked for alone: bad input
+            std::cerr << "moelab: no OpenCL backend: " << e.what() << "\n";
         }
     }
     nlohmann::json results = nlohmann::json::array();
@@ -213,10 +215,27 @@ int cmdCode(const std::vector<std::string>& argv) {
     return 0;
 }
 
+namespace {
+// The routing stages every backend runs, in order (core/routing_stages.hpp).
+nlohmann::json stageNames() {
+    nlohmann::json out = nlohmann::json::array();
+    for (RoutingStage st : kRoutingStages) out.push_back(std::string(stageName(st)));
+    return out;
+}
+// The presets whose rules the OpenCL backend does not run (the Eigen reference runs them).
+nlohmann::json openclLacks(const Backend& b) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const Preset& p : presets())
+        if (const std::string why = b.unsupported(presetSettings(p).router); !why.empty())
+            out.push_back({{"preset", p.name}, {"lacks", why}});
+    return out;
+}
+} // namespace
+
 int cmdInfo(const std::vector<std::string>& argv) {
     const Args a(argv, {}, {"json"});
     auto eigen = makeBackend(BackendKind::Eigen);
-    auto cl = makeBackend(BackendKind::OpenCL);
+    auto cl = makeBackend(BackendKind::Auto);  // Eigen with the reason where OpenCL cannot run
     nlohmann::json presetList = nlohmann::json::array();
     for (const Preset& p : presets())
         presetList.push_back({{"name", p.name}, {"title", p.title}, {"paper", p.paper}, {"scaled", p.scaled},
@@ -231,6 +250,8 @@ int cmdInfo(const std::vector<std::string>& argv) {
                             {"eigen_device", eigen.backend->device()},
                             {"opencl_device", cl.fallbackReason.empty() ? cl.backend->device() : ""},
                             {"opencl_unavailable", cl.fallbackReason},
+                            {"routing_stages", stageNames()},
+                            {"opencl_lacks", openclLacks(*cl.backend)},
                             {"opencl_kernel_cache", clb ? clb->programCachePath() : ""},
                             {"opencl_ffn_kernels", clb ? (clb->tiledKernels() ? "tiled" : "blocked") : ""},
                             {"opencl_build_log", buildLog}};

@@ -356,8 +356,7 @@ int cmdRoute(const std::vector<std::string>& argv) {
     Settings o = settingsFromFlags(a);
     const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));
     const ModelWeights w = buildWeights(o);
-    BackendChoice bc = makeBackend(o.backend, o.device);
-    if (!bc.fallbackReason.empty() && o.backend == BackendKind::OpenCL) std::cerr << "moelab: using eigen: " << bc.fallbackReason << "\n";
+    BackendChoice bc = makeBackend(o.backend, o.device);  // --backend opencl without a device: exit 2
 
     LayerResult res;
     const bool withOutputs = a.has("outputs");
@@ -371,7 +370,8 @@ int cmdRoute(const std::vector<std::string>& argv) {
         const Mat x = embedBytes(w, o.text);
         runLayer(*bc.backend, w, o.router, o.text, x, withOutputs, res);
     }
-    const nlohmann::json config = configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason);
+    if (!res.fallback.empty()) std::cerr << "moelab: " << res.fallback << "\n";
+    const nlohmann::json config = configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason, res.fallback);
     RowSource rows(o, w, res, *bc.backend);
     if (a.has("json")) {
         writeJson(o, rows, res, config, withOutputs);

@@ -447,7 +447,9 @@ std::string App::statusLine() {
     if (m_ui.presenting) return line;
     char tail[64];
     std::snprintf(tail, sizeof tail, "  |  %.2f ms", m_state.lastComputeMs());
-    return line + "  |  " + m_state.backendName() + " " + translateMessage(m_state.deviceName()) + tail;
+    line += "  |  " + m_state.backendName() + " " + translateMessage(m_state.deviceName()) + tail;
+    if (!m_state.result().fallback.empty()) line += std::string("  |  ") + tr("this rule ran on the Eigen reference");
+    return line;
 }
 
 void App::openPath(PathAction a, const std::string& suggestion) {

@@ -70,7 +70,12 @@ void AppState::rebuildBackend() {
     // The first pass on a device is slow too (PoCL compiles each kernel for its work-group
     // size on first use: about a second): the worker makes it, so the window never waits.
     m_pendingBackend = std::async(std::launch::async, [s = m_settings, w = m_weights] {
-        BackendChoice c = makeBackend(s.backend, s.device);
+        BackendChoice c;
+        try {
+            c = makeBackend(s.backend, s.device);
+        } catch (const std::exception& e) {  // OpenCL chosen by name with no device: Eigen, and why
+            c = {std::make_unique<EigenBackend>(), e.what()};
+        }
         if (c.fallbackReason.empty()) {
             try {
                 compute(s, w, *c.backend);

@@ -21,6 +21,9 @@ public:
     virtual void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) = 0;
     // The metrics' reductions; by default on the CPU from the routing.
     virtual ScoreSums metricSums(const Routing& r) { return scoreSums(r); }
+    // Empty when this backend runs every stage of cfg; else what it lacks. A new rule lands
+    // in the Eigen reference first: runLayer then runs the reference and says so.
+    virtual std::string unsupported(const RouterConfig&) const { return {}; }
 };
 
 } // namespace moe

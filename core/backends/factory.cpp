@@ -17,6 +17,8 @@ BackendChoice makeBackend(BackendKind kind, const std::string& deviceHint) {
     } catch (const InputError&) {
         throw;  // e.g. a missing kernel file in $MOELAB_KERNEL_DIR
     } catch (const std::exception& e) {
+        // Asked for by name, OpenCL that cannot run is bad input; auto falls back.
+        if (kind == BackendKind::OpenCL) throw InputError("--backend opencl", e.what());
         c.backend = std::make_unique<EigenBackend>();
         c.fallbackReason = e.what();
     }

@@ -14,7 +14,8 @@ struct BackendChoice {
 
 // Eigen, OpenCL or Auto (an OpenCL device if there is one, else Eigen). deviceHint is a
 // substring of platform or device name (else MOELAB_CL_DEVICE, else the first GPU, else
-// the first CPU device). An unusable OpenCL falls back to Eigen with the reason.
+// the first CPU device). Auto falls back to Eigen with the reason where OpenCL cannot run;
+// OpenCL asked for by name throws InputError("--backend opencl", why).
 BackendChoice makeBackend(BackendKind kind, const std::string& deviceHint = "");
 
 } // namespace moe

@@ -7,6 +7,7 @@
 #include "../../capacity.hpp"
 #include "../../errors.hpp"
 #include "../../router.hpp"
+#include "../../routing_stages.hpp"
 #include "../../settings_schema.hpp"
 
 namespace moe {
@@ -264,7 +265,7 @@ void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
     const std::vector<int> caps = G > 1 ? groupCapacities(cfg, T, E) : std::vector<int>{r.capacity};
     cl::Buffer& bcaps = upload(m_b.caps, caps.data(), caps.size() * 4, true);
     cl::Buffer& bkept = ensure(m_b.kept, TK);
-    r.slotChoice.resize(TK);
+    tokenChoiceLayout(r);  // the reference's slot layout (routing_stages.hpp), filled by the downloads below
     const bool reroute = cfg.overflow == Overflow::Reroute && r.capacity >= 0;
     // The queue is in order: this reads the choices before the reroute rewrites them.
     if (reroute) download(m_b.choices, r.slotChoice.data(), TK * 4, false);
@@ -277,11 +278,6 @@ void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
                 m_b.weights.buf, bu, int(cfg.randomRouting), bskip);
         launch(m_k.capacityDrop, cl::NDRange(E));
     }
-    r.slotBegin.resize(T + 1);
-    for (int t = 0; t <= T; ++t) r.slotBegin[t] = t * k;
-    r.slotExpert.resize(TK);
-    r.slotWeight.resize(TK);
-    r.slotKept.resize(TK);
     download(m_b.choices, r.slotExpert.data(), TK * 4, false);
     download(m_b.weights, r.slotWeight.data(), TK * 4, false);
     download(m_b.kept, r.slotKept.data(), TK, false);
