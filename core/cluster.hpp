@@ -41,6 +41,9 @@ struct ClusterConfig {
     double interLatencyUs = 5;
     double gpuTflops = 400;         // sustained expert-FFN throughput per GPU
     bool dedupPerGpu = false;       // one copy per destination GPU for a token's experts there
+    // DeepSeek-V3's node-limited dispatch (set with --route-groups nodes): one copy of a token
+    // per remote node over the network, forwarded inside that node over NVLink (traffic.hpp).
+    bool forwardInNode = false;
     int replicateHot = 0;           // load-aware: extra replicas of the hottest experts
     AllToAll allToAll = AllToAll::Flat;  // which scheme the step's time uses (both are reported)
 

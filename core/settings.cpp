@@ -6,6 +6,7 @@
 namespace moe {
 
 void applyRouteGroups(Settings& s) {
+    s.cluster.forwardInNode = s.routeGroups == RouteGroups::Nodes;  // DeepSeek-V3's dispatch
     if (s.routeGroups == RouteGroups::Off) return;
     const ClusterConfig& c = s.cluster;
     const int groups = s.routeGroups == RouteGroups::Gpus ? c.gpus : std::max(1, c.gpus / std::max(1, c.gpusPerNode));

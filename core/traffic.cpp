@@ -9,6 +9,11 @@ namespace moe {
 
 int homeGpu(int t, int T, int G) { return T > 0 ? static_cast<int>(int64_t(t) * G / T) : 0; }
 
+int forwardingGpu(int home, int node, int G, int N) {
+    const int first = node * N, size = std::min(N, G - first);
+    return first + (home % N) % size;
+}
+
 namespace {
 
 using Matrix = std::vector<std::vector<int64_t>>;
@@ -113,13 +118,48 @@ void deviceBalance(const Routing& r, Traffic& tr, int M) {
     }
 }
 
+// Every kept assignment's copy of its token's vector, into tr.dispatchBytes and
+// dispatchTokens. Straight from the token's home GPU to the expert's GPU (one copy per
+// expert, or per GPU with dedup); with c.forwardInNode (DeepSeek-V3) another node gets
+// one copy over the network, on forwardingGpu, which passes it on over NVLink.
+void dispatchTokens(const Routing& r, const ClusterConfig& c, int64_t vec, Traffic& tr) {
+    const int G = c.gpus, N = std::max(1, c.gpusPerNode);
+    std::vector<int> replicaUse(r.experts, 0);
+    std::vector<char> sentTo(G, 0), nodeReached((G + N - 1) / N, 0);
+    const auto send = [&](int from, int to) { tr.dispatchBytes[from][to] += vec, ++tr.dispatchTokens[from][to]; };
+    for (int t = 0; t < r.tokens; ++t) {
+        const int home = homeGpu(t, r.tokens, G);
+        std::fill(sentTo.begin(), sentTo.end(), 0);
+        std::fill(nodeReached.begin(), nodeReached.end(), 0);
+        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
+            if (!r.slotKept[s]) continue;
+            const int e = r.slotExpert[s];
+            const auto& gs = tr.expertGpus[e];
+            // A replica on the token's own GPU if there is one, else take turns.
+            int dst = gs[replicaUse[e]++ % gs.size()];
+            if (std::find(gs.begin(), gs.end(), home) != gs.end()) dst = home;
+            ++tr.perGpu[dst].tokensComputed;
+            int from = home;
+            if (c.forwardInNode && dst / N != home / N) {
+                from = forwardingGpu(home, dst / N, G, N);
+                if (!nodeReached[dst / N]) nodeReached[dst / N] = 1, send(home, from);  // over the network, once
+                if (dst == from) continue;  // the network's copy serves the experts there
+            }
+            if (c.dedupPerGpu && sentTo[dst]) continue;  // the hidden vector is already there
+            sentTo[dst] = 1;
+            send(from, dst);
+        }
+    }
+}
+
 } // namespace
 
 Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit) {
-    const int G = c.gpus, N = std::max(1, c.gpusPerNode), T = r.tokens, E = r.experts;
+    const int G = c.gpus, N = std::max(1, c.gpusPerNode), E = r.experts;
     Traffic tr;
     tr.gpus = G;
     tr.gpusPerNode = N;
+    tr.forwardedInNode = c.forwardInNode && !r.padded;
     tr.dispatchBytes.assign(G, std::vector<int64_t>(G, 0));
     tr.dispatchTokens.assign(G, std::vector<int>(G, 0));
     tr.perGpu.resize(G);
@@ -133,8 +173,6 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimi
         for (int g : tr.expertGpus[e]) tr.perGpu[g].experts.push_back(e);
 
     const int64_t vec = int64_t(c.simHidden) * elementBytes(c.dtype);
-    std::vector<int> replicaUse(E, 0);
-    std::vector<char> sentTo(G, 0);
     if (r.padded) {
         // Megatron's padding: every expert computes a full capacity, filled or not, and each
         // GPU sends an equal share of every expert's slots (fixed-size buffers).
@@ -146,25 +184,11 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimi
                 for (int src = 0; src < G; ++src) tr.dispatchBytes[src][d] += share * vec, tr.dispatchTokens[src][d] += share;
             }
         }
+    } else {
+        dispatchTokens(r, c, vec, tr);
     }
-    for (int t = 0; t < T && !r.padded; ++t) {
-        const int home = homeGpu(t, T, G);
-        std::fill(sentTo.begin(), sentTo.end(), 0);
-        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
-            if (!r.slotKept[s]) continue;
-            const int e = r.slotExpert[s];
-            const auto& gs = tr.expertGpus[e];
-            // A replica on the token's own GPU if there is one, else take turns.
-            int dst = gs[replicaUse[e]++ % gs.size()];
-            if (std::find(gs.begin(), gs.end(), home) != gs.end()) dst = home;
-            ++tr.perGpu[dst].tokensComputed;
-            if (c.dedupPerGpu && sentTo[dst]) continue;  // the hidden vector is already there
-            sentTo[dst] = 1;
-            tr.dispatchBytes[home][dst] += vec;
-            ++tr.dispatchTokens[home][dst];
-        }
-    }
-    // Combine sends every result back the way it came.
+    // Combine sends every result back the way it came (node-limited: summed on the
+    // forwarding GPU, which sends one vector back over the network).
     tr.combineBytes.assign(G, std::vector<int64_t>(G, 0));
     for (int a = 0; a < G; ++a)
         for (int b = 0; b < G; ++b) tr.combineBytes[b][a] = tr.dispatchBytes[a][b];

@@ -28,7 +28,9 @@ struct AllToAllCost {
 
 struct Traffic {
     int gpus = 1, gpusPerNode = 8;
-    std::vector<std::vector<int64_t>> dispatchBytes;  // [src][dst], diagonal = local
+    // [src][dst], diagonal = local. With node-limited dispatch a copy for another node is
+    // counted home -> forwarding GPU (network), then forwarding GPU -> expert GPU (NVLink).
+    std::vector<std::vector<int64_t>> dispatchBytes;
     std::vector<std::vector<int64_t>> combineBytes;   // [expert GPU][home GPU]: dispatch's transpose
     std::vector<std::vector<int>> dispatchTokens;     // [src][dst] assignments (or copies) sent
     int64_t localBytes = 0, intraNodeBytes = 0, interNodeBytes = 0;  // dispatch + combine
@@ -38,12 +40,17 @@ struct Traffic {
     std::vector<GpuTraffic> perGpu;
     std::vector<std::vector<int>> expertGpus;         // [expert] the GPUs holding it
     AllToAllCost flat, hierarchical;                  // both schemes, side by side
+    bool forwardedInNode = false;                     // node-limited dispatch (ClusterConfig::forwardInNode)
     // DeepSeek-V2's device- and communication-balance losses (no coefficient; 1 when
     // balanced), with the GPUs as devices.
     double deviceBalanceLoss = 0, commBalanceLoss = 0;
 };
 
 int homeGpu(int token, int tokens, int gpus);  // floor(t * G / T)
+// Node-limited dispatch (DeepSeek-V3, c.forwardInNode): the GPU of `node` that takes a
+// token from GPU `home` over the network and forwards it over NVLink: the one with home's
+// local index (home mod N), as DeepEP does; in a smaller last node, that index mod its size.
+int forwardingGpu(int home, int node, int gpus, int gpusPerNode);
 
 // deviceLimit: at most this many devices per token (DeepSeek-V2's M); 0: min(k, G).
 Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit = 0);

@@ -5,6 +5,12 @@
 
 #include <numeric>
 
+#include "backends/eigen_backend.hpp"
+#include "data_dir.hpp"
+#include "embedding.hpp"
+#include "flags.hpp"
+#include "layer.hpp"
+#include "lesson.hpp"
 #include "placement.hpp"
 #include "router.hpp"
 #include "settings_schema.hpp"
@@ -248,6 +254,90 @@ TEST(Cluster, GroupLimitedRoutingCutsInterNodeBytes) {
     c.gpusPerNode = 8;
     const auto a = simulateTraffic(free, c), b = simulateTraffic(limited, c);
     EXPECT_LT(b.interNodeBytes, a.interNodeBytes);
+}
+
+TEST(Cluster, NodeLimitedDispatchCrossesTheNetworkOncePerNode) {
+    // 8 experts on 4 GPUs (expert e on GPU e/2), 2 GPUs a node: nodes {0,1} and {2,3}.
+    // Token t lives on GPU t. 16-byte vectors. A copy for the other node goes over the
+    // network to the GPU there with the sender's local index (t % 2), which forwards it.
+    const Routing r = routing(8, {{4, 6, 7}, {0, 3, 5}, {1, 2, 4}, {6, 7, 5}});
+    ClusterConfig c = twoGpus();
+    c.gpus = 4;
+    c.gpusPerNode = 2;
+    c.forwardInNode = true;
+    // t0 (GPU 0): network 0->2 (expert 4 is there), NVLink 2->3 twice (experts 6, 7).
+    // t1 (GPU 1): NVLink 1->0 (expert 0), local 1->1 (expert 3), network 1->3, NVLink 3->2 (expert 5).
+    // t2 (GPU 2): network 2->0 (expert 1 is there), NVLink 0->1 (expert 2), local 2->2 (expert 4).
+    // t3 (GPU 3): local 3->3 twice (experts 6, 7), NVLink 3->2 (expert 5).
+    const Traffic t = simulateTraffic(r, c);
+    EXPECT_EQ(t.dispatchBytes, (std::vector<std::vector<int64_t>>{
+                                   {0, 16, 16, 0}, {16, 16, 0, 16}, {16, 0, 16, 32}, {0, 0, 32, 32}}));
+    // Three (token, remote node) pairs, each one vector each way.
+    EXPECT_EQ(t.interNodeBytes, 2 * 3 * 16);
+    EXPECT_EQ(t.intraNodeBytes, 2 * 6 * 16);  // 0->1, 1->0, 2->3 twice, 3->2 twice
+    EXPECT_EQ(t.localBytes, 2 * 4 * 16);
+    for (int a = 0; a < 4; ++a)
+        for (int b = 0; b < 4; ++b) EXPECT_EQ(t.combineBytes[b][a], t.dispatchBytes[a][b]);  // reduced, sent back
+    for (int g = 0; g < 4; ++g) EXPECT_EQ(t.perGpu[g].tokensComputed, g < 2 ? 2 : 4);
+    // One phase, links at once: no GPU has more than one 16-byte network message a
+    // direction, the slowest link: 5 us + 16 B / 50 GB/s.
+    EXPECT_NEAR(t.dispatchTimeUs, 5 + 16 / 50e3, 1e-12);
+    EXPECT_NEAR(t.combineTimeUs, t.dispatchTimeUs, 1e-12);
+    EXPECT_EQ(t.flat.interNodeBytes, t.interNodeBytes);
+    EXPECT_EQ(t.hierarchical.interNodeBytes, t.interNodeBytes);  // already between same local indices
+    // One copy per GPU: 2->3 and 3->3 carry one vector each; the network is unchanged.
+    c.dedupPerGpu = true;
+    const Traffic d = simulateTraffic(r, c);
+    EXPECT_EQ(d.dispatchBytes[2][3], 16);
+    EXPECT_EQ(d.dispatchBytes[3][3], 16);
+    EXPECT_EQ(d.interNodeBytes, 2 * 3 * 16);
+    EXPECT_EQ(d.intraNodeBytes, 2 * 5 * 16);
+    // Without forwarding every assignment in the other node is its own network copy:
+    // t0 three, t1 one, t2 two.
+    c.dedupPerGpu = false;
+    c.forwardInNode = false;
+    const Traffic f = simulateTraffic(r, c);
+    EXPECT_EQ(f.interNodeBytes, 2 * 6 * 16);
+    EXPECT_NEAR(f.dispatchTimeUs, 2 * 5 + 48 / 50e3, 1e-12);  // GPU 0: 2 network messages, 48 B
+}
+
+TEST(Cluster, ForwardingGpuHasTheSendersLocalIndex) {
+    EXPECT_EQ(forwardingGpu(3, 0, 16, 8), 3);
+    EXPECT_EQ(forwardingGpu(3, 1, 16, 8), 11);
+    EXPECT_EQ(forwardingGpu(13, 0, 16, 8), 5);
+    EXPECT_EQ(forwardingGpu(5, 1, 10, 8), 9);  // GPUs 8, 9 in the last node: index 5 mod 2
+}
+
+namespace {
+
+// Inter-node bytes of the built-in lesson's parallel chapter on 16 GPUs (2 nodes of 8),
+// with node-limited routing to M nodes (M = 0: no route groups).
+int64_t chapterInterNodeBytes(int M) {
+    const Lesson l = loadLesson(dataPath("lessons/moe-basics.lesson"));
+    int chapter = -1;
+    for (size_t i = 0; i < l.chapters.size(); ++i)
+        if (l.chapters[i].page == "parallel") chapter = static_cast<int>(i);
+    EXPECT_GE(chapter, 0);
+    Settings s = chapterSettings(l, chapter, -1, Settings{});
+    std::vector<std::string> flags = {"--gpus", "16"};
+    if (M > 0) flags.insert(flags.end(), {"--route-groups", "nodes", "--topk-groups", std::to_string(M)});
+    applyFlags(s, Args(flags, settingFlags(), {}));
+    const ModelWeights w = buildWeights(s);
+    EXPECT_EQ(s.cluster.forwardInNode, M > 0);
+    EigenBackend backend;
+    LayerResult res;
+    runLayer(backend, w, s.router, s.text, embedBytes(w, s.text), true, res);
+    return simulateTraffic(res.routing, s.cluster, deviceLimit(s)).interNodeBytes;
+}
+
+} // namespace
+
+TEST(Cluster, TheParallelChapterCrossesLessWithFewerNodes) {
+    // M = 2 of 2 nodes routes as without groups, but a token crosses once per node, not
+    // once per expert there; M = 1 puts all its experts in one node.
+    const int64_t perExpert = chapterInterNodeBytes(0), two = chapterInterNodeBytes(2), one = chapterInterNodeBytes(1);
+    EXPECT_LT(two, perExpert);
+    EXPECT_LT(one, two);
 }
 
 TEST(Cluster, BadConfigNamesTheFlag) {

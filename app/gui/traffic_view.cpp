@@ -64,8 +64,12 @@ void allToAllTable(const Traffic& t, AllToAll selected, float width) {
 } // namespace
 
 void TrafficView::drawContent(AppState& state) {
-    caption("Dispatch bytes from each token's GPU (row) to its experts' GPUs (column); combine sends the same back.");
     const Traffic& t = state.traffic();
+    if (t.forwardedInNode)
+        caption("Dispatch bytes from sender (row) to receiver (column): another node gets a token once, on the GPU with "
+                "its GPU's local index, which forwards it over NVLink; combine sends the same back.");
+    else
+        caption("Dispatch bytes from each token's GPU (row) to its experts' GPUs (column); combine sends the same back.");
     const int G = t.gpus, N = std::max(1, t.gpusPerNode);
     if (G < 1 || t.dispatchBytes.empty()) return;
     int64_t peak = 1;

@@ -80,6 +80,10 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "用唐诗和英文做下一字节预测训练；看专家如何分工，或者一个专家包揽一切。"},
         {"Dispatch bytes from each token's GPU (row) to its experts' GPUs (column); combine sends the same back.",
          "分发：从词元所在的 GPU（行）发往其专家所在 GPU（列）的字节数；合并时原路返回同样多。"},
+        {"Dispatch bytes from sender (row) to receiver (column): another node gets a token once, on the GPU with "
+         "its GPU's local index, which forwards it over NVLink; combine sends the same back.",
+         "分发：从发送方（行）到接收方（列）的字节数：词元只发往另一个节点一次，送到本地序号与其 GPU 相同的 GPU，"
+         "再由它经 NVLink 转发；合并时原路返回同样多。"},
         {"Experts inside their GPUs (brighter = more tokens); below, each GPU's dispatch, compute and combine.",
          "各 GPU 中的专家（越亮词元越多）；下方是每个 GPU 的分发、计算与合并。"},
         {"Each byte value 0x00..0xFF owns one column of D numbers; the marked columns are the bytes of the text.",
