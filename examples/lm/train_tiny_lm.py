@@ -14,7 +14,8 @@ Face Mixtral names, config in __metadata__) and a JSON summary.
 
 Debian's torch uses the system libblas.so.3; with the reference BLAS
 (libblas3) steps are ~10x slower than with OpenBLAS (libopenblas0-pthread).
-On a loaded machine, --threads 1 is faster than 2 (threads wait on each other).
+OMP_WAIT_POLICY defaults to PASSIVE here: with spinning OpenMP threads, 2
+threads on the busy 2-core machine were ~10x slower than 1.
 """
 import argparse
 import json
@@ -33,8 +34,11 @@ def _threads_from_argv(argv):
     return "2"
 
 
-# OpenBLAS (when it is the libblas torch loads) reads this when torch loads it.
+# Read when torch loads: OpenBLAS's thread count (when it is the libblas torch
+# loads), and OpenMP threads that sleep rather than spin while they wait
+# (spinning threads on a busy machine made steps ~10x slower).
 os.environ.setdefault("OPENBLAS_NUM_THREADS", _threads_from_argv(sys.argv))
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
