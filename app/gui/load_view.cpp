@@ -38,14 +38,16 @@ void LoadView::drawContent(AppState& state) {
     if (r.experts == 0) return;
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     // The bars take what the metrics and their history leave, but never less than a few lines.
-    const float below = ImGui::GetTextLineHeightWithSpacing() * 4 + px(22) * 3 + px(20);
+    const float below = ImGui::GetTextLineHeightWithSpacing() * 5 + px(22) * 3 + px(20);
     const int hovered = drawLoadBars(r, ui(), ImVec2(avail.x, std::max(ImGui::GetTextLineHeight() * 5, avail.y - below)));
     if (hovered >= 0) {
         ImGui::BeginTooltip();
         ImGui::Text("E%d: %s %d, %s %d, %s %d", hovered, tr("requested"), r.requested[hovered], tr("kept"),
                     r.kept[hovered], tr("dropped"), r.overflow[hovered]);
         if (r.capacity >= 0)
-            ImGui::Text(tr("capacity = max(ceil(k·N/E·C), min) = max(ceil(%d·%d/%d·%.2f), %d) = %d  (N tokens)"), r.k,
+            ImGui::Text(tr("capacity = max(ceil(k·N/E·capacity factor), min capacity) = max(ceil(%d·%d/%d·%.2f), %d) = %d  "
+                           "(N tokens)"),
+                        r.k,
                         r.tokens, r.experts, state.settings().router.capacityFactor, state.settings().router.minCapacity,
                         r.capacity);
         ImGui::EndTooltip();
@@ -54,7 +56,7 @@ void LoadView::drawContent(AppState& state) {
     drawMetricsTable(state.result().metrics, "##metrics");
     ImGui::TextDisabled("%s", tr("History"));
     const float w = std::max(px(60), ImGui::GetContentRegionAvail().x * 0.5f - px(40)), h = px(22);
-    sparkline(N_("Load CV"), state.history(), &MetricSample::cv, w, h, "%.3f");
+    sparkline(N_("Load CV (requested)"), state.history(), &MetricSample::cv, w, h, "%.3f");
     sparkline(N_("Aux loss"), state.history(), &MetricSample::auxLoss, w, h, "%.3f");
     sparkline(N_("Drop rate"), state.history(), &MetricSample::dropRate, w, h, "%.3f");
 }
