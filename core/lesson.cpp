@@ -195,6 +195,11 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
         } else if (n == "goal") {
             needChapter();
             for (const std::string& g : splitList(f.value, ',')) ch->goals.push_back(parseGoal(g, where));
+        } else if (n == "heatmap") {
+            needChapter();
+            if (f.value != "scores" && f.value != "logits")
+                throw InputError(where, "heatmap is 'scores' or 'logits' (got '" + f.value + "')");
+            ch->heatmap = f.value;
         } else if (n == "experiment") {
             needChapter();
             if (f.value != "balance" && f.value != "sentiment")
@@ -202,7 +207,7 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
             ch->experiment = f.value;
         } else {
             throw InputError(where, "unknown field (lesson, chapter, title, text, page, show, highlight, settings, try, "
-                                    "question, answer, goal, goal.text, experiment; a '.zh' suffix for Chinese)");
+                                    "question, answer, goal, goal.text, experiment, heatmap; a '.zh' suffix for Chinese)");
         }
     }
     if (lesson.chapters.empty()) throw InputError(path, "has no 'chapter:'");
@@ -211,6 +216,8 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
         if (c.title.empty()) throw InputError(where, "has no title");
         if (c.text.empty()) throw InputError(where, "has no text");
         if (!c.question.empty() && c.answer.empty()) throw InputError(where, "asks a question without an answer");
+        // Students read the goal as a sentence, never as 'drop_rate <= 0'.
+        if (!c.goals.empty() && c.goalText.empty()) throw InputError(where, "has a goal without goal.text");
     }
     // Every chapter's settings, and each try's on top of them, must be valid together.
     for (size_t c = 0; c < lesson.chapters.size(); ++c) {

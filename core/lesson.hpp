@@ -42,6 +42,7 @@ struct LessonChapter {
     std::vector<LessonTry> tries;
     std::vector<LessonGoal> goals;
     std::string experiment;                // "balance" or "sentiment": the experiment's button
+    std::string heatmap = "scores";        // what the gate map colours: "scores" or "logits"
 };
 
 struct Lesson {

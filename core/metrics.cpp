@@ -75,6 +75,18 @@ void addRows(const Mat& logits, const Mat& scores, int from, int to, ScoreSums& 
     }
 }
 
+// Population standard deviation / mean; 0 when the mean is 0.
+double coefficientOfVariation(const std::vector<int>& load) {
+    if (load.empty()) return 0.0;
+    double mean = 0;
+    for (int n : load) mean += n;
+    mean /= double(load.size());
+    double var = 0;
+    for (int n : load) var += (n - mean) * (n - mean);
+    var /= double(load.size());
+    return mean > 0 ? std::sqrt(var) / mean : 0.0;
+}
+
 } // namespace
 
 std::vector<ScoreSums> scoreSumBlocks(const Mat& logits, const Mat& scores) {
@@ -140,11 +152,10 @@ Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const S
     double mean = 0, mx = 0;
     for (int n : r.requested) mean += n, mx = std::max<double>(mx, n);
     mean /= E;
-    double var = 0;
-    for (int n : r.requested) var += (n - mean) * (n - mean);
-    var /= E;
-    m.cv = mean > 0 ? std::sqrt(var) / mean : 0.0;
+    m.cv = coefficientOfVariation(r.requested);
     m.maxOverMean = mean > 0 ? mx / mean : 0.0;
+    // The requested load does not move with the capacity; what the experts compute does.
+    m.cvKept = coefficientOfVariation(r.kept);
     return m;
 }
 

@@ -14,8 +14,9 @@ struct Metrics {
     double dropRate = 0;      // dropped / assignments (token choice) or / tokens (expert choice)
     double auxLoss = 0;       // Switch Transformer: E * sum_i f_i P_i
     double zLoss = 0;         // ST-MoE: mean (logsumexp logits)^2
-    double cv = 0;            // std / mean of requested
+    double cv = 0;            // std / mean of requested (before capacity)
     double maxOverMean = 0;   // max / mean of requested
+    double cvKept = 0;        // std / mean of kept (after capacity, reroutes included)
     double entropy = 0;       // mean -sum p ln p of the scores (nats)
     int64_t totalParams = 0;  // router + all experts + shared experts
     int64_t activeParams = 0; // router + k experts + shared experts

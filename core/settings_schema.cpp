@@ -167,7 +167,7 @@ const SettingSpec kSpecs[] = {
     {.key = "random_routing", .flag = "random-routing", .kind = SettingKind::Bool, .group = SettingGroup::Router,
      .effect = SettingEffect::Route, .widget = SettingWidget::Checkbox, .label = "Random routing",
      .help = "GShard: a token's 2nd choice is dispatched only when 2·w2 > U(0,1), drawn from the noise seed",
-     .helpZh = "GShard：只有当 2·w2 > U(0,1) 时才派发词元的第二选择，随机数来自噪声种子",
+     .helpZh = "GShard：只有当 2·w2 > U(0,1) 时才分发词元的第二选择，随机数来自噪声种子",
      FIELD(&S::router, &R::randomRouting)},
     {.key = "route_level", .flag = "route-level", .kind = SettingKind::Choice, .group = SettingGroup::Router,
      .effect = SettingEffect::Route, .widget = SettingWidget::Combo, .label = "Route by",
@@ -178,10 +178,10 @@ const SettingSpec kSpecs[] = {
     {.key = "capacity_factor", .flag = "capacity-factor", .kind = SettingKind::Float,
      .group = SettingGroup::Capacity, .effect = SettingEffect::Route, .widget = SettingWidget::Slider,
      .label = "Capacity factor",
-     .help = "capacity = max(ceil(k·N/E·C), min capacity), N tokens; 0 = dropless; C < 0: Tutel's dynamic capacity, "
-             "the busiest expert's load up to ceil(k·N/E·|C|)",
-     .helpZh = "容量 = max(ceil(k·N/E·C), 最小容量)，N 为词元数；0 表示不丢弃；C < 0：Tutel 的动态容量，"
-               "取最忙专家的负载，至多 ceil(k·N/E·|C|)",
+     .help = "capacity = max(ceil(k·N/E·capacity factor), min capacity), N tokens; 0 = dropless; a negative capacity "
+             "factor f: Tutel's dynamic capacity, the busiest expert's load up to ceil(k·N/E·|f|)",
+     .helpZh = "容量 = max(ceil(k·N/E·容量因子), 最小容量)，N 为词元数；0 表示不丢弃；容量因子 f 为负数：Tutel 的动态容量，"
+               "取最忙专家的负载，至多 ceil(k·N/E·|f|)",
      .range = fixed<-1e6, 1e6>, .slider = {-4, 4}, .zeroMeans = "dropless",
      .negativeMeans = "dynamic \u2264", FIELD(&S::router, &R::capacityFactor),
      .check = [](const Settings& s) -> std::string {

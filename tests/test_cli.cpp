@@ -135,8 +135,15 @@ TEST(Cli, RouteJsonFollowsTheContract) {
     EXPECT_EQ(m["assignments"], 12);
     EXPECT_EQ(int(m["dropped"]), 12 - kept);
     for (const char* f : {"drop_rate", "aux_loss", "z_loss", "cv", "max_over_mean", "entropy", "total_params",
-                          "active_params", "flops_per_token_moe", "flops_per_token_dense"})
+                          "active_params", "flops_per_token_moe", "flops_per_token_dense", "cv_kept"})
         EXPECT_TRUE(m.contains(f)) << f;
+    // cv_kept: population std / mean of the experts' kept counts.
+    double mean = 0, var = 0;
+    for (const auto& e : j["experts"]) mean += int(e["kept"]);
+    mean /= double(j["experts"].size());
+    for (const auto& e : j["experts"]) var += (int(e["kept"]) - mean) * (int(e["kept"]) - mean);
+    var /= double(j["experts"].size());
+    EXPECT_NEAR(double(m["cv_kept"]), std::sqrt(var) / mean, 1e-12);
     EXPECT_FALSE(j.contains("outputs"));
 }
 

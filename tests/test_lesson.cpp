@@ -27,6 +27,7 @@ show: tokens, heatmap
 try: Two | 二 | --k 2
 try: Dropless | 不丢弃 | --capacity-factor 0
 goal: drop_rate <= 0, k >= 2
+goal.text: Drop nothing with k of at least 2.
 question: Q?
 answer: A.
 
@@ -50,6 +51,9 @@ TEST(Lesson, ParsesFieldsContinuationsAndBothLanguages) {
     EXPECT_EQ(c.tries[0].flags, (std::vector<std::string>{"--k", "2"}));
     ASSERT_EQ(c.goals.size(), 2u);
     EXPECT_EQ(goalText(c.goals[1]), "k >= 2");
+    EXPECT_EQ(c.goalText.en, "Drop nothing with k of at least 2.");
+    EXPECT_EQ(c.heatmap, "scores");  // the default
+    EXPECT_EQ(parseLesson(std::string(kSmall) + "heatmap: logits\n", "small.lesson").chapters[1].heatmap, "logits");
     EXPECT_EQ(c.line, 5);
 }
 
@@ -103,6 +107,8 @@ TEST(Lesson, MalformedFilesNameTheLineAndField) {
     EXPECT_EQ(field(head + "settings: --temperature -1\n"), "bad.lesson:5 settings");
     EXPECT_EQ(field(head + "goal: happiness >= 1\n"), "bad.lesson:5 goal");
     EXPECT_EQ(field(head + "page: kitchen\n"), "bad.lesson:5 page");
+    EXPECT_EQ(field(head + "heatmap: probabilities\n"), "bad.lesson:5 heatmap");
+    EXPECT_EQ(field(head + "goal: k >= 2\n"), "bad.lesson:2 chapter");  // a goal students cannot read
     EXPECT_EQ(field(head + "question: why?\n"), "bad.lesson:2 chapter");  // no answer
     EXPECT_EQ(field("  indented first\n"), "bad.lesson:1");
     EXPECT_EQ(field("title: before any chapter\n"), "bad.lesson:1 title");

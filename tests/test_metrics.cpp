@@ -49,6 +49,34 @@ TEST(Metrics, AuxLossIsEWhenOneExpertTakesAll) {
     EXPECT_NEAR(m.entropy, 0.0, 1e-12);
 }
 
+TEST(Metrics, KeptLoadCvMovesWithTheCapacityFactorRequestedCvDoesNot) {
+    // 4 tokens, 2 experts, top-1: three prefer E0, one E1, so requested = [3, 1]: mean 2,
+    // std 1, cv 0.5 at any capacity factor.
+    RouterConfig cfg;
+    cfg.k = 1;
+    const std::vector<std::vector<float>> p = {{0.9f, 0.1f}, {0.8f, 0.2f}, {0.7f, 0.3f}, {0.4f, 0.6f}};
+    ModelShape s = shape4();
+    s.experts = 2;
+    // Factor 1: capacity ceil(1·4/2·1) = 2, kept = [2, 1]: mean 1.5, std 0.5, cv 1/3.
+    cfg.capacityFactor = 1;
+    Routing r = test::routeProbs(p, cfg);
+    ASSERT_EQ(r.kept, (std::vector<int>{2, 1}));
+    Metrics m = computeMetrics(r, s, 1);
+    EXPECT_NEAR(m.cv, 0.5, 1e-12);
+    EXPECT_NEAR(m.cvKept, 1.0 / 3.0, 1e-12);
+    // Factor 0.5: capacity ceil(1) = 1, kept = [1, 1]: cv 0; the requested cv stays 0.5.
+    cfg.capacityFactor = 0.5f;
+    r = test::routeProbs(p, cfg);
+    ASSERT_EQ(r.kept, (std::vector<int>{1, 1}));
+    m = computeMetrics(r, s, 1);
+    EXPECT_NEAR(m.cv, 0.5, 1e-12);
+    EXPECT_NEAR(m.cvKept, 0.0, 1e-12);
+    // Dropless: kept = requested, the same cv.
+    cfg.capacityFactor = 0;
+    m = computeMetrics(test::routeProbs(p, cfg), s, 1);
+    EXPECT_NEAR(m.cvKept, 0.5, 1e-12);
+}
+
 TEST(Metrics, ZLossOnKnownLogits) {
     // lse([0,0]) = ln 2; lse([ln 3, 0]) = ln 4 = 2 ln 2; mean of squares = 2.5 (ln 2)^2.
     RouterConfig cfg;

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <map>
+#include <omp.h>
 
 #include "errors.hpp"
 #include "rng.hpp"
@@ -195,6 +196,18 @@ TEST(BalanceExperiment, WithoutBalancingOneExpertTakesOverWithTheAuxLossTheLoadE
     // Both runs still learn the task (held-out loss at step 0 is about 5.6 nats).
     EXPECT_LT(collapsed.heldOutLoss, 3.5);
     EXPECT_LT(balanced.heldOutLoss, 3.5);
+}
+
+TEST(BalanceExperiment, TheOutcomeDoesNotDependOnTheCallersThreads) {
+    // The app trains on one thread per session; `moelab bench` and the README quote the
+    // same outcome whatever the thread count it is run with.
+    const int threads = omp_get_max_threads();
+    omp_set_num_threads(2);
+    const BalanceRun two = runBalanceExperiment(true, corpus());
+    omp_set_num_threads(1);
+    const BalanceRun one = runBalanceExperiment(true, corpus());
+    omp_set_num_threads(threads);
+    EXPECT_EQ(two.outcome.share, one.outcome.share);
 }
 
 TEST(BalanceExperiment, OutcomeIsTheShareOverTheLastSteps) {

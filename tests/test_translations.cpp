@@ -11,8 +11,11 @@
 #include <set>
 
 #include "atomic_file.hpp"
+#include "data_dir.hpp"
 #include "gui/i18n.hpp"
 #include "gui/style.hpp"
+#include "lesson.hpp"
+#include "presets.hpp"
 #include "settings_schema.hpp"
 #include "train/trainer.hpp"
 
@@ -118,6 +121,28 @@ TEST(Translations, NoTwoLabelsShareOneChineseString) {
         EXPECT_TRUE(fresh || folded(it->second) == folded(en))
             << "\"" << en << "\" and \"" << it->second << "\" both read \"" << zh << "\"";
     }
+}
+
+// docs/glossary.md: one Chinese term per concept. The variants it rejects appear in none
+// of the Chinese a student reads: the app's table, the settings' help, the presets and
+// the built-in lesson.
+TEST(Translations, OneChineseTermPerConcept) {
+    std::vector<std::pair<std::string, std::string>> zh;  // where, text
+    for (const auto& [en, text] : translationTable()) zh.emplace_back(en, text);
+    for (const SettingSpec& s : settingSpecs())
+        if (s.helpZh) zh.emplace_back("help of " + std::string(s.key), s.helpZh);
+    for (const Preset& p : presets()) zh.emplace_back(std::string("preset ") + p.name, std::string(p.titleZh) + p.scaledZh);
+    const Lesson lesson = loadLesson(dataPath("lessons/moe-basics.lesson"));
+    for (const LessonChapter& c : lesson.chapters)
+        for (const LessonText* t : {&c.title, &c.text, &c.question, &c.answer, &c.goalText}) zh.emplace_back(c.title.en, t->zh);
+    // The rejected variant and the glossary's term; 种子 alone is the random seed (随机种子).
+    const std::pair<std::regex, const char*> rejected[] = {
+        {std::regex("种子(教程)? ?00"), "教程 00N"}, {std::regex("令牌"), "词元"},  {std::regex("得分"), "分数"},
+        {std::regex("首选|次选"), "第一选择"},       {std::regex("派发"), "分发"},  {std::regex("容量系数"), "容量因子"},
+        {std::regex("负载平衡"), "负载均衡"},        {std::regex("负载 CV"), "负载变异系数"}};
+    for (const auto& [where, text] : zh)
+        for (const auto& [variant, term] : rejected)
+            EXPECT_FALSE(std::regex_search(text, variant)) << where << ": \"" << text << "\" (the glossary says " << term << ")";
 }
 
 TEST(Translations, FormatStringsKeepTheirArguments) {

@@ -255,6 +255,7 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
                          {"z_loss", m.zLoss},
                          {"cv", m.cv},
                          {"max_over_mean", m.maxOverMean},
+                         {"cv_kept", m.cvKept},
                          {"entropy", m.entropy},
                          {"total_params", m.totalParams},
                          {"active_params", m.activeParams},

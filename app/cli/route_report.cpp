@@ -83,7 +83,9 @@ void printRouteReport(std::ostream& os, const Settings& o, const std::vector<Byt
        << fmt("%.1f%%", 100 * m.dropRate) << ")\n"
        << "  aux loss     " << fmt("%.4f", m.auxLoss) << "   (1 = balanced, Switch Transformer)\n"
        << "  z-loss       " << fmt("%.4f", m.zLoss) << "   (ST-MoE)\n"
-       << "  load CV      " << fmt("%.4f", m.cv) << "   max/mean " << fmt("%.3f", m.maxOverMean) << "\n"
+       << "  load CV      " << fmt("%.4f", m.cv) << "   max/mean " << fmt("%.3f", m.maxOverMean)
+       << "   (requested: before capacity)\n"
+       << "  kept CV      " << fmt("%.4f", m.cvKept) << "   (kept: after capacity)\n"
        << "  entropy      " << fmt("%.4f", m.entropy) << " nats\n"
        << "  parameters   " << m.totalParams << " total, " << m.activeParams << " active per token\n"
        << "  FLOPs/token  " << fmt("%.0f", m.flopsPerTokenMoe) << " MoE vs " << fmt("%.0f", m.flopsPerTokenDense)

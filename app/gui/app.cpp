@@ -200,6 +200,7 @@ void App::goChapter(int chapter, int tryIndex) {
     }
     p.chapter = chapter;
     p.activeTry = tryIndex;
+    m_ui.heatmapLogits = lesson.chapters[chapter].heatmap == "logits";
     if (newChapter) p.revealed = false;
     const std::string& page = lesson.chapters[chapter].page;
     m_page = page == "parallel" ? Page::Parallel : page == "training" ? Page::Training : Page::Routing;

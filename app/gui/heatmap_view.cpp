@@ -23,6 +23,16 @@ std::vector<ByteToken> sentenceColumns(size_t count) {
     return cols;
 }
 
+// The colour scale, then the switch between scores and raw logits on the same line.
+void legendAndModeSwitch(Ui& ui, const Routing& r) {
+    if (ui.heatmapLogits) logitLegend(ui, r);
+    else scoreLegend(ui);
+    ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
+    if (ImGui::RadioButton(tr("score"), !ui.heatmapLogits)) ui.heatmapLogits = false;
+    ImGui::SameLine();
+    if (ImGui::RadioButton(tr("logit"), ui.heatmapLogits)) ui.heatmapLogits = true;
+}
+
 std::string sentenceText(const AppState& state, int i) {
     const Sentence& s = state.result().sentences[i];
     std::string text = state.settings().text.substr(s.start, s.end - s.start);
@@ -34,10 +44,10 @@ void drawSentenceMap(AppState& state, Ui& ui) {
     const LayerResult& res = state.result();
     const Routing& r = res.unitRouting;
     const std::vector<ByteToken> cols = sentenceColumns(res.sentences.size());
-    const RoutingPicture pic{r, cols, 1, nullptr};
+    const RoutingPicture pic{r, cols, 1, nullptr, ui.heatmapLogits};
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const auto [hovS, hovE] = drawGateMap(pic, ui, ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()), "##heat");
-    scoreLegend(ui);
+    legendAndModeSwitch(ui, r);
     if (hovS < 0) return;
     const Sentence& s = res.sentences[hovS];
     ui.hoveredToken = s.start;
@@ -58,8 +68,12 @@ void HeatmapView::drawContent(AppState& state) {
         drawSentenceMap(state, ui());
         return;
     }
-    caption("Score of every expert for every token; outlined cells were chosen, X marks a dropped assignment, an arrow a "
-            "rerouted one.");
+    if (ui().heatmapLogits)
+        caption("Logit of every expert for every token (x·W_g + b, before softmax); outlined cells were chosen, X marks a "
+                "dropped assignment, an arrow a rerouted one.");
+    else
+        caption("Score of every expert for every token; outlined cells were chosen, X marks a dropped assignment, an "
+                "arrow a rerouted one.");
     const Routing& r = state.result().routing;
     const auto& tokens = state.tokens();
     const int T = std::min(r.tokens, static_cast<int>(tokens.size()));
@@ -68,10 +82,10 @@ void HeatmapView::drawContent(AppState& state) {
         return;
     }
     const RouterConfig& cfg = state.settings().router;
-    const RoutingPicture pic{r, tokens, cfg.mode == RoutingMode::TokenChoice ? cfg.groups : 1, nullptr};
+    const RoutingPicture pic{r, tokens, cfg.mode == RoutingMode::TokenChoice ? cfg.groups : 1, nullptr, ui().heatmapLogits};
     const ImVec2 avail = ImGui::GetContentRegionAvail();
     const auto [hovT, hovE] = drawGateMap(pic, ui(), ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()), "##heat");
-    scoreLegend(ui());
+    legendAndModeSwitch(ui(), r);
     if (hovT >= 0) {
         ui().hoveredToken = hovT;
         if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ui().pinnedToken = hovT;  // the journey follows it

@@ -91,13 +91,14 @@ void LessonView::drawGoals(AppState& state) {
     if (ch.goals.empty()) return;
     ImGui::Spacing();
     ImGui::Separator();
-    if (!ch.goalText.empty()) textWrapped(ch.goalText.in(chinese()));
+    // The goal as the file words it (the parser requires goal.text), ticked when every
+    // condition holds; the conditions themselves ("drop_rate <= 0") are not for students.
     const Routing& r = state.result().routing;
-    for (const LessonGoal& g : ch.goals) {
-        const bool met = goalMet(g, state.settings(), state.result().metrics, r.capacity);
-        ImGui::TextColored(met ? ImGui::ColorConvertU32ToFloat4(expertColor(2)) : ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled),
-                           "%s %s", met ? "\u2713" : "\u25cb", goalText(g).c_str());
-    }
+    bool met = true;
+    for (const LessonGoal& g : ch.goals) met = met && goalMet(g, state.settings(), state.result().metrics, r.capacity);
+    ImGui::PushStyleColor(ImGuiCol_Text, met ? ImGui::ColorConvertU32ToFloat4(expertColor(2)) : ImGui::GetStyleColorVec4(ImGuiCol_Text));
+    textWrapped(std::string(met ? "\u2713 " : "\u25cb ") + ch.goalText.in(chinese()));
+    ImGui::PopStyleColor();
 }
 
 void LessonView::drawQuestion() {

@@ -40,7 +40,7 @@ void LoadView::drawContent(AppState& state) {
     // The bars take what the metrics and their history leave, but never less than a few
     // lines; a short window leaves the history out rather than cut the numbers.
     const float line = ImGui::GetTextLineHeightWithSpacing(), minBars = ImGui::GetTextLineHeight() * 5;
-    const float metrics = line * 4 + px(8), history = line + (px(22) + ImGui::GetStyle().ItemSpacing.y) * 3;
+    const float metrics = line * 5 + px(8), history = line + (px(22) + ImGui::GetStyle().ItemSpacing.y) * 3;
     const bool withHistory = avail.y - metrics - history >= minBars;
     const float bars = std::max(minBars, avail.y - metrics - (withHistory ? history : 0));
     const int hovered = drawLoadBars(r, ui(), ImVec2(avail.x, bars));
@@ -49,7 +49,9 @@ void LoadView::drawContent(AppState& state) {
         ImGui::Text("E%d: %s %d, %s %d, %s %d", hovered, tr("requested"), r.requested[hovered], tr("kept"),
                     r.kept[hovered], tr("dropped"), r.overflow[hovered]);
         if (r.capacity >= 0)
-            ImGui::Text(tr("capacity = max(ceil(k·N/E·C), min) = max(ceil(%d·%d/%d·%.2f), %d) = %d  (N tokens)"), r.k,
+            ImGui::Text(tr("capacity = max(ceil(k·N/E·capacity factor), min capacity) = max(ceil(%d·%d/%d·%.2f), %d) = %d  "
+                           "(N tokens)"),
+                        r.k,
                         r.tokens, r.experts, state.settings().router.capacityFactor, state.settings().router.minCapacity,
                         r.capacity);
         ImGui::EndTooltip();
@@ -59,7 +61,7 @@ void LoadView::drawContent(AppState& state) {
     if (!withHistory) return;
     ImGui::TextDisabled("%s", tr("History"));
     const float w = std::max(px(60), ImGui::GetContentRegionAvail().x * 0.5f - px(40)), h = px(22);
-    sparkline(N_("Load CV"), state.history(), &MetricSample::cv, w, h, "%.3f");
+    sparkline(N_("Load CV (requested)"), state.history(), &MetricSample::cv, w, h, "%.3f");
     sparkline(N_("Aux loss"), state.history(), &MetricSample::auxLoss, w, h, "%.3f");
     sparkline(N_("Drop rate"), state.history(), &MetricSample::dropRate, w, h, "%.3f");
 }

@@ -29,6 +29,17 @@ bool keptBy(const Routing& r, int t, int e) {
     return false;
 }
 
+// The colour scale of the gate map, followed on the same line by its label.
+void colourScale(Ui& ui) {
+    const ImVec2 l = ImGui::GetCursorScreenPos();
+    const float lw = std::min(px(ui, 200), ImGui::GetContentRegionAvail().x * 0.4f), lh = ImGui::GetTextLineHeight();
+    for (int i = 0; i < 50; ++i)
+        ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(l.x + i * lw / 50, l.y + lh * 0.2f),
+                                                  ImVec2(l.x + (i + 1) * lw / 50, l.y + lh), scoreColor(i / 49.0f));
+    ImGui::Dummy(ImVec2(lw, lh));
+    ImGui::SameLine();
+}
+
 bool comparable(const RoutingPicture& p) { return p.other && p.other->tokens == p.routing.tokens; }
 
 // One expert tag under a chip: its number, struck through when dropped, an arrow in
@@ -84,6 +95,9 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
                     ImGui::GetColorU32(ImGuiCol_Text), displayChar(p.tokens[t]).c_str());
     }
     int hovT = -1, hovE = -1;
+    // Logits have no fixed range: the colours run from the lowest to the highest.
+    const auto [lo, hi] = p.logits ? logitRange(r) : std::pair<float, float>(0.0f, 1.0f);
+    const Mat& values = p.logits ? r.logits : r.scores;
     for (int e = 0; e < E; ++e) {
         const float y = top + e * cellH;
         if (y + cellH < clipMin.y || y > clipMax.y) continue;
@@ -95,7 +109,7 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
             dl->AddText(font, fs, ImVec2(o.x + px(ui, 7), y + (cellH - fs) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text), name);
         for (int t = tBegin; t < tEnd; ++t) {
             const ImVec2 a(o.x + labelW + t * cellW, y), b(a.x + cellW - 1, y + cellH - 1);
-            dl->AddRectFilled(a, b, scoreColor(r.scores(t, e)));
+            dl->AddRectFilled(a, b, scoreColor((values(t, e) - lo) / std::max(hi - lo, 1e-12f)));
             if (ImGui::IsMouseHoveringRect(a, b)) hovT = t, hovE = e;
         }
     }
@@ -149,14 +163,19 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
 }
 
 void scoreLegend(Ui& ui) {
-    const ImVec2 l = ImGui::GetCursorScreenPos();
-    const float lw = std::min(px(ui, 200), ImGui::GetContentRegionAvail().x * 0.4f), lh = ImGui::GetTextLineHeight();
-    for (int i = 0; i < 50; ++i)
-        ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(l.x + i * lw / 50, l.y + lh * 0.2f),
-                                                  ImVec2(l.x + (i + 1) * lw / 50, l.y + lh), scoreColor(i / 49.0f));
-    ImGui::Dummy(ImVec2(lw, lh));
-    ImGui::SameLine();
+    colourScale(ui);
     ImGui::TextDisabled("%s 0 \u2192 1", tr("score"));
+}
+
+std::pair<float, float> logitRange(const Routing& r) {
+    if (r.logits.size() == 0) return {0.0f, 1.0f};
+    return {r.logits.minCoeff(), r.logits.maxCoeff()};
+}
+
+void logitLegend(Ui& ui, const Routing& r) {
+    const auto [lo, hi] = logitRange(r);
+    colourScale(ui);
+    ImGui::TextDisabled("%s %+.2f \u2192 %+.2f", tr("logit"), lo, hi);
 }
 
 int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id) {
@@ -323,22 +342,27 @@ int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size, int yMax) {
 }
 
 void drawMetricsTable(const Metrics& m, const char* id) {
-    char buf[6][48];
+    constexpr int kRows = 7;
+    char buf[kRows][48];
     std::snprintf(buf[0], 48, "%.1f%% (%d/%d)", 100 * m.dropRate, m.dropped, m.assignments);
     std::snprintf(buf[1], 48, "%.4f", m.auxLoss);
     std::snprintf(buf[2], 48, "%.4f", m.cv);
     std::snprintf(buf[3], 48, "%.3f", m.maxOverMean);
-    std::snprintf(buf[4], 48, "%.4f", m.zLoss);
-    std::snprintf(buf[5], 48, "%.4f", m.entropy);
-    const char* names[6] = {N_("Drop rate"), N_("Aux loss"), N_("Load CV"), N_("Max/mean"), N_("Z-loss"), N_("Entropy")};
+    std::snprintf(buf[4], 48, "%.4f", m.cvKept);
+    std::snprintf(buf[5], 48, "%.4f", m.zLoss);
+    std::snprintf(buf[6], 48, "%.4f", m.entropy);
+    // Load CV, max/mean and aux loss count the requested load (before capacity); the kept
+    // load's CV, next to them, is the one that moves with the capacity factor.
+    const char* names[kRows] = {N_("Drop rate"), N_("Aux loss"), N_("Load CV (requested)"), N_("Max/mean (requested)"),
+                                N_("Load CV (kept)"), N_("Z-loss"), N_("Entropy")};
     // Two pairs a row when they fit, else one.
     float nameW = 0, valueW = 0;
-    for (int i = 0; i < 6; ++i)
+    for (int i = 0; i < kRows; ++i)
         nameW = std::max(nameW, ImGui::CalcTextSize(tr(names[i])).x), valueW = std::max(valueW, ImGui::CalcTextSize(buf[i]).x);
     const float pad = ImGui::GetStyle().CellPadding.x * 4 + ImGui::GetStyle().ItemSpacing.x;
     const int pairs = ImGui::GetContentRegionAvail().x >= 2 * (nameW + valueW + pad) ? 2 : 1;
     if (!ImGui::BeginTable(id, 2 * pairs, ImGuiTableFlags_SizingStretchProp)) return;
-    for (int i = 0; i < 6; ++i) {
+    for (int i = 0; i < kRows; ++i) {
         if (i % pairs == 0) ImGui::TableNextRow();
         ImGui::TableNextColumn();
         ImGui::TextDisabled("%s", tr(names[i]));
@@ -348,7 +372,10 @@ void drawMetricsTable(const Metrics& m, const char* id) {
     ImGui::EndTable();
     if (ImGui::IsItemHovered())
         ImGui::SetTooltip("%s", tr("aux = E·Σ f_i·P_i, f_i = requested_i / (N·k), P_i = mean score (Switch; 1 = balanced)\n"
-                                   "z = mean over tokens of (logsumexp logits)² (ST-MoE)\nCV = std / mean of requested"));
+                                   "z = mean over tokens of (logsumexp logits)² (ST-MoE)\n"
+                                   "CV = std / mean of the load per expert. Aux loss, load CV (requested) and max/mean "
+                                   "count the requested load, before capacity: they do not change with the capacity "
+                                   "factor. Load CV (kept) counts what the experts keep after capacity."));
 }
 
 } // namespace moe::gui

@@ -17,6 +17,7 @@ struct RoutingPicture {
     const std::vector<ByteToken>& tokens;
     int groups = 1;                  // group-limited routing: boundaries between expert groups
     const Routing* other = nullptr;  // A/B: outline the assignments that differ from it
+    bool logits = false;             // colour the raw logits (lowest to highest) instead of the scores
 };
 
 // Whether token t's kept experts differ between two routings of the same tokens.
@@ -37,5 +38,9 @@ int loadScaleTop(const Routing& r);
 void drawMetricsTable(const Metrics& m, const char* id);
 // The score colour scale with its label.
 void scoreLegend(Ui& ui);
+// The lowest and highest logit of a routing: the ends of the logit colour scale.
+std::pair<float, float> logitRange(const Routing& r);
+// The logit colour scale, from the lowest logit to the highest.
+void logitLegend(Ui& ui, const Routing& r);
 
 } // namespace moe::gui

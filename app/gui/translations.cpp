@@ -1,7 +1,8 @@
 // The app's string table: every English string the UI shows, and its Simplified Chinese.
 // Terms follow the Chinese tutorials moelab is built from: 专家 (expert), 路由器 / 门控
 // (router / gate), 容量因子 (capacity factor), 负载均衡 (load balancing), 辅助损失
-// (auxiliary loss), 全对全通信 (all-to-all). tests/test_translations.cpp fails when a
+// (auxiliary loss), 全对全通信 (all-to-all); docs/glossary.md lists every term, one per
+// concept, shared with the lesson's .zh lines. tests/test_translations.cpp fails when a
 // string shown by the app has no entry here, or when two entries share a translation.
 #include "i18n.hpp"
 
@@ -69,10 +70,13 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"Type or paste a sentence. Every UTF-8 byte becomes one token.", "输入或粘贴一句话，每个 UTF-8 字节都是一个词元。"},
         {"Each byte is a chip (its value in hex), coloured by its first-choice expert; the tags are its experts: "
          "struck through = dropped, \u2192 = rerouted.",
-         "每个字节是一块方块（十六进制值），颜色是它的首选专家；下方标签是它的专家：划线 = 被丢弃，\u2192 = 被改派。"},
+         "每个字节是一块方块（十六进制值），颜色是它第一选择的专家；下方标签是它的专家：划线 = 被丢弃，\u2192 = 被改派。"},
         {"Score of every expert for every token; outlined cells were chosen, X marks a dropped assignment, an arrow a "
          "rerouted one.",
          "每个词元对每个专家的分数；加框的格子被选中，X 表示被丢弃的分配，箭头表示被改派的分配。"},
+        {"Logit of every expert for every token (x·W_g + b, before softmax); outlined cells were chosen, X marks a "
+         "dropped assignment, an arrow a rerouted one.",
+         "每个词元对每个专家的 logit（x·W_g + b，softmax 之前）；加框的格子被选中，X 表示被丢弃的分配，箭头表示被改派的分配。"},
         {"Assignments per expert before (outline) and after (fill) capacity; the line is the capacity.",
          "每个专家在容量限制前（外框）和后（填充）的分配数；横线是容量。"},
         {"Parameters stored vs used per token, and compute per token.", "存储的参数与每个词元用到的参数，以及每个词元的计算量。"},
@@ -203,19 +207,26 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"capacity", "容量"},
         {"requested", "请求"},
         {"kept", "保留"},
-        {"capacity = max(ceil(k·N/E·C), min) = max(ceil(%d·%d/%d·%.2f), %d) = %d  (N tokens)",
-         "容量 = max(ceil(k·N/E·C), 最小值) = max(ceil(%d·%d/%d·%.2f), %d) = %d（N 为词元数）"},
+        {"capacity = max(ceil(k·N/E·capacity factor), min capacity) = max(ceil(%d·%d/%d·%.2f), %d) = %d  (N tokens)",
+         "容量 = max(ceil(k·N/E·容量因子), 最小容量) = max(ceil(%d·%d/%d·%.2f), %d) = %d（N 为词元数）"},
         {"Drop rate", "丢弃率"},
         {"Aux loss", "辅助损失"},
-        {"Load CV", "负载变异系数"},
+        {"Load CV (requested)", "负载变异系数（请求）"},
+        {"Load CV (kept)", "负载变异系数（保留）"},
         {"Max/mean", "最大/平均"},
+        {"Max/mean (requested)", "最大/平均（请求）"},
         {"Z-loss", "Z 损失"},
         {"Entropy", "熵"},
         {"History", "历史"},
         {"aux = E·Σ f_i·P_i, f_i = requested_i / (N·k), P_i = mean score (Switch; 1 = balanced)\n"
-         "z = mean over tokens of (logsumexp logits)² (ST-MoE)\nCV = std / mean of requested",
+         "z = mean over tokens of (logsumexp logits)² (ST-MoE)\n"
+         "CV = std / mean of the load per expert. Aux loss, load CV (requested) and max/mean "
+         "count the requested load, before capacity: they do not change with the capacity "
+         "factor. Load CV (kept) counts what the experts keep after capacity.",
          "辅助损失 = E·Σ f_i·P_i，f_i = 请求_i / (N·k)，P_i = 平均分数（Switch；均衡时为 1）\n"
-         "z = 各词元 (logsumexp logits)² 的平均（ST-MoE）\n变异系数 = 请求数的标准差 / 平均"},
+         "z = 各词元 (logsumexp logits)² 的平均（ST-MoE）\n"
+         "变异系数 = 每个专家负载的标准差 / 平均。辅助损失、负载变异系数（请求）和最大/平均"
+         "统计的是容量限制前的请求负载：它们不随容量因子变化。负载变异系数（保留）统计的是容量限制后专家保留的负载。"},
         // ---- dense vs MoE ----
         {"model", "模型名称"},
         {"total", "总计"},
@@ -277,7 +288,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "positive and negative ones. Here: %d short reviews written for moelab, half positive, half "
          "Chinese; every %dth is held out. Gate input: the mean embedding of the review's bytes and byte "
          "n-grams.",
-         "种子教程 002 对整条评论做路由（4 个专家，top-2），并称专家会分别擅长正面和负面评论。"
+         "教程 002 对整条评论做路由（4 个专家，top-2），并称专家会分别擅长正面和负面评论。"
          "这里用为 moelab 编写的 %d 条短评论，一半正面、一半中文；每 %d 条留出一条做验证。"
          "门控输入：评论的字节与字节 n-gram 嵌入的平均值。"},
         {"held-out accuracy", "留出集准确率"},
@@ -286,15 +297,15 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"held-out accuracy %.1f%% (%d reviews)  \u00b7  train %.1f%%  \u00b7  %.1f s",
          "留出集准确率 %.1f%%（%d 条评论）  \u00b7  训练集 %.1f%%  \u00b7  %.1f 秒"},
         {"first choice of each held-out review: experts x sentiment, experts x language",
-         "每条留出评论的首选专家：专家 × 情感，专家 × 语言"},
+         "每条留出评论的第一选择：专家 × 情感，专家 × 语言"},
         {"The first choice tells %.2f bits of sentiment and %.2f bits of language (1 bit: a perfect split).",
-         "首选专家携带 %.2f 比特的情感信息和 %.2f 比特的语言信息（1 比特即完全分开）。"},
+         "第一选择携带 %.2f 比特的情感信息和 %.2f 比特的语言信息（1 比特即完全分开）。"},
         {"Routing splits by sentiment, as seed 002 claims: the first choice alone tells positive from negative.",
-         "路由按情感划分，正如种子教程 002 所说：仅凭首选专家就能分辨正面与负面。"},
+         "路由按情感划分，正如教程 002 所说：仅凭第一选择就能分辨正面与负面。"},
         {"Routing does not split by sentiment, against seed 002's claim: it splits by language. To the gate, "
          "Chinese and English bytes differ far more than positive and negative words do; the head, not the "
          "routing, learns the sentiment.",
-         "路由并不按情感划分，与种子教程 002 的说法相反：它按语言划分。对门控而言，中文与英文字节的差别"
+         "路由并不按情感划分，与教程 002 的说法相反：它按语言划分。对门控而言，中文与英文字节的差别"
          "远大于正面词与负面词的差别；学会情感的是输出头，而不是路由。"},
         {"Routing splits by language and by sentiment: each language has its own positive and negative experts.",
          "路由同时按语言和情感划分：每种语言都有自己的正面专家和负面专家。"},
@@ -302,10 +313,10 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "reviews and others mostly negative ones, yet the first choice tells only a fraction of a bit. "
          "Seed 002's clean split does not appear; the head, not the routing, does most of the work.",
          "路由偏向情感，但并未按情感划分：有的专家主要接收正面评论，有的主要接收负面评论，"
-         "但第一选择只透露不到一比特的信息。种子 002 所说的清晰划分并没有出现；大部分工作由输出头而不是路由完成。"},
+         "但第一选择只透露不到一比特的信息。教程 002 所说的清晰划分并没有出现；大部分工作由输出头而不是路由完成。"},
         {"Routing leans towards language, not sentiment: to the gate, Chinese and English bytes differ more "
          "than positive and negative words do. Seed 002's claim does not hold here.",
-         "路由偏向语言而不是情感：对门控来说，中文和英文的字节差异远大于正面和负面词语的差异。种子 002 的说法在这里不成立。"},
+         "路由偏向语言而不是情感：对门控来说，中文和英文的字节差异远大于正面和负面词语的差异。教程 002 的说法在这里不成立。"},
         {"Routing splits by neither sentiment nor language: the experts share the work without a clear "
          "specialty, and the head learns the sentiment.",
          "路由既不按情感也不按语言划分：专家们分担工作而没有明显的专长，情感由输出头学会。"},
@@ -332,12 +343,12 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"nats", "奈特"},
         {"train", "训练集"},
         {"held-out", "留出集"},
-        {"load CV", "负载 CV"},
+        {"load CV", "负载变异系数"},
         {"std/mean of assignments", "分配数的标准差/平均"},
-        {"drop rate", "丢弃比例"},
+        {"drop rate", "丢弃率"},
         {"share of assignments", "占分配的比例"},
         {"load per expert over the last 200 steps", "最近 200 步每个专家的负载"},
-        {"first choices on held-out bytes: experts x byte classes", "留出集字节的首选专家：专家 × 字节类别"},
+        {"first choices on held-out bytes: experts x byte classes", "留出集字节的第一选择：专家 × 字节类别"},
         {"fair share", "公平份额"},
         {"letters", "字母"},
         {"digits", "数字"},
@@ -350,13 +361,13 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"Run it again", "再运行一次"},
         {"Same model, seed and data: top-1, raw-score weights, T = 0.5, learning rate 0.2, 300 steps. "
          "Left without balancing; right with the auxiliary loss, alpha = 0.3.",
-         "同一个模型、种子和数据：top-1、权重取原始分数、T = 0.5、学习率 0.2、300 步。"
+         "同一个模型、随机种子和数据：top-1、权重取原始分数、T = 0.5、学习率 0.2、300 步。"
          "左边不做负载均衡；右边加辅助损失，alpha = 0.3。"},
         {"without balancing", "不做负载均衡"},
         {"with the auxiliary loss (alpha = 0.3)", "加辅助损失（alpha = 0.3）"},
         {"no balancing", "无均衡"},
-        {"aux loss", "辅助损失项"},
-        {"max/mean", "最大/平均负载"},
+        {"aux loss", "辅助损失"},
+        {"max/mean", "最大/平均"},
         {"  \u2014 one expert dominates", "  \u2014 一个专家占主导"},
         {"  \u2014 balanced", "  \u2014 已均衡"},
         // ---- A/B and sharing ----

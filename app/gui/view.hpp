@@ -24,6 +24,7 @@ struct Ui {
     // The token the journey follows: clicked in the token strip or the gate scores.
     int pinnedToken = 0;
     bool autoTrain = false;  // --train: the training view starts playing at once
+    bool heatmapLogits = false;  // the gate map colours the raw logits, not the scores (a lesson chapter may ask)
     std::string glyphText;   // text beyond the input that the font atlas must cover (a lesson's)
     std::set<std::string> hidden;  // views (by name) and settings (by key) students do not see
     bool fitToWindow = false;      // the UI scale follows the window size

@@ -36,7 +36,8 @@ struct BalanceRun {
     double seconds = 0;
     double heldOutLoss = 0;
 };
-// Trains one of the two runs to the end (for tests and `moelab bench`).
+// Trains one of the two runs to the end (for tests and `moelab bench`), on one thread
+// as the app does, so that all three show the same outcome.
 BalanceRun runBalanceExperiment(bool balanced, const std::string& corpus, uint64_t seed = 0);
 
 } // namespace moe::train
