@@ -67,6 +67,17 @@ TEST(LessonCode, TheChaptersSettingsLieUnderTheCodesOwn) {
     EXPECT_DOUBLE_EQ(got.router.capacityFactor, 1.25);
 }
 
+TEST(LessonCode, RandomWeightsInAChapterOfTheShippedModelStayRandom) {
+    // Chapter 4 runs the shipped checkpoint; the lecturer went back to random weights
+    // (File > Back to random weights), which is the default and so not written against
+    // the defaults alone: against the chapter it is.
+    SharedState lecturer = atChapter(3);
+    ASSERT_FALSE(lecturer.settings.weightsPath.empty());
+    lecturer.settings.weightsPath.clear();
+    EXPECT_TRUE(opened(encodeLessonCode(lecturer, &builtin())).weightsPath.empty());
+    EXPECT_FALSE(opened(encodeShareCode(lecturer)).weightsPath.empty());  // what a code without its chapter gave
+}
+
 TEST(LessonCode, TheDeviceStaysTheStudents) {
     SharedState lecturer = atChapter(0);
     lecturer.settings.backend = BackendKind::OpenCL;
