@@ -15,11 +15,14 @@ void printHelp() {
     std::cout << "moelab " MOELAB_VERSION " - a Mixture-of-Experts layer you can watch\n\n"
                  "usage: moelab [gui] [flags]          open the desktop app\n"
                  "       moelab route [flags] [--json [--outputs] | --csv] [--max-rows N]\n"
+                 "                    [--lesson FILE|builtin --chapter N | --code CODE]   the chapter's or code's\n"
+                 "                                        settings first, then the flags given\n"
                  "       moelab export-weights --out FILE [flags]\n"
                  "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
                  "       moelab info [--json]\n"
                  "       moelab code [flags] [--page P] [--lesson L --chapter N] [--hide LIST] [--a \"FLAGS\"]\n"
                  "                                        a lesson code for moelab gui --code (--a: the A of A/B)\n"
+                 "       moelab lesson check FILE|builtin  every problem of a lesson file as FILE:LINE: message\n"
                  "       moelab train [flags] [--corpus PATH] [--steps N] [--batch B] [--seq-len L] [--lr X]\n"
                  "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n\n"
                  "app flags (moelab gui):\n"
@@ -52,8 +55,9 @@ int main(int argc, char** argv) {
         if (cmd == "info") return moe::cli::cmdInfo(args);
         if (cmd == "train") return moe::cli::cmdTrain(args);
         if (cmd == "code") return moe::cli::cmdCode(args);
+        if (cmd == "lesson") return moe::cli::cmdLesson(args);
         if (cmd == "gui") return moe::gui::guiMain(args);
-        std::cerr << "moelab: unknown command '" << cmd << "' (route, export-weights, bench, info, train, code, gui)\n";
+        std::cerr << "moelab: unknown command '" << cmd << "' (route, export-weights, bench, info, train, code, lesson, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

@@ -12,11 +12,11 @@
 
 namespace moe {
 
-// A text in both languages; Chinese falls back to English when a file gives none.
+// A text in both languages; either falls back to the other when a file gives only one.
 struct LessonText {
     std::string en, zh;
-    const std::string& in(bool chinese) const { return chinese && !zh.empty() ? zh : en; }
-    bool empty() const { return en.empty(); }
+    const std::string& in(bool chinese) const { return (chinese ? zh.empty() : !en.empty()) ? en : zh; }
+    bool empty() const { return en.empty() && zh.empty(); }
 };
 
 struct LessonTry {
@@ -59,9 +59,31 @@ inline constexpr const char* kLessonViews[] = {"controls", "text",  "tokens",  "
 inline constexpr const char* kLessonMetrics[] = {"drop_rate", "dropped", "aux_loss", "z_loss", "cv", "max_over_mean",
                                                  "entropy", "capacity"};
 
-// Parses a lesson; throws InputError("<path>:<line> <field>", what) for the first problem.
+// One problem in a lesson file. An error makes the lesson unusable; a warning (a chapter
+// without its Chinese or its English text) does not.
+struct LessonProblem {
+    int line = 0;       // 0: the file as a whole
+    std::string field;  // the field at fault ("try", "settings"), or empty
+    std::string message;
+    bool warning = false;
+};
+
+// A whole file read, going on past problems where the format allows.
+struct LessonCheck {
+    Lesson lesson;                        // to be used only when there is no error
+    std::vector<LessonProblem> problems;  // in line order
+    bool hasErrors() const;
+};
+LessonCheck checkLesson(const std::string& text, const std::string& path);
+// "FILE:LINE: field: message", or "FILE:LINE: warning: message" (moelab lesson check).
+std::string problemLine(const LessonProblem& p, const std::string& path);
+
+// Parses a lesson; throws InputError("<path>:<line> <field>", what) for the first error.
+// A UTF-8 byte order mark at the start is skipped.
 Lesson parseLesson(const std::string& text, const std::string& path);
 Lesson loadLesson(const std::string& path);
+// The file a lesson name stands for: "builtin" is the shipped lesson, anything else a path.
+std::string lessonFile(const std::string& name);
 
 // The chapter's starting settings: the defaults, then the lesson's and the chapter's
 // flags, then a try's (tryIndex < 0: none). The text stays `current`'s unless a flag

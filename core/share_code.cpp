@@ -51,11 +51,12 @@ std::string hex32(uint32_t v) {
     return b;
 }
 
-json settingsDiff(const Settings& s) {
+json settingsDiff(const Settings& s, const Settings* layeredOver = nullptr) {
     const Settings defaults;
     json j = json::object();
     for (const SettingSpec& spec : settingSpecs())
-        if (!sameValue(spec, s, defaults)) j[std::string(spec.key)] = settingValue(spec, s);
+        if (!sameValue(spec, s, defaults) || (layeredOver && !sameValue(spec, s, *layeredOver)))
+            j[std::string(spec.key)] = settingValue(spec, s);
     if (j.contains("weights")) {
         try {
             if (s.weightsPath == dataPath("weights/lesson.safetensors")) j["weights"] = kShippedModel;
@@ -77,8 +78,8 @@ Settings settingsFrom(const json& diff) {
 
 } // namespace
 
-std::string encodeShareCode(const SharedState& s) {
-    json j = {{"s", settingsDiff(s.settings)}};
+std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
+    json j = {{"s", settingsDiff(s.settings, layeredOver)}};
     if (!s.page.empty() && s.page != "routing") j["page"] = s.page;
     if (!s.lesson.empty()) j["lesson"] = s.lesson, j["chapter"] = s.chapter;
     if (s.pinnedToken) j["pin"] = s.pinnedToken;
@@ -125,6 +126,8 @@ SharedState decodeShareCode(const std::string& raw) {
     try {
         const json j = json::parse(text);
         s.settings = settingsFrom(j.at("s"));
+        for (const auto& [key, value] : j.at("s").items())
+            if (findSetting(key)) s.keys.push_back(key);
         s.page = j.value("page", std::string());
         s.lesson = j.value("lesson", std::string());
         s.chapter = j.value("chapter", 0);

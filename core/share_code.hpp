@@ -22,9 +22,12 @@ struct SharedState {
     std::string maximized;             // a view's name, or empty
     std::vector<std::string> hidden;   // view names and setting keys students do not see
     std::optional<Settings> compareA;  // the pinned "A" of an A/B comparison
+    std::vector<std::string> keys;     // decoded: the settings the code itself holds (lesson_code.hpp)
 };
 
-std::string encodeShareCode(const SharedState& s);
+// Writes every setting that differs from the defaults, and from `layeredOver` too when
+// given (the settings of the chapter the code names: see encodeLessonCode).
+std::string encodeShareCode(const SharedState& s, const Settings* layeredOver = nullptr);
 // Throws InputError("--code", ...) naming what is wrong: the version, a cut-off or
 // altered code (checksum), or a setting out of range.
 SharedState decodeShareCode(const std::string& code);

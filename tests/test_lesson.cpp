@@ -2,6 +2,7 @@
 // refused naming its line and field, and chapters set up the settings they promise.
 #include <gtest/gtest.h>
 
+#include "atomic_file.hpp"
 #include "data_dir.hpp"
 #include "lesson.hpp"
 #include "settings_schema.hpp"
@@ -116,6 +117,74 @@ TEST(Lesson, MalformedFilesNameTheLineAndField) {
     EXPECT_EQ(field("chapter: c\ntext: no title\n"), "bad.lesson:1 chapter");
 }
 
+// Two errors, on lines 9 and 13, and the file read on past the first: a check lists both,
+// with their lines, and a warning for the chapter that has no Chinese.
+const char* kTwoErrors = R"(lesson: Two errors
+lesson.zh: 两个错误
+
+chapter: one
+title: One
+title.zh: 一
+text: First.
+text.zh: 第一。
+show: text, heat
+settings: --k 2
+
+chapter: two
+colour: red
+title: Two
+text: Second.
+)";
+
+TEST(Lesson, ACheckListsEveryProblemWithItsLine) {
+    const LessonCheck check = checkLesson(kTwoErrors, "two.lesson");
+    EXPECT_TRUE(check.hasErrors());
+    ASSERT_EQ(check.problems.size(), 3u);
+    EXPECT_EQ(check.problems[0].line, 9);
+    EXPECT_EQ(check.problems[0].field, "show");
+    EXPECT_FALSE(check.problems[0].warning);
+    EXPECT_EQ(check.problems[1].line, 12);  // chapter two: no title.zh, text.zh
+    EXPECT_TRUE(check.problems[1].warning);
+    EXPECT_EQ(check.problems[2].line, 13);
+    EXPECT_EQ(check.problems[2].field, "colour");
+    EXPECT_EQ(problemLine(check.problems[0], "two.lesson").rfind("two.lesson:9: show: unknown view 'heat'", 0), 0u)
+        << problemLine(check.problems[0], "two.lesson");
+    EXPECT_EQ(problemLine(check.problems[1], "two.lesson"),
+              "two.lesson:12: warning: chapter without Chinese text (no title.zh, text.zh)");
+    // parseLesson refuses the file at its first error.
+    EXPECT_INPUT_ERROR(parseLesson(kTwoErrors, "two.lesson"), "two.lesson:9 show");
+}
+
+TEST(Lesson, SettingsOutOfRangeAreReportedOnceWhereTheyAre) {
+    // The chapter's k = 9 with E = 8 (line 6); its try on line 7 builds on it and is not
+    // blamed; chapter two's try (line 13: k = 5 of 4 experts) is wrong on its own.
+    const std::string text = "chapter: a\ntitle: A\ntitle.zh: 甲\ntext: x\ntext.zh: 乙\nsettings: --k 9\ntry: t | 试 | --temperature 2\n"
+                             "chapter: b\ntitle: B\ntitle.zh: 乙\ntext: y\ntext.zh: 乙\ntry: t | 试 | --experts 4 --k 5\n";
+    const LessonCheck check = checkLesson(text, "r.lesson");
+    ASSERT_EQ(check.problems.size(), 2u);
+    EXPECT_EQ(problemLine(check.problems[0], "r.lesson"), "r.lesson:6: settings: --k: must be in 1..8 (got 9)");
+    EXPECT_EQ(check.problems[1].line, 13);
+    EXPECT_EQ(check.problems[1].field, "try");
+}
+
+TEST(Lesson, AChapterInOneLanguageIsAWarningAndFallsBackToIt) {
+    const std::string text = "lesson: L\nlesson.zh: 课\nchapter: a\ntitle.zh: 只有中文\ntext.zh: 正文。\n";
+    const LessonCheck check = checkLesson(text, "zh.lesson");
+    EXPECT_FALSE(check.hasErrors());
+    ASSERT_EQ(check.problems.size(), 1u);
+    EXPECT_EQ(problemLine(check.problems[0], "zh.lesson"), "zh.lesson:3: warning: chapter without English text (no title, text)");
+    const Lesson l = parseLesson(text, "zh.lesson");  // usable
+    EXPECT_EQ(l.chapters[0].title.in(false), "只有中文");
+    EXPECT_EQ(l.chapters[0].title.in(true), "只有中文");
+}
+
+TEST(Lesson, AByteOrderMarkAtTheStartIsSkipped) {
+    const std::string text = "\xEF\xBB\xBFlesson: BOM\nlesson.zh: 字节顺序标记\nchapter: a\ntitle: A\ntitle.zh: 甲\ntext: x\ntext.zh: 乙\n";
+    const LessonCheck check = checkLesson(text, "bom.lesson");
+    EXPECT_TRUE(check.problems.empty()) << problemLine(check.problems[0], "bom.lesson");
+    EXPECT_EQ(check.lesson.title.en, "BOM");
+}
+
 TEST(Lesson, FlagsSplitHonouringQuotes) {
     EXPECT_EQ(splitFlags(R"(--text "a b  c" --k 2)"), (std::vector<std::string>{"--text", "a b  c", "--k", "2"}));
     EXPECT_EQ(splitFlags(R"(--text "")"), (std::vector<std::string>{"--text", ""}));
@@ -144,6 +213,9 @@ TEST(Lesson, TheBuiltInLessonIsCompleteInBothLanguages) {
     }
     EXPECT_EQ(experiments, 2);  // balance, sentiment
     EXPECT_GE(questions, 8);
+    // moelab lesson check builtin: no error and no warning.
+    const std::string path = dataPath("lessons/moe-basics.lesson");
+    for (const LessonProblem& p : checkLesson(readFile(path), path).problems) ADD_FAILURE() << problemLine(p, path);
 }
 
 } // namespace

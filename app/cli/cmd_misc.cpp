@@ -12,6 +12,7 @@
 #include "errors.hpp"
 #include "settings_schema.hpp"
 #include "lesson.hpp"
+#include "lesson_code.hpp"
 #include "presets.hpp"
 #include "routing_stages.hpp"
 #include "safetensors.hpp"
@@ -23,6 +24,7 @@
 #include "data_dir.hpp"
 
 #include <array>
+#include <optional>
 #include <sstream>
 
 namespace moe::cli {
@@ -190,14 +192,18 @@ int cmdCode(const std::vector<std::string>& argv) {
     flags.insert({"page", "lesson", "chapter", "hide", "a", "pin"});
     const Args a(argv, flags, {});
     SharedState s;
-    s.settings = settingsFromFlags(a);
-    if (!setsModel(a)) useShippedModel(s.settings);
+    // A chapter's settings first, then the flags given (lesson_code.hpp).
+    const LessonRequest request = lessonRequest(a);
+    std::optional<Lesson> lesson;
+    if (!request.lesson.empty()) lesson = loadLesson(lessonFile(request.lesson));
+    Settings defaults;
+    useShippedModel(defaults);
+    s.settings = layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, a, defaults);
     s.page = a.str("page", "");
-    s.lesson = a.str("lesson", "");
-    s.chapter = static_cast<int>(a.integer("chapter", 1, 1, 1000)) - 1;
+    s.lesson = request.lesson;
+    s.chapter = request.chapter;
     s.pinnedToken = static_cast<int>(a.integer("pin", 0, 0, 1 << 30));
-    std::stringstream hide(a.str("hide", ""));
-    for (std::string item; std::getline(hide, item, ',');) s.hidden.push_back(item);
+    if (auto hide = a.str("hide")) s.hidden = parseHideList(*hide);
     if (auto flagsA = a.str("a")) {  // A of an A/B comparison: the same flags with these on top
         std::vector<std::string> both = argv;
         for (size_t i = 0; i < both.size();)  // drop the code's own options, keep the settings
@@ -211,7 +217,7 @@ int cmdCode(const std::vector<std::string>& argv) {
         if (!setsModel(a)) useShippedModel(sa);
         s.compareA = sa;
     }
-    std::cout << encodeShareCode(s) << "\n";
+    std::cout << encodeLessonCode(s, lesson ? &*lesson : nullptr) << "\n";
     return 0;
 }
 

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <omp.h>
 #include <string>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "errors.hpp"
 #include "json_text.hpp"
 #include "layer.hpp"
+#include "lesson_code.hpp"
 #include "route_stream.hpp"
 #include "settings_schema.hpp"
 #include "traffic.hpp"
@@ -347,14 +349,23 @@ void writeCsv(RowSource& rows, const Routing& r) {
     fl.flush();
 }
 
+// The flags alone, or by the layering rule when a lesson chapter or a lesson code is named.
+Settings routeSettings(const Args& a) {
+    if (!a.has("lesson") && !a.has("chapter") && !a.has("code")) return settingsFromFlags(a);
+    const LessonRequest request = lessonRequest(a);
+    std::optional<Lesson> lesson;
+    if (!request.lesson.empty()) lesson = loadLesson(lessonFile(request.lesson));
+    return layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, a, Settings{});
+}
+
 } // namespace
 
 int cmdRoute(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert("max-rows");
+    flags.insert({"max-rows", "lesson", "chapter", "code"});
     const Args a(argv, flags, {"json", "outputs", "csv"});
     if (a.has("json") && a.has("csv")) throw InputError("--csv", "cannot be combined with --json");
-    Settings o = settingsFromFlags(a);
+    Settings o = routeSettings(a);
     const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));
     const ModelWeights w = buildWeights(o);
     BackendChoice bc = makeBackend(o.backend, o.device);  // --backend opencl without a device: exit 2

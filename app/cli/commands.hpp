@@ -10,4 +10,6 @@ int cmdBench(const std::vector<std::string>& args);
 int cmdInfo(const std::vector<std::string>& args);
 int cmdTrain(const std::vector<std::string>& args);
 int cmdCode(const std::vector<std::string>& args);
+// lesson check FILE: exit 0 when the lesson is usable (warnings aside), 2 with its problems on stderr.
+int cmdLesson(const std::vector<std::string>& args);
 } // namespace moe::cli

@@ -16,6 +16,7 @@
 #include "data_dir.hpp"
 #include "errors.hpp"
 #include "settings_schema.hpp"
+#include "lesson_code.hpp"
 #include "share_code.hpp"
 
 namespace moe::gui {
@@ -167,22 +168,34 @@ void App::layout(bool force) {
         shown[i]->setLayout({boxes[i].x, boxes[i].y}, {boxes[i].w, boxes[i].h}, force);
 }
 
-void App::openLesson(const std::string& path, int chapter) {
+void App::openLesson(const std::string& path, int chapter, bool keepSettings) {
     try {
-        const std::string file = path == "builtin" ? dataPath("lessons/moe-basics.lesson") : path;
+        const std::string file = lessonFile(path);
+        LessonCheck check = checkLesson(readFile(file), file);
+        if (check.hasErrors()) {
+            std::vector<std::string> lines;
+            for (const LessonProblem& problem : check.problems)
+                if (!problem.warning) lines.push_back(problemLine(problem, file));
+            for (const std::string& line : lines) m_ui.glyphText += line;  // its Chinese, if any, in the font
+            m_problems.open(N_("This lesson cannot be opened"),
+                            N_("Fix these lines of the lesson file and open it again (moelab lesson check FILE lists "
+                               "them too). The rest of the app works as usual."),
+                            std::move(lines));
+            return;
+        }
         LessonProgress p;
-        p.lesson = loadLesson(file);
+        p.lesson = std::move(check.lesson);
         m_ui.glyphText = p.lesson.title.en + p.lesson.title.zh;
         for (const LessonChapter& c : p.lesson.chapters)
             for (const LessonText* t : {&c.title, &c.text, &c.question, &c.answer, &c.goalText}) m_ui.glyphText += t->en + t->zh;
         m_views.lesson.progress() = std::move(p);
-        goChapter(std::clamp(chapter, 0, int(m_views.lesson.progress()->lesson.chapters.size()) - 1), -1);
+        goChapter(std::clamp(chapter, 0, int(m_views.lesson.progress()->lesson.chapters.size()) - 1), -1, !keepSettings);
     } catch (const std::exception& e) {
-        m_message = e.what();  // the status bar names the line and field; the app carries on
+        m_problems.open(N_("This lesson cannot be opened"), N_("The app carries on without it."), {e.what()});
     }
 }
 
-void App::goChapter(int chapter, int tryIndex) {
+void App::goChapter(int chapter, int tryIndex, bool applySettings) {
     LessonProgress& p = *m_views.lesson.progress();
     const Lesson& lesson = p.lesson;
     if (chapter < 0 || chapter >= int(lesson.chapters.size())) return;
@@ -193,8 +206,10 @@ void App::goChapter(int chapter, int tryIndex) {
         // blame the setting for routing that changed with the weights.
         m_notice.clear();
         const bool leavesTrained = !m_state.settings().weightsPath.empty() && next.weightsPath.empty();
-        if (const std::string e = m_state.replaceSettings(next, true); !e.empty()) m_message = e;
-        else if (leavesTrained) setNotice(tr("New, random weights: the trained model has another shape."), false);
+        if (applySettings) {
+            if (const std::string e = m_state.replaceSettings(next, true); !e.empty()) m_message = e;
+            else if (leavesTrained) setNotice(tr("New, random weights: the trained model has another shape."), false);
+        }
     } catch (const std::exception& e) {
         m_message = e.what();
     }
@@ -250,6 +265,7 @@ void App::frame() {
     statusBar();
     pathPopup();
     sharePopup();
+    m_problems.draw(m_ui.scale);
     m_state.update();
 }
 
@@ -509,14 +525,7 @@ void App::runPathAction() {
             break;
         }
         case PathAction::OpenLesson: openLesson(m_path, 0); break;
-        case PathAction::OpenCode: {
-            const SharedState shared = decodeShareCode(m_path);
-            m_message = m_state.replaceSettings(shared.settings);
-            m_ui.hidden = std::set<std::string>(shared.hidden.begin(), shared.hidden.end());
-            applySharedState(shared);
-            if (!shared.lesson.empty()) openLesson(shared.lesson, shared.chapter);
-            break;
-        }
+        case PathAction::OpenCode: openCode(m_path); break;
         case PathAction::None: break;
         }
     } catch (const std::exception& e) {
@@ -527,6 +536,33 @@ void App::runPathAction() {
 } // namespace moe::gui
 
 namespace moe::gui {
+
+// The layering rule (lesson_code.hpp): the chapter's settings, then the code's own; the
+// device stays this machine's. A code or lesson that does not open gets the dialog.
+void App::openCode(const std::string& text) {
+    SharedState shared;
+    try {
+        shared = decodeShareCode(text);
+    } catch (const std::exception& e) {
+        m_problems.open(N_("This lesson code cannot be opened"),
+                        N_("Copy the whole code again (it is one line) and open it once more. Nothing has changed."),
+                        {e.what()});
+        return;
+    }
+    std::optional<Lesson> lesson;
+    try {
+        if (!shared.lesson.empty()) lesson = loadLesson(lessonFile(shared.lesson));
+    } catch (const std::exception&) {
+        // openLesson below lists the file's problems
+    }
+    LessonRequest request;
+    request.code = shared, request.lesson = shared.lesson, request.chapter = shared.chapter;
+    const Settings next = layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, Args({}, {}, {}), m_state.settings());
+    m_message = m_state.replaceSettings(next);
+    m_ui.hidden = std::set<std::string>(shared.hidden.begin(), shared.hidden.end());
+    applySharedState(shared);
+    if (!shared.lesson.empty()) openLesson(shared.lesson, shared.chapter, true);
+}
 
 SharedState App::sharedState() {
     SharedState s;
@@ -548,6 +584,11 @@ SharedState App::sharedState() {
     return s;
 }
 
+// What File > Share hands out: the state on screen, laid over the lesson chapter's settings.
+std::string App::shareCode() {
+    return encodeLessonCode(sharedState(), inLesson() ? &m_views.lesson.progress()->lesson : nullptr);
+}
+
 void App::applySharedState(const SharedState& s) {
     m_ui.pinnedToken = s.pinnedToken;
     m_maximized = s.maximized.empty() ? nullptr : m_views.byName(s.maximized);
@@ -564,7 +605,7 @@ void App::sharePopup() {
     textWrapped(tr("Students who open this code (moelab gui --code CODE, or File > Open a lesson code) get "
                                 "this state: every setting, the text, the page and lesson chapter. Untick what they "
                                 "should not see."));
-    m_code = encodeShareCode(sharedState());
+    m_code = shareCode();
     ImGui::SetNextItemWidth(-ImGui::CalcTextSize(tr("Copy")).x - ImGui::GetStyle().FramePadding.x * 4);
     ImGui::InputText("##code", m_code.data(), m_code.size() + 1, ImGuiInputTextFlags_ReadOnly | ImGuiInputTextFlags_AutoSelectAll);
     ImGui::SameLine();
@@ -624,7 +665,8 @@ std::string App::layoutReport() {
                           {"min_view", {kMinViewWidth * m_ui.scale, kMinViewHeight * m_ui.scale}},
                           {"views", views},
                           {"measured", measured},
-                          {"code", encodeShareCode(sharedState())},
+                          {"code", shareCode()},
+                          {"problems", m_problems.lines()},  // the problem dialog's last lines
                           {"settings", nlohmann::json::parse(sessionJson(m_state.settings()))}}
         .dump();
 }

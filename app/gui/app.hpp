@@ -17,6 +17,7 @@
 #include "layout.hpp"
 #include "lesson_view.hpp"
 #include "load_view.hpp"
+#include "problem_dialog.hpp"
 #include "text_view.hpp"
 #include "token_strip_view.hpp"
 #include "traffic_view.hpp"
@@ -63,8 +64,9 @@ public:
     // Positions and sizes of the shown views; force also moves views the user moved.
     void layout(bool force);
     // Opens a lesson file ("builtin" for the shipped one) at a chapter (0-based); a bad
-    // file is reported in the status bar and the app carries on.
-    void openLesson(const std::string& path, int chapter);
+    // file's problems are listed in a dialog and the app carries on. keepSettings: the
+    // settings are already the chapter's with more on top (the layering rule).
+    void openLesson(const std::string& path, int chapter, bool keepSettings = false);
     bool inLesson() { return m_views.lesson.progress().has_value(); }
     int chapterCount() { return inLesson() ? int(m_views.lesson.progress()->lesson.chapters.size()) : 0; }
     void showChapter(int chapter) { goChapter(chapter, -1); }
@@ -95,7 +97,8 @@ private:
     View* leftView();                 // the lesson panel, the controls, or none (hidden)
     void setPageSettings(Page p);     // what a page changes on entry (8 GPUs for expert parallel)
     void showViews();
-    void goChapter(int chapter, int tryIndex);
+    void goChapter(int chapter, int tryIndex, bool applySettings = true);
+    void openCode(const std::string& code);  // File > Open a lesson code
     void leaveLesson();
     void keys();
     void menu();
@@ -105,6 +108,7 @@ private:
     void pathPopup();
     void sharePopup();
     SharedState sharedState();
+    std::string shareCode();
     void toggleFullScreen();
     void runPathAction();
 
@@ -122,6 +126,7 @@ private:
     bool m_relayout = false;  // show and place the views again at the start of the next frame
     bool m_openShare = false;
     std::string m_code;       // the lesson code the share window shows
+    ProblemDialog m_problems; // a lesson's errors, a code that does not open
     int m_windowW = 0, m_windowH = 0;  // relayout when the window's size changes
     int m_savedX = 0, m_savedY = 0, m_savedW = 0, m_savedH = 0;  // the window before full screen
 };

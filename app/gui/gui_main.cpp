@@ -250,7 +250,7 @@ int run(const GuiOptions& opts) {
     app.theme = (!opts.theme.empty() ? opts.theme : saved.theme) == "light" ? Theme::Light : Theme::Dark;
     // The built-in lesson on the first start (skippable: Leave the lesson), or the one asked for.
     if (opts.hasCode) app.applySharedState(opts.shared);
-    if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter);
+    if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
     else if (!headless && !saved.lessonSeen && !opts.hasCode) app.openLesson("builtin", 0);
     applyTheme(app.theme, ui.scale);
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <sstream>
 
 #include "data_dir.hpp"
@@ -10,9 +11,36 @@
 #include "atomic_file.hpp"
 #include "flags.hpp"
 #include "lesson.hpp"
+#include "lesson_code.hpp"
 #include "settings_schema.hpp"
 
 namespace moe::gui {
+namespace {
+
+// The layering rule (lesson_code.hpp): the chapter's settings, a session's, a lesson
+// code's own, then the flags given. Without a model flag the app opens on the shipped
+// checkpoint, and it runs on OpenCL where there is a device (the CLI's default stays
+// Eigen). A lesson that does not load adds nothing here: the app shows its problems.
+Settings startSettings(const Args& args, const LessonRequest& request) {
+    std::optional<LoadedSession> session;
+    if (auto path = args.str("session")) {
+        session = parseSession(readFile(*path), *path);
+        for (const std::string& k : session->unknownKeys) std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
+    }
+    std::optional<Lesson> lesson;
+    if (!request.lesson.empty()) {
+        try {
+            lesson = loadLesson(lessonFile(request.lesson));
+        } catch (const std::exception&) {
+        }
+    }
+    Settings defaults;
+    useShippedModel(defaults);
+    defaults.backend = BackendKind::Auto;
+    return layeredSettings(request, lesson ? &*lesson : nullptr, session ? &session->settings : nullptr, args, defaults);
+}
+
+} // namespace
 
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
@@ -20,11 +48,8 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
                   "session", "hide", "export-view", "out"});
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
-    o.settings = settingsFromFlags(args);
-    // Any model flag (or Back to random weights) means the seed's weights.
-    if (!setsModel(args)) useShippedModel(o.settings);
-    // The app runs on OpenCL where there is a device (the CLI's default stays Eigen).
-    if (!args.str("backend")) o.settings.backend = BackendKind::Auto;
+    const LessonRequest request = lessonRequest(args);
+    o.settings = startSettings(args, request);
     o.screenshot = args.str("screenshot", "");
     o.frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     o.width = static_cast<int>(args.integer("width", 1280, 320, 8192));
@@ -42,30 +67,17 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     o.language = args.str("lang", "");
     if (!o.language.empty() && o.language != "en" && o.language != "zh")
         throw InputError("--lang", "must be en|zh (got '" + o.language + "')");
-    // A session file, then a lesson code, replace the settings the flags gave.
-    if (auto path = args.str("session")) {
-        LoadedSession loaded = parseSession(readFile(*path), *path);
-        for (const std::string& k : loaded.unknownKeys) std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
-        o.settings = std::move(loaded.settings);
-    }
     std::string page = args.str("page", "routing");
-    if (auto code = args.str("code")) {
-        o.shared = decodeShareCode(*code);
+    o.lesson = request.lesson;
+    o.chapter = request.chapter;
+    if (request.code) {
+        o.shared = *request.code;
         o.hasCode = true;
-        o.settings = o.shared.settings;
         if (!args.has("page") && !o.shared.page.empty()) page = o.shared.page;
-        if (!args.has("lesson") && !o.shared.lesson.empty()) o.lesson = o.shared.lesson, o.chapter = o.shared.chapter;
         o.hidden = o.shared.hidden;
     }
-    if (auto hide = args.str("hide")) {
-        std::stringstream ss(*hide);
-        for (std::string item; std::getline(ss, item, ',');) {
-            const bool known = findSetting(item) || item == "presets" ||
-                               std::any_of(std::begin(kLessonViews), std::end(kLessonViews), [&](const char* v) { return item == v; });
-            if (!known) throw InputError("--hide", "'" + item + "' is neither a view nor a setting key");
-            o.hidden.push_back(item);
-        }
-    }
+    if (auto hide = args.str("hide"))
+        for (const std::string& item : parseHideList(*hide)) o.hidden.push_back(item);
     if (page == "parallel") o.page = Page::Parallel;
     else if (page == "training") o.page = Page::Training;
     else if (page == "journey") o.page = Page::Journey;
@@ -82,9 +94,6 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     } else if (args.has("out")) {
         throw InputError("--out", "goes with --export-view NAME");
     }
-    if (args.has("lesson")) o.lesson = args.str("lesson", "");
-    if (args.has("chapter")) o.chapter = static_cast<int>(args.integer("chapter", 1, 1, 1000)) - 1;
-    if (args.has("chapter") && o.lesson.empty()) o.lesson = "builtin";
     return o;
 }
 

@@ -25,7 +25,7 @@ struct GuiOptions {
     bool fitToWindow = false;  // --scale fit: the UI scale follows the window size
     bool layoutReport = false; // print every open view's place and size at exit (JSON)
     bool layoutReportChapters = false;  // headless, in a lesson: the report of every chapter, a line each
-    std::vector<std::string> hidden;  // views and settings students do not see (--hide)
+    std::vector<std::string> hidden;  // views and settings students do not see (--hide; unknown names refused)
     SharedState shared;      // --code: page, pinned token, maximised view, A/B (settings above)
     bool hasCode = false;
     // --export-view NAME --out FILE: headless, write one view alone as PNG (2x) or SVG, exit.
@@ -34,7 +34,9 @@ struct GuiOptions {
 };
 
 // Every flag of `moelab gui`: the model and routing flags plus the app's own. Without a
-// model flag the app opens on the shipped lesson checkpoint. Throws InputError.
+// model flag the app opens on the shipped lesson checkpoint. The settings follow the
+// layering rule (lesson_code.hpp): a lesson chapter's, a session's or code's, then the
+// flags given. Throws InputError.
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv);
 
 } // namespace moe::gui

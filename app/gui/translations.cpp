@@ -396,6 +396,14 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "取消勾选学生不应看到的部分。"},
         {"Copy", "复制"},
         {"Close", "关闭"},
+        {"This lesson cannot be opened", "无法打开这个课程"},
+        {"Fix these lines of the lesson file and open it again (moelab lesson check FILE lists them too). The rest "
+         "of the app works as usual.",
+         "请修改课程文件中的这些行，然后重新打开（moelab lesson check 文件 也会列出它们）。应用的其余部分照常可用。"},
+        {"The app carries on without it.", "应用会在没有它的情况下继续运行。"},
+        {"This lesson code cannot be opened", "无法打开这个课程代码"},
+        {"Copy the whole code again (it is one line) and open it once more. Nothing has changed.",
+         "请重新复制完整的代码（它只有一行）再打开一次。当前状态没有任何改变。"},
         {"Views", "视图列表"},
         // ---- lesson ----
         {"Try:", "试一试："},
