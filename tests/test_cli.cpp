@@ -387,6 +387,7 @@ TEST(Cli, OpenCLByNameWithoutADeviceIsBadInputAutoFallsBack) {
     EXPECT_EQ(j["config"]["backend"], "eigen");
     EXPECT_TRUE(j["config"]["fallback_reason"].is_string());
     EXPECT_TRUE(j["config"]["fallback"].is_null());
+}
 
 // The layering rule from the command line: a chapter's settings, a code's own, the flags.
 TEST(Cli, RouteTakesALessonChapterAndFlagsOnTop) {
