@@ -8,6 +8,7 @@
 #include "atomic_file.hpp"
 #include "errors.hpp"
 #include "flags.hpp"
+#include "input_limits.hpp"
 #include "settings_schema.hpp"
 
 namespace moe {
@@ -219,6 +220,7 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
             const int line = t < 0 ? (ch.flagsLine ? ch.flagsLine : ch.line) : ch.tries[t].line;
             try {
                 Settings s = chapterSettings(lesson, int(c), t, Settings{});
+                checkSharedSettings(s, "");  // before building weights a student's machine cannot hold
                 buildWeights(s);  // a weights file fixes the shape the ranges depend on
             } catch (const InputError& e) {
                 throw InputError(path + ":" + std::to_string(line) + (t < 0 ? " settings" : " try"), e.what());
@@ -228,7 +230,11 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
     return lesson;
 }
 
-Lesson loadLesson(const std::string& path) { return parseLesson(readFile(path), path); }
+Lesson loadLesson(const std::string& path) {
+    std::string text = readFile(path);
+    if (text.rfind("\xEF\xBB\xBF", 0) == 0) text.erase(0, 3);  // a UTF-8 byte order mark, as Notepad writes
+    return parseLesson(text, path);
+}
 
 Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const Settings& current) {
     const LessonChapter& c = lesson.chapters.at(chapter);
