@@ -62,8 +62,8 @@ int main(int argc, char** argv) {
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";
         return 2;
-    } catch (const std::bad_alloc&) {
-        std::cerr << "moelab: out of memory\n";
+    } catch (const std::bad_alloc& e) {
+        std::cerr << "moelab: " << moe::errorText(e) << "\n";
         return 1;
     } catch (const std::exception& e) {
         std::cerr << "moelab: internal error: " << e.what() << "\n";

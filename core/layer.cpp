@@ -1,6 +1,7 @@
 #include "layer.hpp"
 
 #include "backends/eigen_backend.hpp"
+#include "finite_results.hpp"
 
 namespace moe {
 
@@ -22,10 +23,12 @@ void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, co
     out.unitRouting = Routing{};
     Backend& backend = runnerFor(asked, cfg, out.fallback);
     out.routing = backend.route(w, cfg, x);
-    if (withOutputs) backend.experts(w, x, out.routing, out.outputs);
+    checkFiniteRouting(w, out.routing.logits, out.routing.scores);
+    if (withOutputs) backend.experts(w, x, out.routing, out.outputs), checkFiniteOutputs(w, x, out.routing, out.outputs);
     else out.outputs.resize(0, w.shape.dim);
     out.metrics = computeMetrics(out.routing, w.shape, cfg.k,
                                  out.routing.tokens > 0 ? backend.metricSums(out.routing) : ScoreSums{});
+    checkFiniteMetrics(w, out.metrics);
 }
 
 Routing expandRouting(const Routing& u, const std::vector<int>& unitOf) {
@@ -66,11 +69,13 @@ void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, st
         for (int t = sen.start; t < sen.end; ++t) unitOf[t] = s;
     }
     out.unitRouting = backend.route(w, cfg, means);
+    checkFiniteRouting(w, out.unitRouting.logits, out.unitRouting.scores);
     out.routing = expandRouting(out.unitRouting, unitOf);
-    if (withOutputs) backend.experts(w, x, out.routing, out.outputs);
+    if (withOutputs) backend.experts(w, x, out.routing, out.outputs), checkFiniteOutputs(w, x, out.routing, out.outputs);
     else out.outputs.resize(0, w.shape.dim);
     out.metrics = computeMetrics(out.unitRouting, w.shape, cfg.k,
                                  S > 0 ? backend.metricSums(out.unitRouting) : ScoreSums{});
+    checkFiniteMetrics(w, out.metrics);
 }
 
 } // namespace moe

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "flags.hpp"
+#include "input_limits.hpp"
 #include "settings_schema.hpp"
 
 namespace moe {

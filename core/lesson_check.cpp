@@ -10,6 +10,7 @@
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 #include "errors.hpp"
+#include "input_limits.hpp"
 #include "flags.hpp"
 #include "lesson.hpp"
 #include "settings_schema.hpp"
@@ -249,6 +250,7 @@ void LessonReader::checkSettings() {
     const auto valid = [&](int line, const std::string& field, auto&& settings) {
         try {
             Settings s = settings();
+            checkSharedSettings(s, "");  // before building weights a student's machine cannot hold
             buildWeights(s);  // a weights file fixes the shape the ranges depend on
             return true;
         } catch (const InputError& e) {

@@ -6,6 +6,7 @@
 #include "capacity.hpp"
 #include "embedding.hpp"
 #include "routing_stages.hpp"
+#include "finite_results.hpp"
 #include "settings_schema.hpp"
 
 namespace moe {
@@ -43,6 +44,7 @@ LayerResult routeInChunks(const ModelWeights& w, const RouterConfig& cfg, std::s
     std::vector<int> choices(static_cast<size_t>(T) * k);
     const int chunks = (T + chunk - 1) / chunk;
     std::vector<ScoreSums> blocks((T + kScoreSumBlock - 1) / kScoreSumBlock);  // chunks start at block boundaries
+    std::vector<uint8_t> finite(chunks, 1);  // checked after the loop: no exception may leave it
     // Chunks on all threads: each writes its own rows (the GEMM inside runs on one).
 #pragma omp parallel for schedule(dynamic) if (chunks > 1)
     for (int c = 0; c < chunks; ++c) {
@@ -55,10 +57,17 @@ LayerResult routeInChunks(const ModelWeights& w, const RouterConfig& cfg, std::s
         const std::vector<ScoreSums> own = scoreSumBlocks(in.logits, d.scores);
         std::copy(own.begin(), own.end(), blocks.begin() + t0 / kScoreSumBlock);
         r.scores.middleRows(t0, n) = d.scores;
+        finite[c] = in.logits.allFinite() && d.scores.allFinite();
     }
+    for (int c = 0; c < chunks; ++c)
+        if (!finite[c]) {
+            const int t0 = c * chunk, t1 = std::min(T, t0 + chunk);
+            checkFiniteRouting(w, logitRows(w, cfg, text, t0, t1).logits, r.scores.middleRows(t0, t1 - t0), t0);
+        }
     assignTokenChoice(choices, keys, cfg, r);
     r.padded = cfg.padToCapacity && r.capacity >= 0;
     out.metrics = computeMetrics(r, w.shape, k, T > 0 ? addScoreSumBlocks(blocks, E) : ScoreSums{});
+    checkFiniteMetrics(w, out.metrics);
     out.outputs.resize(0, w.shape.dim);
     return out;
 }

@@ -1,11 +1,14 @@
 #include "safetensors.hpp"
 #include "settings_schema.hpp"
 
+#include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
 #include "errors.hpp"
+#include "input_limits.hpp"
 
 namespace moe {
 namespace {
@@ -18,6 +21,21 @@ int64_t dtypeSize(const std::string& d) {
     if (d == "F16" || d == "BF16" || d == "I16" || d == "U16") return 2;
     if (d == "I8" || d == "U8" || d == "BOOL" || d == "F8_E4M3" || d == "F8_E5M2") return 1;
     return 0;
+}
+
+// Trained weights are of order 1; one beyond this makes the float arithmetic of a
+// layer (sums over D and H of products) overflow. Neither it nor NaN or infinity loads.
+constexpr float kMaxWeightMagnitude = 1e6f;
+
+void checkValues(const std::string& name, const float* p, Eigen::Index n) {
+    for (Eigen::Index i = 0; i < n; ++i) {
+        if (std::isfinite(p[i]) && std::abs(p[i]) <= kMaxWeightMagnitude) continue;
+        if (!std::isfinite(p[i])) throw InputError(name, "contains NaN or infinity (element " + std::to_string(i) + ")");
+        char v[32];
+        std::snprintf(v, sizeof v, "%g", double(p[i]));
+        throw InputError(name, "element " + std::to_string(i) + " is " + v +
+                                   ", beyond the magnitude 1e6 moelab loads (its 32-bit float arithmetic would overflow)");
+    }
 }
 
 std::string shapeText(const std::vector<int64_t>& s) {
@@ -36,6 +54,7 @@ SafetensorsFile::SafetensorsFile(std::string bytes, std::string path) : m_bytes(
     if (n > m_bytes.size() - 8)
         throw InputError(m_path, "truncated: header says " + std::to_string(n) + " bytes, file has " +
                                      std::to_string(m_bytes.size() - 8));
+    checkJsonDepth(std::string_view(m_bytes).substr(8, n), m_path + " header");
     nlohmann::json header;
     try {
         header = nlohmann::json::parse(m_bytes.begin() + 8, m_bytes.begin() + 8 + static_cast<ptrdiff_t>(n));
@@ -60,12 +79,11 @@ SafetensorsFile::SafetensorsFile(std::string bytes, std::string path) : m_bytes(
             if (off.size() != 2) throw InputError(name, "data_offsets must have 2 entries");
             const int64_t size = dtypeSize(t.dtype);
             if (size == 0) throw InputError(name, "unknown dtype " + t.dtype);
+            // Overflow-checked: [2^32, 2^32] must not wrap to 0 elements.
             int64_t numel = 1;
-            for (int64_t d : t.shape) {
-                if (d < 0 || d > (int64_t(1) << 40)) throw InputError(name, "bad shape " + shapeText(t.shape));
-                numel *= d;
-                if (numel > (int64_t(1) << 40)) throw InputError(name, "bad shape " + shapeText(t.shape));
-            }
+            for (int64_t d : t.shape)
+                if (d < 0 || __builtin_mul_overflow(numel, d, &numel) || numel > (int64_t(1) << 40))
+                    throw InputError(name, "bad shape " + shapeText(t.shape) + ": more than 2^40 elements, or negative");
             if (off[0] > off[1] || off[1] > dataSize)
                 throw InputError(name, "data [" + std::to_string(off[0]) + ", " + std::to_string(off[1]) +
                                            ") lies outside the file's " + std::to_string(dataSize) +
@@ -95,7 +113,7 @@ Mat SafetensorsFile::matrix(const std::string& name, int64_t rows, int64_t cols)
         throw InputError(name, "shape " + shapeText(t.shape) + ", expected " + shapeText({rows, cols}));
     Mat m(rows, cols);
     std::memcpy(m.data(), t.data, t.bytes);  // little-endian hosts only (x86-64, arm64)
-    if (!m.allFinite()) throw InputError(name, "contains NaN or infinity");
+    checkValues(name, m.data(), m.size());
     return m;
 }
 
@@ -106,7 +124,7 @@ Vec SafetensorsFile::vector(const std::string& name, int64_t size) const {
         throw InputError(name, "shape " + shapeText(t.shape) + ", expected " + shapeText({size}));
     Vec v(size);
     std::memcpy(v.data(), t.data, t.bytes);
-    if (!v.allFinite()) throw InputError(name, "contains NaN or infinity");
+    checkValues(name, v.data(), v.size());
     return v;
 }
 
@@ -175,7 +193,9 @@ void saveWeights(const ModelWeights& w, const std::string& path, bool noisyTopk)
     writeFileAtomic(path, serializeWeights(w, noisyTopk));
 }
 
-ModelWeights loadWeights(const std::string& path, Activation fallback) { return parseWeights(readFile(path), path, fallback); }
+ModelWeights loadWeights(const std::string& path, Activation fallback) {
+    return parseWeights(readFile(path, kMaxWeightsFileBytes), path, fallback);
+}
 
 ModelWeights parseWeights(std::string bytes, const std::string& path, Activation fallback) {
     const SafetensorsFile f(std::move(bytes), path);

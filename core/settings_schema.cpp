@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cfloat>
 #include <climits>
 #include <cmath>
 #include <cstdio>
@@ -12,6 +13,7 @@
 #include "data_dir.hpp"
 #include "presets.hpp"
 #include "errors.hpp"
+#include "input_limits.hpp"
 
 namespace moe {
 namespace {
@@ -477,6 +479,7 @@ void setSetting(const SettingSpec& spec, Settings& s, const json& v, const std::
     }
     case SettingKind::Float:
         if (!v.is_number() || !std::isfinite(v.get<double>())) bad("must be a number (got " + v.dump() + ")");
+        if (std::abs(v.get<double>()) > FLT_MAX) bad("must be in " + rangeText(spec, spec.range(s)) + " (got " + v.dump() + ")");
         break;
     case SettingKind::Bool:
         if (!v.is_boolean()) bad("must be true or false (got " + v.dump() + ")");
@@ -494,7 +497,8 @@ void setSetting(const SettingSpec& spec, Settings& s, const json& v, const std::
         if (!v.is_null() && !v.is_array()) bad("must be a list of numbers (got " + v.dump() + ")");
         if (v.is_array())
             for (const auto& x : v)
-                if (!x.is_number() || !std::isfinite(x.get<double>())) bad("must be a list of finite numbers");
+                if (!x.is_number() || !std::isfinite(x.get<double>()) || std::abs(x.get<double>()) > FLT_MAX)
+                    bad("must be a list of finite numbers (got " + x.dump() + ")");
         break;
     }
     spec.set(s, v);
@@ -514,7 +518,7 @@ void setSettingFromText(const SettingSpec& spec, Settings& s, const std::string&
     case SettingKind::Float: {
         char* end = nullptr;
         const double v = text.empty() ? NAN : std::strtod(text.c_str(), &end);
-        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v))
+        if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(v) || std::abs(v) > FLT_MAX)
             throw InputError(name, "must be a number" + (spec.range ? " in " + rangeText(spec, spec.range(s)) : "") +
                                        " (got '" + text + "')");
         return setSetting(spec, s, json(v), name);
@@ -532,7 +536,7 @@ void setSettingFromText(const SettingSpec& spec, Settings& s, const std::string&
         while (std::getline(ss, item, ',')) {
             char* end = nullptr;
             const double v = item.empty() ? NAN : std::strtod(item.c_str(), &end);
-            if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v))
+            if (item.empty() || end != item.c_str() + item.size() || !std::isfinite(v) || std::abs(v) > FLT_MAX)
                 throw InputError(name, "must be numbers separated by commas (got '" + item + "')");
             list.push_back(v);
         }
@@ -703,6 +707,7 @@ std::vector<std::string> applySettingsJson(Settings& s, const json& object, cons
 }
 
 LoadedSession parseSession(const std::string& text, const std::string& path) {
+    checkJsonDepth(text, path);
     json j;
     try {
         j = json::parse(text);
@@ -711,6 +716,8 @@ LoadedSession parseSession(const std::string& text, const std::string& path) {
     }
     if (!j.is_object()) throw InputError(path, "not a session file: expected a JSON object");
     // Version 1 wrote "format": "moelab-session-1" and the same keys.
+    if (j.contains("format") && !j["format"].is_string())
+        throw InputError(path, "format " + j["format"].dump() + " is not a moelab session (expected \"moelab-session\")");
     const std::string format = j.value("format", std::string("moelab-session"));
     if (format != "moelab-session" && format != "moelab-session-1")
         throw InputError(path, "format '" + format + "' is not a moelab session");
@@ -724,6 +731,7 @@ LoadedSession parseSession(const std::string& text, const std::string& path) {
         resolveSettings(out.settings);
         validateSettings(out.settings, keyNamer(path));
     }
+    checkSharedSettings(out.settings, path);
     return out;
 }
 

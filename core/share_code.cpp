@@ -9,6 +9,7 @@
 
 #include "data_dir.hpp"
 #include "errors.hpp"
+#include "input_limits.hpp"
 #include "settings_schema.hpp"
 
 namespace moe {
@@ -17,6 +18,11 @@ namespace {
 using json = nlohmann::json;
 constexpr const char* kPrefix = "moe1-";
 constexpr const char* kShippedModel = "@lesson";  // the shipped checkpoint, wherever it is installed
+
+// A code holds at most 1 MiB of text (checkSharedSettings): these bound the work
+// before that is known. The JSON of 1 MiB of text, escaped, is at most 6 MiB.
+constexpr size_t kMaxCodeChars = size_t(4) << 20;
+constexpr size_t kMaxCodeJsonBytes = size_t(8) << 20;
 
 const char* kAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -73,6 +79,7 @@ Settings settingsFrom(const json& diff) {
     applySettingsJson(s, j, "--code");
     resolveSettings(s);
     if (s.weightsPath.empty()) validateSettings(s, keyNamer("--code"));
+    checkSharedSettings(s, "--code");
     return s;
 }
 
@@ -96,6 +103,9 @@ std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
 }
 
 SharedState decodeShareCode(const std::string& raw) {
+    if (raw.size() > kMaxCodeChars)
+        throw InputError("--code", "is " + std::to_string(raw.size()) + " characters long, more than a lesson code holds (" +
+                                       std::to_string(kMaxCodeChars) + ")");
     std::string code;
     for (char c : raw)
         if (!std::isspace(static_cast<unsigned char>(c))) code += c;  // pasted across lines
@@ -110,18 +120,20 @@ SharedState decodeShareCode(const std::string& raw) {
     const uint32_t crc = crc32(0, reinterpret_cast<const Bytef*>(packed.data()), packed.size());
     if (hex32(crc) != code.substr(dash + 1))
         throw InputError("--code", "does not match its checksum: part of it is missing or changed (copy the whole line)");
-    std::string text(std::max<size_t>(packed.size() * 8, 4096), '\0');
+    std::string text(std::min(std::max<size_t>(packed.size() * 8, 4096), kMaxCodeJsonBytes), '\0');
     for (;;) {
         uLongf size = text.size();
         const int rc = uncompress(reinterpret_cast<Bytef*>(text.data()), &size, reinterpret_cast<const Bytef*>(packed.data()), packed.size());
-        if (rc == Z_BUF_ERROR && text.size() < (64u << 20)) {
-            text.resize(text.size() * 4);
+        if (rc == Z_BUF_ERROR && text.size() < kMaxCodeJsonBytes) {
+            text.resize(std::min(text.size() * 4, kMaxCodeJsonBytes));
             continue;
         }
+        if (rc == Z_BUF_ERROR) throw InputError("--code", "unpacks to more than " + std::to_string(kMaxCodeJsonBytes >> 20) + " MiB");
         if (rc != Z_OK) throw InputError("--code", "cannot be unpacked");
         text.resize(size);
         break;
     }
+    checkJsonDepth(text, "--code");
     SharedState s;
     try {
         const json j = json::parse(text);
@@ -129,6 +141,9 @@ SharedState decodeShareCode(const std::string& raw) {
         for (const auto& [key, value] : j.at("s").items())
             if (findSetting(key)) s.keys.push_back(key);
         s.page = j.value("page", std::string());
+        if (!s.page.empty() && s.page != "routing" && s.page != "journey" && s.page != "parallel" && s.page != "training" &&
+            s.page != "compare")
+            throw InputError("--code", "names the page '" + s.page + "', which is not routing|journey|parallel|training|compare");
         s.lesson = j.value("lesson", std::string());
         s.chapter = j.value("chapter", 0);
         s.pinnedToken = j.value("pin", 0);

@@ -12,34 +12,13 @@
 #include <unistd.h>
 
 #include "atomic_file.hpp"
+#include "test_support.hpp"
 
 namespace {
 
-struct RunResult {
-    int code;
-    std::string out, err;
-};
+using moe::test::RunResult;
 
-std::string quote(const std::string& s) {
-    std::string q = "'";
-    for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    return q + "'";
-}
-
-RunResult run(const std::vector<std::string>& args) {
-    static int n = 0;
-    const auto dir = std::filesystem::temp_directory_path();
-    const std::string out = (dir / ("moelab_cli_out_" + std::to_string(::getpid()) + "_" + std::to_string(n))).string();
-    const std::string err = (dir / ("moelab_cli_err_" + std::to_string(::getpid()) + "_" + std::to_string(n++))).string();
-    std::string cmd = quote(MOELAB_BIN);
-    for (const auto& a : args) cmd.append(" ").append(quote(a));
-    cmd.append(" >").append(out).append(" 2>").append(err).append(" </dev/null");
-    const int status = std::system(cmd.c_str());
-    RunResult r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), moe::readFile(out), moe::readFile(err)};
-    std::filesystem::remove(out);
-    std::filesystem::remove(err);
-    return r;
-}
+RunResult run(const std::vector<std::string>& args) { return moe::test::runMoelab(args); }
 
 nlohmann::json routeJson(std::vector<std::string> args) {
     args.insert(args.begin(), "route");

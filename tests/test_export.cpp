@@ -144,20 +144,28 @@ TEST(ExportView, SvgOfTheGateScoresRendersInLibrsvgAndPngIsTwiceTheView) {
     const auto dir = std::filesystem::temp_directory_path() / ("moelab_export_" + std::to_string(::getpid()));
     std::filesystem::create_directories(dir);
     const std::string svg = (dir / "heatmap.svg").string(), png = (dir / "heatmap.png").string(),
-                      again = (dir / "again.png").string(), report = (dir / "layout.json").string();
-    const std::string app = std::string("xvfb-run -a -s '-screen 0 1280x800x24' '") + MOELAB_BIN +
-                            "' gui --lang zh --width 1280 --height 800 --frames 3 --export-view heatmap ";
-    ASSERT_EQ(run(app + "--out '" + svg + "' 2>/dev/null"), 0);
-    ASSERT_EQ(run(app + "--out '" + png + "' --layout-report > '" + report + "' 2>/dev/null"), 0);
+                      again = (dir / "again.png").string();
+    test::RunOptions xvfb;
+    xvfb.wrapper = "xvfb-run -a -s '-screen 0 1280x800x24'";
+    const std::vector<std::string> app = {"gui", "--lang", "zh", "--width", "1280", "--height", "800", "--frames", "3",
+                                          "--export-view", "heatmap", "--out"};
+    const auto with = [&](std::vector<std::string> args, std::initializer_list<std::string> more) {
+        args.insert(args.end(), more);
+        return args;
+    };
+    ASSERT_EQ(test::runMoelab(with(app, {svg}), xvfb).code, 0);
+    const test::RunResult withReport = test::runMoelab(with(app, {png, "--layout-report"}), xvfb);
+    ASSERT_EQ(withReport.code, 0) << withReport.err;
     ASSERT_EQ(run("rsvg-convert -o '" + again + "' '" + svg + "'"), 0);
     const std::string text = readFile(svg);
     EXPECT_NE(text.find(">门控分数</text>"), std::string::npos);  // the title, in Chinese, as text
     EXPECT_NE(text.find(">E7</text>"), std::string::npos);
     // The layout report names the heatmap's size on screen: the PNG is twice that, the SVG once.
     int vw = 0, vh = 0;
-    const std::regex view(R"re(\{"h":([0-9.]+),"name":"heatmap","w":([0-9.]+))re");
+    // A view's keys are in order; others (content_fits, framed) may come before "h".
+    const std::regex view(R"re("h":([0-9.]+),"name":"heatmap","w":([0-9.]+))re");
     std::smatch m;
-    const std::string layout = readFile(report);
+    const std::string& layout = withReport.out;
     ASSERT_TRUE(std::regex_search(layout, m, view)) << layout;
     vh = int(std::lround(std::stod(m[1].str()))), vw = int(std::lround(std::stod(m[2].str())));
     int w = 0, h = 0;
@@ -171,10 +179,9 @@ TEST(ExportView, SvgOfTheGateScoresRendersInLibrsvgAndPngIsTwiceTheView) {
 }
 
 TEST(ExportView, BadNamesAreRefusedBeforeAWindowOpens) {
-    const std::string bin = std::string("'") + MOELAB_BIN + "' gui ";
-    EXPECT_EQ(run(bin + "--export-view nosuch --out x.svg 2>/dev/null"), 2);
-    EXPECT_EQ(run(bin + "--export-view heatmap --out x.jpg 2>/dev/null"), 2);
-    EXPECT_EQ(run(bin + "--out x.svg 2>/dev/null"), 2);
+    EXPECT_EQ(test::runMoelab({"gui", "--export-view", "nosuch", "--out", "x.svg"}).code, 2);
+    EXPECT_EQ(test::runMoelab({"gui", "--export-view", "heatmap", "--out", "x.jpg"}).code, 2);
+    EXPECT_EQ(test::runMoelab({"gui", "--out", "x.svg"}).code, 2);
 }
 
 } // namespace

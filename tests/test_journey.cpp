@@ -17,6 +17,7 @@
 #include "flags.hpp"
 #include "journey.hpp"
 #include "settings_schema.hpp"
+#include "test_support.hpp"
 
 namespace {
 
@@ -24,14 +25,11 @@ using namespace moe;
 using json = nlohmann::json;
 
 json routeJson(const std::vector<std::string>& flags) {
-    std::string cmd = std::string("'") + MOELAB_BIN + "' route --json --outputs";
-    for (const std::string& f : flags) cmd += " '" + f + "'";
-    const std::string out = (std::filesystem::temp_directory_path() / ("moelab_journey_" + std::to_string(::getpid()))).string();
-    const int status = std::system((cmd + " >" + out).c_str());
-    EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd;
-    const json j = json::parse(readFile(out));
-    std::filesystem::remove(out);
-    return j;
+    std::vector<std::string> args = {"route", "--json", "--outputs"};
+    args.insert(args.end(), flags.begin(), flags.end());
+    const test::RunResult r = test::runMoelab(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return json::parse(r.out);
 }
 
 void expectSame(const std::vector<float>& got, const json& want, const char* what, int t) {

@@ -64,25 +64,8 @@ std::vector<std::string> shapeFlags() {
     return {"--experts", "6", "--dim", "12", "--hidden", "20", "--shared-experts", "1", "--activation", "gelu", "--seed", "7"};
 }
 
-struct CommandRun {
-    int code;
-    std::string out, err;
-};
-
-CommandRun runMoelab(const std::vector<std::string>& args) {
-    std::string cmd = std::string("'") + MOELAB_BIN + "'";
-    for (const std::string& a : args) {
-        std::string q = "'";
-        for (char ch : a) q += ch == '\'' ? std::string("'\\''") : std::string(1, ch);
-        cmd += " " + q + "'";
-    }
-    const std::string out = tempPath("out"), err = tempPath("err");
-    const int status = std::system((cmd + " >" + out + " 2>" + err).c_str());
-    CommandRun r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out), readFile(err)};
-    std::filesystem::remove(out);
-    std::filesystem::remove(err);
-    return r;
-}
+using CommandRun = test::RunResult;
+using test::runMoelab;
 
 class EverySetting : public ::testing::Test {
 protected:

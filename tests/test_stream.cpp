@@ -15,6 +15,7 @@
 #include "route_stream.hpp"
 #include "settings.hpp"
 #include "settings_schema.hpp"
+#include "test_support.hpp"
 #include "tokenizer.hpp"
 
 using namespace moe;
@@ -175,11 +176,19 @@ TEST(RouteInChunks, TheCommandPrintsTheSameJsonStreamedAndInOnePiece) {
     std::fwrite(text.data(), 1, text.size(), f);
     std::fclose(f);
     const auto hash = [&](const std::string& env) {
-        const std::string out = (dir / "sum").string();
+        const std::string json = (dir / "out.json").string(), out = (dir / "sum").string();
+        moe::test::RunOptions o;
+        o.env = env, o.stdoutFile = json;
+        const moe::test::RunResult r = moe::test::runMoelab({"route", "--text-file", file, "--capacity-factor", "1", "--json"}, o);
+        // A route that fails, the same way each time, must not hash three equal empty outputs.
+        EXPECT_EQ(r.code, 0) << env << ": " << r.err;
+        std::error_code missing;
+        EXPECT_GT(std::filesystem::file_size(json, missing), text.size()) << env;  // JSON for each of its bytes
         // The device line names the thread count: everything else must be the same.
-        const std::string cmd = env + " '" + MOELAB_BIN + "' route --text-file '" + file +
-                                "' --capacity-factor 1 --json | sed 's/, [0-9]* threads\\?)/)/' | sha256sum > '" + out + "'";
+        const std::string cmd = "sed 's/, [0-9]* threads\\?)/)/' " + moe::test::shellQuote(json) + " | sha256sum > " +
+                                moe::test::shellQuote(out);
         EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+        std::filesystem::remove(json);
         std::string sum(64, ' ');
         std::FILE* in = std::fopen(out.c_str(), "rb");
         if (in) sum.resize(std::fread(sum.data(), 1, 64, in)), std::fclose(in);

@@ -1,5 +1,6 @@
 #pragma once
-// Helpers for hand-computed routing cases and for errors that must name their field.
+// Helpers for hand-computed routing cases, for errors that must name their field, and
+// the one way tests run the moelab binary.
 #include <cmath>
 #include <string>
 #include <vector>
@@ -34,6 +35,24 @@ std::string inputErrorField(F&& f) {
     }
     return "(no error)";
 }
+
+// A shell word: s in single quotes, each embedded ' written as '\''.
+std::string shellQuote(const std::string& s);
+
+struct RunResult {
+    int code;  // the exit status, or 128 + the signal that ended it
+    std::string out, err;
+};
+
+struct RunOptions {
+    std::string env;         // shell text before the command: "OMP_NUM_THREADS=3 ..."
+    std::string wrapper;     // shell text the binary runs under: "xvfb-run -a ..."
+    std::string stdoutFile;  // write stdout there (out stays empty) rather than read it back
+};
+
+// Runs MOELAB_BIN with args, each quoted, stdin from /dev/null; stdout and stderr
+// are read back (stderr always, stdout unless o.stdoutFile takes it).
+RunResult runMoelab(const std::vector<std::string>& args, const RunOptions& o = {});
 
 } // namespace moe::test
 

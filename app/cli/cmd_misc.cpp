@@ -10,6 +10,7 @@
 #include "bench.hpp"
 #include "commands.hpp"
 #include "errors.hpp"
+#include "input_limits.hpp"
 #include "settings_schema.hpp"
 #include "lesson.hpp"
 #include "lesson_code.hpp"
@@ -217,6 +218,9 @@ int cmdCode(const std::vector<std::string>& argv) {
         if (!setsModel(a)) useShippedModel(sa);
         s.compareA = sa;
     }
+    // A code its students' moelab would refuse is no use (decodeShareCode checks the same).
+    checkSharedSettings(s.settings, "");
+    if (s.compareA) checkSharedSettings(*s.compareA, "--a");
     std::cout << encodeLessonCode(s, lesson ? &*lesson : nullptr) << "\n";
     return 0;
 }

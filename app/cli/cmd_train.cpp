@@ -1,5 +1,7 @@
 // moelab train: next-byte training of the embedding, mixer, router, experts and head.
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -49,13 +51,21 @@ int cmdTrain(const std::vector<std::string>& argv) {
     }
     const int steps = static_cast<int>(a.integer("steps", 300, 0, 10000000));
     const int every = static_cast<int>(a.integer("log-every", 10, 1, 1000000));
+    // Where the results go is checked before the training, not after it.
+    if (const auto out = a.str("out")) {
+        try {
+            checkWritable(*out);
+        } catch (const InputError& e) {
+            throw InputError("--out", e.what());
+        }
+    }
     train::Trainer trainer(cfg, std::move(corpus));
 
     std::ofstream log;
     const std::string logPath = a.str("log", "");
     if (!logPath.empty()) {
         log.open(logPath, std::ios::trunc);
-        if (!log) throw InputError("--log", "cannot write " + logPath);
+        if (!log) throw InputError("--log", "cannot write " + logPath + ": " + std::strerror(errno));
     }
     const bool quiet = a.has("quiet");
     const auto t0 = std::chrono::steady_clock::now();
@@ -63,7 +73,8 @@ int cmdTrain(const std::vector<std::string>& argv) {
     for (int s = 0; s < steps; ++s) {
         const train::StepLog l = trainer.step();
         if (l.step % every == 0 || s + 1 == steps) {
-            if (log) log << train::logLine(l) << "\n";
+            if (!logPath.empty() && !(log << train::logLine(l) << "\n" << std::flush))  // a full disk, /dev/full
+                throw InputError("--log", "cannot write " + logPath + ": " + std::strerror(errno));
             if (!quiet)
                 std::fprintf(stderr, "step %5d  loss %.4f  aux %.4f  z %.3f  cv %.3f  drop %.3f\n", l.step, l.loss, l.aux,
                              l.z, l.cv, l.dropRate);

@@ -529,7 +529,7 @@ void App::runPathAction() {
         case PathAction::None: break;
         }
     } catch (const std::exception& e) {
-        m_message = e.what();  // shown in the status bar; nothing else changes
+        m_message = errorText(e);  // shown in the status bar; nothing else changes
     }
 }
 

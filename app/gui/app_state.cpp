@@ -54,7 +54,7 @@ std::string AppState::replaceSettings(Settings next, bool clamp) {
         update();
         return m_error;
     } catch (const std::exception& e) {
-        return e.what();  // the settings and the result on screen stay as they were
+        return errorText(e);  // the settings and the result on screen stay as they were
     }
 }
 
@@ -152,7 +152,7 @@ bool AppState::takeFinished() {
         take(m_pendingResult.get());
         m_error.clear();
     } catch (const std::exception& e) {
-        m_error = e.what();  // the last good result stays
+        m_error = errorText(e);  // the last good result stays
     }
     return true;
 }
@@ -191,7 +191,7 @@ void AppState::update() {
         if (!computing()) m_error.clear();
     } catch (const std::exception& e) {
         // The last good result stays on screen; the message says what went wrong.
-        m_error = e.what();
+        m_error = errorText(e);
     }
 }
 
@@ -206,7 +206,7 @@ std::string AppState::setA(Settings a) {
         m_pinned = std::move(p);
         return "";
     } catch (const std::exception& e) {
-        return e.what();
+        return errorText(e);
     }
 }
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
+#include "input_limits.hpp"
 
 namespace moe::gui {
 
@@ -18,7 +19,9 @@ std::string configDir() {
 Preferences loadPreferences() {
     Preferences p;
     try {
-        const auto j = nlohmann::json::parse(readFile(configDir() + "/settings.json"));
+        const std::string path = configDir() + "/settings.json", text = readFile(path);
+        checkJsonDepth(text, path);
+        const auto j = nlohmann::json::parse(text);
         p.theme = j.value("theme", p.theme);
         p.language = j.value("language", p.language);
         p.scale = std::clamp(j.value("scale", p.scale), 0.5, 3.0);

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <omp.h>
 
+#include "errors.hpp"
+
 namespace moe::gui {
 
 TrainingSession::TrainingSession() : m_worker([this] { run(); }) {}
@@ -22,7 +24,7 @@ void TrainingSession::reset(const train::TrainConfig& cfg, const std::string& co
     try {
         t = std::make_unique<train::Trainer>(cfg, corpus);
     } catch (const std::exception& e) {
-        error = e.what();
+        error = errorText(e);
     }
     std::lock_guard lock(m_mutex);
     m_snap = TrainingSnapshot{};
