@@ -5,7 +5,6 @@
 #include <cstdio>
 
 #include "flags.hpp"
-#include "input_limits.hpp"
 #include "settings_schema.hpp"
 
 namespace moe {
