@@ -82,7 +82,9 @@ void LessonView::drawTries() {
     }
     if (!ch.experiment.empty()) {
         if (!ch.tries.empty()) ImGui::Spacing();
-        if (ImGui::Button(tr("Run the experiment again"))) m_actions.experiment(ch.experiment);
+        char name[256];  // numbered after the tries: its key presses it too
+        std::snprintf(name, sizeof name, "%zu  %s", ch.tries.size() + 1, tr("Run the experiment again"));
+        if (ImGui::Button(name)) pressTry(int(ch.tries.size()));
     }
 }
 
@@ -136,7 +138,10 @@ void LessonView::drawNavigation() {
 void LessonView::pressTry(int index) {
     if (!m_progress) return;
     const LessonProgress& p = *m_progress;
-    if (index < 0 || index >= int(p.lesson.chapters[p.chapter].tries.size())) return;
+    const LessonChapter& ch = p.lesson.chapters[p.chapter];
+    const int tries = static_cast<int>(ch.tries.size());
+    if (index == tries && !ch.experiment.empty()) return m_actions.experiment(ch.experiment);
+    if (index < 0 || index >= tries) return;
     m_actions.go(p.chapter, p.activeTry == index ? -1 : index);  // pressed again: back to the chapter's settings
 }
 
