@@ -69,7 +69,7 @@ void LessonView::drawTries() {
     const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
     for (size_t i = 0; i < ch.tries.size(); ++i) {
         char name[256];
-        if (i < 9) std::snprintf(name, sizeof name, "%zu  %s", i + 1, ch.tries[i].label.in(chinese()).c_str());
+        if (i < 9) std::snprintf(name, sizeof name, "[%zu] %s", i + 1, ch.tries[i].label.in(chinese()).c_str());
         else std::snprintf(name, sizeof name, "%s", ch.tries[i].label.in(chinese()).c_str());
         const float w = ImGui::CalcTextSize(name).x + ImGui::GetStyle().FramePadding.x * 2;
         if (i > 0 && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w < right) ImGui::SameLine();
@@ -83,7 +83,7 @@ void LessonView::drawTries() {
     if (!ch.experiment.empty()) {
         if (!ch.tries.empty()) ImGui::Spacing();
         char name[256];  // numbered after the tries: its key presses it too
-        std::snprintf(name, sizeof name, "%zu  %s", ch.tries.size() + 1, tr("Run the experiment again"));
+        std::snprintf(name, sizeof name, "[%zu] %s", ch.tries.size() + 1, tr("Run the experiment again"));
         if (ImGui::Button(name)) pressTry(int(ch.tries.size()));
     }
 }

@@ -80,7 +80,8 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
         dl->AddLine(ImVec2(x, b.y), ImVec2(x, b.y + 3), faint);
         char s[24];
         std::snprintf(s, sizeof s, "%.0f", v);
-        dl->AddText(ImVec2(x - ImGui::CalcTextSize(s).x * 0.5f, b.y + 2), faint, s);
+        const float w = ImGui::CalcTextSize(s).x;  // centred on its tick, but inside the plot's width
+        dl->AddText(ImVec2(std::clamp(x - w * 0.5f, a.x, b.x - w), b.y + 2), faint, s);
     }
     dl->PushClipRect(a, b, true);
     for (const PlotSeries& s : series)

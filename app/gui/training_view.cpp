@@ -208,7 +208,10 @@ void TrainingView::experiment() {
     for (int i = 0; i < 2; ++i) m_runs[i]->snapshotSince(m_runVersions[i], m_runSnaps[i]);
 
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const float colW = (avail.x - ImGui::GetStyle().ItemSpacing.x) * 0.5f, stripH = std::max(px(90), avail.y * 0.45f);
+    // The strips take what the charts' minimum and the text lines around them leave.
+    const float line = ImGui::GetTextLineHeightWithSpacing(), chartMin = px(100);
+    const float colW = (avail.x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+    const float stripH = std::max(px(50), std::min(avail.y * 0.45f, avail.y - chartMin - line * 4));
     for (int i = 0; i < 2; ++i) {
         if (i) ImGui::SameLine();
         ImGui::BeginGroup();
@@ -216,11 +219,13 @@ void TrainingView::experiment() {
         ImGui::Text("%s  ·  %s %d/%d", i ? tr("with the auxiliary loss (alpha = 0.3)") : tr("without balancing"), tr("step"),
                     s.step, train::kBalanceSteps);
         loadStrip(s.load, s.step, ImVec2(colW, stripH));
+        ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + colW);  // the outcome wraps inside its column
         outcomeLine(s);
+        ImGui::PopTextWrapPos();
         if (!s.error.empty()) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "%s", s.error.c_str());
         ImGui::EndGroup();
     }
-    const float chartH = std::max(px(80), ImGui::GetContentRegionAvail().y - px(4));
+    const float chartH = std::max(px(60), ImGui::GetContentRegionAvail().y - px(4));
     const auto& a = m_runSnaps[0];
     const auto& b = m_runSnaps[1];
     lineChart(tr("load CV"), tr("std/mean of assignments"),
