@@ -138,6 +138,7 @@ View* App::leftView() {
 }
 
 void App::setPage(Page p) {
+    m_grownHeight.clear();  // another page: strips start from their usual height
     setPageSettings(p);
     m_page = p;
     m_maximized = nullptr;
@@ -157,6 +158,7 @@ void App::layout(bool force) {
     std::vector<LayoutSlot> slots;
     for (size_t i = 0; i < shown.size(); ++i) {
         slots.push_back(slotOf(m_views, shown[i], int(i)));
+        if (const auto grown = m_grownHeight.find(shown[i]); grown != m_grownHeight.end()) slots.back().height = grown->second;
         // A chapter's framed views come first: they grow, and take twice their share of a row.
         if (inLesson() && shown[i]->highlighted()) {
             if (slots.back().shape == ViewShape::Short) slots.back().shape = ViewShape::Tall;
@@ -213,6 +215,7 @@ void App::goChapter(int chapter, int tryIndex, bool applySettings) {
     } catch (const std::exception& e) {
         m_message = e.what();
     }
+    if (newChapter) m_grownHeight.clear();  // strips start from their usual height
     p.chapter = chapter;
     p.activeTry = tryIndex;
     m_ui.heatmapLogits = lesson.chapters[chapter].heatmap == "logits";
@@ -261,12 +264,28 @@ void App::frame() {
             layout(true);
         }
     }
+    growStrips();
     m_ui.opaqueWindows = viewsOverlap();
     statusBar();
     pathPopup();
     sharePopup();
     m_problems.draw(m_ui.scale);
     m_state.update();
+}
+
+// A strip whose rows did not fit (the token chips' second row) gets the height they need,
+// up to two fifths of the window, at the next frame's layout.
+void App::growStrips() {
+    int w, h;
+    glfwGetWindowSize(m_window, &w, &h);
+    for (View* v : shownViews()) {
+        if (v != &m_views.tokens && v != &m_views.embedding) continue;
+        const float need = std::min(v->lastSize().y + v->overflowHeight(), h * 0.4f);
+        if (v->lastSize().y > 0 && v->overflowHeight() > 1 && need > v->lastSize().y + 1) {
+            m_grownHeight[v] = need;
+            m_relayout = true;
+        }
+    }
 }
 
 bool App::viewsOverlap() {

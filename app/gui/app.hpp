@@ -2,6 +2,7 @@
 // The app's window contents: its views, pages, lesson mode, menus, status bar and file
 // prompts. gui_main.cpp runs the frame loop around it.
 #include <array>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -104,6 +105,7 @@ private:
     void menu();
     void statusBar();
     std::string statusLine();
+    void growStrips();
     void openPath(PathAction a, const std::string& suggestion);
     void pathPopup();
     void sharePopup();
@@ -128,6 +130,7 @@ private:
     std::string m_code;       // the lesson code the share window shows
     ProblemDialog m_problems; // a lesson's errors, a code that does not open
     int m_windowW = 0, m_windowH = 0;  // relayout when the window's size changes
+    std::map<View*, float> m_grownHeight;  // strips grown to fit their rows (growStrips)
     int m_savedX = 0, m_savedY = 0, m_savedW = 0, m_savedH = 0;  // the window before full screen
 };
 

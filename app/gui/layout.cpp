@@ -31,7 +31,8 @@ std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox
             continue;
         }
         const float h = shape == ViewShape::Short ? kShortHeight : shape == ViewShape::Strip ? kStripHeight : kGrowMinHeight;
-        rows.push_back({{i}, h * scale, shape == ViewShape::Tall || shape == ViewShape::Wide});
+        const float fixed = slots[i].height > 0 ? slots[i].height : h * scale;
+        rows.push_back({{i}, fixed, shape == ViewShape::Tall || shape == ViewShape::Wide});
     }
     std::vector<LayoutBox> out(slots.size());
     if (rows.empty()) return out;

@@ -14,6 +14,7 @@ struct LayoutSlot {
     int view;           // the caller's index
     ViewShape shape;
     float widthWeight;  // its share of a shared row
+    float height = 0;   // a fixed row's height in pixels, when its content asked for more (else the default)
 };
 
 struct LayoutBox {

@@ -3,6 +3,8 @@
 
 #include <imgui_internal.h>
 
+#include <algorithm>
+
 namespace moe::gui {
 namespace {
 
@@ -14,6 +16,14 @@ bool itemsInside(const ImGuiWindow* w) {
     for (const ImGuiWindow* child : w->DC.ChildWindows)
         if (child->Active && !itemsInside(child)) return false;
     return true;
+}
+
+// How far the window's or a child's items reach below what it shows.
+float overflowBelow(const ImGuiWindow* w) {
+    float over = std::max(0.0f, w->DC.CursorMaxPos.y - w->InnerClipRect.Max.y);
+    for (const ImGuiWindow* child : w->DC.ChildWindows)
+        if (child->Active) over = std::max(over, overflowBelow(child));
+    return over;
 }
 
 } // namespace
@@ -45,6 +55,7 @@ void View::draw(AppState& state) {
     m_lastPos = ImGui::GetWindowPos(), m_lastSize = ImGui::GetWindowSize();
     if (visible) drawContent(state);
     m_contentFits = !visible || itemsInside(ImGui::GetCurrentWindow());
+    m_overflowHeight = visible ? overflowBelow(ImGui::GetCurrentWindow()) : 0;
     // Right click where no widget is: the view alone, for slides.
     if (exportable() && ImGui::BeginPopupContextWindow("##view", ImGuiPopupFlags_MouseButtonRight | ImGuiPopupFlags_NoOpenOverItems)) {
         if (ImGui::MenuItem(tr("Export PNG (2x)..."))) m_exportRequest = ".png";

@@ -64,6 +64,8 @@ public:
     // False when last frame's content (of the window or a child) reached past what shows:
     // cut off, or only seen by scrolling.
     bool contentFits() const { return m_contentFits; }
+    // How much taller than its window last frame's content was (the deepest child's overflow).
+    float overflowHeight() const { return m_overflowHeight; }
 
 protected:
     virtual void drawContent(AppState& state) = 0;
@@ -83,6 +85,7 @@ private:
     std::string m_exportRequest;
     ImVec2 m_lastPos{0, 0}, m_lastSize{0, 0};
     bool m_contentFits = true;
+    float m_overflowHeight = 0;
 };
 
 } // namespace moe::gui
