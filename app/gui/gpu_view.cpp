@@ -72,12 +72,12 @@ void GpuView::drawContent(AppState& state) {
         dl->AddRectFilled(ImVec2(x(t.dispatchTimeUs + t.computeTimeUs), y),
                           ImVec2(x(t.dispatchTimeUs + t.computeTimeUs + p.combineUs), y1), expertColor(0));
         if (ImGui::IsMouseHoveringRect(ImVec2(l.x, y), ImVec2(l.x + tw + px(60), y1)))
-            ImGui::SetTooltip(tr("GPU %d: dispatch %.1f us, compute %.1f us, combine %.1f us; sends %.2f MiB, receives %.2f MiB%s"), g,
+            ImGui::SetTooltip(tr("GPU %d: dispatch %.1f µs, compute %.1f µs, combine %.1f µs; sends %.2f MiB, receives %.2f MiB%s"), g,
                               p.dispatchUs, p.computeUs, p.combineUs, p.sendBytes / 1048576.0, p.recvBytes / 1048576.0,
                               g == t.straggler ? tr(" (straggler)") : "");
     }
     ImGui::Dummy(ImVec2(tw, G * rowH + px(4)));
-    ImGui::TextDisabled(tr("dispatch | compute (vermillion: the straggler, GPU %d) | combine = %.1f us"), t.straggler, t.totalTimeUs);
+    ImGui::TextDisabled(tr("dispatch | compute (vermillion: the straggler, GPU %d) | combine = %.1f µs"), t.straggler, t.totalTimeUs);
 }
 
 } // namespace moe::gui

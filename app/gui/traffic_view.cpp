@@ -18,7 +18,7 @@ std::string bytesText(double b) {
 
 std::string usText(double us) {
     char s[32];
-    std::snprintf(s, sizeof s, "%.1f us", us);
+    std::snprintf(s, sizeof s, "%.1f µs", us);
     return s;
 }
 
