@@ -178,7 +178,8 @@ void App::openLesson(const std::string& path, int chapter, bool keepSettings) {
             std::vector<std::string> lines;
             for (const LessonProblem& problem : check.problems)
                 if (!problem.warning) lines.push_back(problemLine(problem, file));
-            for (const std::string& line : lines) m_ui.glyphText += line;  // its Chinese, if any, in the font
+            for (const std::string& line : lines)  // its Chinese, if any, in the font (once, however often it opens)
+                if (m_ui.glyphText.find(line) == std::string::npos) m_ui.glyphText += line;
             m_problems.open(N_("This lesson cannot be opened"),
                             N_("Fix these lines of the lesson file and open it again (moelab lesson check FILE lists "
                                "them too). The rest of the app works as usual."),
@@ -210,7 +211,7 @@ void App::goChapter(int chapter, int tryIndex, bool applySettings) {
         const bool leavesTrained = !m_state.settings().weightsPath.empty() && next.weightsPath.empty();
         if (applySettings) {
             if (const std::string e = m_state.replaceSettings(next, true); !e.empty()) m_message = e;
-            else if (leavesTrained) setNotice(tr("New, random weights: the trained model has another shape."), false);
+            else if (leavesTrained) setNotice(tr("New, random weights: these settings do not fit the trained model."), false);
         }
     } catch (const std::exception& e) {
         m_message = e.what();
@@ -218,7 +219,7 @@ void App::goChapter(int chapter, int tryIndex, bool applySettings) {
     if (newChapter) m_grownHeight.clear();  // strips start from their usual height
     p.chapter = chapter;
     p.activeTry = tryIndex;
-    m_ui.heatmapLogits = lesson.chapters[chapter].heatmap == "logits";
+    if (newChapter) m_ui.heatmapLogits = lesson.chapters[chapter].heatmap == "logits";  // a Try keeps the user's choice
     if (newChapter) p.revealed = false;
     const std::string& page = lesson.chapters[chapter].page;
     m_page = page == "parallel" ? Page::Parallel : page == "training" ? Page::Training : Page::Routing;
@@ -242,6 +243,7 @@ void App::frame() {
         const float scale = m_ui.fitToWindow ? fitScale(w, h) : heldScale(m_ui.wantedScale, w, h);
         if (std::abs(scale - m_ui.scale) > 0.01f) newScale = scale, rebuildStyle = true;
         m_relayout |= m_windowW != 0;
+        m_grownHeight.clear();  // strips grow again for the new size
         m_windowW = w, m_windowH = h;
     }
     if (m_firstFrame || m_relayout) {  // the layout needs the fonts' sizes, known only inside a frame
@@ -249,7 +251,7 @@ void App::frame() {
         layout(m_relayout);
         m_firstFrame = m_relayout = false;
     }
-    m_ui.presenting = m_ui.presentationMode || inLesson();
+    m_ui.presenting = m_ui.presentationMode || (inLesson() && m_views.lesson.open());
     keys();
     menu();
     for (View* v : m_views.all()) {
@@ -281,6 +283,9 @@ void App::growStrips() {
     for (View* v : shownViews()) {
         if (v != &m_views.tokens && v != &m_views.embedding) continue;
         const float need = std::min(v->lastSize().y + v->overflowHeight(), h * 0.4f);
+        // Asked once: where the rows do not fit the window either, the layout shrinks the strip
+        // again, and asking every frame would relayout every frame.
+        if (const auto asked = m_grownHeight.find(v); asked != m_grownHeight.end() && asked->second >= need - 1) continue;
         if (v->lastSize().y > 0 && v->overflowHeight() > 1 && need > v->lastSize().y + 1) {
             m_grownHeight[v] = need;
             m_relayout = true;
@@ -332,7 +337,8 @@ void App::keys() {
         m_ui.pinnedToken = std::clamp(m_ui.pinnedToken + (right ? 1 : -1), 0, std::max(0, m_state.result().routing.tokens - 1));
         return;
     }
-    if (!inLesson()) return;
+    // The lesson's keys need the lesson on screen, and no dialog or menu open over it.
+    if (!inLesson() || !m_views.lesson.open() || ImGui::IsPopupOpen("", ImGuiPopupFlags_AnyPopupId)) return;
     const int chapter = m_views.lesson.progress()->chapter;
     if (ImGui::IsKeyPressed(ImGuiKey_PageDown, false) || right) goChapter(chapter + 1, -1);
     if (ImGui::IsKeyPressed(ImGuiKey_PageUp, false) || left) goChapter(chapter - 1, -1);

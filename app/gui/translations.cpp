@@ -34,7 +34,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"UI scale", "界面缩放"},
         {"this rule ran on the Eigen reference", "此规则改由 Eigen 参考实现运行"},
         {"Presentation mode (no paths, devices or timings)", "演示模式（不显示路径、设备和耗时）"},
-        {"New, random weights: the trained model has another shape.", "已换成新的随机权重：训练好的模型形状不同。"},
+        {"New, random weights: these settings do not fit the trained model.", "已换成新的随机权重：这些设置与训练好的模型不符。"},
         {"UI scale held to what the window shows:", "界面缩放已限制为窗口能容纳的大小："},
         {"Fit to the window", "适应窗口大小"},
         {"Full screen", "全屏"},
