@@ -74,10 +74,9 @@ void setField(Settings& s, const json& v) {
 
 #define FIELD(...) .get = getField<__VA_ARGS__>, .set = setField<__VA_ARGS__>
 
-template <auto Lo, auto Hi>
-SettingRange fixed(const Settings&) {
-    return {double(Lo), double(Hi)};
-}
+// A range that does not depend on the other settings. A lambda, not a template over
+// double bounds: clang before 18 has no floating-point template parameters.
+#define FIXED_RANGE(lo, hi) [](const Settings&) { return SettingRange{double(lo), double(hi)}; }
 template <typename Enum>
 constexpr std::span<const std::string_view> choicesOf() {
     return EnumNames<Enum>::names;
@@ -112,16 +111,16 @@ const SettingSpec kSpecs[] = {
     // ---- model ----
     {.key = "experts", .flag = "experts", .kind = SettingKind::Int, .group = SettingGroup::Model,
      .effect = SettingEffect::Weights, .widget = SettingWidget::Slider, .label = "Experts",
-     .help = "routed experts E", .helpZh = "路由专家数 E", .range = fixed<1, 4096>, .slider = {1, 64},
+     .help = "routed experts E", .helpZh = "路由专家数 E", .range = FIXED_RANGE(1, 4096), .slider = {1, 64},
      FIELD(&S::shape, &M::experts)},
     {.key = "dim", .flag = "dim", .kind = SettingKind::Int, .group = SettingGroup::Model,
      .effect = SettingEffect::Weights, .widget = SettingWidget::Slider, .label = "Model width D",
-     .help = "embedding and model width D", .helpZh = "嵌入与模型宽度 D", .range = fixed<1, 65536>,
+     .help = "embedding and model width D", .helpZh = "嵌入与模型宽度 D", .range = FIXED_RANGE(1, 65536),
      .slider = {4, 256}, FIELD(&S::shape, &M::dim)},
     {.key = "hidden", .flag = "hidden", .kind = SettingKind::Int, .group = SettingGroup::Model,
      .effect = SettingEffect::Weights, .widget = SettingWidget::Slider, .label = "Hidden width H",
      .help = "expert FFN hidden width H (default 4·D)", .helpZh = "专家前馈网络隐藏宽度 H（默认 4·D）",
-     .range = fixed<1, 262144>, .slider = {4, 1024}, FIELD(&S::shape, &M::hidden),
+     .range = FIXED_RANGE(1, 262144), .slider = {4, 1024}, FIELD(&S::shape, &M::hidden),
      .derived = [](const Settings& s) { return json(4 * s.shape.dim); }},
     {.key = "activation", .flag = "activation", .kind = SettingKind::Choice, .group = SettingGroup::Model,
      .effect = SettingEffect::Weights, .widget = SettingWidget::Combo, .label = "Activation",
@@ -131,10 +130,10 @@ const SettingSpec kSpecs[] = {
     {.key = "shared_experts", .flag = "shared-experts", .kind = SettingKind::Int, .group = SettingGroup::Model,
      .effect = SettingEffect::Weights, .widget = SettingWidget::Slider, .label = "Shared experts",
      .help = "always-active experts, added unweighted (DeepSeekMoE)", .helpZh = "始终激活的共享专家，不加权直接相加（DeepSeekMoE）",
-     .range = fixed<0, 64>, .slider = {0, 4}, FIELD(&S::shape, &M::sharedExperts)},
+     .range = FIXED_RANGE(0, 64), .slider = {0, 4}, FIELD(&S::shape, &M::sharedExperts)},
     {.key = "seed", .flag = "seed", .kind = SettingKind::Int, .group = SettingGroup::Model,
      .effect = SettingEffect::Weights, .widget = SettingWidget::Number, .label = "Seed",
-     .help = "seed of the weight initialisation", .helpZh = "权重初始化的随机种子", .range = fixed<0, kMaxSeed>,
+     .help = "seed of the weight initialisation", .helpZh = "权重初始化的随机种子", .range = FIXED_RANGE(0, kMaxSeed),
      .slider = {0, 1e9}, FIELD(&S::seed)},
     {.key = "weights", .flag = "weights", .kind = SettingKind::Text, .group = SettingGroup::Model,
      .effect = SettingEffect::Weights, .widget = SettingWidget::None, .label = "Weights",
@@ -155,7 +154,7 @@ const SettingSpec kSpecs[] = {
      .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "Temperature",
      .help = "scores = f(logits / T); lower T is sharper (T -> 0 approaches argmax), 0 = argmax",
      .helpZh = "分数 = f(logits / T)；T 越低分布越尖锐（T→0 趋于 argmax），0 即 argmax",
-     .range = fixed<0, 1e6>, .slider = {0, 5}, .zeroMeans = "argmax", FIELD(&S::router, &R::temperature)},
+     .range = FIXED_RANGE(0, 1e6), .slider = {0, 5}, .zeroMeans = "argmax", FIELD(&S::router, &R::temperature)},
     {.key = "renormalize", .flag = "renormalize", .kind = SettingKind::Bool, .group = SettingGroup::Router,
      .effect = SettingEffect::Route, .widget = SettingWidget::Checkbox, .label = "Renormalize top-k",
      .help = "on: w = s / sum of the k chosen scores (GShard, Mixtral); off: w = s (Switch)",
@@ -184,7 +183,7 @@ const SettingSpec kSpecs[] = {
              "factor f: Tutel's dynamic capacity, the busiest expert's load up to ceil(k·N/E·|f|)",
      .helpZh = "容量 = max(ceil(k·N/E·容量因子), 最小容量)，N 为词元数；0 表示不丢弃；容量因子 f 为负数：Tutel 的动态容量，"
                "取最忙专家的负载，至多 ceil(k·N/E·|f|)",
-     .range = fixed<-1e6, 1e6>, .slider = {-4, 4}, .zeroMeans = "dropless",
+     .range = FIXED_RANGE(-1e6, 1e6), .slider = {-4, 4}, .zeroMeans = "dropless",
      .negativeMeans = "dynamic \u2264", FIELD(&S::router, &R::capacityFactor),
      .check = [](const Settings& s) -> std::string {
          if (s.router.capacityFactor < 0 && s.router.mode == RoutingMode::ExpertChoice)
@@ -195,12 +194,12 @@ const SettingSpec kSpecs[] = {
     {.key = "min_capacity", .flag = "min-capacity", .kind = SettingKind::Int, .group = SettingGroup::Capacity,
      .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "Min capacity",
      .help = "lower bound on the capacity (DeepSpeed-MoE's min_capacity)", .helpZh = "容量的下限（DeepSpeed-MoE 的 min_capacity）",
-     .range = fixed<0, 1e9>, .slider = {0, 64}, FIELD(&S::router, &R::minCapacity)},
+     .range = FIXED_RANGE(0, 1e9), .slider = {0, 64}, FIELD(&S::router, &R::minCapacity)},
     {.key = "capacity_groups", .flag = "capacity-groups", .kind = SettingKind::Int, .group = SettingGroup::Capacity,
      .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "Capacity groups",
      .help = "GShard: the tokens split into G groups of consecutive tokens, each with its own capacity per expert",
      .helpZh = "GShard：词元按顺序分成 G 组，每组对每个专家有各自的容量",
-     .range = fixed<1, 64>, .slider = {1, 16}, FIELD(&S::router, &R::capacityGroups),
+     .range = FIXED_RANGE(1, 64), .slider = {1, 16}, FIELD(&S::router, &R::capacityGroups),
      .check = [](const Settings& s) -> std::string {
          if (s.router.capacityGroups <= 1) return "";
          if (s.router.mode != RoutingMode::TokenChoice) return "needs --routing token-choice";
@@ -231,12 +230,12 @@ const SettingSpec kSpecs[] = {
     {.key = "jitter", .flag = "jitter", .kind = SettingKind::Float, .group = SettingGroup::Noise,
      .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "Jitter",
      .help = "Switch Transformer input jitter: the router's input times U(1-eps, 1+eps)",
-     .helpZh = "Switch Transformer 输入抖动：路由器输入乘以 U(1-eps, 1+eps)", .range = fixed<0, 1>,
+     .helpZh = "Switch Transformer 输入抖动：路由器输入乘以 U(1-eps, 1+eps)", .range = FIXED_RANGE(0, 1),
      .slider = {0, 0.5}, FIELD(&S::router, &R::jitter)},
     {.key = "noise_seed", .flag = "noise-seed", .kind = SettingKind::Int, .group = SettingGroup::Noise,
      .effect = SettingEffect::Route, .widget = SettingWidget::Number, .label = "Noise seed",
      .help = "seed of noise and jitter (default: the seed)", .helpZh = "噪声与抖动的随机种子（默认同随机种子）",
-     .range = fixed<0, kMaxSeed>, .slider = {0, 1e9}, FIELD(&S::router, &R::noiseSeed),
+     .range = FIXED_RANGE(0, kMaxSeed), .slider = {0, 1e9}, FIELD(&S::router, &R::noiseSeed),
      .derived = [](const Settings& s) { return json(s.seed); }},
     // ---- group-limited routing ----
     {.key = "groups", .flag = "groups", .kind = SettingKind::Int, .group = SettingGroup::Groups,
@@ -293,7 +292,7 @@ const SettingSpec kSpecs[] = {
     {.key = "gpus_per_node", .flag = "gpus-per-node", .kind = SettingKind::Int, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "GPUs per node",
      .help = "GPUs in one node (NVLink inside, network between)", .helpZh = "每个节点的 GPU 数（节点内 NVLink，节点间网络）",
-     .range = fixed<1, 4096>, .slider = {1, 16}, FIELD(&S::cluster, &C::gpusPerNode)},
+     .range = FIXED_RANGE(1, 4096), .slider = {1, 16}, FIELD(&S::cluster, &C::gpusPerNode)},
     {.key = "placement", .flag = "placement", .kind = SettingKind::Choice, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::Combo, .label = "Placement",
      .help = "contiguous: expert e on GPU floor(e·G/E); round-robin: e mod G; load-aware: greedy by load",
@@ -328,12 +327,12 @@ const SettingSpec kSpecs[] = {
     {.key = "sim_hidden", .flag = "sim-hidden", .kind = SettingKind::Int, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::Slider, .label = "Simulated hidden",
      .help = "hidden size of the simulated model (bytes on the wire use this, not --dim)",
-     .helpZh = "模拟模型的隐藏维度（通信字节按它计算，而非 --dim）", .range = fixed<1, 1 << 20>,
+     .helpZh = "模拟模型的隐藏维度（通信字节按它计算，而非 --dim）", .range = FIXED_RANGE(1, 1 << 20),
      .slider = {256, 16384}, FIELD(&S::cluster, &C::simHidden)},
     {.key = "sim_ffn_hidden", .flag = "sim-ffn-hidden", .kind = SettingKind::Int, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::None, .label = "Simulated FFN width",
      .help = "expert FFN width of the simulated model, for compute time (default 4·sim-hidden)",
-     .helpZh = "模拟模型的专家前馈宽度，用于计算时间（默认 4·sim-hidden）", .range = fixed<0, 1 << 22>,
+     .helpZh = "模拟模型的专家前馈宽度，用于计算时间（默认 4·sim-hidden）", .range = FIXED_RANGE(0, 1 << 22),
      .slider = {0, 65536}, .zeroMeans = "4 x hidden", FIELD(&S::cluster, &C::simFfnHidden),
      .derived = [](const Settings& s) { return json(4 * s.cluster.simHidden); }},
     {.key = "sim_dtype", .flag = "sim-dtype", .kind = SettingKind::Choice, .group = SettingGroup::Parallel,
@@ -343,25 +342,25 @@ const SettingSpec kSpecs[] = {
     {.key = "intra_bw", .flag = "intra-bw", .kind = SettingKind::Float, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::LogSlider, .label = "NVLink GB/s",
      .help = "per-GPU, per-direction bandwidth inside a node, GB/s", .helpZh = "节点内每个 GPU 每个方向的带宽，GB/s",
-     .range = fixed<1e-3, 1e6>, .slider = {1, 1000}, FIELD(&S::cluster, &C::intraBwGBps)},
+     .range = FIXED_RANGE(1e-3, 1e6), .slider = {1, 1000}, FIELD(&S::cluster, &C::intraBwGBps)},
     {.key = "inter_bw", .flag = "inter-bw", .kind = SettingKind::Float, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::LogSlider, .label = "Network GB/s",
      .help = "per-GPU, per-direction bandwidth between nodes, GB/s", .helpZh = "节点间每个 GPU 每个方向的带宽，GB/s",
-     .range = fixed<1e-3, 1e6>, .slider = {1, 1000}, FIELD(&S::cluster, &C::interBwGBps)},
+     .range = FIXED_RANGE(1e-3, 1e6), .slider = {1, 1000}, FIELD(&S::cluster, &C::interBwGBps)},
     {.key = "intra_latency_us", .flag = "intra-latency-us", .kind = SettingKind::Float,
      .group = SettingGroup::Parallel, .effect = SettingEffect::Route, .widget = SettingWidget::Slider,
      .label = "NVLink latency µs", .help = "latency of one message inside a node, microseconds",
-     .helpZh = "节点内一条消息的延迟，微秒", .range = fixed<0, 1e6>, .slider = {0, 50},
+     .helpZh = "节点内一条消息的延迟，微秒", .range = FIXED_RANGE(0, 1e6), .slider = {0, 50},
      FIELD(&S::cluster, &C::intraLatencyUs)},
     {.key = "inter_latency_us", .flag = "inter-latency-us", .kind = SettingKind::Float,
      .group = SettingGroup::Parallel, .effect = SettingEffect::Route, .widget = SettingWidget::Slider,
      .label = "Network latency µs", .help = "latency of one message between nodes, microseconds",
-     .helpZh = "节点间一条消息的延迟，微秒", .range = fixed<0, 1e6>, .slider = {0, 50},
+     .helpZh = "节点间一条消息的延迟，微秒", .range = FIXED_RANGE(0, 1e6), .slider = {0, 50},
      FIELD(&S::cluster, &C::interLatencyUs)},
     {.key = "gpu_tflops", .flag = "gpu-tflops", .kind = SettingKind::Float, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::LogSlider, .label = "GPU TFLOP/s",
      .help = "sustained expert-FFN throughput of one GPU, TFLOP/s", .helpZh = "单个 GPU 持续的专家前馈吞吐，TFLOP/s",
-     .range = fixed<1e-3, 1e6>, .slider = {1, 2000}, FIELD(&S::cluster, &C::gpuTflops)},
+     .range = FIXED_RANGE(1e-3, 1e6), .slider = {1, 2000}, FIELD(&S::cluster, &C::gpuTflops)},
     {.key = "all_to_all", .flag = "all-to-all", .kind = SettingKind::Choice, .group = SettingGroup::Parallel,
      .effect = SettingEffect::Route, .widget = SettingWidget::Combo, .label = "All-to-all",
      .help = "flat: every GPU sends to every other; hierarchical: Tutel's 2D, first inside the node then one message "

@@ -16,10 +16,9 @@ std::string configDir() {
     return ".";
 }
 
-Preferences loadPreferences() {
+Preferences parsePreferences(const std::string& text, const std::string& path) {
     Preferences p;
     try {
-        const std::string path = configDir() + "/settings.json", text = readFile(path);
         checkJsonDepth(text, path);
         const auto j = nlohmann::json::parse(text);
         p.theme = j.value("theme", p.theme);
@@ -29,15 +28,27 @@ Preferences loadPreferences() {
         p.fit = j.value("fit_to_window", false);
         if (p.theme != "dark" && p.theme != "light") p.theme = "dark";
     } catch (const std::exception&) {
-        // first run, or a damaged file: defaults
+        return Preferences{};  // a damaged file: defaults, none of its values half applied
     }
     return p;
 }
 
+std::string preferencesJson(const Preferences& p) {
+    return nlohmann::json{{"theme", p.theme}, {"language", p.language}, {"scale", p.scale}, {"lesson_seen", p.lessonSeen}, {"fit_to_window", p.fit}}.dump(2) + "\n";
+}
+
+Preferences loadPreferences() {
+    const std::string path = configDir() + "/settings.json";
+    try {
+        return parsePreferences(readFile(path), path);
+    } catch (const std::exception&) {
+        return Preferences{};  // first run: no file
+    }
+}
+
 void savePreferences(const Preferences& p) {
     try {
-        writeFileAtomic(configDir() + "/settings.json",
-                        nlohmann::json{{"theme", p.theme}, {"language", p.language}, {"scale", p.scale}, {"lesson_seen", p.lessonSeen}, {"fit_to_window", p.fit}}.dump(2) + "\n");
+        writeFileAtomic(configDir() + "/settings.json", preferencesJson(p));
     } catch (const std::exception& e) {
         std::cerr << "moelab: settings not saved: " << e.what() << "\n";
     }

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""Writes the regression seeds under tests/fuzz/corpus/ (tests/test_robustness.cpp
-replays each and says what it must do). Run from anywhere; it rewrites the files."""
-import base64, json, os, struct, zlib
+"""Writes the seed corpora under tests/fuzz/corpus/<target>/: valid inputs for the fuzzers
+(tests/fuzz/fuzz_<target>.cpp) to start from, and regression seeds (tests/test_robustness.cpp
+replays some and says what each must do; ctest's Fuzz.Replay.<target> replays them all).
+Run from anywhere; it rewrites the files."""
+import base64, json, os, shutil, struct, zlib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
 
@@ -66,3 +68,96 @@ lesson = "lesson: Seed\n\nchapter: one\ntitle: One\ntext: Text.\n"
 write("lesson", "bom.lesson", "\ufeff" + lesson)
 write("lesson", "huge_dim.lesson", lesson + "settings: --dim 4097\n")
 write("lesson", "text_file_dev_zero.lesson", lesson + "settings: --text-file /dev/zero\n")
+
+
+# Valid inputs, so the fuzzers start inside each format.
+SOURCE = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+with open(os.path.join(SOURCE, "assets/lessons/moe-basics.lesson"), encoding="utf-8") as f:
+    write("lesson", "moe-basics.lesson", f.read())
+write("lesson", "small.lesson", lesson + "page: parallel\nshow: tokens, load\nsettings: --k 1\n"
+      "try: One | 一个 | --k 1\ngoal: drop_rate <= 0\nquestion: Why?\nanswer: Because.\n")
+write("lesson", "unknown_field.lesson", lesson + "colour: red\n")
+
+write("share_code", "valid_journey.txt", code('{"s":{"k":1,"text":"MoE 专家"},"page":"journey","pin":3,"max":"heatmap"}'))
+write("share_code", "valid_lesson.txt", code('{"s":{"experts":4},"lesson":"builtin","chapter":2,"hide":["gpus","k"],'
+                                             '"a":{"k":2}}'))
+write("share_code", "valid_empty.txt", code('{"s":{}}'))
+
+# What sessionJson and encodeShareCode wrote for the defaults with k = 1 and a text
+# (the code: on the parallel page), kept verbatim.
+write("session", "written_by_sessionJson.json", """{
+  "activation": "relu",
+  "all_to_all": "flat",
+  "backend": "eigen",
+  "capacity_factor": 1.25,
+  "capacity_groups": 1,
+  "dedup": false,
+  "device": null,
+  "dim": 32,
+  "drop_priority": "position",
+  "expert_bias": [],
+  "experts": 8,
+  "format": "moelab-session",
+  "gpu_tflops": 400.0,
+  "gpus": 1,
+  "gpus_per_node": 8,
+  "group_score": "max",
+  "groups": 1,
+  "hidden": 128,
+  "inter_bw": 50.0,
+  "inter_latency_us": 5.0,
+  "intra_bw": 450.0,
+  "intra_latency_us": 2.0,
+  "jitter": 0.0,
+  "k": 1,
+  "min_capacity": 0,
+  "noise_seed": 0,
+  "noisy_topk": false,
+  "overflow": "drop",
+  "pad_to_capacity": false,
+  "placement": "contiguous",
+  "random_routing": false,
+  "renormalize": true,
+  "replicate": 0,
+  "route_groups": "off",
+  "route_level": "token",
+  "routing": "token-choice",
+  "score": "softmax",
+  "seed": 0,
+  "shared_experts": 0,
+  "sim_dtype": "bf16",
+  "sim_ffn_hidden": 16384,
+  "sim_hidden": 4096,
+  "temperature": 1.0,
+  "text": "MoE 专家 routes bytes",
+  "text_file": null,
+  "topk_groups": 0,
+  "version": 2,
+  "weights": null
+}
+""")
+write("share_code", "written_by_encodeShareCode.txt", "moe1-eNqrVipITE9VsgJSRYk5Oak5SjpKxUpW1UrZSlaGOkolqRUlQEnffFeFJzsmP123TaEov7QktVghqRJIKtXWAgC6SBcp-4d3196ba\n")
+# Sessions as a person writes them (keys left out keep their defaults).
+write("session", "valid_small.json", json.dumps({"format": "moelab-session", "version": 2, "k": 1,
+                                                 "capacity_factor": 1.5, "text": "MoE 专家"}, indent=2) + "\n")
+write("session", "valid_version1.json", '{"format": "moelab-session-1", "k": 3}\n')
+write("session", "unknown_key.json", '{"format": "moelab-session", "version": 2, "colour": "red"}\n')
+
+write("safetensors", "valid_small.safetensors", safetensors(small_model()))
+write("safetensors", "valid_swiglu.safetensors", safetensors(dict(small_model(), **{
+    "experts.%d.ffn.gate.weight" % e: ([4, 4], [0.05] * 16) for e in range(2)})))
+write("safetensors", "truncated.safetensors", safetensors(small_model())[:-7])
+
+with open(os.path.join(SOURCE, "assets/corpus/reviews.tsv"), encoding="utf-8") as f:
+    write("reviews", "valid_head.tsv", "".join(f.readlines()[:12]))
+write("reviews", "crlf.tsv", "pos\ten\tGood.\r\nneg\tzh\t不好。\r\n")
+write("reviews", "bad_label.tsv", "pos\ten\tGood.\nmeh\ten\tSo so.\n")
+write("reviews", "no_text.tsv", "pos\ten\t\n")
+
+# As savePreferences writes the app's settings.json, and damaged ones (defaults then).
+write("preferences", "valid.json", json.dumps({"theme": "light", "language": "zh", "scale": 1.5,
+                                               "lesson_seen": True, "fit_to_window": False}, indent=2) + "\n")
+write("preferences", "scale_out_of_range.json", '{"theme": "dark", "scale": 9}\n')
+write("preferences", "not_an_object.json", '[1, 2, 3]\n')
+# Before parsePreferences, a bad value after an unchecked theme left the theme applied.
+write("preferences", "theme_then_bad_scale.json", '{"theme": "blue", "scale": "big"}\n')
