@@ -229,13 +229,13 @@ void TrainingView::experiment() {
     const auto& a = m_runSnaps[0];
     const auto& b = m_runSnaps[1];
     lineChart(tr("load CV"), tr("std/mean of assignments"),
-              {{&a.cv.steps(), &a.cv.values(), kWarning, tr("no balancing")},
-               {&b.cv.steps(), &b.cv.values(), expertColor(2), tr("aux loss")}},
+              {{&a.cv.steps(), &a.cv.values(), kWarning, tr("without balancing")},
+               {&b.cv.steps(), &b.cv.values(), expertColor(2), tr("with aux loss")}},
               ImVec2(colW, chartH));
     ImGui::SameLine();
     lineChart(tr("loss"), tr("nats"),
-              {{&a.loss.steps(), &a.loss.values(), kWarning, tr("no balancing")},
-               {&b.loss.steps(), &b.loss.values(), expertColor(2), tr("aux loss")}},
+              {{&a.loss.steps(), &a.loss.values(), kWarning, tr("without balancing")},
+               {&b.loss.steps(), &b.loss.values(), expertColor(2), tr("with aux loss")}},
               ImVec2(colW, chartH));
 }
 
