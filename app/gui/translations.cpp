@@ -417,7 +417,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"colour", "颜色"},
         {"blue", "蓝"},
         {"red", "红"},
-        {"Logits h = x·W_g + b", "Logits h = x·W_g + b（路由器输出）"},
+        {"Logits h = x·W_g + b", "路由器 logit h = x·W_g + b"},
         {"Scores", "各专家的分数"},
         {"T = 0: the argmax", "T = 0：直接取最大值"},
         {"Top-k and weights", "Top-k 与权重"},
