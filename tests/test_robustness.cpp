@@ -30,16 +30,7 @@ std::string seed(const std::string& target, const std::string& name) {
     return std::string(MOELAB_SOURCE_DIR) + "/tests/fuzz/corpus/" + target + "/" + name;
 }
 
-// The message of the InputError f throws, or "(no error)".
-template <typename F>
-std::string inputErrorText(F&& f) {
-    try {
-        f();
-    } catch (const InputError& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
+using test::inputErrorText;
 
 #define EXPECT_CONTAINS(text, part) EXPECT_NE(std::string(text).find(part), std::string::npos) << (text)
 

@@ -3,6 +3,7 @@
 // the one way tests run the moelab binary.
 #include <cmath>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "errors.hpp"
@@ -25,15 +26,23 @@ inline Routing routeProbs(const std::vector<std::vector<float>>& probs, const Ro
     return decideRouting(in, cfg, Vec::Zero(in.logits.cols()));
 }
 
-// The field an InputError thrown by f names, or "(no error)" when f throws none.
+// The field (or the whole message) of the InputError f throws, or "(no error)".
 template <typename F>
-std::string inputErrorField(F&& f) {
+std::string inputErrorPart(F&& f, bool wholeMessage) {
     try {
         f();
     } catch (const InputError& e) {
-        return e.field();
+        return wholeMessage ? std::string(e.what()) : e.field();
     }
     return "(no error)";
+}
+template <typename F>
+std::string inputErrorField(F&& f) {
+    return inputErrorPart(std::forward<F>(f), false);
+}
+template <typename F>
+std::string inputErrorText(F&& f) {
+    return inputErrorPart(std::forward<F>(f), true);
 }
 
 // A shell word: s in single quotes, each embedded ' written as '\''.
