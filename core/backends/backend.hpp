@@ -4,6 +4,7 @@
 #include <memory>
 #include <string>
 
+#include "../lm/lm_ops.hpp"
 #include "../metrics.hpp"
 #include "../routing.hpp"
 #include "../weights.hpp"
@@ -24,6 +25,18 @@ public:
     // Empty when this backend runs every stage of cfg; else what it lacks. A new rule lands
     // in the Eigen reference first: runLayer then runs the reference and says so.
     virtual std::string unsupported(const RouterConfig&) const { return {}; }
+
+    // The language model's own operations (core/lm/lm_ops.hpp); the defaults run the Eigen
+    // reference, a backend overrides what it runs on its device.
+    virtual void rmsNorm(const Mat& x, const Vec& gain, float eps, Mat& out) { rmsNormReference(x, gain, eps, out); }
+    virtual void linear(const Mat& x, const Mat& w, Mat& out) { linearReference(x, w, out); }
+    virtual void rope(Mat& qk, int heads, const RopeTable& table, int firstPos) {
+        ropeReference(qk, heads, table, firstPos);
+    }
+    virtual void causalAttention(const Mat& q, const Mat& k, const Mat& v, const AttentionShape& s, int firstPos,
+                                 Mat& out) {
+        causalAttentionReference(q, k, v, s, firstPos, out);
+    }
 };
 
 } // namespace moe
