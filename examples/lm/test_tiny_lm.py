@@ -109,10 +109,33 @@ def check_quick_end_to_end():
     print("quick end to end, reload gives identical logits: ok")
 
 
+def check_kv_cache():
+    """Cached generation equals greedy decoding by full forward passes; the cached
+    logits of each new byte equal the full pass's logits at that position."""
+    torch.manual_seed(2)
+    model = tiny_lm.TinyLM(train_tiny_lm.QUICK_CONFIG).eval()
+    prompt = "春眠 In".encode()
+    out = tiny_lm.generate(model, prompt, 12)
+    data = list(prompt)
+    with torch.no_grad():
+        for _ in range(12):
+            data.append(int(model(torch.tensor([data]))[0, -1].argmax()))
+        full = model(torch.tensor([data]))[0]
+        caches = [[] for _ in model.layers]
+        part = tiny_lm.forward_cached(model, torch.tensor([data[:5]]), 0, caches)[0]
+        rest = [tiny_lm.forward_cached(model, torch.tensor([[b]]), 5 + i, caches)[0, -1]
+                for i, b in enumerate(data[5:])]
+    assert bytes(data[len(prompt):]) == out, (bytes(data[len(prompt):]), out)
+    err = (torch.cat((part, torch.stack(rest))) - full).abs().max().item()
+    assert err < 1e-5, err
+    print(f"KV-cache generation == full forward passes (max |logit diff| {err:.1e}): ok")
+
+
 if __name__ == "__main__":
     torch.set_num_threads(1)
     check_moe()
     check_rope_attention()
     check_kn()
+    check_kv_cache()
     check_quick_end_to_end()
     print("all ok")

@@ -299,3 +299,56 @@ def route_text(model, text):
         probs, ids, weights = layer.ffn.last
         layers.append({"experts": ids, "weights": weights, "probs": probs})
     return {"layers": layers, "logprobs": torch.log_softmax(logits, dim=-1)}
+
+
+# ---- generation with a KV cache ---------------------------------------------
+
+def _cached_attention(attn, x, cos, sin, pos, cache):
+    """The new rows of x attend to the cached keys and values and to each other."""
+    b, t, _ = x.shape
+    q = attn.q_proj(x).view(b, t, attn.heads, attn.head_dim).transpose(1, 2)
+    k = attn.k_proj(x).view(b, t, attn.kv_heads, attn.head_dim).transpose(1, 2)
+    v = attn.v_proj(x).view(b, t, attn.kv_heads, attn.head_dim).transpose(1, 2)
+    q = q * cos + rotate_half(q) * sin
+    k = k * cos + rotate_half(k) * sin
+    if cache:
+        k, v = torch.cat((cache[0], k), dim=2), torch.cat((cache[1], v), dim=2)
+    cache[:] = [k, v]
+    group = attn.heads // attn.kv_heads
+    k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
+    mask = torch.full((t, pos + t), float("-inf")).triu(pos + 1)  # row i is position pos + i
+    scores = (q * (1.0 / math.sqrt(attn.head_dim))) @ k.transpose(-1, -2) + mask
+    out = torch.softmax(scores, dim=-1) @ v
+    return attn.o_proj(out.transpose(1, 2).reshape(b, t, -1))
+
+
+def forward_cached(model, tokens, pos, caches):
+    """Logits for `tokens` [1, t] at positions pos..pos+t-1, extending `caches` (one list per layer)."""
+    t = tokens.shape[1]
+    head_dim = model.cfg["hidden_size"] // model.cfg["num_attention_heads"]
+    cos, sin = rope_cos_sin(pos + t, head_dim, model.cfg["rope_theta"])
+    cos, sin = cos[pos:], sin[pos:]
+    x = model.embed_tokens(tokens)
+    for layer, cache in zip(model.layers, caches):
+        h = x + _cached_attention(layer.self_attn, layer.input_layernorm(x), cos, sin, pos, cache)
+        x = h + layer.ffn(layer.post_attention_layernorm(h))
+    return model.lm_head(model.norm(x))
+
+
+@torch.no_grad()
+def generate(model, prompt, n, temperature=0.0, seed=0):
+    """Continues the bytes `prompt` by n bytes; greedy when temperature is 0."""
+    data = list(prompt)
+    caches = [[] for _ in model.layers]
+    gen = torch.Generator().manual_seed(seed)
+    logits = forward_cached(model, torch.tensor([data]), 0, caches)[0, -1]
+    out = []
+    for i in range(n):
+        if temperature == 0:
+            b = int(logits.argmax())
+        else:
+            b = int(torch.multinomial(torch.softmax(logits / temperature, -1), 1, generator=gen))
+        out.append(b)
+        if i + 1 < n:
+            logits = forward_cached(model, torch.tensor([[b]]), len(data) + i, caches)[0, -1]
+    return bytes(out)
