@@ -8,6 +8,7 @@
 #include "backends/factory.hpp"
 #include "backends/opencl/opencl_backend.hpp"
 #include "bench.hpp"
+#include "bench_lm.hpp"
 #include "commands.hpp"
 #include "errors.hpp"
 #include "input_limits.hpp"
@@ -85,6 +86,16 @@ void printSentiment(const train::SentimentResult& r) {
                 r.sentimentBits, r.languageBits, train::verdictName(train::verdict(r)));
 }
 
+// The language model's bench (bench_lm.hpp), only when asked for: it runs PyTorch too.
+int benchLmCommand(Backend& backend, double minTime, bool json) {
+    LmBenchOptions options;
+    options.minTime = minTime;
+    options.print = !json;
+    const nlohmann::json out = benchLanguageModel(backend, options);
+    if (json) std::cout << nlohmann::json{{"lm", out}}.dump(2) << "\n";
+    return 0;
+}
+
 } // namespace
 
 int cmdBench(const std::vector<std::string>& argv) {
@@ -106,6 +117,7 @@ int cmdBench(const std::vector<std::string>& argv) {
             std::cerr << "moelab: no OpenCL backend: " << e.what() << "\n";
         }
     }
+    if (only == "lm") return benchLmCommand(*backends.front().backend, minTime, a.has("json"));
     nlohmann::json results = nlohmann::json::array();
     const auto shapes = standardBenchShapes();
     const bool layerShapes = only.empty() || std::any_of(shapes.begin(), shapes.end(), [&](const BenchShape& s) {
