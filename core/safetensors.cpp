@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
@@ -44,7 +45,41 @@ std::string shapeText(const std::vector<int64_t>& s) {
     return out + "]";
 }
 
+// Little-endian hosts only (x86-64, arm64), as the file is.
+void copyFloats(const std::string& name, const TensorView& t, float* out, Eigen::Index n) {
+    if (t.dtype == "F32") {
+        std::memcpy(out, t.data, t.bytes);
+    } else if (t.dtype == "F16" || t.dtype == "BF16") {
+        const bool half = t.dtype == "F16";
+        for (Eigen::Index i = 0; i < n; ++i) {
+            uint16_t bits;
+            std::memcpy(&bits, t.data + 2 * i, 2);
+            out[i] = half ? halfToFloat(bits) : bfloat16ToFloat(bits);
+        }
+    } else {
+        throw InputError(name, "dtype " + t.dtype + " is not supported (moelab reads F32, F16 and BF16)");
+    }
+    checkValues(name, out, n);
+}
+
 } // namespace
+
+float halfToFloat(uint16_t bits) {
+    const int exponent = (bits >> 10) & 0x1F;
+    const int mantissa = bits & 0x3FF;
+    float v;
+    if (exponent == 0) v = std::ldexp(float(mantissa), -24);  // zero and subnormals: m * 2^-24
+    else if (exponent == 31) v = mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+    else v = std::ldexp(float(mantissa | 0x400), exponent - 25);  // (1024 + m) * 2^(e - 15 - 10)
+    return (bits & 0x8000) ? -v : v;
+}
+
+float bfloat16ToFloat(uint16_t bits) {
+    const uint32_t wide = uint32_t(bits) << 16;
+    float v;
+    std::memcpy(&v, &wide, 4);
+    return v;
+}
 
 SafetensorsFile::SafetensorsFile(std::string bytes, std::string path) : m_bytes(std::move(bytes)), m_path(std::move(path)) {
     if (m_bytes.size() < 8) throw InputError(m_path, "truncated: shorter than the 8-byte safetensors header length");
@@ -108,23 +143,19 @@ const TensorView& SafetensorsFile::at(const std::string& name) const {
 
 Mat SafetensorsFile::matrix(const std::string& name, int64_t rows, int64_t cols) const {
     const TensorView& t = at(name);
-    if (t.dtype != "F32") throw InputError(name, "dtype " + t.dtype + " is not supported (moelab reads F32)");
     if (t.shape != std::vector<int64_t>{rows, cols})
         throw InputError(name, "shape " + shapeText(t.shape) + ", expected " + shapeText({rows, cols}));
     Mat m(rows, cols);
-    std::memcpy(m.data(), t.data, t.bytes);  // little-endian hosts only (x86-64, arm64)
-    checkValues(name, m.data(), m.size());
+    copyFloats(name, t, m.data(), m.size());
     return m;
 }
 
 Vec SafetensorsFile::vector(const std::string& name, int64_t size) const {
     const TensorView& t = at(name);
-    if (t.dtype != "F32") throw InputError(name, "dtype " + t.dtype + " is not supported (moelab reads F32)");
     if (t.shape != std::vector<int64_t>{size})
         throw InputError(name, "shape " + shapeText(t.shape) + ", expected " + shapeText({size}));
     Vec v(size);
-    std::memcpy(v.data(), t.data, t.bytes);
-    checkValues(name, v.data(), v.size());
+    copyFloats(name, t, v.data(), v.size());
     return v;
 }
 

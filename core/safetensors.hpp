@@ -1,7 +1,7 @@
 #pragma once
 // safetensors (huggingface/safetensors): u64 little-endian header length N,
 // N bytes of JSON {"name": {"dtype", "shape", "data_offsets": [begin, end]}},
-// then the raw tensor bytes. moelab reads and writes float32 only.
+// then the raw tensor bytes. moelab reads F32, F16 and BF16 (as float32) and writes F32.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -28,7 +28,8 @@ public:
     const std::map<std::string, std::string>& metadata() const { return m_metadata; }
     const std::map<std::string, TensorView>& tensors() const { return m_tensors; }
 
-    // Copies a float32 tensor of exactly this shape; throws InputError naming it otherwise.
+    // Copies an F32, F16 or BF16 tensor of exactly this shape as float32; throws
+    // InputError naming it otherwise.
     Mat matrix(const std::string& name, int64_t rows, int64_t cols) const;
     Vec vector(const std::string& name, int64_t size) const;
 
@@ -38,6 +39,10 @@ private:
     std::map<std::string, TensorView> m_tensors;
     std::map<std::string, std::string> m_metadata;
 };
+
+// IEEE 754 half precision and bfloat16 (the top 16 bits of a float32) to float32, exactly.
+float halfToFloat(uint16_t bits);
+float bfloat16ToFloat(uint16_t bits);
 
 // Serialises the weights with PyTorch state_dict names; metadata records the activation.
 // Only what the model uses is written, so that the seeds' SimpleMoE loads the file

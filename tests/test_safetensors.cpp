@@ -153,9 +153,65 @@ TEST(Safetensors, MalformedJson) {
 
 TEST(Safetensors, WrongDtypeNamesTheTensor) {
     auto ts = tinyModel();
-    ts[1].dtype = "F16";
+    ts[1].dtype = "I16";  // a well-formed integer tensor where floats belong
     ts[1].bytes.resize(ts[1].bytes.size() / 2);
     EXPECT_EQ(fieldOf(buildFile(ts)), "router.w_g.weight");
+}
+
+TEST(Safetensors, HalfPrecisionBitPatterns) {
+    EXPECT_EQ(halfToFloat(0x3C00), 1.0f);    // exponent 15 (bias 15), mantissa 0
+    EXPECT_EQ(halfToFloat(0xC000), -2.0f);   // sign, exponent 16
+    EXPECT_EQ(halfToFloat(0x3555), 0.333251953125f);  // (1024 + 341) / 1024 * 2^-2
+    EXPECT_EQ(halfToFloat(0x7BFF), 65504.0f);  // the largest finite half: (2047 / 1024) * 2^15
+    EXPECT_EQ(halfToFloat(0x0001), std::ldexp(1.0f, -24));  // the smallest subnormal: 1 * 2^-24
+    EXPECT_EQ(halfToFloat(0x03FF), 1023.0f * std::ldexp(1.0f, -24));  // the largest subnormal
+    EXPECT_EQ(halfToFloat(0x0400), std::ldexp(1.0f, -14));  // the smallest normal
+    EXPECT_TRUE(std::signbit(halfToFloat(0x8000)) && halfToFloat(0x8000) == 0.0f);  // -0
+    EXPECT_TRUE(std::isinf(halfToFloat(0x7C00)) && halfToFloat(0x7C00) > 0);
+    EXPECT_TRUE(std::isnan(halfToFloat(0x7E00)));
+    EXPECT_EQ(bfloat16ToFloat(0x3F80), 1.0f);   // the top half of 0x3F800000
+    EXPECT_EQ(bfloat16ToFloat(0xC040), -3.0f);  // 0xC0400000 = -1.5 * 2
+    EXPECT_EQ(bfloat16ToFloat(0x3EAB), 0.333984375f);  // 0x3EAB0000 = (128 + 43) / 128 * 2^-2
+}
+
+namespace {
+// The model with every tensor as 16-bit floats: 0.25, 0.5, 0, 1, 2 and 3 are exact in both formats.
+std::string as16Bit(const std::vector<RawTensor>& model, const std::string& dtype) {
+    auto ts = model;
+    for (RawTensor& t : ts) {
+        std::string out;
+        for (size_t i = 0; i < t.bytes.size(); i += 4) {
+            float f;
+            std::memcpy(&f, t.bytes.data() + i, 4);
+            uint32_t bits;
+            std::memcpy(&bits, &f, 4);
+            // Exact values only: for F16 rebuild from the float's exponent and top mantissa bits.
+            const int e = int((bits >> 23) & 0xFF) - 127 + 15;
+            uint16_t h = dtype == "BF16" ? uint16_t(bits >> 16)
+                         : f == 0.0f     ? 0
+                                         : uint16_t(((bits >> 16) & 0x8000) | (e << 10) | ((bits >> 13) & 0x3FF));
+            out.append(reinterpret_cast<const char*>(&h), 2);
+        }
+        t.dtype = dtype;
+        t.bytes = out;
+    }
+    return buildFile(ts);
+}
+} // namespace
+
+TEST(Safetensors, ReadsF16AndBf16AsFloat32) {
+    for (const std::string dtype : {"F16", "BF16"}) {
+        const ModelWeights w = parseWeights(as16Bit(tinyModel(), dtype), "test.safetensors");
+        EXPECT_EQ(w.embed(0, 0), 0.5f) << dtype;
+        EXPECT_EQ(w.routerW(1, 1), 0.25f) << dtype;
+        EXPECT_EQ(w.experts[1].w1(2, 1), 1.0f) << dtype;  // experts.1.ffn.0.weight holds i = 1
+        EXPECT_EQ(w.experts[0].w2(1, 2), 2.0f) << dtype;
+        EXPECT_EQ(w.experts[0].b2(1), 3.0f) << dtype;
+    }
+    // An F16 tensor must hold 2 bytes per element.
+    auto bad = tinyModel();
+    bad[0].dtype = "F16";  // embed.weight [256, D] keeps its 4-byte elements: twice too many bytes
+    EXPECT_EQ(fieldOf(buildFile(bad)), "embed.weight");
 }
 
 TEST(Safetensors, WrongShapeNamesTheTensor) {
