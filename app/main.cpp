@@ -17,6 +17,12 @@ void printHelp() {
                  "       moelab route [flags] [--json [--outputs] | --csv] [--max-rows N]\n"
                  "                    [--lesson FILE|builtin --chapter N | --code CODE]   the chapter's or code's\n"
                  "                                        settings first, then the flags given\n"
+                 "       moelab route --model tiny-lm|FILE [routing flags] [--text T] [--json [--logprobs]]\n"
+                 "                                        the little MoE language model: every layer's routing,\n"
+                 "                                        the next byte and bits per byte (as trained unless\n"
+                 "                                        routing flags are given: they apply to every layer)\n"
+                 "       moelab generate --model tiny-lm|FILE --text PROMPT [--bytes N] [--sample-temperature X]\n"
+                 "                    [--sample-seed S] [--json]   continues the prompt (X = 0: greedy)\n"
                  "       moelab export-weights --out FILE [flags]\n"
                  "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
                  "       moelab info [--json]\n"
@@ -58,10 +64,11 @@ int main(int argc, char** argv) {
         if (cmd == "bench") return moe::cli::cmdBench(args);
         if (cmd == "info") return moe::cli::cmdInfo(args);
         if (cmd == "train") return moe::cli::cmdTrain(args);
+        if (cmd == "generate") return moe::cli::cmdGenerate(args);
         if (cmd == "code") return moe::cli::cmdCode(args);
         if (cmd == "lesson") return moe::cli::cmdLesson(args);
         if (cmd == "gui") return moe::gui::guiMain(args);
-        std::cerr << "moelab: unknown command '" << cmd << "' (route, analyze, export-weights, bench, info, train, code, lesson, gui)\n";
+        std::cerr << "moelab: unknown command '" << cmd << "' (route, generate, analyze, export-weights, bench, info, train, code, lesson, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

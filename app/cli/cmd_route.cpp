@@ -20,6 +20,8 @@
 #include "traffic.hpp"
 #include "sentences.hpp"
 #include "route_report.hpp"
+#include "lm_commands.hpp"
+#include "metrics_json.hpp"
 #include "tokenizer.hpp"
 
 namespace moe::cli {
@@ -139,36 +141,8 @@ void appendSlots(std::string& out, const Routing& r, int t) {
     list("choices", [&](int s) { appendInt(out, r.slotChoice[s]); });
 }
 
-nlohmann::json costJson(const AllToAllCost& c) {
-    return {{"intra_node_bytes", c.intraNodeBytes}, {"inter_node_bytes", c.interNodeBytes}, {"messages", c.messages},
-            {"dispatch_time_us", c.dispatchUs}, {"combine_time_us", c.combineUs}};
-}
-
-nlohmann::json trafficJson(const Traffic& t) {
-    nlohmann::json per = nlohmann::json::array();
-    for (const GpuTraffic& g : t.perGpu)
-        per.push_back({{"gpu", g.gpu}, {"experts", g.experts}, {"send_bytes", g.sendBytes}, {"recv_bytes", g.recvBytes},
-                       {"tokens_computed", g.tokensComputed}, {"dispatch_us", g.dispatchUs}, {"compute_us", g.computeUs},
-                       {"combine_us", g.combineUs}});
-    return {{"gpus", t.gpus},
-            {"gpus_per_node", t.gpusPerNode},
-            {"dispatch_bytes", t.dispatchBytes},
-            {"combine_bytes", t.combineBytes},
-            {"local_bytes", t.localBytes},
-            {"intra_node_bytes", t.intraNodeBytes},
-            {"inter_node_bytes", t.interNodeBytes},
-            {"dispatch_time_us", t.dispatchTimeUs},
-            {"combine_time_us", t.combineTimeUs},
-            {"compute_time_us", t.computeTimeUs},
-            {"total_time_us", t.totalTimeUs},
-            {"dispatch_busbw_GBps", t.dispatchBusBwGBps},
-            {"straggler", t.straggler},
-            {"all_to_all", {{"flat", costJson(t.flat)}, {"hierarchical", costJson(t.hierarchical)}}},
-            {"per_gpu", per}};
-}
-
 void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const nlohmann::json& config,
-               bool withOutputs) {
+               bool withOutputs, std::string_view extraFields = {}) {
     const Routing& r = res.routing;
     const Metrics& m = res.metrics;
     std::vector<int> sentenceOf;
@@ -248,24 +222,7 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
         out += '}';
     }
     out += "],\"metrics\":";
-    nlohmann::json mj = {{"tokens", r.tokens},
-                         {"routed_units", m.tokens},
-                         {"assignments", m.assignments},
-                         {"dropped", m.dropped},
-                         {"drop_rate", m.dropRate},
-                         {"aux_loss", m.auxLoss},
-                         {"z_loss", m.zLoss},
-                         {"cv", m.cv},
-                         {"max_over_mean", m.maxOverMean},
-                         {"cv_kept", m.cvKept},
-                         {"entropy", m.entropy},
-                         {"total_params", m.totalParams},
-                         {"active_params", m.activeParams},
-                         {"flops_per_token_moe", m.flopsPerTokenMoe},
-                         {"flops_per_token_dense", m.flopsPerTokenDense},
-                         {"device_balance_loss", traffic.deviceBalanceLoss},
-                         {"comm_balance_loss", traffic.commBalanceLoss}};
-    out += mj.dump();
+    out += metricsJson(r, m, traffic).dump();
     out += ",\"traffic\":";
     out += trafficJson(traffic).dump();
     if (withOutputs) {
@@ -281,6 +238,7 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
         }
         out += ']';
     }
+    out += extraFields;
     out += "}\n";
     fl.flush();
 }
@@ -360,11 +318,19 @@ Settings routeSettings(const Args& a) {
 
 } // namespace
 
+void writeRouteJson(const Settings& o, const ModelWeights& w, const LayerResult& res, Backend& backend,
+                    const nlohmann::json& config, bool withOutputs, std::string_view extraFields) {
+    RowSource rows(o, w, res, backend);
+    writeJson(o, rows, res, config, withOutputs, extraFields);
+}
+
 int cmdRoute(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert({"max-rows", "lesson", "chapter", "code"});
-    const Args a(argv, flags, {"json", "outputs", "csv"});
+    flags.insert({"max-rows", "lesson", "chapter", "code", "model"});
+    const Args a(argv, flags, {"json", "outputs", "csv", "logprobs"});
     if (a.has("json") && a.has("csv")) throw InputError("--csv", "cannot be combined with --json");
+    if (a.has("model")) return routeModel(a);  // the language model: every layer (cmd_lm.cpp)
+    if (a.has("logprobs")) throw InputError("--logprobs", "needs --model (the language model's next-byte predictions)");
     Settings o = routeSettings(a);
     const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));
     const ModelWeights w = buildWeights(o);

@@ -9,6 +9,8 @@ int cmdExportWeights(const std::vector<std::string>& args);
 int cmdBench(const std::vector<std::string>& args);
 int cmdInfo(const std::vector<std::string>& args);
 int cmdTrain(const std::vector<std::string>& args);
+// generate --model M --text PROMPT --bytes N: the language model continues the prompt.
+int cmdGenerate(const std::vector<std::string>& args);
 int cmdCode(const std::vector<std::string>& args);
 // lesson check FILE: exit 0 when the lesson is usable (warnings aside), 2 with its problems on stderr.
 int cmdLesson(const std::vector<std::string>& args);

@@ -23,14 +23,13 @@ std::string bar(double fraction, int width) {
     return s;
 }
 
-// Terminal columns: CJK and other 3-4 byte characters are wide, continuation bytes take none.
+} // namespace
+
 int displayWidth(const std::string& s) {
     int w = 0;
     for (unsigned char b : s) w += (b & 0xC0) == 0x80 ? 0 : (b >= 0xE0 ? 2 : 1);
     return w;
 }
-
-} // namespace
 
 void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& firstTokens, int characters,
                       const LayerResult& res, int maxRows) {

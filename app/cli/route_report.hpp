@@ -1,5 +1,6 @@
 #pragma once
 #include <ostream>
+#include <string>
 #include <vector>
 
 #include "layer.hpp"
@@ -7,6 +8,8 @@
 #include "tokenizer.hpp"
 
 namespace moe::cli {
+// Terminal columns: CJK and other 3-4 byte characters are wide, continuation bytes take none.
+int displayWidth(const std::string& s);
 // The readable form of `moelab route`: tokens (at most maxRows, from firstTokens: the
 // text's first tokens at least that many), experts, metrics.
 void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& firstTokens, int characters,

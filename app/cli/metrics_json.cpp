@@ -1,0 +1,56 @@
+#include "metrics_json.hpp"
+
+namespace moe::cli {
+namespace {
+
+nlohmann::json costJson(const AllToAllCost& c) {
+    return {{"intra_node_bytes", c.intraNodeBytes}, {"inter_node_bytes", c.interNodeBytes}, {"messages", c.messages},
+            {"dispatch_time_us", c.dispatchUs}, {"combine_time_us", c.combineUs}};
+}
+
+} // namespace
+
+nlohmann::json trafficJson(const Traffic& t) {
+    nlohmann::json per = nlohmann::json::array();
+    for (const GpuTraffic& g : t.perGpu)
+        per.push_back({{"gpu", g.gpu}, {"experts", g.experts}, {"send_bytes", g.sendBytes}, {"recv_bytes", g.recvBytes},
+                       {"tokens_computed", g.tokensComputed}, {"dispatch_us", g.dispatchUs}, {"compute_us", g.computeUs},
+                       {"combine_us", g.combineUs}});
+    return {{"gpus", t.gpus},
+            {"gpus_per_node", t.gpusPerNode},
+            {"dispatch_bytes", t.dispatchBytes},
+            {"combine_bytes", t.combineBytes},
+            {"local_bytes", t.localBytes},
+            {"intra_node_bytes", t.intraNodeBytes},
+            {"inter_node_bytes", t.interNodeBytes},
+            {"dispatch_time_us", t.dispatchTimeUs},
+            {"combine_time_us", t.combineTimeUs},
+            {"compute_time_us", t.computeTimeUs},
+            {"total_time_us", t.totalTimeUs},
+            {"dispatch_busbw_GBps", t.dispatchBusBwGBps},
+            {"straggler", t.straggler},
+            {"all_to_all", {{"flat", costJson(t.flat)}, {"hierarchical", costJson(t.hierarchical)}}},
+            {"per_gpu", per}};
+}
+
+nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic) {
+    return {{"tokens", r.tokens},
+            {"routed_units", m.tokens},
+            {"assignments", m.assignments},
+            {"dropped", m.dropped},
+            {"drop_rate", m.dropRate},
+            {"aux_loss", m.auxLoss},
+            {"z_loss", m.zLoss},
+            {"cv", m.cv},
+            {"max_over_mean", m.maxOverMean},
+            {"cv_kept", m.cvKept},
+            {"entropy", m.entropy},
+            {"total_params", m.totalParams},
+            {"active_params", m.activeParams},
+            {"flops_per_token_moe", m.flopsPerTokenMoe},
+            {"flops_per_token_dense", m.flopsPerTokenDense},
+            {"device_balance_loss", traffic.deviceBalanceLoss},
+            {"comm_balance_loss", traffic.commBalanceLoss}};
+}
+
+} // namespace moe::cli

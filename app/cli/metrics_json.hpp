@@ -1,0 +1,15 @@
+#pragma once
+// route's JSON for the metrics and the expert-parallel traffic (docs/contract.md), shared by
+// the one-layer JSON and the language model's per-layer entries.
+#include <nlohmann/json.hpp>
+
+#include "metrics.hpp"
+#include "routing.hpp"
+#include "traffic.hpp"
+
+namespace moe::cli {
+
+nlohmann::json trafficJson(const Traffic& t);
+nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic);
+
+} // namespace moe::cli

@@ -1,0 +1,154 @@
+// `moelab route --model` and `moelab generate` through the binary: the JSON's fields
+// against their formulas, routing flags on every layer, and bad input as exit code 2.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <unistd.h>
+
+#include "atomic_file.hpp"
+#include "data_dir.hpp"
+#include "test_support.hpp"
+#include "tiny_lm_file.hpp"
+
+using moe::test::runMoelab;
+using nlohmann::json;
+
+namespace {
+
+const std::string kText = "床前明月光，疑是地上霜。 In the beginning";
+
+json routeJson(std::vector<std::string> extra) {
+    std::vector<std::string> args = {"route", "--model", "tiny-lm", "--text", kText, "--json"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    const auto r = runMoelab(args);
+    EXPECT_EQ(r.code, 0) << r.err;
+    return json::parse(r.out);
+}
+
+std::string tempPath(const std::string& name) {
+    return (std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name)).string();
+}
+
+} // namespace
+
+TEST(LmCli, RouteAsTrainedGivesEveryLayerAndTheNextByte) {
+    const json j = routeJson({"--logprobs"});
+    ASSERT_EQ(j["layers"].size(), 4u);
+    const size_t T = kText.size();
+    EXPECT_EQ(j["config"]["k"], 2);                  // as trained: top-2, dropless
+    EXPECT_EQ(j["config"]["capacity_factor"], 0.0);
+    EXPECT_EQ(j["config"]["model"], "tiny-lm");
+    for (const json& layer : j["layers"]) {
+        ASSERT_EQ(layer["tokens"].size(), T);
+        int counted = 0;
+        for (const json& tok : layer["tokens"]) {
+            ASSERT_EQ(tok["experts"].size(), 2u);
+            EXPECT_NEAR(tok["weights"][0].get<double>() + tok["weights"][1].get<double>(), 1.0, 1e-6);
+            EXPECT_EQ(tok["scores"].size(), 8u);
+            EXPECT_GE(tok["weights"][0].get<double>(), tok["weights"][1].get<double>());  // choice order
+        }
+        for (const json& c : layer["expert_counts"]) counted += c.get<int>();
+        EXPECT_EQ(counted, int(2 * T));  // every byte's two assignments kept
+        EXPECT_EQ(layer["metrics"]["dropped"], 0);
+    }
+    // The one-layer fields describe layer 0.
+    for (size_t t = 0; t < T; ++t) EXPECT_EQ(j["tokens"][t]["experts"], j["layers"][0]["tokens"][t]["experts"]);
+    // bits per byte = mean over t >= 1 of -log2 p(byte t | bytes before), from the log-probabilities.
+    const json& lp = j["logprobs"];
+    ASSERT_EQ(lp.size(), T);
+    double nats = 0;
+    for (size_t t = 1; t < T; ++t) nats -= lp[t - 1][static_cast<unsigned char>(kText[t])].get<double>();
+    EXPECT_NEAR(j["bits_per_byte"].get<double>(), nats / (T - 1) / std::log(2.0), 1e-5);
+    // next_byte: the 5 largest of the last row, likeliest first.
+    std::vector<double> last = lp[T - 1].get<std::vector<double>>();
+    double total = 0;
+    for (double v : last) total += std::exp(v);
+    EXPECT_NEAR(total, 1.0, 1e-4);
+    ASSERT_EQ(j["next_byte"].size(), 5u);
+    std::vector<double> sorted = last;
+    std::sort(sorted.rbegin(), sorted.rend());
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_EQ(j["next_byte"][i]["logprob"].get<double>(), sorted[i]);
+        EXPECT_EQ(last[j["next_byte"][i]["byte"].get<int>()], sorted[i]);
+    }
+}
+
+TEST(LmCli, RoutingFlagsApplyToEveryLayer) {
+    const json one = routeJson({"--k", "1"});
+    for (const json& layer : one["layers"])
+        for (const json& tok : layer["tokens"]) {
+            ASSERT_EQ(tok["experts"].size(), 1u);
+            EXPECT_NEAR(tok["weights"][0].get<double>(), 1.0, 1e-6);  // renormalised over one expert
+        }
+
+    // Capacity ceil(0.5 · T · k / E) = 7 per expert and layer (T = 53): 8 · 7 slots for 106 assignments.
+    const json tight = routeJson({"--capacity-factor", "0.5"});
+    const int T = int(kText.size()), capacity = int(std::ceil(0.5 * T * 2 / 8));
+    for (const json& layer : tight["layers"]) {
+        int kept = 0;
+        for (const json& c : layer["expert_counts"]) {
+            EXPECT_LE(c.get<int>(), capacity);
+            kept += c.get<int>();
+        }
+        EXPECT_EQ(layer["metrics"]["dropped"].get<int>(), 2 * T - kept);
+        EXPECT_GT(layer["metrics"]["dropped"].get<int>(), 0);
+    }
+}
+
+TEST(LmCli, ReadableTableNamesEveryLayer) {
+    const auto r = runMoelab({"route", "--model", "tiny-lm", "--text", "hello"});
+    ASSERT_EQ(r.code, 0) << r.err;
+    for (const char* part : {"layer 0", "layer 3", "(as trained)", "bits per byte", "next byte"})
+        EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
+}
+
+TEST(LmCli, BadInputIsExitTwoNamingTheCulprit) {
+    const auto named = [](const std::vector<std::string>& args, const std::string& culprit) {
+        const auto r = runMoelab(args);
+        EXPECT_EQ(r.code, 2) << r.err;
+        EXPECT_NE(r.err.find(culprit), std::string::npos) << r.err;
+    };
+    named({"route", "--model", "tiny-lm", "--experts", "4"}, "--experts");
+    named({"route", "--model", "tiny-lm", "--weights", "x.safetensors"}, "--weights");
+    named({"route", "--model", "tiny-lm", "--text", ""}, "--text");
+    named({"route", "--text", "hi", "--logprobs"}, "--logprobs");
+    named({"route", "--model", "tiny-lm", "--k", "9"}, "--k");  // E = 8
+    const std::string missing = tempPath("lm_missing.safetensors");
+    moe::writeFileAtomic(missing, moe::test::tinyLmFile(moe::test::tinyConfig(), "model.layers.1.self_attn.o_proj.weight"));
+    named({"route", "--model", missing, "--text", "hi"}, "model.layers.1.self_attn.o_proj.weight");
+    const std::string shipped = moe::readFile(moe::dataPath("models/tiny-lm.safetensors"), moe::kMaxWeightsFileBytes);
+    const std::string cut = tempPath("lm_cut.safetensors");
+    moe::writeFileAtomic(cut, shipped.substr(0, shipped.size() / 2));
+    named({"route", "--model", cut, "--text", "hi"}, "truncated");
+    named({"generate", "--model", cut, "--text", "hi"}, "truncated");
+    named({"generate", "--model", "no-such-model.safetensors", "--text", "hi"}, "no-such-model.safetensors");
+    named({"generate", "--model", "tiny-lm"}, "--text");
+    named({"generate", "--model", "tiny-lm", "--text", "hi", "--sample-temperature", "-1"}, "--sample-temperature");
+    std::filesystem::remove(missing);
+    std::filesystem::remove(cut);
+}
+
+TEST(LmCli, GeneratePrintsPromptAndContinuation) {
+    const std::string prompt = "床前明月光，";
+    const auto greedy = runMoelab({"generate", "--model", "tiny-lm", "--text", prompt, "--bytes", "24"});
+    ASSERT_EQ(greedy.code, 0) << greedy.err;
+    ASSERT_EQ(greedy.out.size(), prompt.size() + 24 + 1);  // raw bytes, then a newline
+    EXPECT_EQ(greedy.out.substr(0, prompt.size()), prompt);
+    const auto asJson = runMoelab({"generate", "--model", "tiny-lm", "--text", prompt, "--bytes", "24", "--json"});
+    ASSERT_EQ(asJson.code, 0) << asJson.err;
+    const json j = json::parse(asJson.out);
+    ASSERT_EQ(j["generated"].size(), 24u);
+    std::string continuation;
+    for (const json& b : j["generated"]) {
+        continuation += static_cast<char>(b["byte"].get<int>());
+        ASSERT_EQ(b["layers"].size(), 4u);
+        EXPECT_EQ(b["layers"][0].size(), 2u);
+        EXPECT_LE(b["logprob"].get<double>(), 0.0);
+    }
+    EXPECT_EQ(greedy.out.substr(prompt.size(), 24), continuation);
+    const std::vector<std::string> sampled = {"generate", "--model", "tiny-lm", "--text", prompt, "--bytes", "24",
+                                              "--sample-temperature", "1", "--sample-seed", "3"};
+    EXPECT_EQ(runMoelab(sampled).out, runMoelab(sampled).out);  // the same seed, the same text
+}
