@@ -21,7 +21,6 @@
 #include "tokenizer.hpp"
 
 namespace moe::cli {
-namespace {
 
 // The model file fixes the shape and the weights: flags that set them make no sense with it.
 void refuseModelFlags(const Args& a) {
@@ -34,6 +33,8 @@ void refuseModelFlags(const Args& a) {
             throw InputError("--" + std::string(flag), "cannot be combined with --model");
 }
 
+namespace {
+
 // Whether a routing flag was given: without one the model runs as trained.
 bool routingFlagsGiven(const Args& a) {
     for (const SettingSpec& spec : settingSpecs()) {
@@ -43,6 +44,8 @@ bool routingFlagsGiven(const Args& a) {
     }
     return a.has("route-groups");
 }
+
+} // namespace
 
 // The model's MoE shape and trained routing, then the routing, cluster and backend flags given.
 Settings modelSettings(const Args& a, const LmModel& m) {
@@ -55,6 +58,8 @@ Settings modelSettings(const Args& a, const LmModel& m) {
     if (s.text.empty()) throw InputError(a.has("text-file") ? "--text-file" : "--text", "is empty: the model needs a byte");
     return s;
 }
+
+namespace {
 
 // One layer's bytes: their experts, weights and kept flags (GShard's undispatched second
 // choices left out, as in the one-layer JSON) and every expert's score.
