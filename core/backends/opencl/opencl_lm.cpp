@@ -22,6 +22,10 @@ constexpr int kTiledBlock = 64;        // TT in expert_ffn_tiled.cl: rows and ou
 constexpr int kMaxHeadDim = 128;       // ATT_MAX_HD in attention.cl
 constexpr int kAttentionKeys = 32;     // ATT_BK
 constexpr int kAttentionRows = 64;     // ATT_BQ
+constexpr int kAttentionRowsPerItem = 4;  // ATT_RQ
+// Work-items per work-group of the CPU attention: PoCL keeps a group's private arrays
+// (4.5 KB a work-item) on a worker thread's stack, which a size of its own choosing overflowed.
+constexpr int kAttentionCpuGroup = 16;
 
 void require(bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument("OpenCL " + what);
@@ -99,8 +103,9 @@ void OpenCLBackend::rope(Mat& qk, int heads, const RopeTable& table, int firstPo
 void OpenCLBackend::causalAttention(const Mat& q, const Mat& k, const Mat& v, const AttentionShape& s, int firstPos,
                                     Mat& out) {
     const int n = static_cast<int>(q.rows()), hd = s.headDim, keys = firstPos + n;
-    // attention.cl keeps a query and its sum in private arrays of kMaxHeadDim floats.
-    if (hd > kMaxHeadDim) return Backend::causalAttention(q, k, v, s, firstPos, out);
+    // attention.cl keeps a query and its sum in private arrays of kMaxHeadDim floats, as
+    // float4 vectors on CPUs; other widths (the model's is 32) run on the reference.
+    if (hd > kMaxHeadDim || hd % 4 != 0) return Backend::causalAttention(q, k, v, s, firstPos, out);
     require(s.kvHeads > 0 && s.heads % s.kvHeads == 0, "attention: " + std::to_string(s.heads) +
                                                             " heads are no multiple of " + std::to_string(s.kvHeads));
     require(q.cols() == s.heads * hd && k.cols() == s.kvHeads * hd && v.cols() == k.cols(),
@@ -124,7 +129,9 @@ void OpenCLBackend::causalAttention(const Mat& q, const Mat& k, const Mat& v, co
                    cl::NDRange(kAttentionRows, 1));
         } else {
             setArgs(m_lmk.attention, bq, bk, bv, bo, n, firstPos, s.heads, s.kvHeads, hd, scale);
-            launch(m_lmk.attention, cl::NDRange(n, s.heads));
+            const size_t items = roundUp(n, kAttentionRowsPerItem) / kAttentionRowsPerItem;
+            launch(m_lmk.attention, cl::NDRange(roundUp(items, kAttentionCpuGroup), s.heads),
+                   cl::NDRange(kAttentionCpuGroup, 1));
         }
         download(m_lmb.out, out.data(), out.size() * 4, true);
     } catch (const cl::Error& e) {
