@@ -104,8 +104,8 @@ void OpenCLBackend::causalAttention(const Mat& q, const Mat& k, const Mat& v, co
                                     Mat& out) {
     const int n = static_cast<int>(q.rows()), hd = s.headDim, keys = firstPos + n;
     // attention.cl keeps a query and its sum in private arrays of kMaxHeadDim floats, as
-    // float4 vectors on CPUs; other widths (the model's is 32) run on the reference.
-    if (hd > kMaxHeadDim || hd % 4 != 0) return Backend::causalAttention(q, k, v, s, firstPos, out);
+    // float16 vectors on CPUs; other widths (the model's is 32) run on the reference.
+    if (hd > kMaxHeadDim || hd % 16 != 0) return Backend::causalAttention(q, k, v, s, firstPos, out);
     require(s.kvHeads > 0 && s.heads % s.kvHeads == 0, "attention: " + std::to_string(s.heads) +
                                                             " heads are no multiple of " + std::to_string(s.kvHeads));
     require(q.cols() == s.heads * hd && k.cols() == s.kvHeads * hd && v.cols() == k.cols(),
@@ -119,16 +119,24 @@ void OpenCLBackend::causalAttention(const Mat& q, const Mat& k, const Mat& v, co
     try {
         const size_t kvBytes = size_t(keys) * k.cols() * 4;  // the first `keys` rows, contiguous
         cl::Buffer& bq = upload(m_lmb.q, q.data(), q.size() * 4);
-        cl::Buffer& bk = upload(m_lmb.k, k.data(), kvBytes);
+        std::vector<float> kt;  // the CPU kernel's k; alive until the blocking download
         cl::Buffer& bv = upload(m_lmb.v, v.data(), kvBytes);
         cl::Buffer& bo = ensure(m_lmb.out, out.size() * 4);
         if (m_tiled) {  // ATT_BQ query rows of one head per work-group, k and v blocks in local memory
             const cl::LocalSpaceArg block = cl::Local(size_t(kAttentionKeys) * hd * 4);
+            cl::Buffer& bk = upload(m_lmb.k, k.data(), kvBytes);
             setArgs(m_lmk.attentionTiled, bq, bk, bv, bo, block, block, n, firstPos, s.heads, s.kvHeads, hd, scale);
             launch(m_lmk.attentionTiled, cl::NDRange(roundUp(n, kAttentionRows), s.heads),
                    cl::NDRange(kAttentionRows, 1));
-        } else {
-            setArgs(m_lmk.attention, bq, bk, bv, bo, n, firstPos, s.heads, s.kvHeads, hd, scale);
+        } else {  // k transposed per KV head, [kvHeads][hd][ldk], keys padded to 16 with zeros
+            const int ldk = static_cast<int>(roundUp(keys, 16));
+            kt.assign(size_t(s.kvHeads) * hd * ldk, 0.0f);
+            for (int g = 0; g < s.kvHeads; ++g)
+                Eigen::Map<Mat, 0, Eigen::OuterStride<>>(kt.data() + size_t(g) * hd * ldk, hd, keys,
+                                                        Eigen::OuterStride<>(ldk)) =
+                    k.block(0, g * hd, keys, hd).transpose();
+            cl::Buffer& bkt = upload(m_lmb.k, kt.data(), kt.size() * 4);
+            setArgs(m_lmk.attention, bq, bkt, bv, bo, n, firstPos, s.heads, s.kvHeads, hd, ldk, scale);
             const size_t items = roundUp(n, kAttentionRowsPerItem) / kAttentionRowsPerItem;
             launch(m_lmk.attention, cl::NDRange(roundUp(items, kAttentionCpuGroup), s.heads),
                    cl::NDRange(kAttentionCpuGroup, 1));
