@@ -2,6 +2,8 @@
 #include <string>
 #include <vector>
 
+#include "lesson.hpp"
+
 namespace moe::cli {
 // Each returns the process exit code; bad input throws InputError (exit 2).
 int cmdRoute(const std::vector<std::string>& args);
@@ -9,7 +11,8 @@ int cmdExportWeights(const std::vector<std::string>& args);
 int cmdBench(const std::vector<std::string>& args);
 int cmdInfo(const std::vector<std::string>& args);
 int cmdTrain(const std::vector<std::string>& args);
-int cmdCode(const std::vector<std::string>& args);
+// The app's view and page names (empty in a build without the app) check --hide and lessons.
+int cmdCode(const std::vector<std::string>& args, const LessonNames& appNames);
 // lesson check FILE: exit 0 when the lesson is usable (warnings aside), 2 with its problems on stderr.
-int cmdLesson(const std::vector<std::string>& args);
+int cmdLesson(const std::vector<std::string>& args, const LessonNames& appNames);
 } // namespace moe::cli
