@@ -120,33 +120,47 @@ void ExpertRunner::ffnPacked(const PackedExpert& p, Activation a, RowSet<const f
     gemmRows({h.data, ldh}, n, p.down, Epilogue::Bias, a, {}, y);
 }
 
+namespace {
+
+// The routed experts' slot rows (bucketed by expert: offsets) and the S shared experts'
+// T rows each, in chunks of whole kernel row blocks (12 rows, 6 with AVX2).
+std::vector<WorkItem> workItems(const std::vector<int>& offsets, int experts, int S, int T) {
+    const int totalRows = offsets[experts] + S * T;
+    const int chunk = std::clamp((totalRows / kWorkItems + 11) / 12 * 12, 12, kChunkRows);
+    std::vector<WorkItem> items;
+    for (int e = 0; e < experts; ++e)
+        for (int b = offsets[e]; b < offsets[e + 1]; b += chunk) items.push_back({e, b, std::min(b + chunk, offsets[e + 1])});
+    for (int s = 0; s < S; ++s)
+        for (int b = 0; b < T; b += chunk) items.push_back({-1 - s, b, std::min(b + chunk, T)});
+    return items;
+}
+
+// Slots grouped by expert (offsets, slots) and each one's token (slotTokens[i]: the token of slots[i]).
+void bucket(const Routing& r, std::vector<int>& offsets, std::vector<int>& slots, std::vector<int>& slotTokens) {
+    bucketByExpert(r, offsets, slots);
+    const std::vector<int> slotToken = r.slotTokens();
+    slotTokens.resize(slots.size());
+    for (size_t i = 0; i < slots.size(); ++i) slotTokens[i] = slotToken[slots[i]];
+}
+
+// MOELAB_EXPERT_GEMM=eigen: Eigen's GEMM, to compare the two in one run.
+bool eigenGemmByEnv() {
+    static const bool eigen = [] {
+        const char* v = std::getenv("MOELAB_EXPERT_GEMM");
+        return v && std::string(v) == "eigen";
+    }();
+    return eigen;
+}
+
+} // namespace
+
 void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
     const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols());
     const int S = static_cast<int>(w.shared.size());
     const Activation act = w.shape.activation;
-    bucketByExpert(r, m_offsets, m_slots);
-    {
-        const std::vector<int> slotToken = r.slotTokens();
-        m_slotTokens.resize(m_slots.size());
-        for (size_t i = 0; i < m_slots.size(); ++i) m_slotTokens[i] = slotToken[m_slots[i]];
-    }
-
-    // Chunks of whole kernel row blocks (12 rows, 6 with AVX2).
-    const int totalRows = m_offsets[r.experts] + S * T;
-    const int chunk = std::clamp((totalRows / kWorkItems + 11) / 12 * 12, 12, kChunkRows);
-    std::vector<WorkItem> items;
-    for (int e = 0; e < r.experts; ++e)
-        for (int b = m_offsets[e]; b < m_offsets[e + 1]; b += chunk)
-            items.push_back({e, b, std::min(b + chunk, m_offsets[e + 1])});
-    for (int s = 0; s < S; ++s)
-        for (int b = 0; b < T; b += chunk) items.push_back({-1 - s, b, std::min(b + chunk, T)});
-
-    // MOELAB_EXPERT_GEMM=eigen: Eigen's GEMM, to compare the two in one run.
-    static const bool eigenByEnv = [] {
-        const char* v = std::getenv("MOELAB_EXPERT_GEMM");
-        return v && std::string(v) == "eigen";
-    }();
-    const bool kernel = !m_eigen && !eigenByEnv && gemmKernelAvailable();
+    bucket(r, m_offsets, m_slots, m_slotTokens);
+    const std::vector<WorkItem> items = workItems(m_offsets, r.experts, S, T);
+    const bool kernel = !m_eigen && !eigenGemmByEnv() && gemmKernelAvailable();
     const PackedSet* packed = kernel ? &pack(w) : nullptr;
     // The micro-kernel writes whole column blocks: slot rows as wide as the padded output.
     const int ldOut = kernel ? gemmColumnBlock() * ((D + gemmColumnBlock() - 1) / gemmColumnBlock()) : D;

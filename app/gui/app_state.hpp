@@ -1,7 +1,8 @@
 #pragma once
 // What the app shows, owned in one place: the settings, the weights, the backend
-// and the last forward pass. Views read it and change settings; update() runs the
-// engine once per change, never per frame.
+// and the last forward pass; beside them the lesson in progress and the training runs.
+// Views read it and change settings; update() runs the engine once per change, never
+// per frame.
 #include <deque>
 #include <future>
 #include <memory>
@@ -11,10 +12,12 @@
 
 #include "backends/factory.hpp"
 #include "layer.hpp"
+#include "lesson.hpp"
 #include "settings.hpp"
 #include "settings_schema.hpp"
 #include "tokenizer.hpp"
 #include "traffic.hpp"
+#include "training_lab.hpp"
 
 namespace moe::gui {
 
@@ -23,6 +26,14 @@ struct PinnedState {
     Settings settings;
     LayerResult result;
     std::vector<ByteToken> tokens;
+};
+
+// A lesson in progress: which chapter, which try button, whether the answer shows.
+struct LessonProgress {
+    Lesson lesson;
+    int chapter = 0;
+    int activeTry = -1;
+    bool revealed = false;
 };
 
 struct MetricSample {
@@ -84,6 +95,11 @@ public:
     void clearA() { m_pinned.reset(); }
     const std::optional<PinnedState>& pinnedA() const { return m_pinned; }
 
+    // The lesson in progress (none: the app's own pages), and the training page's runs.
+    std::optional<LessonProgress>& lesson() { return m_lesson; }
+    const std::optional<LessonProgress>& lesson() const { return m_lesson; }
+    TrainingLab& training() { return m_training; }
+
     // Loads weights from a file (shape then comes from it), or back to seeded init.
     void loadWeights(const std::string& path);
     void unloadWeights();
@@ -124,6 +140,8 @@ private:
     std::future<Computed> m_pendingResult;  // the worker's recompute, while one runs
     bool m_inline = false;
     double m_computedWork = 1;  // work() of the settings last computed
+    std::optional<LessonProgress> m_lesson;
+    TrainingLab m_training;  // last: its runs' threads stop before the rest goes
 };
 
 } // namespace moe::gui
