@@ -152,3 +152,25 @@ TEST(LmCli, GeneratePrintsPromptAndContinuation) {
                                               "--sample-temperature", "1", "--sample-seed", "3"};
     EXPECT_EQ(runMoelab(sampled).out, runMoelab(sampled).out);  // the same seed, the same text
 }
+
+// bench --shape lm without PyTorch (MOELAB_PYTHON=false): moelab's side still runs, and the
+// report says why PyTorch's numbers are 0 rather than passing them off as measured.
+TEST(LmCli, BenchWithoutPyTorchSaysSoAndTimesMoelab) {
+    moe::test::RunOptions o;
+    o.env = "MOELAB_PYTHON=false OMP_NUM_THREADS=1";
+    const auto r = runMoelab({"bench", "--shape", "lm", "--min-time", "0", "--json"}, o);
+    ASSERT_EQ(r.code, 0) << r.err;
+    const json lm = json::parse(r.out)["lm"];
+    ASSERT_TRUE(lm.contains("pytorch_missing")) << lm.dump();
+    EXPECT_FALSE(lm.contains("pytorch"));
+    ASSERT_EQ(lm["forward"].size(), 2u);
+    EXPECT_EQ(lm["forward"][0]["tokens"], 256);
+    EXPECT_EQ(lm["forward"][1]["tokens"], 4096);
+    for (const auto& f : lm["forward"]) {
+        EXPECT_GT(f["moelab_ms"].get<double>(), 0.0);
+        EXPECT_EQ(f["pytorch_ms"].get<double>(), 0.0);
+        EXPECT_EQ(f["ratio"].get<double>(), 0.0);
+    }
+    EXPECT_GT(lm["generate"]["moelab_bytes_per_s"].get<double>(), 0.0);
+    EXPECT_EQ(lm["threads"], 1);
+}
