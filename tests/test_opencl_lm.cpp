@@ -21,6 +21,7 @@
 
 #include "backends/eigen_backend.hpp"
 #include "backends/opencl/opencl_backend.hpp"
+#include "opencl_test_device.hpp"
 #include "lm/lm_ops.hpp"
 #include "rng.hpp"
 
@@ -28,20 +29,8 @@ using namespace moe;
 
 namespace {
 
-struct Device {
-    std::unique_ptr<OpenCLBackend> backend;
-    std::string why;
-};
-
-Device makeDevice(OpenCLBackend::FfnKernels kernels) {
-    Device out;
-    try {
-        out.backend = std::make_unique<OpenCLBackend>("", kernels);
-    } catch (const std::exception& e) {
-        out.why = e.what();
-    }
-    return out;
-}
+using test::Device;
+using test::makeDevice;
 
 // Both kernel sets on whatever device there is: the GPU's (work-group tiled) and the CPU's.
 Device& device(OpenCLBackend::FfnKernels kernels) {

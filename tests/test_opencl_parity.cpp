@@ -13,6 +13,7 @@
 #include "backends/eigen_backend.hpp"
 #include "backends/factory.hpp"
 #include "backends/opencl/opencl_backend.hpp"
+#include "opencl_test_device.hpp"
 #include "errors.hpp"
 #include "embedding.hpp"
 #include "experts.hpp"
@@ -24,20 +25,8 @@ using namespace moe;
 
 namespace {
 
-struct Device {
-    std::unique_ptr<OpenCLBackend> backend;
-    std::string why;
-};
-
-Device makeDevice(OpenCLBackend::FfnKernels kernels) {
-    Device out;
-    try {
-        out.backend = std::make_unique<OpenCLBackend>("", kernels);
-    } catch (const std::exception& e) {
-        out.why = e.what();
-    }
-    return out;
-}
+using test::Device;
+using test::makeDevice;
 
 Device& device() {
     static Device d = makeDevice(OpenCLBackend::FfnKernels::Auto);

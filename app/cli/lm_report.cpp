@@ -10,18 +10,14 @@
 namespace moe::cli {
 namespace {
 
-std::string fmt(const char* f, double v) {
-    char buf[64];
-    std::snprintf(buf, sizeof buf, f, v);
-    return buf;
-}
-
 // A layer's slots for byte t: "e3 .62 e5 .38", x after a dropped one.
 std::string slotsText(const Routing& r, int t) {
     std::string s;
     for (int q = r.slotBegin[t]; q < r.slotBegin[t + 1]; ++q) {
         if (r.skipped(q)) continue;
-        s += (s.empty() ? "e" : " e") + std::to_string(r.slotExpert[q]) + " " + fmt("%.2f", r.slotWeight[q]).substr(1);
+        // ".62" for weights below 1 (as a column of two), "1" for a single expert's whole weight
+        const std::string w = fmt("%.2f", r.slotWeight[q]);
+        s += (s.empty() ? "e" : " e") + std::to_string(r.slotExpert[q]) + " " + (w[0] == '0' ? w.substr(1) : "1");
         if (!r.slotKept[q]) s += "x";
     }
     return s.empty() ? "-" : s;

@@ -8,13 +8,14 @@
 #include "traffic.hpp"
 
 namespace moe::cli {
-namespace {
 
 std::string fmt(const char* f, double v) {
     char buf[64];
     std::snprintf(buf, sizeof buf, f, v);
     return buf;
 }
+
+namespace {
 
 std::string bar(double fraction, int width) {
     const int n = std::clamp(static_cast<int>(fraction * width + 0.5), 0, width);
