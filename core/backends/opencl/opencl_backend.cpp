@@ -221,101 +221,6 @@ void OpenCLBackend::scoreTokens(const ModelWeights& w, const RouterConfig& cfg, 
     launch(m_k.topk, cl::NDRange(T));
 }
 
-void OpenCLBackend::capacityTokenChoice(const RouterConfig& cfg, Routing& r) {
-    const int T = r.tokens, E = r.experts, k = r.k;
-    const size_t TK = size_t(T) * k;
-    cl::Buffer& breq = ensure(m_b.requested, size_t(E) * 4);
-    const int G = std::max(1, cfg.capacityGroups);
-    cl::Buffer& bload = ensure(m_b.load, size_t(E) * G * 4);  // reroute: per (group, expert)
-    cl::Buffer& bover = ensure(m_b.overflow, size_t(E) * 4);
-    const bool byScore = cfg.dropPriority == DropPriority::Score, byRandom = cfg.dropPriority == DropPriority::Random;
-    const bool useOrder = byScore || byRandom;
-    cl::Buffer& border = ensure(m_b.order, useOrder ? TK * 4 : 4);
-    if (byScore) {
-        setArgs(m_k.priorityOrder, m_b.scores.buf, m_b.choices.buf, border, T, E, k);
-        launch(m_k.priorityOrder, cl::NDRange(T, k));
-    }
-    std::vector<int> randomOrder;  // Random Token Selection: an order from the noise seed alone
-    if (byRandom) {
-        for (int rank = 0; rank < k; ++rank) {
-            const std::vector<int> o = priorityOrder(r, {}, cfg, rank);
-            randomOrder.insert(randomOrder.end(), o.begin(), o.end());
-        }
-        upload(m_b.order, randomOrder.data(), TK * 4, true);
-    }
-    // GShard random routing: the draws come from the host's generator, as the noise does.
-    std::vector<float> draws(cfg.randomRouting ? T : 1, 0.0f);
-    for (int t = 0; cfg.randomRouting && t < T; ++t) draws[t] = randomRoutingDraw(cfg.noiseSeed, t);
-    cl::Buffer& bu = upload(m_b.draws, draws.data(), draws.size() * 4, true);
-    cl::Buffer& bskip = ensure(m_b.skipped, TK);
-    if (cfg.capacityFactor < 0) {  // Tutel: the busiest expert's load sets the capacity
-        std::vector<int> choices(TK);
-        std::vector<float> weights(TK);
-        download(m_b.choices, choices.data(), TK * 4, false);
-        download(m_b.weights, weights.data(), TK * 4, true);
-        const std::vector<uint8_t> skip = randomRoutingSkips(cfg, weights, T);
-        std::vector<int> requested(E, 0);
-        for (size_t s = 0; s < TK; ++s)
-            if (!skip[s]) ++requested[choices[s]];
-        r.capacity = dynamicCapacity(cfg, r.capacity, requested);
-    }
-    // GShard: one capacity per group of consecutive tokens; one group otherwise.
-    const std::vector<int> caps = G > 1 ? groupCapacities(cfg, T, E) : std::vector<int>{r.capacity};
-    cl::Buffer& bcaps = upload(m_b.caps, caps.data(), caps.size() * 4, true);
-    cl::Buffer& bkept = ensure(m_b.kept, TK);
-    tokenChoiceLayout(r);  // the reference's slot layout (routing_stages.hpp), filled by the downloads below
-    const bool reroute = cfg.overflow == Overflow::Reroute && r.capacity >= 0;
-    // The queue is in order: this reads the choices before the reroute rewrites them.
-    if (reroute) download(m_b.choices, r.slotChoice.data(), TK * 4, false);
-    if (reroute) {  // sequential by nature: one work-item
-        setArgs(m_k.capacityReroute, m_b.choices.buf, m_b.weights.buf, border, int(useOrder), bcaps, G, m_b.keys.buf,
-                m_b.scores.buf, m_b.norms.buf, bkept, breq, bload, bover, T, E, k, bu, int(cfg.randomRouting), bskip);
-        launch(m_k.capacityReroute, cl::NDRange(1));
-    } else {
-        setArgs(m_k.capacityDrop, m_b.choices.buf, border, int(useOrder), bcaps, G, bkept, breq, bload, bover, T, E, k,
-                m_b.weights.buf, bu, int(cfg.randomRouting), bskip);
-        launch(m_k.capacityDrop, cl::NDRange(E));
-    }
-    download(m_b.choices, r.slotExpert.data(), TK * 4, false);
-    download(m_b.weights, r.slotWeight.data(), TK * 4, false);
-    download(m_b.kept, r.slotKept.data(), TK, false);
-    download(m_b.requested, r.requested.data(), size_t(E) * 4, false);
-    download(m_b.load, r.kept.data(), size_t(E) * 4, false);
-    download(m_b.overflow, r.overflow.data(), size_t(E) * 4, false);
-    if (!reroute) download(m_b.choices, r.slotChoice.data(), TK * 4, false);
-    r.slotSkipped.resize(TK);
-    download(m_b.skipped, r.slotSkipped.data(), TK, false);
-}
-
-void OpenCLBackend::selectExpertChoice(const RouterConfig& cfg, Routing& r) {
-    const int T = r.tokens, E = r.experts;
-    const size_t TE = size_t(T) * E;
-    const int cap = std::min(r.capacity, T);
-    cl::Buffer& bp = ensure(m_b.picked, TE);
-    setArgs(m_k.expertChoiceSelect, m_b.keys.buf, cap, bp, T, E);
-    launch(m_k.expertChoiceSelect, cl::NDRange(E));
-    setArgs(m_k.expertChoiceGather, bp, m_b.keys.buf, m_b.scores.buf, int(cfg.renormalize), ensure(m_b.ecExpert, TE * 4),
-            ensure(m_b.ecWeight, TE * 4), ensure(m_b.ecCount, size_t(T) * 4), T, E);
-    launch(m_k.expertChoiceGather, cl::NDRange(T));
-    std::vector<int> ex(TE), cnt(T);
-    std::vector<float> ew(TE);
-    download(m_b.ecExpert, ex.data(), TE * 4, false);
-    download(m_b.ecWeight, ew.data(), TE * 4, false);
-    download(m_b.ecCount, cnt.data(), size_t(T) * 4, true);
-    r.slotBegin.assign(1, 0);
-    for (int t = 0; t < T; ++t) {
-        for (int i = 0; i < cnt[t]; ++i) {
-            r.slotExpert.push_back(ex[size_t(t) * E + i]);
-            r.slotWeight.push_back(ew[size_t(t) * E + i]);
-        }
-        r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
-    }
-    r.slotKept.assign(r.slotExpert.size(), 1);
-    r.slotChoice = r.slotExpert;
-    r.requested.assign(E, cap);
-    r.kept = r.requested;
-}
-
 Routing OpenCLBackend::route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) {
     const int E = w.shape.experts, T = static_cast<int>(x.rows());
     validate(cfg, E);
@@ -352,9 +257,40 @@ Routing OpenCLBackend::route(const ModelWeights& w, const RouterConfig& cfg, con
     }
 }
 
+// The expert FFNs over the gathered rows, a tile of rows of one expert per work-group
+// column: the GPU's tiled kernels, or the CPU's register-blocked ones.
+void OpenCLBackend::runExpertTiles(const ModelWeights& w, const std::vector<int>& offsets, cl::Buffer& bx,
+                                   cl::Buffer& brt, cl::Buffer& by, ExpertTiles& t) {
+    const int D = w.shape.dim, E = w.shape.experts, S = static_cast<int>(w.shared.size());
+    const int Hp = static_cast<int>(roundUp(w.shape.hidden, kFfnLanes)), Dp = static_cast<int>(roundUp(D, kFfnLanes));
+    cl::Buffer& bxg = m_b.xg.buf;
+    const int tileRows = m_tiled ? kTiledRows : kRowsPerTile;
+    for (int g = 0; g < E + S; ++g)
+        for (int r0 = offsets[g]; r0 < offsets[g + 1]; r0 += tileRows)
+            t.expert.push_back(g), t.row.push_back(r0), t.rows.push_back(std::min(tileRows, offsets[g + 1] - r0));
+    const int tiles = static_cast<int>(t.expert.size());
+    cl::Buffer& bte = upload(m_b.tileExpert, t.expert.data(), t.expert.size() * 4);
+    cl::Buffer& btr = upload(m_b.tileRow, t.row.data(), t.row.size() * 4);
+    cl::Buffer& btn = upload(m_b.tileRows, t.rows.data(), t.rows.size() * 4);
+    cl::Buffer& bh = ensure(m_b.h, size_t(offsets.back()) * Hp * 4);
+    const int act = static_cast<int>(w.shape.activation);  // relu, gelu, silu, swiglu = 0..3
+    if (m_tiled) {  // 16 x 16 work-items per 64 x 64 block of a tile's outputs
+        const auto groups = [](int n) { return static_cast<size_t>((n + kTiledRows - 1) / kTiledRows) * 16; };
+        setArgs(m_k.ffnUpTiled, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
+        launch(m_k.ffnUpTiled, cl::NDRange(groups(Hp), size_t(tiles) * 16), cl::NDRange(16, 16));
+        setArgs(m_k.ffnDownTiled, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
+        launch(m_k.ffnDownTiled, cl::NDRange(groups(Dp), size_t(tiles) * 16), cl::NDRange(16, 16));
+    } else {
+        setArgs(m_k.ffnUp, bx, brt, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
+        launch(m_k.ffnUp, cl::NDRange(Hp / kFfnLanes, tiles));
+        setArgs(m_k.ffnDown, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
+        launch(m_k.ffnDown, cl::NDRange(Dp / kFfnLanes, tiles));
+    }
+}
+
 void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
     const int T = r.tokens, D = w.shape.dim, E = w.shape.experts;
-    const int Hp = static_cast<int>(roundUp(w.shape.hidden, kFfnLanes)), Dp = static_cast<int>(roundUp(D, kFfnLanes));
+    const int Dp = static_cast<int>(roundUp(D, kFfnLanes));
     const int S = static_cast<int>(w.shared.size());
     out.resize(T, D);
     if (T == 0) return;
@@ -369,7 +305,7 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
             if (r.slotKept[s]) ++offsets[r.slotExpert[s] + 1];
         for (int g = 0; g < E + S; ++g) offsets[g + 1] += offsets[g] + (g >= E ? T : 0);
         const int rows = offsets[E + S];
-        std::vector<int> te, tr, tn;  // tiles; alive until the blocking download
+        ExpertTiles tiles;  // alive until the blocking download
 
         cl::Buffer& bse = upload(m_b.slotExpert, r.slotExpert.data(), size_t(slots) * 4);
         cl::Buffer& bsk = upload(m_b.slotKept, r.slotKept.data(), size_t(slots));
@@ -390,29 +326,7 @@ void OpenCLBackend::experts(const ModelWeights& w, const Mat& x, const Routing& 
                 setArgs(m_k.gatherRows, bx, brt, bxg, rows, D);
                 launch(m_k.gatherRows, cl::NDRange(D, rows));
             }
-
-            const int tileRows = m_tiled ? kTiledRows : kRowsPerTile;
-            for (int g = 0; g < E + S; ++g)
-                for (int r0 = offsets[g]; r0 < offsets[g + 1]; r0 += tileRows)
-                    te.push_back(g), tr.push_back(r0), tn.push_back(std::min(tileRows, offsets[g + 1] - r0));
-            const int tiles = static_cast<int>(te.size());
-            cl::Buffer& bte = upload(m_b.tileExpert, te.data(), te.size() * 4);
-            cl::Buffer& btr = upload(m_b.tileRow, tr.data(), tr.size() * 4);
-            cl::Buffer& btn = upload(m_b.tileRows, tn.data(), tn.size() * 4);
-            cl::Buffer& bh = ensure(m_b.h, size_t(rows) * Hp * 4);
-            const int act = static_cast<int>(w.shape.activation);  // relu, gelu, silu, swiglu = 0..3
-            if (m_tiled) {  // 16 x 16 work-items per 64 x 64 block of a tile's outputs
-                const auto groups = [](int n) { return static_cast<size_t>((n + kTiledRows - 1) / kTiledRows) * 16; };
-                setArgs(m_k.ffnUpTiled, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
-                launch(m_k.ffnUpTiled, cl::NDRange(groups(Hp), size_t(tiles) * 16), cl::NDRange(16, 16));
-                setArgs(m_k.ffnDownTiled, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
-                launch(m_k.ffnDownTiled, cl::NDRange(groups(Dp), size_t(tiles) * 16), cl::NDRange(16, 16));
-            } else {
-                setArgs(m_k.ffnUp, bx, brt, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
-                launch(m_k.ffnUp, cl::NDRange(Hp / kFfnLanes, tiles));
-                setArgs(m_k.ffnDown, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
-                launch(m_k.ffnDown, cl::NDRange(Dp / kFfnLanes, tiles));
-            }
+            runExpertTiles(w, offsets, bx, brt, by, tiles);
         } else {
             // Nothing kept: every slot's row is -1 so the combine writes zeros.
             std::vector<int> none(slots, -1);

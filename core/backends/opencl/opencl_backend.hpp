@@ -91,7 +91,15 @@ private:
     // The steps of route(): logits, noise and scores, then selection keys and top-k.
     void scoreTokens(const ModelWeights& w, const RouterConfig& cfg, const Mat& x, const Vec& bias, Mat& jitterHold,
                      Mat& noiseHold);
+    struct ExpertTiles {
+        std::vector<int> expert, row, rows;  // per tile: its expert, first gathered row, row count
+    };
+    void runExpertTiles(const ModelWeights& w, const std::vector<int>& offsets, cl::Buffer& bx, cl::Buffer& brt,
+                        cl::Buffer& by, ExpertTiles& tiles);
     void capacityTokenChoice(const RouterConfig& cfg, Routing& r);
+    cl::Buffer& capacityOrder(const RouterConfig& cfg, const Routing& r);
+    int dynamicCapacityFromDevice(const RouterConfig& cfg, const Routing& r);
+    void downloadCapacity(Routing& r, bool choicesRead);
     void selectExpertChoice(const RouterConfig& cfg, Routing& r);
 
     opencl::DeviceInfo m_device;
