@@ -32,21 +32,10 @@ int displayWidth(const std::string& s) {
     return w;
 }
 
-void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& firstTokens, int characters,
-                      const LayerResult& res, int maxRows) {
-    const Routing& r = res.routing;
-    const Metrics& m = res.metrics;
-    os << "moelab route: " << r.tokens << " byte tokens (" << characters << " characters), " << r.experts
-       << " experts, k=" << o.router.k << ", " << toString(o.router.mode) << ", capacity "
-       << (r.capacity < 0 ? std::string("none (dropless)") : std::to_string(r.capacity));
-    if (o.router.capacityGroups > 1 && r.capacity >= 0) {  // GShard: the sum of the groups' capacities
-        const std::vector<int> caps = groupCapacities(o.router, r.tokens, r.experts);
-        os << " =";
-        for (size_t g = 0; g < caps.size(); ++g) os << (g ? " + " : " ") << caps[g];
-        os << " over " << caps.size() << " token groups";
-    }
-    os << "\n\n";
+namespace {
 
+// One row per byte token (at most maxRows): its character and its experts' weights.
+void printTokenRows(std::ostream& os, const Routing& r, const std::vector<ByteToken>& firstTokens, int maxRows) {
     const int rows = std::min(r.tokens, maxRows);
     if (rows > 0) {
         os << "  tok  byte  char     experts (weight; x = dropped)\n";
@@ -70,7 +59,10 @@ void printRouteReport(std::ostream& os, const Settings& o, const std::vector<Byt
         if (rows < r.tokens) os << "  ... " << r.tokens - rows << " more tokens (--max-rows N, or --json)\n";
         os << "\n";
     }
+}
 
+// Each expert's requested, kept and dropped assignments, with a bar of its kept load.
+void printExpertLoads(std::ostream& os, const Routing& r) {
     int maxLoad = 1;
     for (int e = 0; e < r.experts; ++e) maxLoad = std::max({maxLoad, r.requested[e], r.kept[e]});
     os << "  expert  requested   kept  dropped  load\n";
@@ -79,6 +71,9 @@ void printRouteReport(std::ostream& os, const Settings& o, const std::vector<Byt
         std::snprintf(line, sizeof line, "  e%-5d %10d %6d %8d  ", e, r.requested[e], r.kept[e], r.overflow[e]);
         os << line << bar(double(r.kept[e]) / maxLoad, 30) << "\n";
     }
+}
+
+void printMetrics(std::ostream& os, const Metrics& m) {
     os << "\n  dropped      " << m.dropped << " of " << m.assignments << " assignments ("
        << fmt("%.1f%%", 100 * m.dropRate) << ")\n"
        << "  aux loss     " << fmt("%.4f", m.auxLoss) << "   (1 = balanced, Switch Transformer)\n"
@@ -91,6 +86,10 @@ void printRouteReport(std::ostream& os, const Settings& o, const std::vector<Byt
        << "  FLOPs/token  " << fmt("%.0f", m.flopsPerTokenMoe) << " MoE vs " << fmt("%.0f", m.flopsPerTokenDense)
        << " dense (" << fmt("%.2fx", m.flopsPerTokenMoe > 0 ? m.flopsPerTokenDense / m.flopsPerTokenMoe : 0)
        << ")\n";
+}
+
+// With more than one simulated GPU: the expert-parallel bytes and times.
+void printTraffic(std::ostream& os, const Settings& o, const Routing& r) {
     if (o.cluster.gpus > 1) {
         const Traffic t = simulateTraffic(r, o.cluster);
         const double mb = 1.0 / (1 << 20);
@@ -103,6 +102,28 @@ void printRouteReport(std::ostream& os, const Settings& o, const std::vector<Byt
            << fmt("%.1f", t.computeTimeUs) << " us (GPU " << t.straggler << " is the straggler), combine "
            << fmt("%.1f", t.combineTimeUs) << " us\n";
     }
+}
+
+} // namespace
+
+void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& firstTokens, int characters,
+                      const LayerResult& res, int maxRows) {
+    const Routing& r = res.routing;
+    os << "moelab route: " << r.tokens << " byte tokens (" << characters << " characters), " << r.experts
+       << " experts, k=" << o.router.k << ", " << toString(o.router.mode) << ", capacity "
+       << (r.capacity < 0 ? std::string("none (dropless)") : std::to_string(r.capacity));
+    if (o.router.capacityGroups > 1 && r.capacity >= 0) {  // GShard: the sum of the groups' capacities
+        const std::vector<int> caps = groupCapacities(o.router, r.tokens, r.experts);
+        os << " =";
+        for (size_t g = 0; g < caps.size(); ++g) os << (g ? " + " : " ") << caps[g];
+        os << " over " << caps.size() << " token groups";
+    }
+    os << "\n\n";
+
+    printTokenRows(os, r, firstTokens, maxRows);
+    printExpertLoads(os, r);
+    printMetrics(os, res.metrics);
+    printTraffic(os, o, r);
 }
 
 } // namespace moe::cli
