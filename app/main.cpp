@@ -30,7 +30,10 @@ void printHelp() {
                  "                                        a lesson code for moelab gui --code (--a: the A of A/B)\n"
                  "       moelab lesson check FILE|builtin  every problem of a lesson file as FILE:LINE: message\n"
                  "       moelab train [flags] [--corpus PATH] [--steps N] [--batch B] [--seq-len L] [--lr X]\n"
-                 "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n\n"
+                 "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n"
+                 "       moelab analyze --model tiny-lm|FILE --text T|--text-file PATH [routing flags] [--window N]\n"
+                 "                    [--json]   per layer: adjacent bytes on the same experts vs chance, load,\n"
+                 "                                        co-activation, byte specialisation, layer-to-layer flow\n\n"
                  "app flags (moelab gui):\n"
                  "  --lang en|zh --theme dark|light --scale X|fit   language, theme, UI scale (default: saved)\n"
                  "  --page routing|journey|parallel|training|compare --lesson FILE|builtin --chapter N\n"
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
     }
     try {
         if (cmd == "route") return moe::cli::cmdRoute(args);
+        if (cmd == "analyze") return moe::cli::cmdAnalyze(args);
         if (cmd == "export-weights") return moe::cli::cmdExportWeights(args);
         if (cmd == "bench") return moe::cli::cmdBench(args);
         if (cmd == "info") return moe::cli::cmdInfo(args);
@@ -64,7 +68,7 @@ int main(int argc, char** argv) {
         if (cmd == "code") return moe::cli::cmdCode(args);
         if (cmd == "lesson") return moe::cli::cmdLesson(args);
         if (cmd == "gui") return moe::gui::guiMain(args);
-        std::cerr << "moelab: unknown command '" << cmd << "' (route, generate, export-weights, bench, info, train, code, lesson, gui)\n";
+        std::cerr << "moelab: unknown command '" << cmd << "' (route, generate, analyze, export-weights, bench, info, train, code, lesson, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

@@ -14,4 +14,6 @@ int cmdGenerate(const std::vector<std::string>& args);
 int cmdCode(const std::vector<std::string>& args);
 // lesson check FILE: exit 0 when the lesson is usable (warnings aside), 2 with its problems on stderr.
 int cmdLesson(const std::vector<std::string>& args);
+// analyze --model M --text-file PATH: per layer, what the routing says about the text.
+int cmdAnalyze(const std::vector<std::string>& args);
 } // namespace moe::cli

@@ -1,0 +1,127 @@
+// moelab analyze: what a multi-layer MoE's routing says about a text (core/lm/routing_analysis.hpp),
+// as the JSON of docs/contract.md or a table.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "backends/factory.hpp"
+#include "commands.hpp"
+#include "errors.hpp"
+#include "flags.hpp"
+#include "lm/lm_forward.hpp"
+#include "lm/lm_model.hpp"
+#include "lm/routing_analysis.hpp"
+#include "settings_schema.hpp"
+
+namespace moe::cli {
+namespace {
+
+// Where the routings come from: the model run on the text. (A router trace's per-layer
+// Routings and token ids go through the same analyzeRouting and printing below.)
+struct RoutedText {
+    std::vector<Routing> layers;
+    std::vector<int> tokenValues;
+};
+
+// The model file fixes the shape and the weights: flags that set them make no sense with it.
+void refuseModelFlags(const Args& a) {
+    for (const SettingSpec& spec : settingSpecs())
+        if (spec.group == SettingGroup::Model && a.has(std::string(spec.flag)))
+            throw InputError("--" + std::string(spec.flag),
+                             "cannot be combined with --model: the language model's file fixes its shape and weights");
+    if (a.has("preset")) throw InputError("--preset", "cannot be combined with --model");
+}
+
+// The model's MoE shape and trained routing, then the routing and backend flags given.
+Settings modelSettings(const Args& a, const LmModel& m) {
+    Settings s;
+    s.shape = m.layers[0].moe.shape;
+    s.router = trainedRouting(m.config);
+    applyFlags(s, a);
+    resolveSettings(s);
+    validateSettings(s);
+    return s;
+}
+
+// The text through the model a window at a time, each window from position 0 as the model
+// was trained and evaluated (window 0: the whole text at once); every layer's routing of
+// the windows joined into one routing of the text.
+RoutedText routeWithModel(const LmModel& m, const Settings& o, int window) {
+    BackendChoice bc = makeBackend(o.backend, o.device);
+    const std::string_view text = o.text;
+    const size_t step = window > 0 ? size_t(window) : text.size();
+    std::vector<std::vector<Routing>> pieces(m.layers.size());
+    for (size_t start = 0; start < text.size(); start += step) {
+        LmRun run = runLm(*bc.backend, m, o.router, text.substr(start, step));
+        if (start == 0 && !run.layers[0].fallback.empty()) std::cerr << "moelab: " << run.layers[0].fallback << "\n";
+        for (size_t l = 0; l < run.layers.size(); ++l) pieces[l].push_back(std::move(run.layers[l].routing));
+    }
+    RoutedText out;
+    for (const auto& layerPieces : pieces) out.layers.push_back(joinSlots(layerPieces));
+    out.tokenValues = byteValues(text);
+    return out;
+}
+
+std::string number(double v, const char* format = "%.3f") {
+    if (!std::isfinite(v)) return "-";
+    char buf[32];
+    std::snprintf(buf, sizeof buf, format, v);
+    return buf;
+}
+
+void printTable(const std::vector<LayerRoutingStats>& stats) {
+    std::printf("%-5s %8s  %-19s %-19s %-21s %s\n", "layer", "tokens", "same first (chance)", "same any (chance)",
+                "specialisation (n)", "max load");
+    for (const LayerRoutingStats& s : stats) {
+        const auto busiest = std::max_element(s.load.begin(), s.load.end());
+        const std::string first = number(s.consecutiveSameFirst) + " (" + number(s.chanceSameFirst) + ")";
+        const std::string any = number(s.consecutiveSameAny) + " (" + number(s.chanceSameAny) + ")";
+        const std::string spec =
+            number(s.tokenSpecialisation) + " (" + std::to_string(s.specialisationValues) + " values)";
+        const std::string load = busiest == s.load.end() ? "-"
+                                                         : number(*busiest) + " (E" +
+                                                               std::to_string(busiest - s.load.begin()) + ")";
+        std::printf("%-5d %8d  %-19s %-19s %-21s %s\n", s.layer, s.tokens, first.c_str(), any.c_str(), spec.c_str(),
+                    load.c_str());
+    }
+    std::printf("same first / same any: adjacent bytes whose first choices agree / whose top-k sets meet;\n"
+                "chance: the same under independent uniform routing. specialisation: mean share of a byte value's\n"
+                "occurrences (values seen >= %d times) that go to its most frequent first-choice expert.\n",
+                kSpecialisationMinCount);
+}
+
+void report(const RoutedText& routed, bool json) {
+    const std::vector<LayerRoutingStats> stats = analyzeRouting(routed.layers, routed.tokenValues);
+    if (!json) return printTable(stats);
+    nlohmann::json layers = nlohmann::json::array();
+    for (const LayerRoutingStats& s : stats) layers.push_back(layerStatsJson(s));
+    std::cout << nlohmann::json{{"layers", layers}}.dump() << "\n";
+}
+
+} // namespace
+
+int cmdAnalyze(const std::vector<std::string>& argv) {
+    auto flags = settingFlags();
+    flags.insert({"model", "window"});
+    const Args a(argv, flags, {"json"});
+    if (!a.str("model"))
+        throw InputError("--model", "needs a language model (moelab analyze --model tiny-lm --text-file PATH)");
+    if (!a.str("text") && !a.str("text-file")) throw InputError("--text", "give --text STR or --text-file PATH");
+    refuseModelFlags(a);
+    const LmModel m = loadLm(*a.str("model"));
+    const Settings o = modelSettings(a, m);
+    // Consecutive rates compare adjacent bytes: one byte has no pair.
+    if (o.text.size() < 2)
+        throw InputError(a.str("text-file") ? "--text-file" : "--text",
+                         "needs at least 2 bytes: the analysis compares adjacent bytes (got " +
+                             std::to_string(o.text.size()) + ")");
+    const int window = static_cast<int>(a.integer("window", m.config.maxPositions, 0, 1 << 30));
+    report(routeWithModel(m, o, window), a.has("json"));
+    return 0;
+}
+
+} // namespace moe::cli
