@@ -79,6 +79,7 @@ static LayoutSlot slotOf(const Views& v, const View* view, int index) {
     if (view == &v.tokens || view == &v.embedding) return {index, ViewShape::Strip, 1.0f};
     if (view == &v.heatmap) return {index, ViewShape::Tall, 1.27f};
     if (view == &v.journey) return {index, ViewShape::Tall, 1.3f};
+    if (view == &v.layers) return {index, ViewShape::Wide, 1.6f};
     if (view == &v.load || view == &v.controls) return {index, ViewShape::Tall, 1.0f};
     return {index, ViewShape::Wide, 1.0f};  // traffic, gpus, training, compare
 }
@@ -107,6 +108,8 @@ std::vector<View*> App::pageViews() {
     }
     switch (m_page) {
     case Page::Routing:
+        if (m_state.lm() && compact) return {&v.text, &v.layers, &v.heatmap};
+        if (m_state.lm()) return {&v.text, &v.layers, &v.tokens, &v.heatmap, &v.load};
         if (compact) return {&v.text, &v.tokens, &v.heatmap, &v.load};
         return {&v.text, &v.dense, &v.tokens, &v.heatmap, &v.load};
     case Page::Journey: return {&v.tokens, &v.embedding, &v.journey, &v.heatmap};
@@ -204,7 +207,13 @@ void App::goChapter(int chapter, int tryIndex, bool applySettings) {
     if (chapter < 0 || chapter >= int(lesson.chapters.size())) return;
     const bool newChapter = chapter != p.chapter || !m_views.lesson.open();
     try {
-        const Settings next = chapterSettings(lesson, chapter, tryIndex, m_state.settings());
+        const std::string& model = lesson.chapters[chapter].model;
+        if (applySettings && model.empty()) m_state.leaveLm();
+        // A model chapter starts from the model's trained routing, so its settings apply
+        // even when the command line's are already there.
+        if (!model.empty() && m_state.lmName() != model) useLm(model), applySettings = true;
+        const RouterConfig trained = m_state.lm() ? trainedRouting(m_state.lm()->config) : RouterConfig{};
+        const Settings next = chapterSettings(lesson, chapter, tryIndex, m_state.settings(), m_state.lm() ? &trained : nullptr);
         // A shape the trained model does not have needs other weights: say so, or students
         // blame the setting for routing that changed with the weights.
         m_notice.clear();
@@ -322,6 +331,9 @@ void App::keys() {
     }
     if (ImGui::IsKeyPressed(GLFW_KEY_F11, false)) toggleFullScreen();
     if (io.WantTextInput) return;  // typing in the text box
+    // [ and ] step the layer every routing view shows (the language model).
+    if (m_state.lm() && ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET)) m_state.setLayer(m_state.layer() - 1);
+    if (m_state.lm() && ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET)) m_state.setLayer(m_state.layer() + 1);
     if (ImGui::IsKeyPressed(ImGuiKey_Escape, false) && m_maximized) {
         m_maximized = nullptr;
         showViews();
@@ -414,6 +426,17 @@ void App::menu() {
                 }
             }
             ImGui::EndMenu();
+        }
+        ImGui::EndMenu();
+    }
+    if (ImGui::BeginMenu(tr("Model"))) {
+        if (ImGui::MenuItem(tr("One MoE layer"), nullptr, !m_state.lm())) leaveLm();
+        if (ImGui::MenuItem(tr("Language model (tiny-lm, 4 layers)"), nullptr, m_state.lmName() == "tiny-lm"))
+            useLm("tiny-lm");
+        if (const LmModel* m = m_state.lm()) {
+            ImGui::Separator();
+            if (ImGui::MenuItem(tr("Next layer"), "]", false, m_state.layer() + 1 < m->config.layers)) m_state.setLayer(m_state.layer() + 1);
+            if (ImGui::MenuItem(tr("Previous layer"), "[", false, m_state.layer() > 0)) m_state.setLayer(m_state.layer() - 1);
         }
         ImGui::EndMenu();
     }
@@ -514,6 +537,17 @@ void App::pathPopup() {
     ImGui::SameLine();
     if (ImGui::Button(tr("Cancel"))) ImGui::CloseCurrentPopup();
     ImGui::EndPopup();
+}
+
+void App::useLm(const std::string& nameOrPath, bool asTrained) {
+    if (const std::string e = m_state.useLm(nameOrPath, asTrained); !e.empty())
+        setNotice(std::string(tr("The language model did not load; the one-layer model stays:")) + " " + e, true);
+    m_relayout = true;
+}
+
+void App::leaveLm() {
+    m_state.leaveLm();
+    m_relayout = true;
 }
 
 void App::setNotice(const std::string& notice, bool problem) {
@@ -679,12 +713,17 @@ std::string App::layoutReport() {
     }
     nlohmann::json measured = nlohmann::json::object();
     for (const auto& [k, v] : m_ui.measured) measured[k] = v;
+    nlohmann::json lm = nullptr;  // the language model: its layer shown and bits per byte
+    if (const LmRun* run = m_state.lmRun())
+        lm = {{"model", m_state.lmName()}, {"layers", run->layers.size()}, {"layer", m_state.layer()},
+              {"bits_per_byte", run->bitsPerByte}, {"as_trained_bits_per_byte", m_state.asTrainedBitsPerByte()}};
     nlohmann::json lesson = nullptr;
     if (inLesson())
         lesson = {{"chapter", m_views.lesson.progress()->chapter + 1}, {"footer_visible", m_views.lesson.footerVisible()}};
     return nlohmann::json{{"window", {m_windowW, m_windowH}},
                           {"scale", m_ui.scale},
                           {"lesson", lesson},
+                          {"lm", lm},
                           {"top", ImGui::GetFrameHeight()},
                           {"bottom", m_windowH - ImGui::GetFrameHeight()},
                           {"min_view", {kMinViewWidth * m_ui.scale, kMinViewHeight * m_ui.scale}},

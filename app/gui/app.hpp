@@ -15,6 +15,7 @@
 #include "gui_options.hpp"
 #include "heatmap_view.hpp"
 #include "journey_view.hpp"
+#include "layers_view.hpp"
 #include "layout.hpp"
 #include "lesson_view.hpp"
 #include "load_view.hpp"
@@ -34,7 +35,7 @@ class App;
 struct Views {
     Views(Ui& ui, LessonView::Actions lessonActions)
         : controls(ui), lesson(ui, std::move(lessonActions)), text(ui), dense(ui), tokens(ui), embedding(ui), journey(ui),
-          heatmap(ui), load(ui), traffic(ui), gpus(ui), training(ui), compare(ui) {}
+          heatmap(ui), load(ui), traffic(ui), gpus(ui), training(ui), compare(ui), layers(ui) {}
     ControlsView controls;
     LessonView lesson;
     TextView text;
@@ -48,9 +49,10 @@ struct Views {
     GpuView gpus;
     TrainingView training;
     CompareView compare;
-    std::array<View*, 13> all() {
-        return {&controls, &lesson, &text,    &dense, &tokens, &embedding, &journey,
-                &heatmap,  &load,   &traffic, &gpus,  &training, &compare};
+    LayersView layers;  // the language model's (issue 25)
+    std::array<View*, 14> all() {
+        return {&controls, &lesson, &text,    &dense, &tokens,   &embedding, &journey,
+                &heatmap,  &load,   &traffic, &gpus,  &training, &compare,   &layers};
     }
     // A view by its lesson name (kLessonViews), or nullptr.
     View* byName(const std::string& name);
@@ -89,6 +91,10 @@ public:
     std::optional<ViewExport> pendingExport;
     View* viewByName(const std::string& name) { return m_views.byName(name); }
     void setNotice(const std::string& notice, bool problem);  // the status bar's last word
+    // The language model on or off (Model menu, --model, a lesson chapter's model:); a
+    // file that does not load leaves the one-layer mode on with a message.
+    void useLm(const std::string& nameOrPath, bool asTrained = true);
+    void leaveLm();
     bool lessonLeft = false;    // the user left a lesson (the first-start lesson is then not shown again)
 
 private:

@@ -252,6 +252,11 @@ int run(const GuiOptions& opts) {
     if (opts.hasCode) app.applySharedState(opts.shared);
     if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
     else if (!headless && !saved.lessonSeen && !opts.hasCode) app.openLesson("builtin", 0);
+    if (!opts.lmModel.empty()) {  // a file that does not load: said on stderr and in the app, which carries on
+        app.useLm(opts.lmModel, !opts.lmRoutingGiven);
+        if (!state.lm()) std::cerr << "moelab: --model " << opts.lmModel << ": " << tr("The language model did not load; the one-layer model stays:") << "\n";
+        state.setLayer(opts.layer);
+    }
     applyTheme(app.theme, ui.scale);
 
     ImGui_ImplOpenGL3_CreateDeviceObjects();  // the font texture among them, now rather than in the first frame
