@@ -53,10 +53,35 @@ void LayersView::drawContent(AppState& state) {
     layerControl(state, ui(), true);
     drawNextBytePanel(state, ui());
     expertLegend(state.settings().shape.experts);
-    const float avail = ImGui::GetContentRegionAvail().y;
-    const float analysisH = std::clamp(avail * 0.35f, ImGui::GetTextLineHeight() * 5, ImGui::GetTextLineHeight() * 9);
-    drawTextRows(state, std::max(ImGui::GetTextLineHeight() * 3, avail - analysisH - ImGui::GetStyle().ItemSpacing.y));
-    drawAnalysis(state, analysisH);
+    // The rows take what they need (at most what is there); the chart what is left, when
+    // that is enough to read it. Nothing scrolls.
+    const float avail = ImGui::GetContentRegionAvail().y, line = ImGui::GetTextLineHeight();
+    const float minChart = line * 5, spacing = ImGui::GetStyle().ItemSpacing.y;
+    const float rowsH = std::min(rowsHeight(state, ImGui::GetContentRegionAvail().x), avail - spacing);
+    drawTextRows(state, std::max(line, rowsH));
+    const float left = ImGui::GetContentRegionAvail().y;
+    if (left >= minChart) drawAnalysis(state, std::min(left, line * 10));
+}
+
+float LayersView::rowLineHeight() const { return ImGui::GetTextLineHeight() * 1.25f; }
+
+// The height of every layer's text, wrapped to `width`.
+float LayersView::rowsHeight(const AppState& state, float width) const {
+    const float labelW = ImGui::CalcTextSize("L00 ").x;
+    float x = 0;
+    int lines = 1;
+    const std::vector<ByteToken>& tokens = state.tokens();
+    for (size_t t = 0; t < tokens.size();) {
+        const ByteToken& lead = tokens[t];
+        const int n = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
+        const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
+        const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
+        if (x + w > width - labelW && x > 0) x = 0, ++lines;
+        x += w;
+        t += n;
+    }
+    const int layers = int(state.lmRun()->layers.size());
+    return layers * (lines * rowLineHeight() + px(3) + ImGui::GetStyle().ItemSpacing.y);
 }
 
 // Rows = layers; each character a cell split into its bytes, each byte's slice in the
@@ -66,8 +91,11 @@ void LayersView::drawTextRows(AppState& state, float height) {
     const std::vector<ByteToken>& tokens = state.tokens();
     ImGui::BeginChild("##layerrows", ImVec2(0, height));
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float lineH = ImGui::GetTextLineHeight() * 1.25f, labelW = ImGui::CalcTextSize("L00 ").x;
+    const float lineH = rowLineHeight(), labelW = ImGui::CalcTextSize("L00 ").x;
     const float width = ImGui::GetContentRegionAvail().x - labelW;
+    // As many lines per layer as the height holds; the rest of the text is left out.
+    const int layers = int(run.layers.size());
+    const int maxLines = std::max(1, int((height - layers * (px(3) + ImGui::GetStyle().ItemSpacing.y)) / (layers * lineH)));
     const ImVec2 mouse = ImGui::GetMousePos();
     int hoveredLayer = -1, hoveredToken = -1;
     for (int l = 0; l < int(run.layers.size()); ++l) {
@@ -83,6 +111,10 @@ void LayersView::drawTextRows(AppState& state, float height) {
             const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
             const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
             if (x + w > width && x > 0) x = 0, y += lineH;
+            if (y >= maxLines * lineH) {
+                y -= lineH;
+                break;
+            }
             const ImVec2 p(origin.x + labelW + x, origin.y + y);
             for (int b = 0; b < n; ++b) {
                 const int e = first[t + b];

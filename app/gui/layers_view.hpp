@@ -19,6 +19,8 @@ protected:
 
 private:
     void drawTextRows(AppState& state, float height);
+    float rowLineHeight() const;
+    float rowsHeight(const AppState& state, float width) const;
     void drawAnalysis(const AppState& state, float height);
     std::vector<LayerRoutingStats> m_stats;
     const LmRun* m_statsOf = nullptr;

@@ -37,18 +37,29 @@ std::vector<NextByte> likeliestNextBytes(const Mat& logprobs, const std::string&
     return out;
 }
 
+namespace {
+// The next item on this line when it fits the window's width, else on the next line.
+void sameLineIfFits(float width) {
+    const float spacing = ImGui::GetStyle().ItemSpacing.x;
+    ImGui::SameLine();
+    if (ImGui::GetContentRegionAvail().x < width + spacing) ImGui::NewLine();
+}
+} // namespace
+
 void drawNextBytePanel(AppState& state, Ui& ui) {
     const LmRun* run = state.lmRun();
     if (!run) return;
     const std::string& text = state.settings().text;
     const std::vector<NextByte> next = likeliestNextBytes(run->logprobs, text);
     ImGui::TextUnformatted(tr("Next byte:"));
+    char item[48];
     for (const NextByte& b : next) {
-        ImGui::SameLine();
-        ImGui::Text("%s %.0f%%", b.label.c_str(), b.probability * 100);
+        std::snprintf(item, sizeof item, "%s %.0f%%", b.label.c_str(), b.probability * 100);
+        sameLineIfFits(ImGui::CalcTextSize(item).x);
+        ImGui::TextUnformatted(item);
         if (ImGui::IsItemHovered()) ImGui::SetTooltip("0x%02X: p = %.4f", b.byte, b.probability);
     }
-    ImGui::SameLine();
+    sameLineIfFits(ImGui::CalcTextSize(tr("Continue the text")).x + ImGui::GetStyle().FramePadding.x * 2);
     if (!next.empty() && ImGui::SmallButton(tr("Continue the text"))) {
         state.settings().text += char(next.front().byte);
         state.changed(SettingEffect::Route);
