@@ -109,7 +109,7 @@ std::vector<View*> App::pageViews() {
     switch (m_page) {
     case Page::Routing:
         if (m_state.lm() && compact) return {&v.text, &v.layers, &v.heatmap};
-        if (m_state.lm()) return {&v.text, &v.layers, &v.tokens, &v.heatmap, &v.load};
+        if (m_state.lm()) return {&v.text, &v.layers, &v.heatmap, &v.load};
         if (compact) return {&v.text, &v.tokens, &v.heatmap, &v.load};
         return {&v.text, &v.dense, &v.tokens, &v.heatmap, &v.load};
     case Page::Journey: return {&v.tokens, &v.embedding, &v.journey, &v.heatmap};

@@ -120,16 +120,18 @@ void AppState::waitForBackend() {
 }
 
 AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, Backend& backend,
-                                     std::shared_ptr<const LmModel> lm, int layer) {
+                                     std::shared_ptr<const LmModel> lm, int layer, std::optional<double> knownTrainedBpb) {
     const auto t0 = std::chrono::steady_clock::now();
     Computed c;
     c.tokens = tokenize(s.text);
     if (lm) {
+        c.text = s.text;
         auto run = std::make_shared<LmRun>(runLm(backend, *lm, s.router, s.text));
         // The as-trained figure beside it: the same run when the routing is the trained one.
         const RouterConfig trained = trainedRouting(lm->config);
         const bool asTrained = routesAs(s, trained);
-        c.trainedBpb = asTrained ? run->bitsPerByte : runLm(backend, *lm, trained, s.text).bitsPerByte;
+        c.trainedBpb = asTrained ? run->bitsPerByte
+                                 : knownTrainedBpb ? *knownTrainedBpb : runLm(backend, *lm, trained, s.text).bitsPerByte;
         c.x = Mat(int(s.text.size()), lm->config.hidden);
         for (int t = 0; t < int(s.text.size()); ++t) c.x.row(t) = lm->embed.row(static_cast<unsigned char>(s.text[t]));
         c.layer = std::clamp(layer, 0, int(run->layers.size()) - 1);
@@ -153,6 +155,7 @@ void AppState::take(Computed c) {
     m_traffic = std::move(c.traffic);
     m_lmRun = std::move(c.lm);
     m_trainedBpb = c.trainedBpb;
+    m_trainedBpbText = c.lm ? c.text : std::string();
     if (m_lmRun && c.layer != m_layer && m_layer < int(m_lmRun->layers.size())) {  // the layer changed meanwhile
         m_result = m_lmRun->layers[m_layer];
         m_traffic = simulateTraffic(m_result.routing, m_settings.cluster, deviceLimit(m_settings));
@@ -172,18 +175,26 @@ double AppState::work(const Settings& s) {
     return (double(s.text.size()) + 1) * s.shape.experts * std::max(1, s.shape.dim) * std::max(1, s.shape.hidden);
 }
 
+// The as-trained bits per byte does not change with the routing: kept while the text stays.
+std::optional<double> AppState::knownTrainedBpb() const {
+    if (!m_lm || m_lmRun == nullptr || m_trainedBpbText != m_settings.text) return std::nullopt;
+    return m_trainedBpb;
+}
+
 void AppState::recompute() {
     const double predictedMs = m_computeMs * work(m_settings) / m_computedWork;
     m_computedWork = work(m_settings);
     if (m_inline || predictedMs <= kFrameBudgetMs) {
-        take(compute(m_settings, m_weights, *m_backend, m_lm, m_layer));
+        take(compute(m_settings, m_weights, *m_backend, m_lm, m_layer, knownTrainedBpb()));
         return;
     }
     // The worker gets its own copies (the views and the training thread may change
     // settings and weights meanwhile) and the backend, which nothing else uses until
     // the result is taken (update() waits to install a new one).
     m_pendingResult = std::async(std::launch::async, [s = m_settings, w = m_weights, b = m_backend.get(), lm = m_lm,
-                                                      layer = m_layer] { return compute(s, w, *b, lm, layer); });
+                                                      layer = m_layer, known = knownTrainedBpb()] {
+        return compute(s, w, *b, lm, layer, known);
+    });
 }
 
 bool AppState::takeFinished() {
@@ -247,6 +258,8 @@ std::string AppState::useLm(const std::string& nameOrPath, bool asTrained) {
         waitForResult();
         if (!m_lm) m_beforeLm = m_settings;
         m_lm = std::move(model);
+        m_lmRun.reset();  // another model: nothing of the last one's run stays
+        m_trainedBpbText.clear();
         m_lmName = nameOrPath;
         m_settings.shape = m_lm->layers[0].moe.shape;
         m_settings.weightsPath.clear();

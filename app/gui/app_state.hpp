@@ -113,10 +113,13 @@ private:
         std::shared_ptr<const LmRun> lm;
         double trainedBpb = 0;
         int layer = 0;  // the layer result and traffic are of
+        std::string text;  // the language model's: the text trainedBpb is of
         double ms = 0;
     };
     static Computed compute(const Settings& s, const ModelWeights& w, Backend& backend,
-                            std::shared_ptr<const LmModel> lm = nullptr, int layer = 0);
+                            std::shared_ptr<const LmModel> lm = nullptr, int layer = 0,
+                            std::optional<double> knownTrainedBpb = std::nullopt);
+    std::optional<double> knownTrainedBpb() const;
     void showLayer();  // result, weights and traffic from the model's run at m_layer
     static double work(const Settings& s);
     void rebuildBackend();
@@ -148,6 +151,7 @@ private:
     std::string m_lmName;
     std::shared_ptr<const LmRun> m_lmRun;
     double m_trainedBpb = 0;
+    std::string m_trainedBpbText;  // the text m_trainedBpb is of
     int m_layer = 0;
     std::optional<Settings> m_beforeLm;  // the one-layer settings, back when the model is left
 };
