@@ -108,7 +108,7 @@ std::vector<View*> App::pageViews() {
     }
     switch (m_page) {
     case Page::Routing:
-        if (m_state.lm() && compact) return {&v.text, &v.layers, &v.heatmap};
+        if (m_state.lm() && compact) return {&v.text, &v.layers};
         if (m_state.lm()) return {&v.text, &v.layers, &v.heatmap, &v.load};
         if (compact) return {&v.text, &v.tokens, &v.heatmap, &v.load};
         return {&v.text, &v.dense, &v.tokens, &v.heatmap, &v.load};

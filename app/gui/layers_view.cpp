@@ -95,7 +95,8 @@ void LayersView::drawTextRows(AppState& state, float height) {
     const float width = ImGui::GetContentRegionAvail().x - labelW;
     // As many lines per layer as the height holds; the rest of the text is left out.
     const int layers = int(run.layers.size());
-    const int maxLines = std::max(1, int((height - layers * (px(3) + ImGui::GetStyle().ItemSpacing.y)) / (layers * lineH)));
+    const int maxLines =
+        std::max(1, int((height - layers * (px(3) + ImGui::GetStyle().ItemSpacing.y)) / (layers * lineH) + 0.01f));
     const ImVec2 mouse = ImGui::GetMousePos();
     int hoveredLayer = -1, hoveredToken = -1;
     for (int l = 0; l < int(run.layers.size()); ++l) {
