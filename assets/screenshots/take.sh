@@ -29,7 +29,7 @@ shot "$out/lesson-balance.png" 1280 800 --lesson builtin --chapter 8 --lang en -
 shot "$out/lesson-sentiment-zh.png" 1280 800 --lesson builtin --chapter 9 --lang zh --frames 2500
 # The little MoE language model: the Layers view and its chapter (issue 25).
 lmtext="床前明月光，疑是地上霜。举头望明月，低头思故乡。And God said, Let there be light: and there was light."
-shot "$out/lm-layers.png" 1280 800 --model tiny-lm --text "$lmtext" --lang en
-shot "$out/lm-layers-zh.png" 1280 800 --model tiny-lm --text "$lmtext" --lang zh
+shot "$out/lm-layers.png" 1280 800 --model tiny-lm --text "$lmtext" --layer 2 --capacity-factor 1 --lang en
+shot "$out/lm-layers-zh.png" 1280 800 --model tiny-lm --text "$lmtext" --layer 2 --capacity-factor 1 --lang zh
 shot "$out/lesson-layers.png" 1280 800 --lesson builtin --chapter 12 --lang en
 shot "$out/lesson-layers-zh.png" 1280 800 --lesson builtin --chapter 12 --lang zh
