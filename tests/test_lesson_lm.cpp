@@ -82,7 +82,7 @@ TEST(LessonLm, AModelThatIsNotThereIsAProblem) {
 TEST(LessonLm, TheTriesCostBitsPerByteAsTheAnswerSays) {
     ASSERT_GE(lmChapter().chapter, 0);
     const double trained = bitsPerByte(-1);
-    const double drops = bitsPerByte(tryLabelled("capacity factor 1, drops"));
+    const double drops = bitsPerByte(tryLabelled("capacity 1"));
     const double k1 = bitsPerByte(tryLabelled("k = 1"));
     const double back = bitsPerByte(tryLabelled("as trained"));
     EXPECT_NEAR(trained, 2.332, 5e-4);

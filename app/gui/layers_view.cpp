@@ -159,7 +159,10 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
     }
     ImGui::TextUnformatted(tr("Per layer: neighbours with the same first expert (bar) vs chance (line); token specialisation"));
     const ImVec2 p = ImGui::GetCursorScreenPos();
-    const float w = ImGui::GetContentRegionAvail().x, h = std::max(px(20), height - ImGui::GetTextLineHeightWithSpacing() * 2);
+    // The title, the bars (their labels above them), the layer names and the legend fill `height`.
+    const float line = ImGui::GetTextLineHeight();
+    const float w = ImGui::GetContentRegionAvail().x, h = std::max(px(20), height - ImGui::GetTextLineHeightWithSpacing() * 3 - px(2));
+    const float top = line;  // room for the tallest bar's label
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const int L = int(m_stats.size());
     const float slot = w / std::max(1, L), bw = slot * 0.3f;
@@ -170,13 +173,14 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
         const float x = p.x + l * slot + slot * 0.15f;
         auto bar = [&](float x0, double v, ImU32 c) {
             if (std::isnan(v)) return;
-            dl->AddRectFilled(ImVec2(x0, p.y + h * float(1 - v)), ImVec2(x0 + bw, p.y + h), c);
+            const float y = p.y + top + (h - top) * float(1 - v);
+            dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + bw, p.y + h), c);
             char num[16];
             std::snprintf(num, sizeof num, "%.2f", v);
-            dl->AddText(ImVec2(x0, p.y + h * float(1 - v) - ImGui::GetTextLineHeight()), ImGui::GetColorU32(ImGuiCol_Text), num);
+            dl->AddText(ImVec2(x0, y - line), ImGui::GetColorU32(ImGuiCol_Text), num);
         };
         bar(x, s.consecutiveSameFirst, sameC);
-        const float cy = p.y + h * float(1 - s.chanceSameFirst);
+        const float cy = p.y + top + (h - top) * float(1 - s.chanceSameFirst);
         dl->AddLine(ImVec2(x - px(2), cy), ImVec2(x + bw + px(2), cy), kWarning, px(2));
         bar(x + bw + px(4), s.tokenSpecialisation, specC);
         char label[8];
