@@ -67,8 +67,8 @@ int main(int argc, char** argv) {
         if (cmd == "info") return moe::cli::cmdInfo(args);
         if (cmd == "train") return moe::cli::cmdTrain(args);
         if (cmd == "generate") return moe::cli::cmdGenerate(args);
-        if (cmd == "code") return moe::cli::cmdCode(args);
-        if (cmd == "lesson") return moe::cli::cmdLesson(args);
+        if (cmd == "code") return moe::cli::cmdCode(args, moe::gui::lessonNames());
+        if (cmd == "lesson") return moe::cli::cmdLesson(args, moe::gui::lessonNames());
         if (cmd == "gui") return moe::gui::guiMain(args);
         std::cerr << "moelab: unknown command '" << cmd << "' (route, generate, analyze, export-weights, bench, info, train, code, lesson, gui)\n";
         return 2;

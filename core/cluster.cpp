@@ -2,6 +2,9 @@
 
 #include "errors.hpp"
 
+#include <string>
+#include <vector>
+
 namespace moe {
 
 int elementBytes(SimDtype d) {
@@ -14,16 +17,36 @@ int elementBytes(SimDtype d) {
     return 2;
 }
 
+namespace {
+
+// name, description, GPUs a node, GB/s inside and between nodes, latencies (µs), TFLOP/s
+const TopologyPreset kTopologies[] = {
+    // NVLink 4; 400 Gb/s NDR InfiniBand per GPU
+    {"h100-nvlink", "8 GPUs a node, 450 GB/s NVLink, 50 GB/s (400 Gb/s) InfiniBand per GPU", 8, 450, 50, 2, 5, 400},
+    // PCIe 4.0 x16; a 100 Gb/s NIC
+    {"pcie", "8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network", 8, 25, 12.5, 5, 10, 150},
+};
+
+} // namespace
+
+std::span<const TopologyPreset> topologyPresets() { return kTopologies; }
+
+std::string topologyNames() {
+    std::string out;
+    for (const TopologyPreset& t : kTopologies) (out += out.empty() ? "" : "|") += t.name;
+    return out;
+}
+
 void applyTopologyPreset(ClusterConfig& c, std::string_view name) {
-    if (name == "h100-nvlink") {
-        c.gpusPerNode = 8, c.intraBwGBps = 450, c.interBwGBps = 50;  // NVLink 4; 400 Gb/s NDR per GPU
-        c.intraLatencyUs = 2, c.interLatencyUs = 5, c.gpuTflops = 400;
-    } else if (name == "pcie") {
-        c.gpusPerNode = 8, c.intraBwGBps = 25, c.interBwGBps = 12.5;  // PCIe 4.0 x16; 100 Gb/s NIC
-        c.intraLatencyUs = 5, c.interLatencyUs = 10, c.gpuTflops = 150;
-    } else {
-        throwBadChoice("--topology", name, kTopologies.data(), kTopologies.size());
+    for (const TopologyPreset& t : kTopologies) {
+        if (name != t.name) continue;
+        c.gpusPerNode = t.gpusPerNode, c.intraBwGBps = t.intraBwGBps, c.interBwGBps = t.interBwGBps;
+        c.intraLatencyUs = t.intraLatencyUs, c.interLatencyUs = t.interLatencyUs, c.gpuTflops = t.gpuTflops;
+        return;
     }
+    std::vector<std::string_view> names;
+    for (const TopologyPreset& t : kTopologies) names.push_back(t.name);
+    throwBadChoice("--topology", name, names.data(), names.size());
 }
 
 } // namespace moe

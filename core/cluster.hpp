@@ -2,6 +2,7 @@
 // The simulated cluster of expert parallelism: G GPUs, N to a node, their links and
 // speed, and how experts are spread over them (placement.hpp, traffic.hpp).
 #include <array>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -50,9 +51,16 @@ struct ClusterConfig {
     double ffnHidden() const { return simFfnHidden > 0 ? simFfnHidden : 4.0 * simHidden; }
 };
 
-// Named topologies: "h100-nvlink" (8 GPUs a node, 450 GB/s NVLink, 50 GB/s IB)
-// and "pcie" (8 GPUs a node on PCIe 4.0 x16: 25 GB/s, 12.5 GB/s between nodes).
-inline constexpr std::array<std::string_view, 2> kTopologies{"h100-nvlink", "pcie"};
+// A named topology (--topology NAME, the app's buttons): one table, in cluster.cpp.
+struct TopologyPreset {
+    const char* name;         // "h100-nvlink"
+    const char* description;  // English; the app's translations have the Chinese
+    int gpusPerNode;
+    double intraBwGBps, interBwGBps, intraLatencyUs, interLatencyUs, gpuTflops;
+};
+std::span<const TopologyPreset> topologyPresets();
+std::string topologyNames();  // "h100-nvlink|pcie", for messages and help
+// Sets gpus-per-node, bandwidths, latencies and TFLOP/s; InputError("--topology") for an unknown name.
 void applyTopologyPreset(ClusterConfig& c, std::string_view name);
 int elementBytes(SimDtype d);
 

@@ -78,10 +78,15 @@ void bucketByExpert(const Routing& r, std::vector<int>& offsets, std::vector<int
         if (r.slotKept[s]) slots[fill[r.slotExpert[s]]++] = s;
 }
 
-void ExpertRunner::pack(const ModelWeights& w) {
-    if (m_packedVersion == w.version && w.version != 0 && m_packed.size() == w.experts.size() &&
-        m_packedShared.size() == w.shared.size())
-        return;
+const ExpertRunner::PackedSet& ExpertRunner::pack(const ModelWeights& w) {
+    for (size_t i = 0; i < m_packedSets.size(); ++i) {
+        const PackedSet& p = m_packedSets[i];
+        if (p.version == w.version && w.version != 0 && p.experts.size() == w.experts.size() &&
+            p.shared.size() == w.shared.size()) {
+            std::rotate(m_packedSets.begin() + i, m_packedSets.begin() + i + 1, m_packedSets.end());
+            return m_packedSets.back();
+        }
+    }
     const auto packOne = [&](const ExpertWeights& e) {
         PackedExpert p;
         p.up = packWeight(e.w1, e.b1);
@@ -89,10 +94,12 @@ void ExpertRunner::pack(const ModelWeights& w) {
         p.down = packWeight(e.w2, e.b2);
         return p;
     };
-    m_packed.clear(), m_packedShared.clear();
-    for (const ExpertWeights& e : w.experts) m_packed.push_back(packOne(e));
-    for (const ExpertWeights& e : w.shared) m_packedShared.push_back(packOne(e));
-    m_packedVersion = w.version;
+    if (m_packedSets.size() == kPackedSets) m_packedSets.erase(m_packedSets.begin());
+    PackedSet& set = m_packedSets.emplace_back();
+    for (const ExpertWeights& e : w.experts) set.experts.push_back(packOne(e));
+    for (const ExpertWeights& e : w.shared) set.shared.push_back(packOne(e));
+    set.version = w.version;
+    return set;
 }
 
 void ExpertRunner::ffnPacked(const PackedExpert& p, Activation a, RowSet<const float> x, int n, RowSet<float> y,
@@ -113,34 +120,48 @@ void ExpertRunner::ffnPacked(const PackedExpert& p, Activation a, RowSet<const f
     gemmRows({h.data, ldh}, n, p.down, Epilogue::Bias, a, {}, y);
 }
 
+namespace {
+
+// The routed experts' slot rows (bucketed by expert: offsets) and the S shared experts'
+// T rows each, in chunks of whole kernel row blocks (12 rows, 6 with AVX2).
+std::vector<WorkItem> workItems(const std::vector<int>& offsets, int experts, int S, int T) {
+    const int totalRows = offsets[experts] + S * T;
+    const int chunk = std::clamp((totalRows / kWorkItems + 11) / 12 * 12, 12, kChunkRows);
+    std::vector<WorkItem> items;
+    for (int e = 0; e < experts; ++e)
+        for (int b = offsets[e]; b < offsets[e + 1]; b += chunk) items.push_back({e, b, std::min(b + chunk, offsets[e + 1])});
+    for (int s = 0; s < S; ++s)
+        for (int b = 0; b < T; b += chunk) items.push_back({-1 - s, b, std::min(b + chunk, T)});
+    return items;
+}
+
+// Slots grouped by expert (offsets, slots) and each one's token (slotTokens[i]: the token of slots[i]).
+void bucket(const Routing& r, std::vector<int>& offsets, std::vector<int>& slots, std::vector<int>& slotTokens) {
+    bucketByExpert(r, offsets, slots);
+    const std::vector<int> slotToken = r.slotTokens();
+    slotTokens.resize(slots.size());
+    for (size_t i = 0; i < slots.size(); ++i) slotTokens[i] = slotToken[slots[i]];
+}
+
+// MOELAB_EXPERT_GEMM=eigen: Eigen's GEMM, to compare the two in one run.
+bool eigenGemmByEnv() {
+    static const bool eigen = [] {
+        const char* v = std::getenv("MOELAB_EXPERT_GEMM");
+        return v && std::string(v) == "eigen";
+    }();
+    return eigen;
+}
+
+} // namespace
+
 void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
     const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols());
     const int S = static_cast<int>(w.shared.size());
     const Activation act = w.shape.activation;
-    bucketByExpert(r, m_offsets, m_slots);
-    {
-        const std::vector<int> slotToken = r.slotTokens();
-        m_slotTokens.resize(m_slots.size());
-        for (size_t i = 0; i < m_slots.size(); ++i) m_slotTokens[i] = slotToken[m_slots[i]];
-    }
-
-    // Chunks of whole kernel row blocks (12 rows, 6 with AVX2).
-    const int totalRows = m_offsets[r.experts] + S * T;
-    const int chunk = std::clamp((totalRows / kWorkItems + 11) / 12 * 12, 12, kChunkRows);
-    std::vector<WorkItem> items;
-    for (int e = 0; e < r.experts; ++e)
-        for (int b = m_offsets[e]; b < m_offsets[e + 1]; b += chunk)
-            items.push_back({e, b, std::min(b + chunk, m_offsets[e + 1])});
-    for (int s = 0; s < S; ++s)
-        for (int b = 0; b < T; b += chunk) items.push_back({-1 - s, b, std::min(b + chunk, T)});
-
-    // MOELAB_EXPERT_GEMM=eigen: Eigen's GEMM, to compare the two in one run.
-    static const bool eigenByEnv = [] {
-        const char* v = std::getenv("MOELAB_EXPERT_GEMM");
-        return v && std::string(v) == "eigen";
-    }();
-    const bool kernel = !m_eigen && !eigenByEnv && gemmKernelAvailable();
-    if (kernel) pack(w);
+    bucket(r, m_offsets, m_slots, m_slotTokens);
+    const std::vector<WorkItem> items = workItems(m_offsets, r.experts, S, T);
+    const bool kernel = !m_eigen && !eigenGemmByEnv() && gemmKernelAvailable();
+    const PackedSet* packed = kernel ? &pack(w) : nullptr;
     // The micro-kernel writes whole column blocks: slot rows as wide as the padded output.
     const int ldOut = kernel ? gemmColumnBlock() * ((D + gemmColumnBlock() - 1) / gemmColumnBlock()) : D;
     m_slotOut.resize(r.slotCount(), ldOut);
@@ -161,7 +182,7 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
             const int n = it.end - it.begin;
             if (it.expert >= 0 && kernel) {
                 // Tokens read and slots written in place through the bucket's indices.
-                ffnPacked(m_packed[it.expert], act, {x.data(), D, &m_slotTokens[it.begin]}, n,
+                ffnPacked(packed->experts[it.expert], act, {x.data(), D, &m_slotTokens[it.begin]}, n,
                           {m_slotOut.data(), ldOut, &m_slots[it.begin]}, sc);
             } else if (it.expert >= 0) {
                 ensureSize(sc.x, kChunkRows, D);
@@ -174,7 +195,7 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
                 const Eigen::Map<const Mat> xs(x.data() + size_t(it.begin) * D, n, D);
                 if (kernel) {
                     ensureSize(sc.y, n, ldOut);
-                    ffnPacked(m_packedShared[s], act, {xs.data(), D}, n, {sc.y.data(), ldOut}, sc);
+                    ffnPacked(packed->shared[s], act, {xs.data(), D}, n, {sc.y.data(), ldOut}, sc);
                     dst.middleRows(it.begin, n) = sc.y.topRows(n).leftCols(D);
                 } else {
                     dst.middleRows(it.begin, n) = ffnForward(w.shared[s], act, xs, sc);

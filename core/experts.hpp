@@ -44,11 +44,17 @@ private:
     // n rows of x through the packed expert into y, rows of p.down.outPadded floats.
     static void ffnPacked(const PackedExpert& p, Activation a, RowSet<const float> x, int n, RowSet<float> y,
                           FfnScratch& s);
-    void pack(const ModelWeights& w);
+    struct PackedSet {
+        uint64_t version = 0;
+        std::vector<PackedExpert> experts, shared;
+    };
+    // The packed weights of w, packed once per version: a language model's layers take
+    // turns, so the last few sets are kept (kPackedSets), the oldest replaced first.
+    const PackedSet& pack(const ModelWeights& w);
+    static constexpr size_t kPackedSets = 16;
 
     bool m_eigen = false;
-    uint64_t m_packedVersion = 0;
-    std::vector<PackedExpert> m_packed, m_packedShared;
+    std::vector<PackedSet> m_packedSets;  // most recently used last
     std::vector<int> m_offsets, m_slots, m_slotTokens;  // m_slotTokens[i]: token of slot m_slots[i]
     Mat m_slotOut, m_shared;
     std::vector<Mat> m_sharedPerExpert;

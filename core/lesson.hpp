@@ -34,8 +34,8 @@ struct LessonGoal {
 struct LessonChapter {
     int line = 0;  // where it starts in the file
     LessonText title, text, question, answer, goalText;
-    std::string page = "routing";          // routing, parallel or training
-    std::vector<std::string> show;         // views, by name (kLessonViews)
+    std::string page = "routing";          // a page of the app, by name (LessonNames)
+    std::vector<std::string> show;         // views, by name (LessonNames)
     std::vector<std::string> highlight;    // views drawn with a marked frame
     std::vector<std::string> flags;        // settings, as command-line flags over the defaults
     int flagsLine = 0;
@@ -53,9 +53,12 @@ struct Lesson {
     std::vector<LessonChapter> chapters;
 };
 
-// The views a lesson may show, by name.
-inline constexpr const char* kLessonViews[] = {"controls", "text",  "tokens",  "embedding", "journey", "heatmap",
-                                               "load",     "dense", "traffic", "gpus",      "training", "layers"};
+// The views and pages a chapter may name. Core knows no view: the app gives its own
+// (app/gui/view_registry.hpp). An empty list accepts any name: a reader that shows no
+// view (moelab route, moelab code) checks only the rest.
+struct LessonNames {
+    std::vector<std::string> views, pages;
+};
 // The names goals may use besides numeric settings.
 inline constexpr const char* kLessonMetrics[] = {"drop_rate", "dropped", "aux_loss", "z_loss", "cv", "max_over_mean",
                                                  "entropy", "capacity"};
@@ -75,14 +78,14 @@ struct LessonCheck {
     std::vector<LessonProblem> problems;  // in line order
     bool hasErrors() const;
 };
-LessonCheck checkLesson(const std::string& text, const std::string& path);
+LessonCheck checkLesson(const std::string& text, const std::string& path, const LessonNames& names = {});
 // "FILE:LINE: field: message", or "FILE:LINE: warning: message" (moelab lesson check).
 std::string problemLine(const LessonProblem& p, const std::string& path);
 
 // Parses a lesson; throws InputError("<path>:<line> <field>", what) for the first error.
 // A UTF-8 byte order mark at the start is skipped.
-Lesson parseLesson(const std::string& text, const std::string& path);
-Lesson loadLesson(const std::string& path);
+Lesson parseLesson(const std::string& text, const std::string& path, const LessonNames& names = {});
+Lesson loadLesson(const std::string& path, const LessonNames& names = {});
 // The file a lesson name stands for: "builtin" is the shipped lesson, anything else a path.
 std::string lessonFile(const std::string& name);
 

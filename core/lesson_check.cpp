@@ -40,10 +40,21 @@ bool known(const char* const (&names)[N], const std::string& s) {
     return std::any_of(std::begin(names), std::end(names), [&](const char* n) { return s == n; });
 }
 
+// A name the list has; an empty list knows every name (LessonNames).
+bool named(const std::vector<std::string>& names, const std::string& s) {
+    return names.empty() || std::find(names.begin(), names.end(), s) != names.end();
+}
+
 template <size_t N>
 std::string joined(const char* const (&names)[N]) {
     std::string out;
     for (const char* n : names) (out += out.empty() ? "" : ", ") += n;
+    return out;
+}
+
+std::string joined(const std::vector<std::string>& names, const char* separator) {
+    std::string out;
+    for (const std::string& n : names) (out += out.empty() ? "" : separator) += n;
     return out;
 }
 
@@ -140,7 +151,8 @@ const char* const kFieldNames = "lesson, chapter, title, text, page, show, highl
 // Reads a lesson field by field, noting every problem rather than stopping at the first.
 class LessonReader {
 public:
-    LessonReader(const std::string& path, std::vector<LessonProblem>& problems) : m_problems(problems) {
+    LessonReader(const std::string& path, const LessonNames& names, std::vector<LessonProblem>& problems)
+        : m_names(names), m_problems(problems) {
         m_lesson.path = path;
     }
     void read(const Field& f) {
@@ -170,6 +182,7 @@ private:
     Lesson m_lesson;
     LessonChapter* m_chapter = nullptr;
     int m_titleLine = 0, m_flagsLine = 0;
+    const LessonNames& m_names;
     std::vector<LessonProblem>& m_problems;
 };
 
@@ -209,13 +222,12 @@ void LessonReader::chapterField(const Field& f) {
         ch.flags = checkedFlags(f.value);
         ch.flagsLine = f.line;
     } else if (n == "page") {
-        if (f.value != "routing" && f.value != "parallel" && f.value != "training")
-            fail("must be routing, parallel or training (got '" + f.value + "')");
+        if (!named(m_names.pages, f.value)) fail("must be " + joined(m_names.pages, ", ") + " (got '" + f.value + "')");
         ch.page = f.value;
     } else if (n == "show" || n == "highlight") {
         std::vector<std::string> views = splitList(f.value, ',');
         for (const std::string& v : views)
-            if (!known(kLessonViews, v)) fail("unknown view '" + v + "' (views: " + joined(kLessonViews) + ")");
+            if (!named(m_names.views, v)) fail("unknown view '" + v + "' (views: " + joined(m_names.views, ", ") + ")");
         (n == "show" ? ch.show : ch.highlight) = std::move(views);
     } else if (n == "try") {
         const auto parts = splitList(f.value, '|');
@@ -312,11 +324,11 @@ bool LessonCheck::hasErrors() const {
     return std::any_of(problems.begin(), problems.end(), [](const LessonProblem& p) { return !p.warning; });
 }
 
-LessonCheck checkLesson(const std::string& text, const std::string& path) {
+LessonCheck checkLesson(const std::string& text, const std::string& path, const LessonNames& names) {
     constexpr std::string_view kBom = "\xEF\xBB\xBF";  // written by some Windows editors
     const std::string_view body = std::string_view(text).starts_with(kBom) ? std::string_view(text).substr(3) : text;
     LessonCheck out;
-    LessonReader reader(path, out.problems);
+    LessonReader reader(path, names, out.problems);
     for (const Field& f : readFields(std::string(body), out.problems)) reader.read(f);
     out.lesson = reader.finish();
     // In line order; problems of the file as a whole (line 0) last.
@@ -333,8 +345,8 @@ std::string problemLine(const LessonProblem& p, const std::string& path) {
     return out + p.message;
 }
 
-Lesson parseLesson(const std::string& text, const std::string& path) {
-    LessonCheck check = checkLesson(text, path);
+Lesson parseLesson(const std::string& text, const std::string& path, const LessonNames& names) {
+    LessonCheck check = checkLesson(text, path, names);
     for (const LessonProblem& p : check.problems)
         if (!p.warning)
             throw InputError(path + (p.line > 0 ? ":" + std::to_string(p.line) : "") + (p.field.empty() ? "" : " " + p.field),
@@ -342,7 +354,9 @@ Lesson parseLesson(const std::string& text, const std::string& path) {
     return std::move(check.lesson);
 }
 
-Lesson loadLesson(const std::string& path) { return parseLesson(readFile(path), path); }
+Lesson loadLesson(const std::string& path, const LessonNames& names) {
+    return parseLesson(readFile(path), path, names);
+}
 
 std::string lessonFile(const std::string& name) {
     return name == "builtin" ? dataPath("lessons/moe-basics.lesson") : name;

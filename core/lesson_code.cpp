@@ -81,16 +81,17 @@ std::string encodeLessonCode(const SharedState& state, const Lesson* lesson) {
     return encodeShareCode(state, &base);
 }
 
-std::vector<std::string> parseHideList(const std::string& list) {
+std::vector<std::string> parseHideList(const std::string& list, const std::vector<std::string>& views) {
     std::vector<std::string> out;
     std::stringstream ss(list);
     for (std::string item; std::getline(ss, item, ',');) {
-        const bool view = item == "compare" || std::any_of(std::begin(kLessonViews), std::end(kLessonViews),
-                                                           [&](const char* v) { return item == v; });
-        if (!view && !findSetting(item) && item != "presets")
-            throw InputError("--hide", "'" + item + "' is neither a view nor a setting key (views: controls, text, "
-                                       "tokens, embedding, journey, heatmap, load, dense, traffic, gpus, training, "
-                                       "compare; presets; settings by their key, as in moelab route --json's config)");
+        const bool view = views.empty() || std::find(views.begin(), views.end(), item) != views.end();
+        if (!view && !findSetting(item) && item != "presets") {
+            std::string names;
+            for (const std::string& v : views) names += v + ", ";
+            throw InputError("--hide", "'" + item + "' is neither a view nor a setting key (views: " + names +
+                                           "presets; settings by their key, as in moelab route --json's config)");
+        }
         out.push_back(item);
     }
     return out;

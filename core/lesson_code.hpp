@@ -36,8 +36,8 @@ Settings layeredSettings(const LessonRequest& request, const Lesson* lesson, con
 // to its default included), so that opening it gives back exactly what was on screen.
 std::string encodeLessonCode(const SharedState& state, const Lesson* lesson);
 
-// --hide's list: view names and setting keys. Throws InputError("--hide") naming an
-// unknown one.
-std::vector<std::string> parseHideList(const std::string& list);
+// --hide's list: names of `views` (the app's: core knows no view; empty: any name) and
+// setting keys. Throws InputError("--hide") naming an unknown one.
+std::vector<std::string> parseHideList(const std::string& list, const std::vector<std::string>& views);
 
 } // namespace moe

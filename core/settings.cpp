@@ -1,5 +1,7 @@
 #include "settings.hpp"
 
+#include <algorithm>
+
 #include "safetensors.hpp"
 #include "settings_schema.hpp"
 
@@ -8,10 +10,19 @@ namespace moe {
 void applyRouteGroups(Settings& s) {
     s.cluster.forwardInNode = s.routeGroups == RouteGroups::Nodes;  // DeepSeek-V3's dispatch
     if (s.routeGroups == RouteGroups::Off) return;
-    const ClusterConfig& c = s.cluster;
-    const int groups = s.routeGroups == RouteGroups::Gpus ? c.gpus : std::max(1, c.gpus / std::max(1, c.gpusPerNode));
+    const int groups = routeGroupCount(s);
     // A group count that does not fit is reported by validateSettings (route_groups' rule).
-    if (s.shape.experts % groups == 0 && c.placement == Placement::Contiguous) s.router.groups = groups;
+    if (s.shape.experts % groups == 0 && s.cluster.placement == Placement::Contiguous) s.router.groups = groups;
+}
+
+int routeGroupCount(const Settings& s) {
+    const ClusterConfig& c = s.cluster;
+    switch (s.routeGroups) {
+    case RouteGroups::Off: return 1;
+    case RouteGroups::Gpus: return c.gpus;
+    case RouteGroups::Nodes: return std::max(1, c.gpus / std::max(1, c.gpusPerNode));
+    }
+    return 1;
 }
 
 int deviceLimit(const Settings& s) {

@@ -45,6 +45,8 @@ struct Settings {
 // With route groups on: groups = G (per GPU) or G/N (per node); needs contiguous
 // placement and a group count that divides E. Throws InputError("--route-groups").
 void applyRouteGroups(Settings& s);
+// The groups route groups ask for: G (per GPU) or G/N (per node, at least 1); 1 when off.
+int routeGroupCount(const Settings& s);
 
 // DeepSeek-V2's M, the devices a token may use: the kept groups when routing is limited by
 // GPU (route groups = gpus), else 0 (no limit).

@@ -312,8 +312,7 @@ const SettingSpec kSpecs[] = {
          if (s.routeGroups == RouteGroups::Off) return "";
          if (s.cluster.placement != Placement::Contiguous)
              return "needs --placement contiguous, so that a group of experts is a device";
-         const int groups = s.routeGroups == RouteGroups::Gpus ? s.cluster.gpus
-                                                               : std::max(1, s.cluster.gpus / std::max(1, s.cluster.gpusPerNode));
+         const int groups = routeGroupCount(s);
          if (s.shape.experts % groups != 0)
              return "needs the " + std::to_string(groups) + " " + std::string(toString(s.routeGroups)) +
                     " to divide the expert count " + std::to_string(s.shape.experts);
@@ -757,7 +756,9 @@ std::string settingsHelp() {
         line += std::string(std::max<size_t>(1, 40 - std::min<size_t>(40, line.size())), ' ');
         out += line + spec.help + (def.empty() || spec.kind == SettingKind::Text ? "" : " [" + def + "]") + "\n";
     }
-    out += "  --topology h100-nvlink|pcie       set gpus-per-node, bandwidths, latencies and TFLOP/s at once\n";
+    const std::string topology = "  --topology " + topologyNames();
+    out += topology + std::string(std::max<size_t>(1, 36 - std::min<size_t>(36, topology.size())), ' ') +
+           "set gpus-per-node, bandwidths, latencies and TFLOP/s at once\n";
     out += "\nSystems (--preset NAME first, then the flags given override it):\n";
     for (const Preset& p : presets()) {
         std::string line = "  --preset " + std::string(p.name);

@@ -152,47 +152,25 @@ void dispatchTokens(const Routing& r, const ClusterConfig& c, int64_t vec, Traff
     }
 }
 
-} // namespace
-
-Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit) {
-    const int G = c.gpus, N = std::max(1, c.gpusPerNode), E = r.experts;
-    Traffic tr;
-    tr.gpus = G;
-    tr.gpusPerNode = N;
-    tr.forwardedInNode = c.forwardInNode && !r.padded;
-    tr.dispatchBytes.assign(G, std::vector<int64_t>(G, 0));
-    tr.dispatchTokens.assign(G, std::vector<int>(G, 0));
-    tr.perGpu.resize(G);
-    for (int g = 0; g < G; ++g) tr.perGpu[g].gpu = g;
-
-    std::vector<int> load(E, 0);
-    for (int s = 0; s < r.slotCount(); ++s)
-        if (r.slotKept[s]) ++load[r.slotExpert[s]];
-    tr.expertGpus = placeExperts(c, load);
-    for (int e = 0; e < E; ++e)
-        for (int g : tr.expertGpus[e]) tr.perGpu[g].experts.push_back(e);
-
-    const int64_t vec = int64_t(c.simHidden) * elementBytes(c.dtype);
-    if (r.padded) {
-        // Megatron's padding: every expert computes a full capacity, filled or not, and each
-        // GPU sends an equal share of every expert's slots (fixed-size buffers).
-        for (int e = 0; e < E; ++e) {
-            const int copies = static_cast<int>(tr.expertGpus[e].size());
-            const int slots = (r.capacity + copies - 1) / copies, share = (slots + G - 1) / G;
-            for (int d : tr.expertGpus[e]) {
-                tr.perGpu[d].tokensComputed += slots;
-                for (int src = 0; src < G; ++src) tr.dispatchBytes[src][d] += share * vec, tr.dispatchTokens[src][d] += share;
-            }
+// Megatron's padding: every expert computes a full capacity, filled or not, and each GPU
+// sends an equal share of every expert's slots (fixed-size buffers).
+void dispatchPadded(const Routing& r, int G, int64_t vec, Traffic& tr) {
+    for (int e = 0; e < r.experts; ++e) {
+        const int copies = static_cast<int>(tr.expertGpus[e].size());
+        const int slots = (r.capacity + copies - 1) / copies, share = (slots + G - 1) / G;
+        for (int d : tr.expertGpus[e]) {
+            tr.perGpu[d].tokensComputed += slots;
+            for (int src = 0; src < G; ++src) tr.dispatchBytes[src][d] += share * vec, tr.dispatchTokens[src][d] += share;
         }
-    } else {
-        dispatchTokens(r, c, vec, tr);
     }
-    // Combine sends every result back the way it came (node-limited: summed on the
-    // forwarding GPU, which sends one vector back over the network).
+}
+
+// Combine sends every result back the way it came (node-limited: summed on the forwarding
+// GPU, which sends one vector back over the network); both directions counted by link.
+void combineAndTotals(int G, int N, Traffic& tr) {
     tr.combineBytes.assign(G, std::vector<int64_t>(G, 0));
     for (int a = 0; a < G; ++a)
         for (int b = 0; b < G; ++b) tr.combineBytes[b][a] = tr.dispatchBytes[a][b];
-
     const auto node = [&](int g) { return g / N; };
     for (int a = 0; a < G; ++a)
         for (int b = 0; b < G; ++b) {
@@ -201,7 +179,12 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimi
             else if (node(a) == node(b)) tr.intraNodeBytes += both;
             else tr.interNodeBytes += both;
         }
+}
 
+// The step's phases: the all-to-all's dispatch and combine (flat or 2D), each GPU's
+// compute, the straggler, and nccl-tests' bus bandwidth.
+void stepTimes(const ClusterConfig& c, Traffic& tr) {
+    const int G = c.gpus;
     const double flopsPerAssignment = 2.0 * 2.0 * c.simHidden * c.ffnHidden();
     int64_t dispatchTotal = 0;
     std::vector<double> dispatchUs(G, 0.0), combineUs(G, 0.0);
@@ -230,6 +213,33 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimi
     // nccl-tests AlltoAll: algbw = bytes per rank / time, busbw = algbw * (n-1)/n.
     if (tr.dispatchTimeUs > 0 && G > 1)
         tr.dispatchBusBwGBps = (double(dispatchTotal) / G) / (tr.dispatchTimeUs * 1e3) * (G - 1) / G;
+}
+
+} // namespace
+
+Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit) {
+    const int G = c.gpus, N = std::max(1, c.gpusPerNode), E = r.experts;
+    Traffic tr;
+    tr.gpus = G;
+    tr.gpusPerNode = N;
+    tr.forwardedInNode = c.forwardInNode && !r.padded;
+    tr.dispatchBytes.assign(G, std::vector<int64_t>(G, 0));
+    tr.dispatchTokens.assign(G, std::vector<int>(G, 0));
+    tr.perGpu.resize(G);
+    for (int g = 0; g < G; ++g) tr.perGpu[g].gpu = g;
+
+    std::vector<int> load(E, 0);
+    for (int s = 0; s < r.slotCount(); ++s)
+        if (r.slotKept[s]) ++load[r.slotExpert[s]];
+    tr.expertGpus = placeExperts(c, load);
+    for (int e = 0; e < E; ++e)
+        for (int g : tr.expertGpus[e]) tr.perGpu[g].experts.push_back(e);
+
+    const int64_t vec = int64_t(c.simHidden) * elementBytes(c.dtype);
+    if (r.padded) dispatchPadded(r, G, vec, tr);
+    else dispatchTokens(r, c, vec, tr);
+    combineAndTotals(G, N, tr);
+    stepTimes(c, tr);
     deviceBalance(r, tr, deviceLimit);
     return tr;
 }

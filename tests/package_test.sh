@@ -38,6 +38,8 @@ if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$roo
 bin="$root/usr/bin/moelab"
 "$bin" route --weights "$root/usr/share/moelab/weights/lesson.safetensors" --text "MoE是很强大的机制！" --json >"$work/route.json"
 grep -q '"tokens":\[' "$work/route.json" || { echo "FAIL: route printed no tokens"; exit 1; }
+"$bin" route --model tiny-lm --text "床前明月光，" --json >"$work/route_lm.json"
+grep -q '"bits_per_byte":' "$work/route_lm.json" || { echo "FAIL: route --model tiny-lm printed no bits_per_byte"; exit 1; }
 # The app opens on the shipped checkpoint and the built-in lesson, both from share/moelab.
 if command -v xvfb-run >/dev/null; then
   xvfb-run -a -s '-screen 0 1280x800x24' "$bin" gui --lesson builtin --chapter 3 --frames 3 --screenshot "$work/installed.png" \

@@ -349,3 +349,33 @@ TEST(Cluster, BadConfigNamesTheFlag) {
     EXPECT_THROW(validate(c, 8), InputError);
     EXPECT_THROW(parseEnum<Placement>("random", "--placement"), InputError);
 }
+
+// One table of topologies: the flag sets each of its numbers, and an unknown name is bad input.
+TEST(Topology, PresetsSetTheirLinksAndUnknownNamesAreRefused) {
+    ClusterConfig c;
+    c.gpusPerNode = 4;
+    applyTopologyPreset(c, "pcie");
+    EXPECT_EQ(c.gpusPerNode, 8);
+    EXPECT_DOUBLE_EQ(c.intraBwGBps, 25);    // PCIe 4.0 x16
+    EXPECT_DOUBLE_EQ(c.interBwGBps, 12.5);  // 100 Gb/s = 12.5 GB/s
+    EXPECT_DOUBLE_EQ(c.gpuTflops, 150);
+    applyTopologyPreset(c, "h100-nvlink");
+    EXPECT_DOUBLE_EQ(c.intraBwGBps, 450);
+    EXPECT_DOUBLE_EQ(c.interBwGBps, 50);  // 400 Gb/s
+    EXPECT_DOUBLE_EQ(c.interLatencyUs, 5);
+    EXPECT_EQ(topologyNames(), "h100-nvlink|pcie");
+    EXPECT_INPUT_ERROR(applyTopologyPreset(c, "mesh"), "--topology");
+}
+
+// Route groups: one per GPU, or one per node of N GPUs (at least one).
+TEST(Topology, RouteGroupCountIsGpusOrNodes) {
+    Settings s;
+    s.cluster.gpus = 64, s.cluster.gpusPerNode = 8;
+    EXPECT_EQ(routeGroupCount(s), 1);  // off
+    s.routeGroups = RouteGroups::Gpus;
+    EXPECT_EQ(routeGroupCount(s), 64);
+    s.routeGroups = RouteGroups::Nodes;
+    EXPECT_EQ(routeGroupCount(s), 8);
+    s.cluster.gpus = 4;  // half a node
+    EXPECT_EQ(routeGroupCount(s), 1);
+}

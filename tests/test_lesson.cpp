@@ -12,6 +12,9 @@ namespace {
 
 using namespace moe;
 
+// The names an app would give (core knows none of its own).
+const LessonNames kNames{{"text", "tokens", "heatmap"}, {"routing", "parallel"}};
+
 const char* kSmall = R"(# a two-chapter lesson
 lesson: Small
 lesson.zh: 小
@@ -97,7 +100,7 @@ TEST(Lesson, GoalsAreCheckedAgainstMetricsAndSettings) {
 
 TEST(Lesson, MalformedFilesNameTheLineAndField) {
     const auto field = [](const std::string& text) {
-        return test::inputErrorField([&] { parseLesson(text, "bad.lesson"); });
+        return test::inputErrorField([&] { parseLesson(text, "bad.lesson", kNames); });
     };
     const std::string head = "lesson: X\nchapter: c\ntitle: T\ntext: body\n";
     EXPECT_EQ(field(head + "colour: red\n"), "bad.lesson:5 colour");
@@ -137,7 +140,7 @@ text: Second.
 )";
 
 TEST(Lesson, ACheckListsEveryProblemWithItsLine) {
-    const LessonCheck check = checkLesson(kTwoErrors, "two.lesson");
+    const LessonCheck check = checkLesson(kTwoErrors, "two.lesson", kNames);
     EXPECT_TRUE(check.hasErrors());
     ASSERT_EQ(check.problems.size(), 3u);
     EXPECT_EQ(check.problems[0].line, 9);
@@ -152,7 +155,22 @@ TEST(Lesson, ACheckListsEveryProblemWithItsLine) {
     EXPECT_EQ(problemLine(check.problems[1], "two.lesson"),
               "two.lesson:12: warning: chapter without Chinese text (no title.zh, text.zh)");
     // parseLesson refuses the file at its first error.
-    EXPECT_INPUT_ERROR(parseLesson(kTwoErrors, "two.lesson"), "two.lesson:9 show");
+    EXPECT_INPUT_ERROR(parseLesson(kTwoErrors, "two.lesson", kNames), "two.lesson:9 show");
+}
+
+// Core knows no view or page: the names come from the caller, and a caller that shows no
+// view (route, code) gives none and has every name accepted.
+TEST(Lesson, ViewAndPageNamesComeFromTheCaller) {
+    const std::string text = "lesson: X\nchapter: c\ntitle: T\ntext: body\nshow: text, gauges\npage: kitchen\n";
+    EXPECT_FALSE(checkLesson(text, "n.lesson").hasErrors());
+    std::vector<std::string> errors;  // the file has no Chinese either: warnings, not counted here
+    for (const LessonProblem& p : checkLesson(text, "n.lesson", kNames).problems)
+        if (!p.warning) errors.push_back(problemLine(p, "n.lesson"));
+    ASSERT_EQ(errors.size(), 2u);
+    EXPECT_EQ(errors[0], "n.lesson:5: show: unknown view 'gauges' (views: text, tokens, heatmap)");
+    EXPECT_EQ(errors[1], "n.lesson:6: page: must be routing, parallel (got 'kitchen')");
+    const LessonCheck other = checkLesson(text, "n.lesson", {{"gauges", "text"}, {"kitchen"}});
+    EXPECT_FALSE(other.hasErrors());
 }
 
 TEST(Lesson, SettingsOutOfRangeAreReportedOnceWhereTheyAre) {

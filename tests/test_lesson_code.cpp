@@ -108,10 +108,13 @@ TEST(LessonCode, AChapterAndFlagsLayerWithoutACode) {
 }
 
 TEST(LessonCode, HideRefusesUnknownNames) {
-    EXPECT_EQ(parseHideList("heatmap,k,presets,compare"), (std::vector<std::string>{"heatmap", "k", "presets", "compare"}));
-    EXPECT_INPUT_ERROR(parseHideList("heatmap,nosuchview"), "--hide");
+    const std::vector<std::string> views{"heatmap", "compare"};  // the app's names (core knows none)
+    EXPECT_EQ(parseHideList("heatmap,k,presets,compare", views),
+              (std::vector<std::string>{"heatmap", "k", "presets", "compare"}));
+    EXPECT_INPUT_ERROR(parseHideList("heatmap,nosuchview", views), "--hide");
+    EXPECT_INPUT_ERROR(parseHideList("tokens", views), "--hide");  // a view of another app
     try {
-        parseHideList("nosuchview");
+        parseHideList("nosuchview", views);
         ADD_FAILURE() << "no error";
     } catch (const InputError& e) {
         EXPECT_NE(std::string(e.what()).find("'nosuchview'"), std::string::npos) << e.what();

@@ -220,3 +220,32 @@ TEST(BalanceExperiment, OutcomeIsTheShareOverTheLastSteps) {
     EXPECT_NEAR(all.topShare, 104.0 / 108, 1e-12);
     EXPECT_NEAR(all.maxOverMean, 2 * 104.0 / 108, 1e-12);
 }
+
+// Core says what it can train: the nearest trainable model to a layer's settings, and
+// one sentence per change, so the app never changes the settings silently.
+TEST(Train, TheTrainableModelSaysWhatItChanged) {
+    ModelShape shape;
+    RouterConfig router;
+    const train::TrainableModel same = train::trainableModel(shape, router);  // the defaults train as they are
+    EXPECT_TRUE(same.changes.empty());
+    EXPECT_NO_THROW(train::checkTrainable(same.model));
+
+    shape.activation = Activation::SwiGlu, shape.sharedExperts = 2;
+    router.mode = RoutingMode::ExpertChoice, router.score = ScoreFn::Sigmoid, router.temperature = 0;
+    router.expertBias.assign(shape.experts, 0.5f);
+    const train::TrainableModel t = train::trainableModel(shape, router);
+    EXPECT_EQ(t.changes.size(), 6u);  // every entry of kTrainableChanges
+    EXPECT_EQ(t.model.shape.activation, Activation::Silu);
+    EXPECT_EQ(t.model.shape.sharedExperts, 0);
+    EXPECT_EQ(t.model.router.mode, RoutingMode::TokenChoice);
+    EXPECT_EQ(t.model.router.score, ScoreFn::Softmax);
+    EXPECT_FLOAT_EQ(t.model.router.temperature, 0.05f);
+    EXPECT_TRUE(t.model.router.expertBias.empty());
+    EXPECT_EQ(t.model.shape.experts, shape.experts);  // what training can take stays
+    EXPECT_NO_THROW(train::checkTrainable(t.model));
+
+    router = RouterConfig{};
+    router.temperature = 0.5f;  // above the floor: kept, no change
+    EXPECT_TRUE(train::trainableModel(ModelShape{}, router).changes.empty());
+    EXPECT_FLOAT_EQ(train::trainableModel(ModelShape{}, router).model.router.temperature, 0.5f);
+}

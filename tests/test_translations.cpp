@@ -11,12 +11,14 @@
 #include <set>
 
 #include "atomic_file.hpp"
+#include "cluster.hpp"
 #include "data_dir.hpp"
 #include "gui/i18n.hpp"
 #include "gui/style.hpp"
 #include "lesson.hpp"
 #include "presets.hpp"
 #include "settings_schema.hpp"
+#include "train/train_model.hpp"
 #include "train/trainer.hpp"
 
 namespace {
@@ -80,6 +82,8 @@ TEST(Translations, EveryStringTheAppShowsHasAChineseEntry) {
     }
     for (int c = 0; c < train::kByteClasses; ++c) need(train::byteClassName(c), "trainer.cpp byte class");
     for (const std::string& en : viewAndPageTitles()) need(en, "view or page title");
+    for (const TopologyPreset& t : topologyPresets()) need(t.description, "cluster.cpp topology " + std::string(t.name));
+    for (const char* change : train::kTrainableChanges) need(change, "train_model.hpp kTrainableChanges");
     for (const std::string& m : missing) ADD_FAILURE() << "no Chinese for " << m;
     EXPECT_TRUE(missing.empty()) << missing.size() << " strings without Chinese";
 }

@@ -15,6 +15,7 @@
 #include "lm/lm_forward.hpp"
 #include "lm/lm_model.hpp"
 #include "lm/routing_analysis.hpp"
+#include "lm_commands.hpp"
 #include "settings_schema.hpp"
 
 namespace moe::cli {
@@ -26,26 +27,6 @@ struct RoutedText {
     std::vector<Routing> layers;
     std::vector<int> tokenValues;
 };
-
-// The model file fixes the shape and the weights: flags that set them make no sense with it.
-void refuseModelFlags(const Args& a) {
-    for (const SettingSpec& spec : settingSpecs())
-        if (spec.group == SettingGroup::Model && a.has(std::string(spec.flag)))
-            throw InputError("--" + std::string(spec.flag),
-                             "cannot be combined with --model: the language model's file fixes its shape and weights");
-    if (a.has("preset")) throw InputError("--preset", "cannot be combined with --model");
-}
-
-// The model's MoE shape and trained routing, then the routing and backend flags given.
-Settings modelSettings(const Args& a, const LmModel& m) {
-    Settings s;
-    s.shape = m.layers[0].moe.shape;
-    s.router = trainedRouting(m.config);
-    applyFlags(s, a);
-    resolveSettings(s);
-    validateSettings(s);
-    return s;
-}
 
 // The text through the model a window at a time, each window from position 0 as the model
 // was trained and evaluated (window 0: the whole text at once); every layer's routing of

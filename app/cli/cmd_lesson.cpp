@@ -8,12 +8,12 @@
 
 namespace moe::cli {
 
-int cmdLesson(const std::vector<std::string>& argv) {
+int cmdLesson(const std::vector<std::string>& argv, const LessonNames& appNames) {
     if (argv.empty() || argv[0] != "check")
         throw InputError("moelab lesson", "expected 'check FILE' (or 'check builtin')");
     if (argv.size() != 2) throw InputError("moelab lesson check", "expected one lesson file (or builtin)");
     const std::string path = lessonFile(argv[1]);
-    const LessonCheck check = checkLesson(readFile(path), path);
+    const LessonCheck check = checkLesson(readFile(path), path, appNames);
     for (const LessonProblem& p : check.problems) std::cerr << problemLine(p, path) << "\n";
     return check.hasErrors() ? 2 : 0;
 }

@@ -22,7 +22,6 @@
 #include "tokenizer.hpp"
 
 namespace moe::cli {
-namespace {
 
 // The model file fixes the shape and the weights: flags that set them make no sense with it.
 void refuseModelFlags(const Args& a) {
@@ -46,6 +45,8 @@ Settings modelSettings(const Args& a, const LmModel& m) {
     if (s.text.empty()) throw InputError(a.has("text-file") ? "--text-file" : "--text", "is empty: the model needs a byte");
     return s;
 }
+
+namespace {
 
 // One layer's bytes: their experts, weights and kept flags (GShard's undispatched second
 // choices left out, as in the one-layer JSON) and every expert's score.

@@ -8,6 +8,7 @@
 #include "backends/factory.hpp"
 #include "backends/opencl/opencl_backend.hpp"
 #include "bench.hpp"
+#include "bench_lm.hpp"
 #include "commands.hpp"
 #include "errors.hpp"
 #include "input_limits.hpp"
@@ -85,40 +86,42 @@ void printSentiment(const train::SentimentResult& r) {
                 r.sentimentBits, r.languageBits, train::verdictName(train::verdict(r)));
 }
 
+// The language model's bench (bench_lm.hpp), only when asked for: it runs PyTorch too.
+int benchLmCommand(Backend& backend, double minTime, bool json) {
+    LmBenchOptions options;
+    options.minTime = minTime;
+    options.print = !json;
+    const nlohmann::json out = benchLanguageModel(backend, options);
+    if (json) std::cout << nlohmann::json{{"lm", out}}.dump(2) << "\n";
+    return 0;
+}
+
 } // namespace
 
-int cmdBench(const std::vector<std::string>& argv) {
-    auto flags = settingFlags();
-    flags.insert({"min-time", "shape"});
-    const Args a(argv, flags, {"json"});
-    const std::string which = a.str("backend", "eigen");
-    if (which != "eigen" && which != "opencl" && which != "both")
-        throw InputError("--backend", "must be one of eigen|opencl|both (got '" + which + "')");
-    const double minTime = a.number("min-time", 0.5, 0.0, 60.0);
-    const std::string only = a.str("shape", "");
+namespace {
+
+// The backends --backend asks for: OpenCL asked for alone and missing is bad input; with
+// "both" the run goes on without it.
+std::vector<BackendChoice> benchBackends(const std::string& which, const std::string& device) {
     std::vector<BackendChoice> backends;
     if (which != "opencl") backends.push_back(makeBackend(BackendKind::Eigen));
     if (which != "eigen") {
         try {
-            backends.push_back(makeBackend(BackendKind::OpenCL, a.str("device", "")));
+            backends.push_back(makeBackend(BackendKind::OpenCL, device));
         } catch (const InputError& e) {
             if (which == "opencl") throw;  // asked for alone: bad input
             std::cerr << "moelab: no OpenCL backend: " << e.what() << "\n";
         }
     }
+    return backends;
+}
+
+// The layer on every standard shape (or the one asked for), on every backend; ratios
+// against the machine's FP32 `peak`.
+nlohmann::json benchLayers(std::vector<BackendChoice>& backends, const std::string& only, double minTime, double peak,
+                           bool json) {
     nlohmann::json results = nlohmann::json::array();
-    const auto shapes = standardBenchShapes();
-    const bool layerShapes = only.empty() || std::any_of(shapes.begin(), shapes.end(), [&](const BenchShape& s) {
-                                 return s.name == only;
-                             });
-    // The machine's own FP32 peak, in this run: the ratios below are against it too.
-    const double peak = layerShapes ? measureFmaPeakGflops() : 0.0;
-    if (!a.has("json") && layerShapes) {
-        std::printf("FP32 FMA peak (%s, %d threads): %.1f GFLOP/s\n\n", fmaPeakIsa(), omp_get_max_threads(), peak);
-        std::printf("%-13s %-7s %6s %4s %3s %5s %5s %11s %11s %7s %8s %12s\n", "shape", "backend", "T", "E", "k", "D",
-                    "H", "ffn GFLOP/s", "gemm GFLOP/s", "ratio", "of peak", "pipeline ms");
-    }
-    for (const BenchShape& s : shapes) {
+    for (const BenchShape& s : standardBenchShapes()) {
         if (!only.empty() && s.name != only) continue;
         for (auto& b : backends) {
             const BenchResult r = benchLayer(*b.backend, s, minTime);
@@ -137,58 +140,93 @@ int cmdBench(const std::vector<std::string>& argv) {
                                {"gemm_ratio_to_peak", r.gemmGflops / peak},
                                {"pipeline_ms", r.pipelineMs},
                                {"experts_ms", r.expertsMs}});
-            if (!a.has("json"))
+            if (!json)
                 std::printf("%-13s %-7s %6d %4d %3d %5d %5d %11.1f %12.1f %7.2f %8.2f %12.3f\n", s.name.c_str(),
                             r.backend.c_str(), s.tokens, s.experts, s.k, s.dim, s.hidden, r.ffnGflops, r.gemmGflops,
                             r.ratioToGemm, r.ffnGflops / peak, r.pipelineMs);
         }
     }
+    return results;
+}
+
+nlohmann::json benchTraining(double minTime, bool json) {
     nlohmann::json training = nlohmann::json::array();
-    if (only.empty() || only == "train") {
-        const std::string corpus = readFile(dataPath("corpus/lesson.txt"));
-        for (auto [d, e, k] : {std::array<int, 3>{32, 8, 2}, std::array<int, 3>{128, 16, 2}}) {
-            const double tps = benchTrainingTokensPerSecond(d, e, k, corpus, std::max(1.0, 2 * minTime));
-            training.push_back({{"dim", d}, {"experts", e}, {"k", k}, {"tokens_per_s", tps}});
-            if (!a.has("json")) std::printf("\ntraining D=%d E=%d k=%d: %.0f tokens/s", d, e, k, tps);
-        }
-        if (!a.has("json")) std::printf("\n");
+    const std::string corpus = readFile(dataPath("corpus/lesson.txt"));
+    for (auto [d, e, k] : {std::array<int, 3>{32, 8, 2}, std::array<int, 3>{128, 16, 2}}) {
+        const double tps = benchTrainingTokensPerSecond(d, e, k, corpus, std::max(1.0, 2 * minTime));
+        training.push_back({{"dim", d}, {"experts", e}, {"k", k}, {"tokens_per_s", tps}});
+        if (!json) std::printf("\ntraining D=%d E=%d k=%d: %.0f tokens/s", d, e, k, tps);
     }
+    if (!json) std::printf("\n");
+    return training;
+}
+
+// The lesson's load-balancing experiment, both runs.
+nlohmann::json benchBalance(bool json) {
     nlohmann::json balance;
-    if (only.empty() || only == "balance") {  // the lesson's load-balancing experiment, both runs
-        const std::string corpus = readFile(dataPath("corpus/lesson.txt"));
-        for (bool balanced : {false, true}) {
-            const train::BalanceRun r = train::runBalanceExperiment(balanced, corpus);
-            balance[balanced ? "balanced" : "collapsed"] = {{"seconds", r.seconds},
-                                                           {"max_over_mean", r.outcome.maxOverMean},
-                                                           {"top_share", r.outcome.topShare},
-                                                           {"cv", r.outcome.cv},
-                                                           {"held_out_loss", r.heldOutLoss}};
-            if (!a.has("json"))
-                std::printf("balance experiment, %s: %.1f s, max/mean %.2f, top expert %.0f%%, CV %.3f\n",
-                            balanced ? "aux loss  " : "no balance", r.seconds, r.outcome.maxOverMean,
-                            100 * r.outcome.topShare, r.outcome.cv);
-        }
+    const std::string corpus = readFile(dataPath("corpus/lesson.txt"));
+    for (bool balanced : {false, true}) {
+        const train::BalanceRun r = train::runBalanceExperiment(balanced, corpus);
+        balance[balanced ? "balanced" : "collapsed"] = {{"seconds", r.seconds},
+                                                       {"max_over_mean", r.outcome.maxOverMean},
+                                                       {"top_share", r.outcome.topShare},
+                                                       {"cv", r.outcome.cv},
+                                                       {"held_out_loss", r.heldOutLoss}};
+        if (!json)
+            std::printf("balance experiment, %s: %.1f s, max/mean %.2f, top expert %.0f%%, CV %.3f\n",
+                        balanced ? "aux loss  " : "no balance", r.seconds, r.outcome.maxOverMean,
+                        100 * r.outcome.topShare, r.outcome.cv);
     }
+    return balance;
+}
+
+} // namespace
+
+int cmdBench(const std::vector<std::string>& argv) {
+    auto flags = settingFlags();
+    flags.insert({"min-time", "shape"});
+    const Args a(argv, flags, {"json"});
+    const std::string which = a.str("backend", "eigen");
+    if (which != "eigen" && which != "opencl" && which != "both")
+        throw InputError("--backend", "must be one of eigen|opencl|both (got '" + which + "')");
+    const double minTime = a.number("min-time", 0.5, 0.0, 60.0);
+    const std::string only = a.str("shape", "");
+    const bool json = a.has("json");
+    std::vector<BackendChoice> backends = benchBackends(which, a.str("device", ""));
+    if (only == "lm") return benchLmCommand(*backends.front().backend, minTime, json);
+    const auto shapes = standardBenchShapes();
+    const bool layerShapes = only.empty() || std::any_of(shapes.begin(), shapes.end(), [&](const BenchShape& s) {
+                                 return s.name == only;
+                             });
+    // The machine's own FP32 peak, in this run: the ratios below are against it too.
+    const double peak = layerShapes ? measureFmaPeakGflops() : 0.0;
+    if (!json && layerShapes) {
+        std::printf("FP32 FMA peak (%s, %d threads): %.1f GFLOP/s\n\n", fmaPeakIsa(), omp_get_max_threads(), peak);
+        std::printf("%-13s %-7s %6s %4s %3s %5s %5s %11s %11s %7s %8s %12s\n", "shape", "backend", "T", "E", "k", "D",
+                    "H", "ffn GFLOP/s", "gemm GFLOP/s", "ratio", "of peak", "pipeline ms");
+    }
+    const nlohmann::json results = benchLayers(backends, only, minTime, peak, json);
+    const nlohmann::json training = only.empty() || only == "train" ? benchTraining(minTime, json) : nlohmann::json::array();
+    const nlohmann::json balance = only.empty() || only == "balance" ? benchBalance(json) : nlohmann::json();
     nlohmann::json sentiment;
     if (only.empty() || only == "sentiment") {  // seed 002's claim: do experts split by sentiment?
         const auto reviews = train::parseReviews(readFile(dataPath("corpus/reviews.tsv")));
         const train::SentimentResult r = train::runSentimentExperiment(reviews, train::SentimentConfig{});
         sentiment = sentimentJson(r);
-        if (!a.has("json")) printSentiment(r);
+        if (!json) printSentiment(r);
     }
     nlohmann::json out{{"results", results}, {"training", training}, {"balance", balance}, {"sentiment", sentiment}};
     if (layerShapes) out["peak_gflops"] = peak, out["peak_isa"] = fmaPeakIsa();
     if (only.empty() || only == "cluster") {
         const double simMs = benchClusterSimulationMs(minTime);
         out["simulation"] = {{"tokens", 65536}, {"experts", 256}, {"k", 8}, {"gpus", 64}, {"ms", simMs}};
-        if (!a.has("json"))
-            std::printf("\nexpert-parallel simulation T=65536 E=256 k=8 G=64 (load-aware): %.3f ms\n", simMs);
+        if (!json) std::printf("\nexpert-parallel simulation T=65536 E=256 k=8 G=64 (load-aware): %.3f ms\n", simMs);
     }
-    if (a.has("json")) std::cout << out.dump(2) << "\n";
+    if (json) std::cout << out.dump(2) << "\n";
     return 0;
 }
 
-int cmdCode(const std::vector<std::string>& argv) {
+int cmdCode(const std::vector<std::string>& argv, const LessonNames& appNames) {
     auto flags = settingFlags();
     flags.insert({"page", "lesson", "chapter", "hide", "a", "pin"});
     const Args a(argv, flags, {});
@@ -204,7 +242,7 @@ int cmdCode(const std::vector<std::string>& argv) {
     s.lesson = request.lesson;
     s.chapter = request.chapter;
     s.pinnedToken = static_cast<int>(a.integer("pin", 0, 0, 1 << 30));
-    if (auto hide = a.str("hide")) s.hidden = parseHideList(*hide);
+    if (auto hide = a.str("hide")) s.hidden = parseHideList(*hide, appNames.views);
     if (auto flagsA = a.str("a")) {  // A of an A/B comparison: the same flags with these on top
         std::vector<std::string> both = argv;
         for (size_t i = 0; i < both.size();)  // drop the code's own options, keep the settings

@@ -141,24 +141,52 @@ void appendSlots(std::string& out, const Routing& r, int t) {
     list("choices", [&](int s) { appendInt(out, r.slotChoice[s]); });
 }
 
-void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const nlohmann::json& config,
-               bool withOutputs, std::string_view extraFields = {}) {
+// The routed sentences (sentence-level routing): their span, text, logits, scores and slots.
+void appendSentences(std::string& out, const Settings& o, const LayerResult& res) {
+    const Routing& u = res.unitRouting;
+    out += "],\"sentences\":[";
+    for (int s = 0; s < u.tokens; ++s) {
+        const Sentence& sen = res.sentences[s];
+        out += s ? ",{" : "{";
+        out += "\"index\":";
+        appendInt(out, s);
+        out += ",\"start\":";
+        appendInt(out, sen.start);
+        out += ",\"end\":";
+        appendInt(out, sen.end);
+        out += ",\"text\":";
+        appendString(out, std::string_view(o.text).substr(sen.start, sen.end - sen.start));
+        out += ",\"logits\":";
+        appendFloats(out, u.logits.row(s).data(), u.experts);
+        out += ",\"scores\":";
+        appendFloats(out, u.scores.row(s).data(), u.experts);
+        appendSlots(out, u, s);
+        out += '}';
+    }
+}
+
+void appendExperts(std::string& out, const Routing& r) {
+    out += "],\"experts\":[";
+    for (int e = 0; e < r.experts; ++e) {
+        out += e ? ",{" : "{";
+        out += "\"index\":";
+        appendInt(out, e);
+        out += ",\"requested\":";
+        appendInt(out, r.requested[e]);
+        out += ",\"kept\":";
+        appendInt(out, r.kept[e]);
+        out += ",\"dropped\":";
+        appendInt(out, r.overflow[e]);
+        out += '}';
+    }
+}
+
+// Every token's row, a chunk at a time, formatted on every thread.
+void appendTokens(Flusher& fl, std::vector<std::string>& parts, RowSource& rows, const LayerResult& res) {
     const Routing& r = res.routing;
-    const Metrics& m = res.metrics;
     std::vector<int> sentenceOf;
     for (size_t s = 0; s < res.sentences.size(); ++s)
         for (int t = res.sentences[s].start; t < res.sentences[s].end; ++t) sentenceOf.push_back(int(s));
-    const Traffic traffic = simulateTraffic(r, o.cluster, deviceLimit(o));
-    std::string out;
-    Flusher fl(out);
-    out += "{\"config\":";
-    out += config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-    out += ",\"capacity\":";
-    if (r.capacity < 0) out += "null";
-    else appendInt(out, r.capacity);
-    out += ",\"tokens\":[";
-    const int chunk = chunkRows();
-    std::vector<std::string> parts;  // one text buffer per thread
     const auto token = [&](std::string& out, int t) {
         const ByteToken& tok = rows.token(t);
         out += t ? ",{" : "{";
@@ -181,63 +209,52 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
         }
         out += '}';
     };
+    const int chunk = chunkRows();
     for (int t = 0; t < r.tokens; t += chunk) {
         const int end = std::min(r.tokens, t + chunk);
         rows.tokens(t, end);
         formatRowsInParallel(t, end, fl, parts, token);
     }
-    if (!res.sentences.empty() || o.router.level == RouteLevel::Sentence) {
-        const Routing& u = res.unitRouting;
-        out += "],\"sentences\":[";
-        for (int s = 0; s < u.tokens; ++s) {
-            const Sentence& sen = res.sentences[s];
-            out += s ? ",{" : "{";
-            out += "\"index\":";
-            appendInt(out, s);
-            out += ",\"start\":";
-            appendInt(out, sen.start);
-            out += ",\"end\":";
-            appendInt(out, sen.end);
-            out += ",\"text\":";
-            appendString(out, std::string_view(o.text).substr(sen.start, sen.end - sen.start));
-            out += ",\"logits\":";
-            appendFloats(out, u.logits.row(s).data(), u.experts);
-            out += ",\"scores\":";
-            appendFloats(out, u.scores.row(s).data(), u.experts);
-            appendSlots(out, u, s);
-            out += '}';
-        }
+}
+
+// --outputs: every token's output row y_t.
+void appendOutputs(std::string& out, Flusher& fl, std::vector<std::string>& parts, RowSource& rows,
+                   const LayerResult& res) {
+    const int tokens = res.routing.tokens, D = static_cast<int>(res.outputs.cols());
+    out += ",\"outputs\":[";
+    const int chunk = chunkRows();
+    for (int t = 0; t < tokens; t += chunk) {
+        const int end = std::min(tokens, t + chunk);
+        rows.outputs(t, end);
+        formatRowsInParallel(t, end, fl, parts, [&](std::string& row, int u) {
+            if (u) row += ',';
+            appendFloats(row, rows.output(u), D);
+        });
     }
-    out += "],\"experts\":[";
-    for (int e = 0; e < r.experts; ++e) {
-        out += e ? ",{" : "{";
-        out += "\"index\":";
-        appendInt(out, e);
-        out += ",\"requested\":";
-        appendInt(out, r.requested[e]);
-        out += ",\"kept\":";
-        appendInt(out, r.kept[e]);
-        out += ",\"dropped\":";
-        appendInt(out, r.overflow[e]);
-        out += '}';
-    }
+    out += ']';
+}
+
+void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const nlohmann::json& config,
+               bool withOutputs, std::string_view extraFields = {}) {
+    const Routing& r = res.routing;
+    const Traffic traffic = simulateTraffic(r, o.cluster, deviceLimit(o));
+    std::string out;
+    Flusher fl(out);
+    out += "{\"config\":";
+    out += config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    out += ",\"capacity\":";
+    if (r.capacity < 0) out += "null";
+    else appendInt(out, r.capacity);
+    out += ",\"tokens\":[";
+    std::vector<std::string> parts;  // one text buffer per thread
+    appendTokens(fl, parts, rows, res);
+    if (!res.sentences.empty() || o.router.level == RouteLevel::Sentence) appendSentences(out, o, res);
+    appendExperts(out, r);
     out += "],\"metrics\":";
-    out += metricsJson(r, m, traffic).dump();
+    out += metricsJson(r, res.metrics, traffic).dump();
     out += ",\"traffic\":";
     out += trafficJson(traffic).dump();
-    if (withOutputs) {
-        out += ",\"outputs\":[";
-        const int D = static_cast<int>(res.outputs.cols());
-        for (int t = 0; t < r.tokens; t += chunk) {
-            const int end = std::min(r.tokens, t + chunk);
-            rows.outputs(t, end);
-            formatRowsInParallel(t, end, fl, parts, [&](std::string& out, int u) {
-                if (u) out += ',';
-                appendFloats(out, rows.output(u), D);
-            });
-        }
-        out += ']';
-    }
+    if (withOutputs) appendOutputs(out, fl, parts, rows, res);
     out += extraFields;
     out += "}\n";
     fl.flush();

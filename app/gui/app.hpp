@@ -1,28 +1,21 @@
 #pragma once
 // The app's window contents: its views, pages, lesson mode, menus, status bar and file
-// prompts. gui_main.cpp runs the frame loop around it.
-#include <array>
+// prompts, split by feature over app.cpp (views, pages, layout, the frame),
+// app_menus.cpp, app_lesson.cpp, app_share.cpp and app_files.cpp. What it shows is the
+// model's (AppState); gui_main.cpp runs the frame loop around it.
+#include <memory>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "app_state.hpp"
-#include "compare_view.hpp"
 #include "controls_view.hpp"
-#include "dense_view.hpp"
-#include "embedding_view.hpp"
-#include "gpu_view.hpp"
 #include "gui_options.hpp"
-#include "heatmap_view.hpp"
-#include "journey_view.hpp"
-#include "layers_view.hpp"
 #include "layout.hpp"
 #include "lesson_view.hpp"
-#include "load_view.hpp"
 #include "problem_dialog.hpp"
-#include "text_view.hpp"
-#include "token_strip_view.hpp"
-#include "traffic_view.hpp"
 #include "training_view.hpp"
 
 struct GLFWwindow;
@@ -31,31 +24,22 @@ namespace moe::gui {
 
 class App;
 
-// Every view, by name.
-struct Views {
-    Views(Ui& ui, LessonView::Actions lessonActions)
-        : controls(ui), lesson(ui, std::move(lessonActions)), text(ui), dense(ui), tokens(ui), embedding(ui), journey(ui),
-          heatmap(ui), load(ui), traffic(ui), gpus(ui), training(ui), compare(ui), layers(ui) {}
-    ControlsView controls;
-    LessonView lesson;
-    TextView text;
-    DenseView dense;
-    TokenStripView tokens;
-    EmbeddingView embedding;
-    JourneyView journey;
-    HeatmapView heatmap;
-    LoadView load;
-    TrafficView traffic;
-    GpuView gpus;
-    TrainingView training;
-    CompareView compare;
-    LayersView layers;  // the language model's (issue 25)
-    std::array<View*, 14> all() {
-        return {&controls, &lesson, &text,    &dense, &tokens,   &embedding, &journey,
-                &heatmap,  &load,   &traffic, &gpus,  &training, &compare,   &layers};
-    }
-    // A view by its lesson name (kLessonViews), or nullptr.
-    View* byName(const std::string& name);
+// One of each registered view (view_registry.hpp), in drawing order; the app talks to
+// three of them by type.
+class Views {
+public:
+    explicit Views(Ui& ui);
+    const std::vector<View*>& all() const { return m_all; }
+    View* byName(std::string_view id) const;  // nullptr when no view has that id
+
+private:
+    std::vector<std::unique_ptr<View>> m_owned;
+    std::vector<View*> m_all;
+
+public:
+    LessonView& lesson;
+    ControlsView& controls;
+    TrainingView& training;
 };
 
 class App {
@@ -70,8 +54,8 @@ public:
     // file's problems are listed in a dialog and the app carries on. keepSettings: the
     // settings are already the chapter's with more on top (the layering rule).
     void openLesson(const std::string& path, int chapter, bool keepSettings = false);
-    bool inLesson() { return m_views.lesson.progress().has_value(); }
-    int chapterCount() { return inLesson() ? int(m_views.lesson.progress()->lesson.chapters.size()) : 0; }
+    bool inLesson() { return m_state.lesson().has_value(); }
+    int chapterCount() { return inLesson() ? int(m_state.lesson()->lesson.chapters.size()) : 0; }
     void showChapter(int chapter) { goChapter(chapter, -1); }
     // Starts as a lesson code says: the followed token, the maximised view, A of A/B.
     void applySharedState(const SharedState& s);
@@ -95,7 +79,7 @@ public:
     // file that does not load leaves the one-layer mode on with a message.
     void useLm(const std::string& nameOrPath, bool asTrained = true);
     void leaveLm();
-    bool lessonLeft = false;    // the user left a lesson (the first-start lesson is then not shown again)
+    AppState& state() { return m_state; }
 
 private:
     enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, ExportView, OpenLesson, OpenCode };
@@ -109,6 +93,12 @@ private:
     void leaveLesson();
     void keys();
     void menu();
+    void fileMenu();
+    void exportViewMenu();
+    void viewMenu();
+    void scaleMenu();
+    void lessonMenu();
+    void modelMenu();
     void statusBar();
     std::string statusLine();
     void growStrips();

@@ -1,7 +1,8 @@
 #pragma once
 // What the app shows, owned in one place: the settings, the weights, the backend
-// and the last forward pass. Views read it and change settings; update() runs the
-// engine once per change, never per frame.
+// and the last forward pass; beside them the lesson in progress and the training runs.
+// Views read it and change settings; update() runs the engine once per change, never
+// per frame.
 #include <deque>
 #include <future>
 #include <memory>
@@ -12,10 +13,12 @@
 #include "backends/factory.hpp"
 #include "layer.hpp"
 #include "lm/lm_forward.hpp"
+#include "lesson.hpp"
 #include "settings.hpp"
 #include "settings_schema.hpp"
 #include "tokenizer.hpp"
 #include "traffic.hpp"
+#include "training_lab.hpp"
 
 namespace moe::gui {
 
@@ -24,6 +27,14 @@ struct PinnedState {
     Settings settings;
     LayerResult result;
     std::vector<ByteToken> tokens;
+};
+
+// A lesson in progress: which chapter, which try button, whether the answer shows.
+struct LessonProgress {
+    Lesson lesson;
+    int chapter = 0;
+    int activeTry = -1;
+    bool revealed = false;
 };
 
 struct MetricSample {
@@ -98,6 +109,10 @@ public:
     double asTrainedBitsPerByte() const { return m_trainedBpb; }
     int layer() const { return m_layer; }
     void setLayer(int layer);  // clamped to the model's layers; 0 without a model
+    // The lesson in progress (none: the app's own pages), and the training page's runs.
+    std::optional<LessonProgress>& lesson() { return m_lesson; }
+    const std::optional<LessonProgress>& lesson() const { return m_lesson; }
+    TrainingLab& training() { return m_training; }
 
     // Loads weights from a file (shape then comes from it), or back to seeded init.
     void loadWeights(const std::string& path);
@@ -154,6 +169,8 @@ private:
     std::string m_trainedBpbText;  // the text m_trainedBpb is of
     int m_layer = 0;
     std::optional<Settings> m_beforeLm;  // the one-layer settings, back when the model is left
+    std::optional<LessonProgress> m_lesson;
+    TrainingLab m_training;  // last: its runs' threads stop before the rest goes
 };
 
 } // namespace moe::gui

@@ -7,7 +7,7 @@ namespace moe::gui {
 // settings differ.
 class CompareView final : public View {
 public:
-    explicit CompareView(Ui& ui) : View("Compare A/B", "compare", ui) {}
+    CompareView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

@@ -27,6 +27,57 @@ void settingTooltip(const SettingSpec& spec) {
     ImGui::EndTooltip();
 }
 
+// A slider over the setting's slider range; Ctrl+click typing reaches the full valid range.
+std::optional<nlohmann::json> sliderWidget(const SettingSpec& spec, const nlohmann::json& v, const SettingRange& r, double lo,
+                                           double hi) {
+    const char* name = label(spec.label, spec.key.data());
+    const auto inRange = [&](double x) { return std::clamp(x, r.lo, r.hi); };
+    const ImGuiSliderFlags flags = spec.widget == SettingWidget::LogSlider ? ImGuiSliderFlags_Logarithmic : 0;
+    if (spec.kind == SettingKind::Int) {
+        int x = v.get<int>();
+        const char* fmt = x == 0 && spec.zeroMeans ? tr(spec.zeroMeans) : "%d";
+        if (ImGui::SliderInt(name, &x, int(lo), int(hi), fmt, flags) && x != v.get<int>()) return nlohmann::json(int(inRange(x)));
+        return std::nullopt;
+    }
+    float x = v.get<float>();
+    char fmt[48] = "%.2f";
+    if (x == 0 && spec.zeroMeans) std::snprintf(fmt, sizeof fmt, "0 (%s)", tr(spec.zeroMeans));
+    else if (x < 0 && spec.negativeMeans) std::snprintf(fmt, sizeof fmt, "%s %.2f", tr(spec.negativeMeans), -x);
+    else if (hi - lo <= 1) std::snprintf(fmt, sizeof fmt, "%%.3f");
+    else if (hi >= 100) std::snprintf(fmt, sizeof fmt, "%%.0f");
+    if (ImGui::SliderFloat(name, &x, float(lo), float(hi), fmt, flags) && std::isfinite(x) && x != v.get<float>())
+        return nlohmann::json(inRange(x));
+    return std::nullopt;
+}
+
+// A choice's spellings, each shown in the current language.
+std::optional<nlohmann::json> comboWidget(const SettingSpec& spec, const nlohmann::json& v) {
+    std::optional<nlohmann::json> out;
+    const std::string current = v.get<std::string>();
+    if (ImGui::BeginCombo(label(spec.label, spec.key.data()), tr(current.c_str()))) {
+        for (std::string_view c : spec.choices) {
+            const bool selected = c == current;
+            // Choice spellings are NUL-terminated literals (EnumNames).
+            if (ImGui::Selectable(tr(c.data()), selected) && !selected) out = nlohmann::json(std::string(c));
+            if (selected) ImGui::SetItemDefaultFocus();
+        }
+        ImGui::EndCombo();
+    }
+    return out;
+}
+
+// Only divisors of E are offered, so the groups always split the experts evenly.
+std::optional<nlohmann::json> divisorsWidget(const SettingSpec& spec, const nlohmann::json& v, int E) {
+    std::optional<nlohmann::json> out;
+    const int current = v.get<int>();
+    if (ImGui::BeginCombo(label(spec.label, spec.key.data()), std::to_string(current).c_str())) {
+        for (int g = 1; g <= E; ++g)
+            if (E % g == 0 && ImGui::Selectable(std::to_string(g).c_str(), g == current) && g != current) out = nlohmann::json(g);
+        ImGui::EndCombo();
+    }
+    return out;
+}
+
 // One control for one setting, by the schema's widget hint and range. Returns the new
 // value when the user changed it.
 std::optional<nlohmann::json> settingWidget(const SettingSpec& spec, const Settings& s) {
@@ -35,33 +86,14 @@ std::optional<nlohmann::json> settingWidget(const SettingSpec& spec, const Setti
     const SettingRange r = spec.range ? spec.range(s) : SettingRange{0, 0};
     // Dragging covers the slider range; Ctrl+click typing reaches the full valid range.
     const double lo = std::max(r.lo, spec.slider.lo), hi = std::max(lo, std::min(r.hi, spec.slider.hi));
-    const auto inRange = [&](double x) { return std::clamp(x, r.lo, r.hi); };
     switch (spec.widget) {
     case SettingWidget::Slider:
-    case SettingWidget::LogSlider: {
-        const ImGuiSliderFlags flags = spec.widget == SettingWidget::LogSlider ? ImGuiSliderFlags_Logarithmic : 0;
-        if (spec.kind == SettingKind::Int) {
-            int x = v.get<int>();
-            const char* fmt = x == 0 && spec.zeroMeans ? tr(spec.zeroMeans) : "%d";
-            if (ImGui::SliderInt(name, &x, int(lo), int(hi), fmt, flags) && x != v.get<int>())
-                return nlohmann::json(int(inRange(x)));
-        } else {
-            float x = v.get<float>();
-            char fmt[48] = "%.2f";
-            if (x == 0 && spec.zeroMeans) std::snprintf(fmt, sizeof fmt, "0 (%s)", tr(spec.zeroMeans));
-            else if (x < 0 && spec.negativeMeans) std::snprintf(fmt, sizeof fmt, "%s %.2f", tr(spec.negativeMeans), -x);
-            else if (hi - lo <= 1) std::snprintf(fmt, sizeof fmt, "%%.3f");
-            else if (hi >= 100) std::snprintf(fmt, sizeof fmt, "%%.0f");
-            if (ImGui::SliderFloat(name, &x, float(lo), float(hi), fmt, flags) && std::isfinite(x) && x != v.get<float>())
-                return nlohmann::json(inRange(x));
-        }
-        return std::nullopt;
-    }
+    case SettingWidget::LogSlider: return sliderWidget(spec, v, r, lo, hi);
     case SettingWidget::Number: {
         long long x = v.get<long long>();
         const long long step = 1;
         if (ImGui::InputScalar(name, ImGuiDataType_S64, &x, &step) && x != v.get<long long>())
-            return nlohmann::json(static_cast<long long>(inRange(double(x))));
+            return nlohmann::json(static_cast<long long>(std::clamp(double(x), r.lo, r.hi)));
         return std::nullopt;
     }
     case SettingWidget::Checkbox: {
@@ -69,32 +101,8 @@ std::optional<nlohmann::json> settingWidget(const SettingSpec& spec, const Setti
         if (ImGui::Checkbox(name, &x)) return nlohmann::json(x);
         return std::nullopt;
     }
-    case SettingWidget::Combo: {
-        std::optional<nlohmann::json> out;
-        const std::string current = v.get<std::string>();
-        if (ImGui::BeginCombo(name, tr(current.c_str()))) {
-            for (std::string_view c : spec.choices) {
-                const bool selected = c == current;
-                // Choice spellings are NUL-terminated literals (EnumNames).
-                if (ImGui::Selectable(tr(c.data()), selected) && !selected) out = nlohmann::json(std::string(c));
-                if (selected) ImGui::SetItemDefaultFocus();
-            }
-            ImGui::EndCombo();
-        }
-        return out;
-    }
-    case SettingWidget::Divisors: {
-        // Only divisors of E are offered, so the groups always split the experts evenly.
-        std::optional<nlohmann::json> out;
-        const int E = s.shape.experts, current = v.get<int>();
-        if (ImGui::BeginCombo(name, std::to_string(current).c_str())) {
-            for (int g = 1; g <= E; ++g)
-                if (E % g == 0 && ImGui::Selectable(std::to_string(g).c_str(), g == current) && g != current)
-                    out = nlohmann::json(g);
-            ImGui::EndCombo();
-        }
-        return out;
-    }
+    case SettingWidget::Combo: return comboWidget(spec, v);
+    case SettingWidget::Divisors: return divisorsWidget(spec, v, s.shape.experts);
     case SettingWidget::None: return std::nullopt;
     }
     return std::nullopt;
@@ -177,15 +185,13 @@ void ControlsView::drawContent(AppState& state) {
 }
 
 void ControlsView::topologyButtons(AppState& state) {
-    for (std::string_view name : kTopologies) {
-        if (name != kTopologies.front()) ImGui::SameLine();
-        if (ImGui::Button(name.data())) {
-            applyTopologyPreset(state.settings().cluster, name);
+    for (const TopologyPreset& t : topologyPresets()) {
+        if (&t != topologyPresets().data()) ImGui::SameLine();
+        if (ImGui::Button(t.name)) {
+            applyTopologyPreset(state.settings().cluster, t.name);
             state.changed(SettingEffect::Route);
         }
-        if (ImGui::IsItemHovered())
-            ImGui::SetTooltip("%s", tr(name == "pcie" ? N_("8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network")
-                                                      : N_("8 GPUs a node, 450 GB/s NVLink, 50 GB/s (400 Gb/s) InfiniBand per GPU")));
+        if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr(t.description));
     }
 }
 

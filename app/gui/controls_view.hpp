@@ -8,7 +8,7 @@ namespace moe::gui {
 // its range, its help (on hover, with the flag) and what a change makes the app redo.
 class ControlsView final : public View {
 public:
-    explicit ControlsView(Ui& ui) : View("Controls", "controls", ui) {}
+    ControlsView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
     // Opens (or closes) the expert-parallel section once, on a page switch.
     void showParallel(bool open) { m_parallelOpen = open, m_applyOpen = true; }
 

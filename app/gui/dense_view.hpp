@@ -5,7 +5,7 @@ namespace moe::gui {
 // Total vs active parameters and FLOPs per token, for this layer and published models.
 class DenseView final : public View {
 public:
-    explicit DenseView(Ui& ui) : View("Dense vs MoE", "dense", ui) {}
+    DenseView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

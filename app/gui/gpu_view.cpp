@@ -5,19 +5,12 @@
 
 namespace moe::gui {
 
-void GpuView::drawContent(AppState& state) {
-    caption("Experts inside their GPUs (brighter = more tokens); below, each GPU's dispatch, compute and combine.");
-    const Traffic& t = state.traffic();
-    const Routing& r = state.result().routing;
-    const int G = t.gpus, N = std::max(1, t.gpusPerNode);
-    if (t.perGpu.empty()) return;
+// GPUs as boxes in rows of one node; experts as coloured squares inside, brighter with
+// more kept tokens (`load`).
+void GpuView::gpuBoxes(const Traffic& t, const std::vector<int>& load) {
     ImDrawList* dl = ImGui::GetWindowDrawList();
-    std::vector<int> load(r.experts, 0);
-    for (int s = 0; s < r.slotCount(); ++s)
-        if (r.slotKept[s]) ++load[r.slotExpert[s]];
+    const int G = t.gpus, N = std::max(1, t.gpusPerNode);
     const int maxLoad = std::max(1, *std::max_element(load.begin(), load.end()));
-
-    // GPUs as boxes in rows of one node; experts as coloured squares inside.
     const float width = ImGui::GetContentRegionAvail().x;
     const int perRow = std::min(G, N);
     const float boxW = std::max(px(40), (width - px(6) * perRow) / perRow);
@@ -49,9 +42,12 @@ void GpuView::drawContent(AppState& state) {
     if (hovExpert >= 0)
         ImGui::SetTooltip(tr("E%d on GPU %d: %d kept tokens, %zu copies"), hovExpert, hovGpu, load[hovExpert],
                           t.expertGpus[hovExpert].size());
+}
 
-    // Timeline: the dispatch phase ends when its slowest GPU ends, and so on.
-    ImGui::Separator();
+// Timeline: the dispatch phase ends when its slowest GPU ends, and so on.
+void GpuView::timeline(const Traffic& t) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const int G = t.gpus;
     const float tw = ImGui::GetContentRegionAvail().x - px(60);
     const double total = std::max(1e-9, t.totalTimeUs);
     const float rowH = std::clamp((ImGui::GetContentRegionAvail().y - px(30)) / G, px(3), px(18));
@@ -78,6 +74,19 @@ void GpuView::drawContent(AppState& state) {
     }
     ImGui::Dummy(ImVec2(tw, G * rowH + px(4)));
     ImGui::TextDisabled(tr("dispatch | compute (vermillion: the straggler, GPU %d) | combine = %.1f µs"), t.straggler, t.totalTimeUs);
+}
+
+void GpuView::drawContent(AppState& state) {
+    caption("Experts inside their GPUs (brighter = more tokens); below, each GPU's dispatch, compute and combine.");
+    const Traffic& t = state.traffic();
+    const Routing& r = state.result().routing;
+    if (t.perGpu.empty()) return;
+    std::vector<int> load(r.experts, 0);
+    for (int s = 0; s < r.slotCount(); ++s)
+        if (r.slotKept[s]) ++load[r.slotExpert[s]];
+    gpuBoxes(t, load);
+    ImGui::Separator();
+    timeline(t);
 }
 
 } // namespace moe::gui

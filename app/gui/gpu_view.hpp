@@ -6,9 +6,13 @@ namespace moe::gui {
 // combine timeline per GPU with the straggler marked.
 class GpuView final : public View {
 public:
-    explicit GpuView(Ui& ui) : View("GPUs and timeline", "gpus", ui) {}
+    GpuView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;
+
+private:
+    void gpuBoxes(const Traffic& t, const std::vector<int>& load);
+    void timeline(const Traffic& t);
 };
 } // namespace moe::gui

@@ -52,61 +52,41 @@ void rebuildFonts(Ui& ui, const App& app, const AppState& state) {
     unfilteredFontTexture();
 }
 
-// One view drawn alone, between two frames of the app: at twice the UI scale into an
-// offscreen buffer for PNG, at the UI scale without anti-aliasing for SVG. The view keeps
-// its logical size, so the figure looks like the screen, only sharper; no hover and no
-// lesson highlight. Whatever happens, the app is left as it was.
-void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
-    View* view = app.viewByName(ex.view);
-    if (!view) throw InputError("--export-view", "no view named '" + ex.view + "'");
-    const bool svg = std::filesystem::path(ex.path).extension() == ".svg";
-    if (svg && !view->hasSvg()) throw InputError(ex.path, "this view shows an image, which has no SVG form: export it as PNG");
-    const float factor = svg ? 1.0f : 2.0f;
-    // A view the page does not show gets three quarters of the window.
-    const ImVec2 shown = view->lastSize();
-    ImVec2 logical = shown.x > 0 ? shown : ImVec2(std::max(640.0f, ImGui::GetIO().DisplaySize.x * 0.75f),
-                                                        std::max(400.0f, ImGui::GetIO().DisplaySize.y * 0.75f));
-    ImVec2 size(std::round(logical.x * factor), std::round(logical.y * factor));
-
-    struct Restore {
-        App& app;
-        Ui& ui;
-        AppState& state;
-        View& view;
-        const float scale = ui.scale;
-        const bool opaque = ui.opaqueWindows, wasOpen = view.open(), highlighted = view.highlighted();
-        const int hovered = ui.hoveredToken, highlight = ui.highlightToken;
-        const ImVec2 pos = view.lastPos(), size = view.lastSize();
-        ~Restore() {
-            if (ImGui::GetCurrentContext()->WithinFrameScope) ImGui::EndFrame();  // an exception mid-frame
-            const bool rescale = ui.scale != scale;
-            ui.scale = scale, ui.opaqueWindows = opaque, ui.hoveredToken = hovered, ui.highlightToken = highlight;
-            try {
-                if (rescale) rebuildFonts(ui, app, state);
-                else applyTheme(app.theme, ui.scale);  // the style without svgDrawStyle's changes
-            } catch (...) {
-                app.rebuildStyle = true;  // the next frame tries again
-            }
-            if (size.x > 0) view.setLayout(pos, size, true);
-            view.open() = wasOpen;
-            view.setHighlighted(highlighted);
+// Whatever an export changes (scale, style, the view's place and flags, hover), put back
+// when it ends, however it ends.
+struct ExportRestore {
+    App& app;
+    Ui& ui;
+    AppState& state;
+    View& view;
+    const float scale = ui.scale;
+    const bool opaque = ui.opaqueWindows, wasOpen = view.open(), highlighted = view.highlighted();
+    const int hovered = ui.hoveredToken, highlight = ui.highlightToken;
+    const ImVec2 pos = view.lastPos(), size = view.lastSize();
+    ~ExportRestore() {
+        if (ImGui::GetCurrentContext()->WithinFrameScope) ImGui::EndFrame();  // an exception mid-frame
+        const bool rescale = ui.scale != scale;
+        ui.scale = scale, ui.opaqueWindows = opaque, ui.hoveredToken = hovered, ui.highlightToken = highlight;
+        try {
+            if (rescale) rebuildFonts(ui, app, state);
+            else applyTheme(app.theme, ui.scale);  // the style without svgDrawStyle's changes
+        } catch (...) {
+            app.rebuildStyle = true;  // the next frame tries again
         }
-    } restore{app, ui, state, *view};
-
-    if (factor != 1.0f) {
-        ui.scale *= factor;
-        rebuildFonts(ui, app, state);
+        if (size.x > 0) view.setLayout(pos, size, true);
+        view.open() = wasOpen;
+        view.setHighlighted(highlighted);
     }
-    if (svg) svgDrawStyle(ImGui::GetStyle());
-    view->open() = true;
-    view->setHighlighted(false);
-    ui.opaqueWindows = true;
-    ui.hoveredToken = ui.highlightToken = -1;
-    // A few frames: views that size themselves from the last frame settle. A figure shows
-    // everything: a view whose content does not fit grows taller (up to 4 times) first.
+};
+
+// A few frames of the view alone: views that size themselves from the last frame settle.
+// A figure shows everything: a view whose content does not fit grows taller (up to 4
+// times) first. Returns the figure's size in pixels.
+ImVec2 settleAlone(View& view, Ui& ui, AppState& state, ImVec2 logical, float factor) {
+    ImVec2 size(std::round(logical.x * factor), std::round(logical.y * factor));
     const float tallest = logical.y * 4;
     for (int i = 0, settled = 0; settled < 3 && i < 16; ++i) {
-        if (i > 0 && !view->contentFits() && logical.y * 1.25f <= tallest) {
+        if (i > 0 && !view.contentFits() && logical.y * 1.25f <= tallest) {
             logical.y *= 1.25f, settled = 0;
             size.y = std::round(logical.y * factor);
         } else if (i > 0) {
@@ -120,11 +100,16 @@ void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
         io.MousePos = ImVec2(-FLT_MAX, -FLT_MAX);
         ImGui::NewFrame();
         ImGui::PushFont(ui.fonts.regular());
-        view->setLayout(ImVec2(0, 0), size, true);
-        view->draw(state);
+        view.setLayout(ImVec2(0, 0), size, true);
+        view.draw(state);
         ImGui::PopFont();
         ImGui::Render();
     }
+    return size;
+}
+
+// The last frame's draw data, as SVG or as a PNG rendered offscreen.
+void writeExport(const App::ViewExport& ex, ImVec2 size, bool svg) {
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     try {
         if (svg) {
@@ -141,6 +126,33 @@ void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
     } catch (const std::exception& e) {
         throw InputError(ex.path, e.what());
     }
+}
+
+// One view drawn alone, between two frames of the app: at twice the UI scale into an
+// offscreen buffer for PNG, at the UI scale without anti-aliasing for SVG. The view keeps
+// its logical size, so the figure looks like the screen, only sharper; no hover and no
+// lesson highlight. Whatever happens, the app is left as it was.
+void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
+    View* view = app.viewByName(ex.view);
+    if (!view) throw InputError("--export-view", "no view named '" + ex.view + "'");
+    const bool svg = std::filesystem::path(ex.path).extension() == ".svg";
+    if (svg && !view->hasSvg()) throw InputError(ex.path, "this view shows an image, which has no SVG form: export it as PNG");
+    const float factor = svg ? 1.0f : 2.0f;
+    // A view the page does not show gets three quarters of the window.
+    const ImVec2 shown = view->lastSize();
+    const ImVec2 logical = shown.x > 0 ? shown : ImVec2(std::max(640.0f, ImGui::GetIO().DisplaySize.x * 0.75f),
+                                                        std::max(400.0f, ImGui::GetIO().DisplaySize.y * 0.75f));
+    ExportRestore restore{app, ui, state, *view};
+    if (factor != 1.0f) {
+        ui.scale *= factor;
+        rebuildFonts(ui, app, state);
+    }
+    if (svg) svgDrawStyle(ImGui::GetStyle());
+    view->open() = true;
+    view->setHighlighted(false);
+    ui.opaqueWindows = true;
+    ui.hoveredToken = ui.highlightToken = -1;
+    writeExport(ex, settleAlone(*view, ui, state, logical, factor), svg);
 }
 
 struct FrameStats {
@@ -217,6 +229,69 @@ void reportEveryChapter(App& app, Ui& ui, AppState& state) {
     }
 }
 
+// The UI's scale, theme-independent flags and the students' hidden names, from the flags
+// and the saved preferences.
+void setUpUi(Ui& ui, const GuiOptions& opts, const Preferences& saved, const AppState& state) {
+    ui.scale = ui.wantedScale = static_cast<float>(opts.scale > 0 ? opts.scale : saved.scale);
+    if (!opts.fitToWindow) ui.scale = heldScale(ui.wantedScale, opts.width, opts.height);
+    ui.autoTrain = opts.autoTrain;
+    ui.fitToWindow = opts.fitToWindow || (opts.scale == 0 && saved.fit);
+    ui.hidden = std::set<std::string>(opts.hidden.begin(), opts.hidden.end());
+    ui.fonts.build(ui.scale, state.settings().text);
+    if (!ui.fonts.problem().empty()) std::cerr << "moelab: " << ui.fonts.problem() << "\n";
+}
+
+// The theme, the code's state, and the lesson: the built-in one on the first start
+// (skippable: Leave the lesson), or the one asked for.
+void startApp(App& app, const GuiOptions& opts, const Preferences& saved) {
+    app.theme = (!opts.theme.empty() ? opts.theme : saved.theme) == "light" ? Theme::Light : Theme::Dark;
+    if (opts.hasCode) app.applySharedState(opts.shared);
+    if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
+    else if (!opts.headless() && !saved.lessonSeen && !opts.hasCode) app.openLesson("builtin", 0);
+    if (!opts.lmModel.empty()) {  // a file that does not load: said on stderr and in the app, which carries on
+        app.useLm(opts.lmModel, !opts.lmRoutingGiven);
+        if (!app.state().lm())
+            std::cerr << "moelab: --model " << opts.lmModel << ": " << tr("The language model did not load; the one-layer model stays:") << "\n";
+        app.state().setLayer(opts.layer);
+    }
+}
+
+// Frames until the window closes, or, headless, `opts.frames` of them (the last one saved).
+FrameStats frameLoop(App& app, Ui& ui, AppState& state, GLFWwindow* w, const GuiOptions& opts) {
+    const bool headless = opts.headless();
+    FrameStats stats;
+    using Clock = std::chrono::steady_clock;
+    for (int frame = 0; !glfwWindowShouldClose(w) && !app.quit; ++frame) {
+        const auto t0 = Clock::now();
+        glfwPollEvents();
+        if (glfwGetWindowAttrib(w, GLFW_ICONIFIED)) {  // sleep while minimised
+            glfwWaitEvents();
+            continue;
+        }
+        drawFrame(app, ui, state, headless);
+        const bool last = headless && frame + 1 >= opts.frames;
+        if (last && !opts.screenshot.empty()) saveWindowPng(w, opts.screenshot);  // InputError (exit 2) when the path cannot be written
+        glfwSwapBuffers(w);
+        glFinish();  // count the GPU's (llvmpipe's) work in the frame time
+        stats.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+        if (last) break;
+        // Where swap does not wait for a display (Xvfb) the rest of the CPU is the training thread's.
+        if (!headless) std::this_thread::sleep_until(t0 + kFramePeriod);
+    }
+    return stats;
+}
+
+// What the flags ask for at exit: reports, the exported view, the saved preferences.
+void finish(App& app, Ui& ui, AppState& state, const GuiOptions& opts, const FrameStats& stats) {
+    if (opts.layoutReportChapters) reportEveryChapter(app, ui, state);
+    if (opts.frameReport) std::cout << stats.json() << "\n";
+    if (opts.layoutReport) std::cout << app.layoutReport() << "\n";  // the screen's layout, not the export's
+    if (!opts.exportView.empty()) exportView(app, ui, state, {opts.exportView, opts.exportPath});
+    if (!opts.headless())
+        savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.wantedScale,
+                         true, ui.fitToWindow});
+}
+
 int run(const GuiOptions& opts) {
     const bool headless = opts.headless();
     // Saved preferences, unless a flag says otherwise; screenshots ignore them so they are reproducible.
@@ -239,56 +314,15 @@ int run(const GuiOptions& opts) {
     ImGuiContextGuard imgui(window.handle(), headless ? nullptr : iniPath.c_str());
 
     Ui ui;
-    ui.scale = ui.wantedScale = static_cast<float>(opts.scale > 0 ? opts.scale : saved.scale);
-    if (!opts.fitToWindow) ui.scale = heldScale(ui.wantedScale, opts.width, opts.height);
-    ui.autoTrain = opts.autoTrain;
-    ui.fitToWindow = opts.fitToWindow || (opts.scale == 0 && saved.fit);
-    ui.hidden = std::set<std::string>(opts.hidden.begin(), opts.hidden.end());
-    ui.fonts.build(ui.scale, state.settings().text);
-    if (!ui.fonts.problem().empty()) std::cerr << "moelab: " << ui.fonts.problem() << "\n";
+    setUpUi(ui, opts, saved, state);
     App app(window.handle(), state, ui, opts.page);
-    app.theme = (!opts.theme.empty() ? opts.theme : saved.theme) == "light" ? Theme::Light : Theme::Dark;
-    // The built-in lesson on the first start (skippable: Leave the lesson), or the one asked for.
-    if (opts.hasCode) app.applySharedState(opts.shared);
-    if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
-    else if (!headless && !saved.lessonSeen && !opts.hasCode) app.openLesson("builtin", 0);
-    if (!opts.lmModel.empty()) {  // a file that does not load: said on stderr and in the app, which carries on
-        app.useLm(opts.lmModel, !opts.lmRoutingGiven);
-        if (!state.lm()) std::cerr << "moelab: --model " << opts.lmModel << ": " << tr("The language model did not load; the one-layer model stays:") << "\n";
-        state.setLayer(opts.layer);
-    }
+    startApp(app, opts, saved);
     applyTheme(app.theme, ui.scale);
 
     ImGui_ImplOpenGL3_CreateDeviceObjects();  // the font texture among them, now rather than in the first frame
     unfilteredFontTexture();
-
-    FrameStats stats;
-    using Clock = std::chrono::steady_clock;
-    GLFWwindow* w = window.handle();
-    for (int frame = 0; !glfwWindowShouldClose(w) && !app.quit; ++frame) {
-        const auto t0 = Clock::now();
-        glfwPollEvents();
-        if (glfwGetWindowAttrib(w, GLFW_ICONIFIED)) {  // sleep while minimised
-            glfwWaitEvents();
-            continue;
-        }
-        drawFrame(app, ui, state, headless);
-        const bool last = headless && frame + 1 >= opts.frames;
-        if (last && !opts.screenshot.empty()) saveWindowPng(w, opts.screenshot);  // InputError (exit 2) when the path cannot be written
-        glfwSwapBuffers(w);
-        glFinish();  // count the GPU's (llvmpipe's) work in the frame time
-        stats.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-        if (last) break;
-        // Where swap does not wait for a display (Xvfb) the rest of the CPU is the training thread's.
-        if (!headless) std::this_thread::sleep_until(t0 + kFramePeriod);
-    }
-    if (opts.layoutReportChapters) reportEveryChapter(app, ui, state);
-    if (opts.frameReport) std::cout << stats.json() << "\n";
-    if (opts.layoutReport) std::cout << app.layoutReport() << "\n";  // the screen's layout, not the export's
-    if (!opts.exportView.empty()) exportView(app, ui, state, {opts.exportView, opts.exportPath});
-    if (!headless)
-        savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.wantedScale,
-                         true, ui.fitToWindow});
+    const FrameStats stats = frameLoop(app, ui, state, window.handle(), opts);
+    finish(app, ui, state, opts, stats);
     return 0;
 }
 

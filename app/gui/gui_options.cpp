@@ -83,16 +83,14 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
         o.hidden = o.shared.hidden;
     }
     if (auto hide = args.str("hide"))
-        for (const std::string& item : parseHideList(*hide)) o.hidden.push_back(item);
-    if (page == "parallel") o.page = Page::Parallel;
-    else if (page == "training") o.page = Page::Training;
-    else if (page == "journey") o.page = Page::Journey;
-    else if (page == "compare") o.page = Page::Compare;
-    else if (page != "routing") throw InputError("--page", "must be routing|journey|parallel|training|compare (got '" + page + "')");
+        for (const std::string& item : parseHideList(*hide, namedViews())) o.hidden.push_back(item);
+    const PageInfo* pageRow = findPage(page);
+    if (!pageRow) throw InputError("--page", "must be " + joinedNames(pageKeys(), "|") + " (got '" + page + "')");
+    o.page = pageRow->page;
     if (auto view = args.str("export-view")) {
-        const bool known = *view == "compare" ||
-                           std::any_of(std::begin(kLessonViews), std::end(kLessonViews), [&](const char* v) { return *view == v; });
-        if (!known) throw InputError("--export-view", "'" + *view + "' is not a view (heatmap, load, tokens, traffic, gpus, training, ...)");
+        const std::vector<std::string> views = exportableViews();
+        if (std::find(views.begin(), views.end(), *view) == views.end())
+            throw InputError("--export-view", "'" + *view + "' is not a view (" + joinedNames(views, ", ") + ")");
         o.exportView = *view;
         o.exportPath = args.str("out", "");
         const auto ext = std::filesystem::path(o.exportPath).extension();

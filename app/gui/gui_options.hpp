@@ -5,10 +5,9 @@
 
 #include "settings.hpp"
 #include "share_code.hpp"
+#include "view_registry.hpp"
 
 namespace moe::gui {
-
-enum class Page { Routing, Journey, Parallel, Training, Compare };
 
 struct GuiOptions {
     Settings settings;

@@ -5,7 +5,7 @@ namespace moe::gui {
 // Tokens x experts, colour = score; chosen cells outlined, dropped ones crossed.
 class HeatmapView final : public View {
 public:
-    explicit HeatmapView(Ui& ui) : View("Gate scores", "heatmap", ui) {}
+    HeatmapView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

@@ -8,7 +8,7 @@ namespace moe::gui {
 // numbers, its place in capacity, each chosen expert's output and the weighted sum.
 class JourneyView final : public View {
 public:
-    explicit JourneyView(Ui& ui) : View("Token journey", "journey", ui) {}
+    JourneyView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

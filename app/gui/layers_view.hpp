@@ -12,7 +12,7 @@ namespace moe::gui {
 
 class LayersView final : public View {
 public:
-    explicit LayersView(Ui& ui) : View("Layers", "layers", ui) {}
+    LayersView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

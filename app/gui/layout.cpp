@@ -15,12 +15,17 @@ float fitScale(int windowW, int windowH) {
     return std::clamp(std::round(std::min(windowW / 1280.0f, windowH / 800.0f) * 20) / 20, 0.75f, 2.5f);
 }
 
-std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox area, float scale) {
-    struct Row {
-        std::vector<size_t> members;
-        float minHeight;
-        bool grows;
-    };
+namespace {
+
+// A row of the layout: its views (indices of slots), its least height, whether it grows.
+struct Row {
+    std::vector<size_t> members;
+    float minHeight;
+    bool grows;
+};
+
+// Short and Tall views share a row with one more of their shape; the rest get a row each.
+std::vector<Row> rowsOf(const std::vector<LayoutSlot>& slots, float scale) {
     std::vector<Row> rows;
     for (size_t i = 0; i < slots.size(); ++i) {
         const ViewShape shape = slots[i].shape;
@@ -34,6 +39,35 @@ std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox
         const float fixed = slots[i].height > 0 ? slots[i].height : h * scale;
         rows.push_back({{i}, fixed, shape == ViewShape::Tall || shape == ViewShape::Wide});
     }
+    return rows;
+}
+
+// Rows that need more than `height`: shrunk in proportion, but rows under the floor are
+// lifted to it and the others give up what that takes.
+std::vector<float> shrunkHeights(const std::vector<Row>& rows, float height, float scale) {
+    std::vector<float> heights;
+    for (const Row& r : rows) heights.push_back(r.minHeight);
+    const float floor = std::min(kMinViewHeight * scale, height / rows.size());
+    std::vector<bool> pinned(rows.size(), false);
+    for (bool again = true; again;) {
+        again = false;
+        float free = height, flexible = 0;
+        for (size_t i = 0; i < rows.size(); ++i) (pinned[i] ? free -= floor : flexible += rows[i].minHeight);
+        for (size_t i = 0; i < rows.size(); ++i) {
+            if (pinned[i]) continue;
+            heights[i] = rows[i].minHeight * free / flexible;
+            if (heights[i] < floor) pinned[i] = again = true;
+        }
+    }
+    for (size_t i = 0; i < rows.size(); ++i)
+        if (pinned[i]) heights[i] = floor;
+    return heights;
+}
+
+} // namespace
+
+std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox area, float scale) {
+    const std::vector<Row> rows = rowsOf(slots, scale);
     std::vector<LayoutBox> out(slots.size());
     if (rows.empty()) return out;
     float fixed = 0, growMin = 0;
@@ -48,23 +82,7 @@ std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox
     const float spare = std::max(0.0f, area.h - need);
     std::vector<float> heights;
     for (const Row& r : rows) heights.push_back(r.minHeight);
-    if (need > area.h) {
-        // Shrink in proportion, but lift rows under the floor and take it from the others.
-        const float floor = std::min(kMinViewHeight * scale, area.h / rows.size());
-        std::vector<bool> pinned(rows.size(), false);
-        for (bool again = true; again;) {
-            again = false;
-            float free = area.h, flexible = 0;
-            for (size_t i = 0; i < rows.size(); ++i) (pinned[i] ? free -= floor : flexible += rows[i].minHeight);
-            for (size_t i = 0; i < rows.size(); ++i) {
-                if (pinned[i]) continue;
-                heights[i] = rows[i].minHeight * free / flexible;
-                if (heights[i] < floor) pinned[i] = again = true;
-            }
-        }
-        for (size_t i = 0; i < rows.size(); ++i)
-            if (pinned[i]) heights[i] = floor;
-    }
+    if (need > area.h) heights = shrunkHeights(rows, area.h, scale);
     float y = area.y;
     for (size_t ri = 0; ri < rows.size(); ++ri) {
         const Row& r = rows[ri];

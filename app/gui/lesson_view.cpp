@@ -12,8 +12,8 @@ bool chinese() { return language() == Language::Chinese; }
 } // namespace
 
 void LessonView::drawContent(AppState& state) {
-    if (!m_progress) return;
-    LessonProgress& p = *m_progress;
+    if (!m_progress || !*m_progress) return;
+    LessonProgress& p = **m_progress;
     const LessonChapter& ch = p.lesson.chapters[p.chapter];
     drawHeader();
     // The chapter's text scrolls; what the class acts on (the Try buttons, the challenge,
@@ -38,7 +38,7 @@ bool LessonView::footerVisible() const {
 }
 
 void LessonView::drawHeader() {
-    const LessonProgress& p = *m_progress;
+    const LessonProgress& p = **m_progress;
     const Lesson& lesson = p.lesson;
     const int n = static_cast<int>(lesson.chapters.size());
     ImGui::TextDisabled("%s", ellipsized(lesson.title.in(chinese()), ImGui::GetContentRegionAvail().x).c_str());
@@ -61,7 +61,7 @@ void LessonView::drawHeader() {
 
 // The Try buttons carry their keys (1, 2, ...): a clicker or keyboard presses them too.
 void LessonView::drawTries() {
-    const LessonProgress& p = *m_progress;
+    const LessonProgress& p = **m_progress;
     const LessonChapter& ch = p.lesson.chapters[p.chapter];
     if (ch.tries.empty() && ch.experiment.empty()) return;
     ImGui::Spacing();
@@ -89,7 +89,7 @@ void LessonView::drawTries() {
 }
 
 void LessonView::drawGoals(AppState& state) {
-    const LessonChapter& ch = m_progress->lesson.chapters[m_progress->chapter];
+    const LessonChapter& ch = (*m_progress)->lesson.chapters[(*m_progress)->chapter];
     if (ch.goals.empty()) return;
     ImGui::Spacing();
     ImGui::Separator();
@@ -104,7 +104,7 @@ void LessonView::drawGoals(AppState& state) {
 }
 
 void LessonView::drawQuestion() {
-    LessonProgress& p = *m_progress;
+    LessonProgress& p = **m_progress;
     const LessonChapter& ch = p.lesson.chapters[p.chapter];
     if (ch.question.empty()) return;
     ImGui::Spacing();
@@ -117,7 +117,7 @@ void LessonView::drawQuestion() {
 
 // Previous / next, as a presentation clicker sends them (PageUp / PageDown).
 void LessonView::drawNavigation() {
-    const LessonProgress& p = *m_progress;
+    const LessonProgress& p = **m_progress;
     const int n = static_cast<int>(p.lesson.chapters.size());
     ImGui::Spacing();
     const float bw = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x * 2) / 3;
@@ -136,8 +136,8 @@ void LessonView::drawNavigation() {
 }
 
 void LessonView::pressTry(int index) {
-    if (!m_progress) return;
-    const LessonProgress& p = *m_progress;
+    if (!m_progress || !*m_progress) return;
+    const LessonProgress& p = **m_progress;
     const LessonChapter& ch = p.lesson.chapters[p.chapter];
     const int tries = static_cast<int>(ch.tries.size());
     if (index == tries && !ch.experiment.empty()) return m_actions.experiment(ch.experiment);
@@ -146,7 +146,7 @@ void LessonView::pressTry(int index) {
 }
 
 void LessonView::revealAnswer() {
-    if (m_progress) m_progress->revealed = true;
+    if (m_progress && *m_progress) (*m_progress)->revealed = true;
 }
 
 } // namespace moe::gui

@@ -7,16 +7,9 @@
 
 namespace moe::gui {
 
-// A lesson in progress: which chapter, which try button, whether the answer shows.
-struct LessonProgress {
-    Lesson lesson;
-    int chapter = 0;
-    int activeTry = -1;
-    bool revealed = false;
-};
-
 // The lesson panel: the chapter's title and text, its try buttons, goals ticked off
-// live, the question with its hidden answer, and previous / next.
+// live, the question with its hidden answer, and previous / next. The progress is the
+// app's (AppState::lesson()); the panel shows it and asks the app to move.
 class LessonView final : public View {
 public:
     struct Actions {
@@ -24,9 +17,10 @@ public:
         std::function<void(const std::string&)> experiment;  // "balance" or "sentiment"
         std::function<void()> leave;
     };
-    LessonView(Ui& ui, Actions actions) : View("Lesson", "lesson", ui), m_actions(std::move(actions)) {}
-    std::optional<LessonProgress>& progress() { return m_progress; }
-    bool exportable() const override { return false; }
+    LessonView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
+    void connect(std::optional<LessonProgress>& progress, Actions actions) {
+        m_progress = &progress, m_actions = std::move(actions);
+    }
     // The keys of a clicker or keyboard: Try button `index` (0-based), the answer.
     void pressTry(int index);
     void revealAnswer();
@@ -44,7 +38,7 @@ private:
     void drawNavigation();
 
     Actions m_actions;
-    std::optional<LessonProgress> m_progress;
+    std::optional<LessonProgress>* m_progress = nullptr;  // the app's
     float m_footerHeight = 0;  // last frame's: the text above gets the rest
     float m_footerBottom = 0;
 };

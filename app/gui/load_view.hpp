@@ -6,7 +6,7 @@ namespace moe::gui {
 // metrics and their recent history.
 class LoadView final : public View {
 public:
-    explicit LoadView(Ui& ui) : View("Expert load", "load", ui) {}
+    LoadView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

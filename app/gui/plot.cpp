@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "i18n.hpp"
 #include "style.hpp"
@@ -38,6 +39,35 @@ std::string tickLabel(double v) {
     return b;
 }
 
+// The y range of every series' finite values, widened to the axes' wish or down to zero
+// when the data is not far from it, and never empty.
+std::pair<double, double> yRange(const std::vector<PlotSeries>& series, const ChartAxes& axes) {
+    double lo = 1e300, hi = -1e300;
+    for (const PlotSeries& s : series)
+        for (float v : *s.y)
+            if (std::isfinite(v)) lo = std::min(lo, double(v)), hi = std::max(hi, double(v));
+    if (lo > hi) lo = 0, hi = 1;
+    if (axes.yTo > axes.yFrom) lo = std::min(lo, axes.yFrom), hi = std::max(hi, axes.yTo);
+    else if (lo > 0 && lo < 0.3 * hi) lo = 0;  // start at zero when the data is not far from it
+    if (hi - lo < 1e-9) hi = lo + 1;
+    return {lo, hi};
+}
+
+// The legend at the right of the title row; returns its left edge.
+float chartLegend(ImDrawList* dl, const std::vector<PlotSeries>& series, ImVec2 p, float right, float line) {
+    const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text);
+    float lx = right;
+    for (auto it = series.rbegin(); it != series.rend(); ++it) {
+        if (!it->label) continue;
+        char entry[96];
+        std::snprintf(entry, sizeof entry, "%s %.3g", it->label, it->y->empty() ? 0.0 : double(it->y->back()));
+        lx -= ImGui::CalcTextSize(entry).x + line * 1.6f;
+        dl->AddRectFilled(ImVec2(lx, p.y + line * 0.35f), ImVec2(lx + line * 0.8f, p.y + line * 0.65f), it->colour);
+        dl->AddText(ImVec2(lx + line, p.y), text, entry);
+    }
+    return lx;
+}
+
 } // namespace
 
 void lineChart(const char* title, const char* yUnit, const std::vector<PlotSeries>& series, ImVec2 size,
@@ -46,18 +76,10 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const float line = ImGui::GetTextLineHeight();
     const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), faint = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-    // Data range.
-    double lo = 1e300, hi = -1e300;
+    auto [lo, hi] = yRange(series, axes);
     int last = 1;
-    for (const PlotSeries& s : series) {
-        for (float v : *s.y)
-            if (std::isfinite(v)) lo = std::min(lo, double(v)), hi = std::max(hi, double(v));
+    for (const PlotSeries& s : series)
         if (!s.x->empty()) last = std::max(last, s.x->back());
-    }
-    if (lo > hi) lo = 0, hi = 1;
-    if (axes.yTo > axes.yFrom) lo = std::min(lo, axes.yFrom), hi = std::max(hi, axes.yTo);
-    else if (lo > 0 && lo < 0.3 * hi) lo = 0;  // start at zero when the data is not far from it
-    if (hi - lo < 1e-9) hi = lo + 1;
     std::vector<double> yt = niceTicks(lo, hi, std::max(2, int(size.y / (line * 2))));
     if (yt.empty()) yt = {lo, hi};
     lo = std::min(lo, yt.front()), hi = std::max(hi, yt.back());
@@ -88,17 +110,9 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
         for (size_t i = 1; i < s.y->size(); ++i)
             dl->AddLine(ImVec2(X((*s.x)[i - 1]), Y((*s.y)[i - 1])), ImVec2(X((*s.x)[i]), Y((*s.y)[i])), s.colour, s.width);
     dl->PopClipRect();
-    // The legend at the right, then the title with its unit in the room left of it (the
-    // unit goes first, then the title is cut with an ellipsis, rather than overlap).
-    float lx = b.x;
-    for (auto it = series.rbegin(); it != series.rend(); ++it) {
-        if (!it->label) continue;
-        char entry[96];
-        std::snprintf(entry, sizeof entry, "%s %.3g", it->label, it->y->empty() ? 0.0 : double(it->y->back()));
-        lx -= ImGui::CalcTextSize(entry).x + line * 1.6f;
-        dl->AddRectFilled(ImVec2(lx, p.y + line * 0.35f), ImVec2(lx + line * 0.8f, p.y + line * 0.65f), it->colour);
-        dl->AddText(ImVec2(lx + line, p.y), text, entry);
-    }
+    // The title with its unit in the room left of the legend (the unit goes first, then
+    // the title is cut with an ellipsis, rather than overlap).
+    const float lx = chartLegend(dl, series, p, b.x, line);
     std::string head = std::string(title) + (yUnit && *yUnit ? std::string(" · ") + yUnit : "");
     const float room = lx - p.x - line * 0.6f;
     if (ImGui::CalcTextSize(head.c_str()).x > room) head = ellipsized(title, room);

@@ -42,21 +42,6 @@ void colourScale(Ui& ui) {
 
 bool comparable(const RoutingPicture& p) { return p.other && p.other->tokens == p.routing.tokens; }
 
-// One expert tag under a chip: its number, struck through when dropped, an arrow in
-// front when rerouted. Returns the tag's right edge.
-float expertTag(ImDrawList* dl, ImFont* font, float size, ImVec2 at, float height, int expert, bool kept, bool rerouted,
-                ImU32 border, float scale) {
-    char tag[16];
-    std::snprintf(tag, sizeof tag, rerouted ? "\u2192%d" : "%d", expert);
-    const float w = font->CalcTextSizeA(size, 1e9f, 0, tag).x + 4 * scale;
-    const ImVec2 b(at.x + w, at.y + height);
-    dl->AddRectFilled(at, b, expertColor(expert), 2 * scale);
-    dl->AddRect(at, b, border, 2 * scale, 0, rerouted ? 2 * scale : 1.0f);
-    dl->AddText(font, size, ImVec2(at.x + 2 * scale, at.y + (height - size) * 0.5f), textOn(expertColor(expert)), tag);
-    if (!kept) dl->AddLine(ImVec2(at.x - scale, b.y), ImVec2(b.x + scale, at.y), kWarning, 2.5f * scale);
-    return b.x;
-}
-
 } // namespace
 
 bool assignmentsDiffer(const Routing& a, const Routing& b, int t) {
@@ -65,66 +50,62 @@ bool assignmentsDiffer(const Routing& a, const Routing& b, int t) {
     return false;
 }
 
-std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id) {
-    const Routing& r = p.routing;
-    const int T = std::min(r.tokens, static_cast<int>(p.tokens.size())), E = r.experts;
-    if (T == 0 || E == 0) return {-1, -1};
-    const float labelW = ImGui::CalcTextSize("E000").x + px(ui, 8), headerH = ImGui::GetTextLineHeight() + px(ui, 4);
-    const float minCell = std::max(kMinCell, px(ui, kMinCellScaled));
-    const float cellH = std::clamp((size.y - headerH - ImGui::GetStyle().ScrollbarSize) / E, minCell, px(ui, kMaxCell));
-    const float cellW = std::max(minCell, (size.x - labelW) / T);
-    const float mapW = labelW + cellW * T, mapH = headerH + cellH * E;
-    ui.measured["gate_cell_height"] = cellH;
-    // At least a few rows tall: in a small window the window scrolls, not the map away.
-    const float childH = std::max(std::min(size.y, mapH), std::min(mapH, headerH + 4 * cellH)) + ImGui::GetStyle().ScrollbarSize + px(ui, 2);
-    ImGui::BeginChild(id, ImVec2(size.x, childH), false,
-                      ImGuiWindowFlags_HorizontalScrollbar);
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const ImVec2 o = ImGui::GetCursorScreenPos();
+namespace {
+
+// Where the gate map's cells sit, and which columns the window shows.
+struct GateBox {
+    ImVec2 o;  // the map's top left corner (the character labels' row)
+    float top, labelW, cellW, cellH, mapW;
+    int tBegin, tEnd;
+    ImVec2 clipMin, clipMax;
+    float x(int t) const { return o.x + labelW + t * cellW; }
+};
+
+// Character labels over the columns (on each character's first byte, when there is room).
+void columnLabels(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, const GateBox& g) {
     ImFont* font = ui.fonts.regular();
-    const bool diff = comparable(p);
-    const float top = o.y + headerH;
-    const ImVec2 clipMin = ImGui::GetWindowPos(), clipMax(clipMin.x + ImGui::GetWindowWidth(), clipMin.y + ImGui::GetWindowHeight());
-    // Only the columns in the window are visited: a long text has tens of thousands.
-    const int tBegin = std::clamp(int((clipMin.x - o.x - labelW) / cellW) - 1, 0, T);
-    const int tEnd = std::clamp(int((clipMax.x - o.x - labelW) / cellW) + 2, tBegin, T);
-    // Character labels over the columns (on each character's first byte, when there is room).
-    for (int t = tBegin; t < tEnd; ++t) {
-        if (p.tokens[t].byteInChar != 0 || cellW < px(ui, 10)) continue;
-        dl->AddText(font, font->FontSize, ImVec2(o.x + labelW + t * cellW + px(ui, 1), o.y),
-                    ImGui::GetColorU32(ImGuiCol_Text), displayChar(p.tokens[t]).c_str());
+    for (int t = g.tBegin; t < g.tEnd; ++t) {
+        if (p.tokens[t].byteInChar != 0 || g.cellW < px(ui, 10)) continue;
+        dl->AddText(font, font->FontSize, ImVec2(g.x(t) + px(ui, 1), g.o.y), ImGui::GetColorU32(ImGuiCol_Text),
+                    displayChar(p.tokens[t]).c_str());
     }
+}
+
+// The experts' names and the score (or logit) cells; returns the hovered cell.
+std::pair<int, int> gateCells(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, const GateBox& g) {
+    const Routing& r = p.routing;
+    ImFont* font = ui.fonts.regular();
     int hovT = -1, hovE = -1;
     // Logits have no fixed range: the colours run from the lowest to the highest.
     const auto [lo, hi] = p.logits ? logitRange(r) : std::pair<float, float>(0.0f, 1.0f);
     const Mat& values = p.logits ? r.logits : r.scores;
-    for (int e = 0; e < E; ++e) {
-        const float y = top + e * cellH;
-        if (y + cellH < clipMin.y || y > clipMax.y) continue;
+    for (int e = 0; e < r.experts; ++e) {
+        const float y = g.top + e * g.cellH;
+        if (y + g.cellH < g.clipMin.y || y > g.clipMax.y) continue;
         char name[16];
         std::snprintf(name, sizeof name, "E%d", e);
-        dl->AddRectFilled(ImVec2(o.x, y + 1), ImVec2(o.x + px(ui, 5), y + cellH - 1), expertColor(e));
-        const float fs = std::min(font->FontSize, cellH * 1.4f);
-        if (cellH >= font->FontSize * 0.7f || e % 2 == 0)
-            dl->AddText(font, fs, ImVec2(o.x + px(ui, 7), y + (cellH - fs) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text), name);
-        for (int t = tBegin; t < tEnd; ++t) {
-            const ImVec2 a(o.x + labelW + t * cellW, y), b(a.x + cellW - 1, y + cellH - 1);
+        dl->AddRectFilled(ImVec2(g.o.x, y + 1), ImVec2(g.o.x + px(ui, 5), y + g.cellH - 1), expertColor(e));
+        const float fs = std::min(font->FontSize, g.cellH * 1.4f);
+        if (g.cellH >= font->FontSize * 0.7f || e % 2 == 0)
+            dl->AddText(font, fs, ImVec2(g.o.x + px(ui, 7), y + (g.cellH - fs) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text), name);
+        for (int t = g.tBegin; t < g.tEnd; ++t) {
+            const ImVec2 a(g.x(t), y), b(a.x + g.cellW - 1, y + g.cellH - 1);
             dl->AddRectFilled(a, b, scoreColor((values(t, e) - lo) / std::max(hi - lo, 1e-12f)));
             if (ImGui::IsMouseHoveringRect(a, b)) hovT = t, hovE = e;
         }
     }
-    // Group boundaries (group-limited routing): a line between groups of experts.
-    if (p.groups > 1 && E % p.groups == 0)
-        for (int g = 1; g < p.groups; ++g) {
-            const float y = top + g * (E / p.groups) * cellH - 1;
-            dl->AddLine(ImVec2(o.x, y), ImVec2(o.x + mapW, y), ImGui::GetColorU32(ImGuiCol_Text), px(ui, 2));
-        }
-    // Chosen cells outlined; dropped ones crossed; rerouted ones joined by an arrow from the
-    // full expert to the one that took the token; with A/B, cells chosen here but not
-    // there are framed in yellow.
-    const float thin = std::max(1.0f, px(ui, 1)), thick = px(ui, 2);
-    for (int t = tBegin; t < tEnd; ++t) {
-        const float x = o.x + labelW + t * cellW;
+    return {hovT, hovE};
+}
+
+// Chosen cells outlined; dropped ones crossed; rerouted ones joined by an arrow from the
+// full expert to the one that took the token; with A/B, cells chosen here but not
+// there are framed in yellow.
+void chosenCells(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, const GateBox& g) {
+    const Routing& r = p.routing;
+    const bool diff = comparable(p);
+    const float thin = std::max(1.0f, px(ui, 1)), thick = px(ui, 2), top = g.top, cellH = g.cellH, cellW = g.cellW;
+    for (int t = g.tBegin; t < g.tEnd; ++t) {
+        const float x = g.x(t);
         for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
             if (r.skipped(s)) continue;  // GShard random routing: never dispatched, so not chosen
             const int e = r.slotExpert[s];
@@ -149,17 +130,63 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
             dl->AddTriangleFilled(ImVec2(x + cellW * 0.5f, top - 1), ImVec2(x + 1, top - px(ui, 6)),
                                   ImVec2(x + cellW - 1, top - px(ui, 6)), kHighlight);
     }
+}
+
+// Group-limited routing: a line between groups of experts.
+void groupLines(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, const GateBox& g) {
+    const int E = p.routing.experts;
+    if (p.groups > 1 && E % p.groups == 0)
+        for (int k = 1; k < p.groups; ++k) {
+            const float y = g.top + k * (E / p.groups) * g.cellH - 1;
+            dl->AddLine(ImVec2(g.o.x, y), ImVec2(g.o.x + g.mapW, y), ImGui::GetColorU32(ImGuiCol_Text), px(ui, 2));
+        }
+}
+
+// The followed token's column, and the hovered token's.
+void tokenColumns(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, const GateBox& g, int T) {
+    const int E = p.routing.experts;
     if (ui.pinnedToken >= 0 && ui.pinnedToken < T) {
-        const float x = o.x + labelW + ui.pinnedToken * cellW;
-        dl->AddRect(ImVec2(x - 2, top - 2), ImVec2(x + cellW + 1, top + E * cellH + 1), kHighlight, 0, 0, px(ui, 2.5f));
+        const float x = g.x(ui.pinnedToken);
+        dl->AddRect(ImVec2(x - 2, g.top - 2), ImVec2(x + g.cellW + 1, g.top + E * g.cellH + 1), kHighlight, 0, 0, px(ui, 2.5f));
     }
     if (ui.highlightToken >= 0 && ui.highlightToken < T) {
-        const float x = o.x + labelW + ui.highlightToken * cellW;
-        dl->AddRect(ImVec2(x - 1, top - 1), ImVec2(x + cellW, top + E * cellH), ImGui::GetColorU32(ImGuiCol_Text), 0, 0, px(ui, 1.5f));
+        const float x = g.x(ui.highlightToken);
+        dl->AddRect(ImVec2(x - 1, g.top - 1), ImVec2(x + g.cellW, g.top + E * g.cellH), ImGui::GetColorU32(ImGuiCol_Text), 0,
+                    0, px(ui, 1.5f));
     }
+}
+
+} // namespace
+
+std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id) {
+    const Routing& r = p.routing;
+    const int T = std::min(r.tokens, static_cast<int>(p.tokens.size())), E = r.experts;
+    if (T == 0 || E == 0) return {-1, -1};
+    const float labelW = ImGui::CalcTextSize("E000").x + px(ui, 8), headerH = ImGui::GetTextLineHeight() + px(ui, 4);
+    const float minCell = std::max(kMinCell, px(ui, kMinCellScaled));
+    const float cellH = std::clamp((size.y - headerH - ImGui::GetStyle().ScrollbarSize) / E, minCell, px(ui, kMaxCell));
+    const float cellW = std::max(minCell, (size.x - labelW) / T);
+    const float mapW = labelW + cellW * T, mapH = headerH + cellH * E;
+    ui.measured["gate_cell_height"] = cellH;
+    // At least a few rows tall: in a small window the window scrolls, not the map away.
+    const float childH = std::max(std::min(size.y, mapH), std::min(mapH, headerH + 4 * cellH)) + ImGui::GetStyle().ScrollbarSize + px(ui, 2);
+    ImGui::BeginChild(id, ImVec2(size.x, childH), false,
+                      ImGuiWindowFlags_HorizontalScrollbar);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 o = ImGui::GetCursorScreenPos();
+    const ImVec2 clipMin = ImGui::GetWindowPos(), clipMax(clipMin.x + ImGui::GetWindowWidth(), clipMin.y + ImGui::GetWindowHeight());
+    // Only the columns in the window are visited: a long text has tens of thousands.
+    const int tBegin = std::clamp(int((clipMin.x - o.x - labelW) / cellW) - 1, 0, T);
+    const int tEnd = std::clamp(int((clipMax.x - o.x - labelW) / cellW) + 2, tBegin, T);
+    const GateBox g{o, o.y + headerH, labelW, cellW, cellH, mapW, tBegin, tEnd, clipMin, clipMax};
+    columnLabels(dl, p, ui, g);
+    const std::pair<int, int> hovered = gateCells(dl, p, ui, g);
+    groupLines(dl, p, ui, g);
+    chosenCells(dl, p, ui, g);
+    tokenColumns(dl, p, ui, g, T);
     ImGui::Dummy(ImVec2(mapW, mapH));
     ImGui::EndChild();
-    return {hovT, hovE};
+    return hovered;
 }
 
 void scoreLegend(Ui& ui) {
@@ -176,91 +203,6 @@ void logitLegend(Ui& ui, const Routing& r) {
     const auto [lo, hi] = logitRange(r);
     colourScale(ui);
     ImGui::TextDisabled("%s %+.2f \u2192 %+.2f", tr("logit"), lo, hi);
-}
-
-int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id) {
-    const Routing& r = p.routing;
-    const auto& tokens = p.tokens;
-    ImGui::BeginChild(id, size, false);
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float chipW = px(ui, 50), chipH = px(ui, 52), gap = px(ui, 2), charGap = px(ui, 10), tagH = px(ui, 16);
-    ImFont* large = ui.fonts.large();
-    const float labelH = large->FontSize + px(ui, 4);
-    const ImVec2 origin = ImGui::GetCursorScreenPos();
-    const float width = ImGui::GetContentRegionAvail().x;
-    ImFont* small = ui.fonts.small();
-    ImFont* tiny = ui.fonts.tiny();
-    const float smallSize = small->FontSize;
-    const bool diff = comparable(p);
-    ui.measured["expert_tag_height"] = tagH;
-    float x = 0, y = 0;
-    int hovered = -1;
-    const int T = std::min(r.tokens, static_cast<int>(tokens.size()));
-    const float clipTop = ImGui::GetWindowPos().y, clipBottom = clipTop + ImGui::GetWindowHeight();
-    for (int t = 0; t < T;) {
-        const int n = std::max(1, tokens[t].charBytes);
-        const float groupW = n * chipW + (n - 1) * gap;
-        if (x > 0 && x + groupW > width) x = 0, y += chipH + labelH + px(ui, 8);
-        if (origin.y + y > clipBottom || origin.y + y + chipH + labelH < clipTop) {  // scrolled out: skip
-            x += groupW + charGap;
-            t += n;
-            continue;
-        }
-        for (int j = 0; j < n && t + j < T; ++j) {
-            const int i = t + j;
-            const ImVec2 a(origin.x + x + j * (chipW + gap), origin.y + y);
-            const ImVec2 b(a.x + chipW, a.y + chipH);
-            const int s0 = r.slotBegin[i], s1 = r.slotBegin[i + 1];
-            const ImU32 bg = s1 > s0 ? expertColor(r.slotExpert[s0]) : IM_COL32(128, 128, 128, 255);
-            dl->AddRectFilled(a, b, bg, px(ui, 4));
-            if (diff && assignmentsDiffer(r, *p.other, i))
-                dl->AddRect(ImVec2(a.x - px(ui, 3), a.y - px(ui, 3)), ImVec2(b.x + px(ui, 3), b.y + px(ui, 3)), kHighlight,
-                            px(ui, 5), 0, px(ui, 2));
-            if (ui.pinnedToken == i)
-                dl->AddRect(ImVec2(a.x - px(ui, 2), a.y - px(ui, 2)), ImVec2(b.x + px(ui, 2), b.y + px(ui, 2)), kHighlight,
-                            px(ui, 5), 0, px(ui, 3));
-            if (ui.highlightToken == i) dl->AddRect(a, b, IM_COL32(255, 255, 255, 255), px(ui, 4), 0, px(ui, 2.5f));
-            // The byte as 0xE5, the "0x" smaller so that it is not read as expert E5.
-            char hex[8];
-            std::snprintf(hex, sizeof hex, "%02X", tokens[i].byte);
-            const float prefix = tiny->CalcTextSizeA(tiny->FontSize, 1e9f, 0, "0x").x;
-            dl->AddText(tiny, tiny->FontSize, ImVec2(a.x + px(ui, 2), a.y + px(ui, 4)), textOn(bg), "0x");
-            dl->AddText(small, small->FontSize, ImVec2(a.x + px(ui, 2) + prefix, a.y + px(ui, 2)), textOn(bg), hex);
-            if (n > 1) {  // the byte's place in its character, as a subscript
-                const char digit[2] = {static_cast<char>('1' + j), 0};
-                dl->AddText(tiny, tiny->FontSize, ImVec2(a.x + chipW - px(ui, 9), a.y + px(ui, 12)), textOn(bg), digit);
-            }
-            // The token's experts as tags; "+n" when they do not fit.
-            float tx = a.x + px(ui, 3);
-            const float tagY = b.y - tagH - px(ui, 3);
-            for (int s = s0; s < s1; ++s) {
-                if (r.skipped(s)) continue;  // not dispatched: not one of the token's experts
-                int left = 0;
-                for (int u = s; u < s1; ++u) left += !r.skipped(u);
-                char more[16];
-                std::snprintf(more, sizeof more, "+%d", left);
-                const float tagW = small->CalcTextSizeA(smallSize, 1e9f, 0, r.rerouted(s) ? "\u219299" : "99").x + px(ui, 4);
-                const float moreW = s + 1 < s1 ? small->CalcTextSizeA(smallSize, 1e9f, 0, more).x + px(ui, 2) : 0;
-                if (tx + tagW + moreW > b.x - px(ui, 2) && s + 1 < s1) {
-                    dl->AddText(small, smallSize, ImVec2(tx, tagY + (tagH - smallSize) * 0.5f), textOn(bg), more);
-                    break;
-                }
-                tx = expertTag(dl, small, smallSize, ImVec2(tx, tagY), tagH, r.slotExpert[s], r.slotKept[s], r.rerouted(s),
-                               textOn(bg), ui.scale) + px(ui, 2);
-            }
-            if (ImGui::IsMouseHoveringRect(a, b)) hovered = i;
-        }
-        // The character, centred under its bytes.
-        const std::string ch = displayChar(tokens[t]);
-        const ImVec2 cs = large->CalcTextSizeA(large->FontSize, 1e9f, 0, ch.c_str());
-        dl->AddText(large, large->FontSize, ImVec2(origin.x + x + (groupW - cs.x) * 0.5f, origin.y + y + chipH + px(ui, 2)),
-                    ImGui::GetColorU32(ImGuiCol_Text), ch.c_str());
-        x += groupW + charGap;
-        t += n;
-    }
-    ImGui::Dummy(ImVec2(width, y + chipH + labelH + px(ui, 4)));
-    ImGui::EndChild();
-    return hovered;
 }
 
 int loadScaleTop(const Routing& r) {

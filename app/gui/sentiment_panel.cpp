@@ -3,8 +3,6 @@
 
 #include <algorithm>
 
-#include "atomic_file.hpp"
-#include "data_dir.hpp"
 #include "plot.hpp"
 #include "style.hpp"
 #include "view.hpp"
@@ -66,72 +64,23 @@ void routingTable(const train::RoutingTable& t) {
 
 }  // namespace
 
-SentimentPanel::~SentimentPanel() { stop(); }
-
-void SentimentPanel::stop() {
-    m_cancel = true;
-    if (m_worker.joinable()) m_worker.join();
-    m_cancel = false;
-}
-
-void SentimentPanel::loadReviews() {
-    if (m_loaded) return;
-    m_loaded = true;
-    try {
-        m_reviews = train::parseReviews(readFile(dataPath("corpus/reviews.tsv")));
-    } catch (const std::exception& e) {
-        m_error = e.what();
-    }
-}
-
-void SentimentPanel::start() {
-    stop();
-    loadReviews();
-    if (m_reviews.empty()) return;
-    {
-        std::lock_guard lock(m_mutex);
-        m_epochs.clear(), m_accuracy.clear(), m_result.reset();
-    }
-    m_running = true;
-    m_worker = std::thread([this] {
-        try {
-            auto r = std::make_shared<const train::SentimentResult>(train::runSentimentExperiment(
-                m_reviews, train::SentimentConfig{},
-                [this](int epoch, double acc) {
-                    std::lock_guard lock(m_mutex);
-                    m_epochs.push_back(epoch), m_accuracy.push_back(float(acc));
-                },
-                &m_cancel));
-            std::lock_guard lock(m_mutex);
-            if (!r->cancelled) m_result = std::move(r);
-        } catch (const std::exception& e) {
-            std::lock_guard lock(m_mutex);
-            m_error = e.what();
-        }
-        m_running = false;
-    });
-}
-
-void SentimentPanel::draw(const Ui& ui) {
+void drawSentimentPanel(SentimentRun& run, const Ui& ui) {
     const auto px = [&](float v) { return v * ui.scale; };
-    loadReviews();
-    std::vector<int> epochs;
-    std::vector<float> accuracy;
-    std::shared_ptr<const train::SentimentResult> result;
-    std::string error;
-    {
-        std::lock_guard lock(m_mutex);
-        epochs = m_epochs, accuracy = m_accuracy, error = m_error, result = m_result;
-    }
-    if (ImGui::Button(m_running ? tr("Running\u2026") : result ? tr("Run it again") : tr("Run the experiment")) &&
-        !m_running)
-        start();
+    const int reviews = run.reviewCount();
+    const SentimentProgress progress = run.progress();
+    const std::vector<int>& epochs = progress.epochs;
+    const std::vector<float>& accuracy = progress.accuracy;
+    const std::shared_ptr<const train::SentimentResult>& result = progress.result;
+    const std::string& error = progress.error;
+    const bool running = run.running();
+    if (ImGui::Button(running ? tr("Running\u2026") : result ? tr("Run it again") : tr("Run the experiment")) && !running)
+        run.start();
     ImGui::SameLine();
     const train::SentimentConfig c;
     textWrappedf(tr("Seed 002 routes whole reviews (4 experts, top-2) and says the experts will specialise in positive "
                     "and negative ones. Here: %d short reviews written for moelab, half positive, half Chinese; every "
                     "%dth is held out. Gate input: the mean embedding of the review's bytes and byte n-grams."),
-                 int(m_reviews.size()), c.heldOutEvery);
+                 reviews, c.heldOutEvery);
     if (!error.empty()) ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "%s", error.c_str());
     if (epochs.empty()) return;
     const ImVec2 avail = ImGui::GetContentRegionAvail();

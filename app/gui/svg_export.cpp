@@ -169,6 +169,40 @@ float emPerFontSize(const ImFontAtlas& atlas) {
     return 1.0f;
 }
 
+// One draw command's triangles: glyphs as text, quads and triangles as polygons.
+void commandShapes(SvgWriter& w, const GlyphIndex& glyphs, const ImDrawList& list, const ImDrawCmd& cmd, ImVec2 origin,
+                   ImVec2 white) {
+    const ImDrawIdx* idx = list.IdxBuffer.Data + cmd.IdxOffset;
+    const ImDrawVert* vtx = list.VtxBuffer.Data + cmd.VtxOffset;
+    const auto at = [&](unsigned i) {
+        ImDrawVert v = vtx[idx[i]];
+        v.pos.x -= origin.x, v.pos.y -= origin.y;
+        return v;
+    };
+    for (unsigned i = 0; i + 2 < cmd.ElemCount; i += 3) {
+        const ImDrawVert a = at(i), b = at(i + 1), cc = at(i + 2);
+        const bool textured = a.uv.x != white.x || a.uv.y != white.y;
+        // A rectangle is two triangles (a b c) (a c d): one quad, or one glyph.
+        const bool quad = i + 5 < cmd.ElemCount && idx[i + 3] == idx[i] && idx[i + 4] == idx[i + 2];
+        if (textured) {
+            if (quad) {
+                if (const GlyphRef* g = glyphs.find(a.uv, cc.uv)) w.glyph(*g, a.pos, cc.pos, a.uv, cc.uv, a.col);
+                i += 3;
+            }
+            continue;  // not a glyph (a cursor shape): nothing of the view's content
+        }
+        if (quad) {
+            const ImDrawVert d = at(i + 5);
+            const ImVec2 p[4] = {a.pos, b.pos, cc.pos, d.pos};
+            w.polygon(p, 4, meanColour({a.col, b.col, cc.col, d.col}));
+            i += 3;
+        } else {
+            const ImVec2 p[3] = {a.pos, b.pos, cc.pos};
+            w.polygon(p, 3, meanColour({a.col, b.col, cc.col}));
+        }
+    }
+}
+
 } // namespace
 
 void svgDrawStyle(ImGuiStyle& style) {
@@ -204,35 +238,7 @@ std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background,
                 body += "<g clip-path=\"url(#" + idPrefix + "-c" + std::to_string(it->second) + ")\">\n";
                 openClip = it->second;
             }
-            const ImDrawIdx* idx = list.IdxBuffer.Data + cmd.IdxOffset;
-            const ImDrawVert* vtx = list.VtxBuffer.Data + cmd.VtxOffset;
-            const auto at = [&](unsigned i) {
-                ImDrawVert v = vtx[idx[i]];
-                v.pos.x -= origin.x, v.pos.y -= origin.y;
-                return v;
-            };
-            for (unsigned i = 0; i + 2 < cmd.ElemCount; i += 3) {
-                const ImDrawVert a = at(i), b = at(i + 1), cc = at(i + 2);
-                const bool textured = a.uv.x != white.x || a.uv.y != white.y;
-                // A rectangle is two triangles (a b c) (a c d): one quad, or one glyph.
-                const bool quad = i + 5 < cmd.ElemCount && idx[i + 3] == idx[i] && idx[i + 4] == idx[i + 2];
-                if (textured) {
-                    if (quad) {
-                        if (const GlyphRef* g = glyphs.find(a.uv, cc.uv)) w.glyph(*g, a.pos, cc.pos, a.uv, cc.uv, a.col);
-                        i += 3;
-                    }
-                    continue;  // not a glyph (a cursor shape): nothing of the view's content
-                }
-                if (quad) {
-                    const ImDrawVert d = at(i + 5);
-                    const ImVec2 p[4] = {a.pos, b.pos, cc.pos, d.pos};
-                    w.polygon(p, 4, meanColour({a.col, b.col, cc.col, d.col}));
-                    i += 3;
-                } else {
-                    const ImVec2 p[3] = {a.pos, b.pos, cc.pos};
-                    w.polygon(p, 3, meanColour({a.col, b.col, cc.col}));
-                }
-            }
+            commandShapes(w, glyphs, list, cmd, origin, white);
         }
     }
     w.flush();

@@ -5,7 +5,7 @@ namespace moe::gui {
 // The input sentence: typed, pasted, picked from the examples or loaded from a file.
 class TextView final : public View {
 public:
-    explicit TextView(Ui& ui) : View("Text", "text", ui) {}
+    TextView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

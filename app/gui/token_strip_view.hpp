@@ -6,7 +6,7 @@ namespace moe::gui {
 // expert; hovering a chip shows the seeds' per-token view (every expert's score as a bar).
 class TokenStripView final : public View {
 public:
-    explicit TokenStripView(Ui& ui) : View("Token strip", "tokens", ui) {}
+    TokenStripView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

@@ -6,7 +6,7 @@ namespace moe::gui {
 // on the shaded diagonal, node boundaries drawn, row and column sums as bars, totals.
 class TrafficView final : public View {
 public:
-    explicit TrafficView(Ui& ui) : View("All-to-all traffic", "traffic", ui) {}
+    TrafficView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
 
 protected:
     void drawContent(AppState& state) override;

@@ -187,6 +187,14 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"8 GPUs a node, 450 GB/s NVLink, 50 GB/s (400 Gb/s) InfiniBand per GPU",
          "每节点 8 个 GPU，NVLink 450 GB/s，每个 GPU 的 InfiniBand 50 GB/s（400 Gb/s）"},
         {"8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network", "每节点 8 个 GPU，PCIe 4.0 x16（25 GB/s），100 Gb/s 网络"},
+        // What training changes in the settings (core/train/train_model.hpp).
+        {"training:", "训练时："},
+        {"SwiGLU experts train as SiLU experts", "SwiGLU 专家按 SiLU 专家训练"},
+        {"shared experts are left out", "不包含共享专家"},
+        {"routing is token choice", "路由方式为词元选择专家"},
+        {"scores are a softmax", "分数用 softmax"},
+        {"the temperature is raised to 0.05 (argmax has no gradient)", "温度提高到 0.05（argmax 没有梯度）"},
+        {"the expert biases start at 0", "专家偏置从 0 开始"},
         {"training (live)", "训练中（实时）"},
         // ---- text, tokens, gate scores ----
         {"Examples", "示例"},

@@ -45,7 +45,7 @@ void View::draw(AppState& state) {
         ImGui::PushStyleColor(ImGuiCol_Border, ImGui::ColorConvertU32ToFloat4(kHighlight));
     }
     if (!m_ui.opaqueWindows) ImGui::SetNextWindowBgAlpha(0.0f);
-    const bool visible = ImGui::Begin(label(m_title, m_id), &m_open, ImGuiWindowFlags_NoCollapse);
+    const bool visible = ImGui::Begin(label(m_info.title, m_info.id), &m_open, ImGuiWindowFlags_NoCollapse);
     if (m_highlighted) ImGui::PopStyleColor(), ImGui::PopStyleVar();
     // A double click on the title bar (ImGui would collapse the window) asks to maximise.
     const ImGuiWindow* w = ImGui::GetCurrentWindow();

@@ -12,6 +12,7 @@
 #include "app_state.hpp"
 #include "i18n.hpp"
 #include "style.hpp"
+#include "view_registry.hpp"
 
 namespace moe::gui {
 
@@ -40,13 +41,14 @@ struct Ui {
 
 class View {
 public:
-    View(const char* title, const char* id, Ui& ui) : m_title(title), m_id(id), m_ui(ui) {}
+    View(const ViewInfo& info, Ui& ui) : m_info(info), m_ui(ui) {}
     virtual ~View() = default;
     void draw(AppState& state);
     void setLayout(ImVec2 pos, ImVec2 size, bool force);
     bool& open() { return m_open; }
-    const char* title() const { return m_title; }
-    const char* id() const { return m_id; }
+    const ViewInfo& info() const { return m_info; }
+    const char* title() const { return m_info.title; }
+    const char* id() const { return m_info.id; }
     // A lesson's highlight: a thick coloured frame around the window.
     void setHighlighted(bool on) { m_highlighted = on; }
     bool highlighted() const { return m_highlighted; }
@@ -54,10 +56,10 @@ public:
     bool takeMaximizeRequest() { return std::exchange(m_maximizeRequest, false); }
     // ".png" or ".svg" once after the user chose Export in the view's right-click menu.
     std::string takeExportRequest() { return std::exchange(m_exportRequest, {}); }
-    // False for views that show an image (SVG would have to embed it as pixels).
-    virtual bool hasSvg() const { return true; }
-    // False for the lesson panel: its text is the lesson file's, not a figure.
-    virtual bool exportable() const { return true; }
+    // The lesson panel is no figure (its text is the lesson file's); a view that shows an
+    // image has no SVG (it would have to embed it as pixels).
+    bool exportable() const { return m_info.exports != ViewExport::None; }
+    bool hasSvg() const { return m_info.exports == ViewExport::PngAndSvg; }
     // Where the window was last drawn (zero size when closed).
     ImVec2 lastPos() const { return m_lastPos; }
     ImVec2 lastSize() const { return m_open ? m_lastSize : ImVec2(0, 0); }
@@ -75,8 +77,7 @@ protected:
     float px(float v) const { return v * m_ui.scale; }
 
 private:
-    const char* m_title;
-    const char* m_id;
+    const ViewInfo& m_info;
     Ui& m_ui;
     bool m_open = true;
     ImVec2 m_pos{0, 0}, m_size{400, 300};

@@ -154,7 +154,8 @@ std::vector<LayerRoutingStats> analyzeRouting(const std::vector<Routing>& layers
         loadShares(first[l], r.experts, s);
         coactivation(chosen, r.experts, s);
         tokenSpecialisation(first[l], tokenValues, r.experts, s);
-        if (l + 1 < layers.size()) s.layerTransition = transitions(first[l], first[l + 1], r.experts, layers[l + 1].experts);
+        if (l + 1 < layers.size())
+            s.layerTransition = transitions(first[l], first[l + 1], r.experts, layers[l + 1].experts);
     }
     return out;
 }
@@ -164,7 +165,8 @@ Routing joinSlots(const std::vector<Routing>& pieces) {
     out.slotBegin.assign(1, 0);
     if (pieces.empty()) return out;
     out.experts = pieces[0].experts, out.k = pieces[0].k, out.mode = pieces[0].mode;
-    const bool anySkips = std::any_of(pieces.begin(), pieces.end(), [](const Routing& p) { return !p.slotSkipped.empty(); });
+    const bool anySkips =
+        std::any_of(pieces.begin(), pieces.end(), [](const Routing& p) { return !p.slotSkipped.empty(); });
     for (const Routing& p : pieces) {
         const int base = out.slotCount();
         for (int t = 1; t <= p.tokens; ++t) out.slotBegin.push_back(base + p.slotBegin[t]);
@@ -199,7 +201,8 @@ nlohmann::json layerStatsJson(const LayerRoutingStats& s) {
             {"coactivation", s.coactivation},
             {"token_specialisation", numberOrNull(s.tokenSpecialisation)},
             {"token_specialisation_values", s.specialisationValues},
-            {"layer_transition", s.layerTransition.empty() ? nlohmann::json::array() : nlohmann::json(s.layerTransition)}};
+            {"layer_transition",
+             s.layerTransition.empty() ? nlohmann::json::array() : nlohmann::json(s.layerTransition)}};
 }
 
 } // namespace moe

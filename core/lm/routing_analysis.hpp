@@ -33,7 +33,9 @@ struct LayerRoutingStats {
     // NaN when there is no pair (JSON null).
     double consecutiveSameFirst = 0;  // share of pairs with the same first choice
     double consecutiveSameAny = 0;    // share of pairs whose chosen sets intersect
-    double chanceSameFirst = 0;       // the same two under independent uniform routing
+    // The same two under independent uniform routing of k experts per token (expert choice
+    // and GShard's skips give tokens other counts: these stay the k-per-token values).
+    double chanceSameFirst = 0;
     double chanceSameAny = 0;
     std::vector<double> load;                       // [E] share of first choices
     std::vector<std::vector<double>> coactivation;  // [E][E] P(j chosen | i chosen), diagonal 0

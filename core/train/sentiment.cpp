@@ -122,19 +122,22 @@ Params initParams(const SentimentConfig& c) {
     return p;
 }
 
-Pass lossAndGrad(const Params& p, const SentimentConfig& c, const std::vector<Example>& batch, Params* g) {
+namespace {
+
+// What the backward pass needs of the forward one, per example of the batch.
+struct ForwardCache {
+    std::vector<VecD> xs, ss, hs, ps;             // gate input, scores, head input, class probabilities
+    std::vector<std::vector<VecD>> as, outs;      // each chosen expert's pre-activation and output
+    std::vector<double> norms;                    // 1 / Σ top-k scores
+    std::vector<int> assigned;                    // assignments per expert in the batch
+};
+
+// Every example forward, first: the aux loss needs the batch's assignment shares.
+ForwardCache forwardBatch(const Params& p, const SentimentConfig& c, const std::vector<Example>& batch, Pass& out) {
     const int N = static_cast<int>(batch.size()), E = c.experts, k = c.k, D = c.dim;
-    Pass out;
-    out.choices.resize(N);
-    if (g) {
-        *g = p;
-        g->forEach([](double* d, Eigen::Index n) { std::fill(d, d + n, 0.0); });
-    }
-    // Forward everything first: the aux loss needs the batch's assignment shares.
-    std::vector<VecD> xs(N), ss(N), hs(N), ps(N);
-    std::vector<std::vector<VecD>> as(N), outs(N);
-    std::vector<double> norms(N);
-    std::vector<int> assigned(E, 0);
+    ForwardCache f{std::vector<VecD>(N), std::vector<VecD>(N), std::vector<VecD>(N), std::vector<VecD>(N),
+                   std::vector<std::vector<VecD>>(N), std::vector<std::vector<VecD>>(N), std::vector<double>(N),
+                   std::vector<int>(E, 0)};
     VecD meanScore = VecD::Zero(E);
     for (int i = 0; i < N; ++i) {
         VecD x = VecD::Zero(D);
@@ -147,14 +150,14 @@ Pass lossAndGrad(const Params& p, const SentimentConfig& c, const std::vector<Ex
         std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return s[a] > s[b]; });
         order.resize(k);
         double sum = 0;
-        for (int e : order) sum += s[e], ++assigned[e];
-        norms[i] = 1 / sum;
+        for (int e : order) sum += s[e], ++f.assigned[e];
+        f.norms[i] = 1 / sum;
         VecD h = x;
         for (int e : order) {
             VecD a = p.w1[e] * x + p.b1[e];
             const VecD o = p.w2[e] * a.cwiseMax(0.0) + p.b2[e];
-            h += s[e] * norms[i] * o;
-            as[i].push_back(std::move(a)), outs[i].push_back(o);
+            h += s[e] * f.norms[i] * o;
+            f.as[i].push_back(std::move(a)), f.outs[i].push_back(o);
         }
         VecD prob = p.wo * h + p.bo;
         softmaxInPlace(prob);
@@ -162,50 +165,67 @@ Pass lossAndGrad(const Params& p, const SentimentConfig& c, const std::vector<Ex
         out.correct += (prob[1] > prob[0]) == (batch[i].label == 1);
         meanScore += s / N;
         out.choices[i] = std::move(order);
-        xs[i] = std::move(x), ss[i] = std::move(s), hs[i] = std::move(h), ps[i] = std::move(prob);
+        f.xs[i] = std::move(x), f.ss[i] = std::move(s), f.hs[i] = std::move(h), f.ps[i] = std::move(prob);
     }
     // aux = E · Σ f_e · P_e, f_e = assignments / (N·k) held constant (Switch).
-    for (int e = 0; e < E; ++e) out.aux += E * (double(assigned[e]) / (double(N) * k)) * meanScore[e];
+    for (int e = 0; e < E; ++e) out.aux += E * (double(f.assigned[e]) / (double(N) * k)) * meanScore[e];
+    return f;
+}
+
+// Example i's gradient, added into g.
+void backwardOne(const Params& p, const SentimentConfig& c, const std::vector<Example>& batch, const ForwardCache& f,
+                 const std::vector<int>& chosen, int i, Params& g) {
+    const int N = static_cast<int>(batch.size()), E = c.experts, k = c.k;
+    VecD dl = f.ps[i];
+    dl[batch[i].label] -= 1;
+    dl /= N;
+    g.wo += dl * f.hs[i].transpose();
+    g.bo += dl;
+    const VecD dh = p.wo.transpose() * dl;
+    VecD dx = dh;  // the residual
+    VecD ds = VecD::Zero(E);
+    std::vector<double> dw(k);
+    for (int j = 0; j < k; ++j) {
+        const int e = chosen[j];
+        const double w = f.ss[i][e] * f.norms[i];
+        const VecD dout = w * dh;
+        const VecD act = f.as[i][j].cwiseMax(0.0);
+        g.w2[e] += dout * act.transpose();
+        g.b2[e] += dout;
+        VecD da = p.w2[e].transpose() * dout;
+        for (int u = 0; u < da.size(); ++u) da[u] *= f.as[i][j][u] > 0 ? 1 : 0;
+        g.w1[e] += da * f.xs[i].transpose();
+        g.b1[e] += da;
+        dx += p.w1[e].transpose() * da;
+        dw[j] = dh.dot(f.outs[i][j]);
+    }
+    // w_j = s_j / Σ s: d w_j / d s_m = δ_jm / Σ − s_j / Σ².
+    double weighted = 0;
+    for (int j = 0; j < k; ++j) weighted += dw[j] * f.ss[i][chosen[j]];
+    for (int j = 0; j < k; ++j) ds[chosen[j]] += dw[j] * f.norms[i] - weighted * f.norms[i] * f.norms[i];
+    for (int e = 0; e < E; ++e) ds[e] += c.auxCoef * E * (double(f.assigned[e]) / (double(N) * k)) / N;
+    const VecD dz = f.ss[i].cwiseProduct((ds.array() - ds.dot(f.ss[i])).matrix());
+    g.wg += dz * f.xs[i].transpose();
+    g.bg += dz;
+    dx += p.wg.transpose() * dz;
+    const double share = 1.0 / std::max<size_t>(1, batch[i].rows.size());
+    for (int r : batch[i].rows) g.embed.row(r) += share * dx.transpose();
+}
+
+} // namespace
+
+Pass lossAndGrad(const Params& p, const SentimentConfig& c, const std::vector<Example>& batch, Params* g) {
+    const int N = static_cast<int>(batch.size());
+    Pass out;
+    out.choices.resize(N);
+    if (g) {
+        *g = p;
+        g->forEach([](double* d, Eigen::Index n) { std::fill(d, d + n, 0.0); });
+    }
+    const ForwardCache f = forwardBatch(p, c, batch, out);
     out.loss = out.ce + c.auxCoef * out.aux;
     if (!g) return out;
-
-    for (int i = 0; i < N; ++i) {
-        const std::vector<int>& chosen = out.choices[i];
-        VecD dl = ps[i];
-        dl[batch[i].label] -= 1;
-        dl /= N;
-        g->wo += dl * hs[i].transpose();
-        g->bo += dl;
-        const VecD dh = p.wo.transpose() * dl;
-        VecD dx = dh;  // the residual
-        VecD ds = VecD::Zero(E);
-        std::vector<double> dw(k);
-        for (int j = 0; j < k; ++j) {
-            const int e = chosen[j];
-            const double w = ss[i][e] * norms[i];
-            const VecD dout = w * dh;
-            const VecD act = as[i][j].cwiseMax(0.0);
-            g->w2[e] += dout * act.transpose();
-            g->b2[e] += dout;
-            VecD da = p.w2[e].transpose() * dout;
-            for (int u = 0; u < da.size(); ++u) da[u] *= as[i][j][u] > 0 ? 1 : 0;
-            g->w1[e] += da * xs[i].transpose();
-            g->b1[e] += da;
-            dx += p.w1[e].transpose() * da;
-            dw[j] = dh.dot(outs[i][j]);
-        }
-        // w_j = s_j / Σ s: d w_j / d s_m = δ_jm / Σ − s_j / Σ².
-        double weighted = 0;
-        for (int j = 0; j < k; ++j) weighted += dw[j] * ss[i][chosen[j]];
-        for (int j = 0; j < k; ++j) ds[chosen[j]] += dw[j] * norms[i] - weighted * norms[i] * norms[i];
-        for (int e = 0; e < E; ++e) ds[e] += c.auxCoef * E * (double(assigned[e]) / (double(N) * k)) / N;
-        const VecD dz = ss[i].cwiseProduct((ds.array() - ds.dot(ss[i])).matrix());
-        g->wg += dz * xs[i].transpose();
-        g->bg += dz;
-        dx += p.wg.transpose() * dz;
-        const double share = 1.0 / std::max<size_t>(1, batch[i].rows.size());
-        for (int r : batch[i].rows) g->embed.row(r) += share * dx.transpose();
-    }
+    for (int i = 0; i < N; ++i) backwardOne(p, c, batch, f, out.choices[i], i, *g);
     return out;
 }
 

@@ -1,5 +1,6 @@
 #include "train_model.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "errors.hpp"
@@ -72,6 +73,28 @@ void checkTrainable(const ModelSettings& s) {
     if (s.mixerTaps < 1 || s.mixerTaps > 16) throw InputError("--mixer-taps", "must be in 1..16");
     validate(s.shape);
     validate(s.router, s.shape.experts);
+}
+
+TrainableModel trainableModel(const ModelShape& shape, const RouterConfig& router) {
+    TrainableModel t;
+    ModelSettings& m = t.model;
+    m.shape = shape, m.router = router;
+    const auto change = [&](bool differs, int which) {
+        if (differs) t.changes.push_back(kTrainableChanges[which]);
+    };
+    change(shape.activation == Activation::SwiGlu, 0);
+    if (shape.activation == Activation::SwiGlu) m.shape.activation = Activation::Silu;
+    change(shape.sharedExperts != 0, 1);
+    m.shape.sharedExperts = 0;
+    change(router.mode != RoutingMode::TokenChoice, 2);
+    m.router.mode = RoutingMode::TokenChoice;
+    change(router.score != ScoreFn::Softmax, 3);
+    m.router.score = ScoreFn::Softmax;
+    change(router.temperature < kMinTrainTemperature, 4);
+    m.router.temperature = std::max(kMinTrainTemperature, router.temperature);
+    change(!router.expertBias.empty(), 5);
+    m.router.expertBias.clear();
+    return t;
 }
 
 Params initParams(const ModelSettings& s, uint64_t seed) {

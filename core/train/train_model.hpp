@@ -80,6 +80,26 @@ struct LossParts {
 // expert choice, temperature 0).
 void checkTrainable(const ModelSettings& s);
 
+// What training changes in a layer's settings to train it, one sentence each (English;
+// the app translates them). kTrainableChanges lists every one.
+inline constexpr const char* kTrainableChanges[] = {
+    "SwiGLU experts train as SiLU experts",
+    "shared experts are left out",
+    "routing is token choice",
+    "scores are a softmax",
+    "the temperature is raised to 0.05 (argmax has no gradient)",
+    "the expert biases start at 0",
+};
+inline constexpr float kMinTrainTemperature = 0.05f;
+
+// The nearest trainable model to a layer's shape and router, and what it changed
+// (entries of kTrainableChanges; empty when it trains them as they are).
+struct TrainableModel {
+    ModelSettings model;
+    std::vector<const char*> changes;
+};
+TrainableModel trainableModel(const ModelShape& shape, const RouterConfig& router);
+
 // Forward pass and, when grads is given, the backward pass into it (overwritten).
 // noiseSeed draws noisy top-k's noise and the jitter, if on.
 LossParts lossAndGrad(const Params& p, const VecD& bias, const ModelSettings& s, const Batch& b, uint64_t noiseSeed,

@@ -9,6 +9,7 @@
 #include "../../router.hpp"
 #include "../../routing_stages.hpp"
 #include "../../settings_schema.hpp"
+#include "cl_util.hpp"
 
 namespace moe {
 namespace {
@@ -19,13 +20,8 @@ constexpr size_t kHostMetricsBelow = 16384;  // tokens x experts whose metric su
 constexpr int kLanes = 16;       // experts per work-item in router.cl (float16)
 constexpr int kFfnLanes = 32;    // outputs per work-item in expert_ffn.cl (two float16), the FFN widths' padding
 
-size_t roundUp(size_t n, size_t m) { return (n + m - 1) / m * m; }
-
-template <typename... Args>
-void setArgs(cl::Kernel& k, Args&&... args) {
-    cl_uint i = 0;
-    (k.setArg(i++, std::forward<Args>(args)), ...);
-}
+using opencl::roundUp;
+using opencl::setArgs;
 
 const char* clErrorName(cl_int code) {
     switch (code) {
@@ -87,6 +83,8 @@ OpenCLBackend::OpenCLBackend(const std::string& hint, FfnKernels kernels) {
                kernel("gather_rows"),          kernel("ffn_up"),         kernel("ffn_down"),
                kernel("combine"),              kernel("token_stats"),    kernel("column_sums"),
                kernel("ffn_up_tiled"),         kernel("ffn_down_tiled"), kernel("router_linear_tiled")};
+        m_lmk = {kernel("rms_norm"), kernel("linear_blocked"), kernel("linear_tiled"), kernel("rope"),
+                 kernel("causal_attention"), kernel("causal_attention_tiled")};
     } catch (const cl::Error& e) {
         fail(("setting up " + m_device.label()).c_str(), e);
     }

@@ -26,6 +26,17 @@ public:
     void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) override;
     ScoreSums metricSums(const Routing& r) override;
 
+    // The language model's ops (shaders/lm.cl, shaders/attention.cl; opencl_lm.cpp). Each call
+    // uploads its host inputs, runs and reads the result back, as the forward pass hands
+    // them over layer by layer. Keeping the activations and the KV cache in device buffers
+    // between calls (and the weights, uploaded once per version as the experts' are) would
+    // remove every transfer but the tokens in and the logits out.
+    void rmsNorm(const Mat& x, const Vec& gain, float eps, Mat& out) override;
+    void linear(const Mat& x, const Mat& w, Mat& out) override;
+    void rope(Mat& qk, int heads, const RopeTable& table, int firstPos) override;
+    void causalAttention(const Mat& q, const Mat& k, const Mat& v, const AttentionShape& s, int firstPos,
+                         Mat& out) override;
+
     bool programFromCache() const { return m_fromCache; }
     const std::string& programCachePath() const { return m_cachePath; }
     const std::string& buildLog() const { return m_buildLog; }  // the kernels' compiler output
@@ -56,6 +67,12 @@ private:
         cl::Kernel tokenStats, columnSums;
         cl::Kernel ffnUpTiled, ffnDownTiled, routerLinearTiled;  // the GPU's GEMMs (m_tiled)
     };
+    struct LmKernels {
+        cl::Kernel rmsNorm, linearBlocked, linearTiled, rope, attention, attentionTiled;  // *Tiled: m_tiled
+    };
+    struct LmBuffers {
+        DeviceBuffer x, w, gain, cos, sin, q, k, v, out;
+    };
 
     cl::Buffer& ensure(DeviceBuffer& b, size_t bytes);
     // x · Wᵀ (+ bias) into out, on the router kernel this device uses.
@@ -83,6 +100,8 @@ private:
     cl::Program m_program;
     Kernels m_k;
     Buffers m_b;
+    LmKernels m_lmk;
+    LmBuffers m_lmb;
     bool m_fp64 = false;
     bool m_tiled = false;
     bool m_fromCache = false;

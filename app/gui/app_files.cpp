@@ -1,0 +1,94 @@
+// The path prompt of File's entries: load text, weights or a session, save one, export.
+#include "app.hpp"
+
+#include <imgui_stdlib.h>
+
+#include <filesystem>
+
+#include "atomic_file.hpp"
+#include "errors.hpp"
+#include "lesson_code.hpp"
+#include "settings_schema.hpp"
+
+namespace moe::gui {
+
+namespace {
+constexpr float kPathFieldWidth = 500;
+} // namespace
+
+void App::openPath(PathAction a, const std::string& suggestion) {
+    m_action = a;
+    m_path = suggestion;
+    m_openPopup = true;
+}
+
+void App::pathPopup() {
+    if (m_openPopup) ImGui::OpenPopup("##path"), m_openPopup = false;
+    if (!ImGui::BeginPopupModal("##path", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
+    ImGui::Text("%s", tr("Path"));
+    ImGui::SetNextItemWidth(kPathFieldWidth * m_ui.scale);
+    if (ImGui::IsWindowAppearing()) ImGui::SetKeyboardFocusHere();
+    const bool enter = ImGui::InputText("##p", &m_path, ImGuiInputTextFlags_EnterReturnsTrue);
+    if (ImGui::Button(tr("OK")) || enter) {
+        runPathAction();
+        ImGui::CloseCurrentPopup();
+    }
+    ImGui::SameLine();
+    if (ImGui::Button(tr("Cancel"))) ImGui::CloseCurrentPopup();
+    ImGui::EndPopup();
+}
+
+void App::useLm(const std::string& nameOrPath, bool asTrained) {
+    if (const std::string e = m_state.useLm(nameOrPath, asTrained); !e.empty())
+        setNotice(std::string(tr("The language model did not load; the one-layer model stays:")) + " " + e, true);
+    m_relayout = true;
+}
+
+void App::leaveLm() {
+    m_state.leaveLm();
+    m_relayout = true;
+}
+
+void App::setNotice(const std::string& notice, bool problem) {
+    (problem ? m_message : m_notice) = notice;
+    (problem ? m_notice : m_message).clear();
+}
+
+void App::runPathAction() {
+    m_message.clear();
+    m_notice.clear();
+    try {
+        switch (m_action) {
+        case PathAction::LoadText:
+            m_state.settings().text = readFile(m_path);
+            m_state.settings().textFile = m_path;
+            m_state.changed(SettingEffect::Route);
+            break;
+        case PathAction::LoadWeights: m_state.loadWeights(m_path); break;
+        case PathAction::SaveSession: writeFileAtomic(m_path, sessionJson(m_state.settings())); break;
+        case PathAction::LoadSession: {
+            LoadedSession loaded = parseSession(readFile(m_path), m_path);
+            m_message = m_state.replaceSettings(std::move(loaded.settings));
+            if (m_message.empty() && !loaded.unknownKeys.empty()) {
+                m_message = m_path + ": " + tr("ignored unknown keys") + ":";
+                for (const std::string& k : loaded.unknownKeys) m_message += " " + k;
+            }
+            break;
+        }
+        case PathAction::ExportPng: pendingPng = m_path; break;
+        case PathAction::ExportView: {
+            const std::string ext = std::filesystem::path(m_path).extension().string();
+            if (ext != ".png" && ext != ".svg") throw InputError(m_path, "needs a name ending in .png or .svg");
+            pendingExport = ViewExport{m_exportView, m_path};
+            break;
+        }
+        case PathAction::OpenLesson: openLesson(m_path, 0); break;
+        case PathAction::OpenCode: openCode(m_path); break;
+        case PathAction::None: break;
+        }
+    } catch (const std::exception& e) {
+        m_message = errorText(e);  // shown in the status bar; nothing else changes
+    }
+}
+
+} // namespace moe::gui
