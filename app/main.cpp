@@ -39,7 +39,9 @@ void printHelp() {
                  "  --page routing|journey|parallel|training|compare --lesson FILE|builtin --chapter N\n"
                  "  --code CODE --session FILE --hide VIEWS,KEYS   open a lesson code or a session; hide from students\n"
                  "  --width W --height H --screenshot FILE.png [--frames N] [--frame-report] [--layout-report] [--train]\n"
-                 "  --export-view NAME --out FILE.png|FILE.svg  one view alone: PNG at 2x, or SVG with text as text\n\n"
+                 "  --export-view NAME --out FILE.png|FILE.svg  one view alone: PNG at 2x, or SVG with text as text\n"
+                 "  --model tiny-lm|FILE [--layer N]   the little MoE language model, every routing view on layer N\n"
+                 "                                   (0-based; [ and ] step it); as trained unless routing flags are given\n\n"
                  "model, routing and cluster flags (README.md has every formula; docs/contract.md the names):\n\n"
               << moe::settingsHelp();
 }

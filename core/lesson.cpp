@@ -41,11 +41,13 @@ std::vector<std::string> splitFlags(const std::string& line) {
     return out;
 }
 
-Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const Settings& current) {
+Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const Settings& current,
+                         const RouterConfig* startRouter) {
     const LessonChapter& c = lesson.chapters.at(chapter);
     std::vector<const std::vector<std::string>*> layers = {&lesson.flags, &c.flags};
     if (tryIndex >= 0) layers.push_back(&c.tries.at(tryIndex).flags);
     Settings s;
+    if (startRouter) s.router = *startRouter;
     bool model = false, text = false, backend = false;
     for (const auto* flags : layers) {  // later layers win
         const Args args(*flags, settingFlags(), {});

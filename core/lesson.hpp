@@ -43,6 +43,7 @@ struct LessonChapter {
     std::vector<LessonGoal> goals;
     std::string experiment;                // "balance" or "sentiment": the experiment's button
     std::string heatmap = "scores";        // what the gate map colours: "scores" or "logits"
+    std::string model;                     // the language model the chapter runs ("tiny-lm"); empty: one layer
 };
 
 struct Lesson {
@@ -91,8 +92,10 @@ std::string lessonFile(const std::string& name);
 // The chapter's starting settings: the defaults, then the lesson's and the chapter's
 // flags, then a try's (tryIndex < 0: none). The text stays `current`'s unless a flag
 // sets it, and the shipped checkpoint is used unless a flag sets the model; the backend
-// and device stay `current`'s unless a flag sets them.
-Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const Settings& current);
+// and device stay `current`'s unless a flag sets them. startRouter: the routing the flags
+// start from instead of the defaults (a language model chapter's: the model's trained one).
+Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const Settings& current,
+                         const RouterConfig* startRouter = nullptr);
 
 // Whether the goal holds for these settings and this routing's metrics.
 bool goalMet(const LessonGoal& goal, const Settings& s, const Metrics& m, int capacity);

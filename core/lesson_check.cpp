@@ -3,6 +3,7 @@
 // app's dialog can list all of them.
 #include <algorithm>
 #include <climits>
+#include <filesystem>
 #include <cmath>
 #include <sstream>
 #include <string_view>
@@ -13,6 +14,7 @@
 #include "input_limits.hpp"
 #include "flags.hpp"
 #include "lesson.hpp"
+#include "lm/lm_model.hpp"
 #include "settings_schema.hpp"
 
 namespace moe {
@@ -144,7 +146,7 @@ std::vector<std::string> checkedFlags(const std::string& line) {
 }
 
 const char* const kFieldNames = "lesson, chapter, title, text, page, show, highlight, settings, try, question, answer, "
-                                "goal, goal.text, experiment, heatmap; a '.zh' suffix for Chinese";
+                                "goal, goal.text, experiment, heatmap, model; a '.zh' suffix for Chinese";
 
 // Reads a lesson field by field, noting every problem rather than stopping at the first.
 class LessonReader {
@@ -199,7 +201,7 @@ void LessonReader::field(const Field& f) {
     } else if (!m_chapter) {
         static const char* const chapterFields[] = {"title", "title.zh", "text", "text.zh", "page", "show", "highlight",
                                                     "try", "question", "question.zh", "answer", "answer.zh", "goal",
-                                                    "goal.text", "goal.text.zh", "experiment", "heatmap"};
+                                                    "goal.text", "goal.text.zh", "experiment", "heatmap", "model"};
         if (known(chapterFields, n)) fail("comes before the first 'chapter:'");
         fail(std::string("unknown field (") + kFieldNames + ")");
     } else {
@@ -240,6 +242,10 @@ void LessonReader::chapterField(const Field& f) {
     } else if (n == "heatmap") {
         if (f.value != "scores" && f.value != "logits") fail("heatmap is 'scores' or 'logits' (got '" + f.value + "')");
         ch.heatmap = f.value;
+    } else if (n == "model") {  // the chapter runs the language model (tiny-lm, or a .safetensors path)
+        if (f.value.empty() || !std::filesystem::exists(lmPath(f.value)))
+            fail("no language model '" + f.value + "' (" + lmPath(f.value) + " does not exist)");
+        ch.model = f.value;
     } else {
         fail(std::string("unknown field (") + kFieldNames + ")");
     }

@@ -379,9 +379,9 @@ TEST(Cli, RouteTakesALessonChapterAndFlagsOnTop) {
     EXPECT_EQ(ch10["experts"], 16);  // the chapter's
     EXPECT_EQ(ch10["gpus"], 4);      // the flag's
     EXPECT_EQ(ch10["backend"], "eigen");
-    const RunResult bad = run({"route", "--lesson", "builtin", "--chapter", "12"});
+    const RunResult bad = run({"route", "--lesson", "builtin", "--chapter", "13"});
     EXPECT_EQ(bad.code, 2);
-    EXPECT_EQ(bad.err.rfind("moelab: --chapter: must be in 1..11", 0), 0u) << bad.err;
+    EXPECT_EQ(bad.err.rfind("moelab: --chapter: must be in 1..12", 0), 0u) << bad.err;
 }
 
 TEST(Cli, RouteOfACodeMadeInAChapterShowsItsOwnSettingsOverTheChapters) {

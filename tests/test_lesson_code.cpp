@@ -104,7 +104,7 @@ TEST(LessonCode, AChapterAndFlagsLayerWithoutACode) {
     EXPECT_EQ(ch10.shape.experts, 16);
     EXPECT_EQ(ch10.cluster.gpus, 4);
     EXPECT_TRUE(ch10.weightsPath.empty());
-    EXPECT_INPUT_ERROR(withFlags({"--chapter", "12"}), "--chapter");  // 11 chapters
+    EXPECT_INPUT_ERROR(withFlags({"--chapter", "13"}), "--chapter");  // 12 chapters
 }
 
 TEST(LessonCode, HideRefusesUnknownNames) {

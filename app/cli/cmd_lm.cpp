@@ -17,6 +17,7 @@
 #include "lm_commands.hpp"
 #include "lm_report.hpp"
 #include "metrics_json.hpp"
+#include "model_flags.hpp"
 #include "settings_schema.hpp"
 #include "tokenizer.hpp"
 
@@ -32,20 +33,6 @@ void refuseModelFlags(const Args& a) {
         if (a.has(flag))
             throw InputError("--" + std::string(flag), "cannot be combined with --model");
 }
-
-namespace {
-
-// Whether a routing flag was given: without one the model runs as trained.
-bool routingFlagsGiven(const Args& a) {
-    for (const SettingSpec& spec : settingSpecs()) {
-        const bool routing = spec.group == SettingGroup::Router || spec.group == SettingGroup::Capacity ||
-                             spec.group == SettingGroup::Noise || spec.group == SettingGroup::Groups;
-        if (routing && a.has(std::string(spec.flag))) return true;
-    }
-    return a.has("route-groups");
-}
-
-} // namespace
 
 // The model's MoE shape and trained routing, then the routing, cluster and backend flags given.
 Settings modelSettings(const Args& a, const LmModel& m) {

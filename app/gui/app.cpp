@@ -89,6 +89,10 @@ std::vector<View*> App::pageViews() {
             if (View* view = v.byName(name)) out.push_back(view);
         return out;
     }
+    // The language model: its Layers view in place of the one-layer page's dense table and strip.
+    if (m_state.lm() && m_page == Page::Routing && compact) return {v.byName("text"), v.byName("layers")};
+    if (m_state.lm() && m_page == Page::Routing)
+        return {v.byName("text"), v.byName("layers"), v.byName("heatmap"), v.byName("load")};
     const PageInfo& page = pageInfo(m_page);
     std::vector<View*> out;
     for (std::string_view name : compact && !page.compactViews.empty() ? page.compactViews : page.views)

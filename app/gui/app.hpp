@@ -75,6 +75,11 @@ public:
     std::optional<ViewExport> pendingExport;
     View* viewByName(const std::string& name) { return m_views.byName(name); }
     void setNotice(const std::string& notice, bool problem);  // the status bar's last word
+    // The language model on or off (Model menu, --model, a lesson chapter's model:); a
+    // file that does not load leaves the one-layer mode on with a message.
+    void useLm(const std::string& nameOrPath, bool asTrained = true);
+    void leaveLm();
+    AppState& state() { return m_state; }
 
 private:
     enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, ExportView, OpenLesson, OpenCode };
@@ -93,6 +98,7 @@ private:
     void viewMenu();
     void scaleMenu();
     void lessonMenu();
+    void modelMenu();
     void statusBar();
     std::string statusLine();
     void growStrips();

@@ -38,6 +38,17 @@ void App::pathPopup() {
     ImGui::EndPopup();
 }
 
+void App::useLm(const std::string& nameOrPath, bool asTrained) {
+    if (const std::string e = m_state.useLm(nameOrPath, asTrained); !e.empty())
+        setNotice(std::string(tr("The language model did not load; the one-layer model stays:")) + " " + e, true);
+    m_relayout = true;
+}
+
+void App::leaveLm() {
+    m_state.leaveLm();
+    m_relayout = true;
+}
+
 void App::setNotice(const std::string& notice, bool problem) {
     (problem ? m_message : m_notice) = notice;
     (problem ? m_notice : m_message).clear();

@@ -44,7 +44,13 @@ void App::goChapter(int chapter, int tryIndex, bool applySettings) {
     if (chapter < 0 || chapter >= int(lesson.chapters.size())) return;
     const bool newChapter = chapter != p.chapter || !m_views.lesson.open();
     try {
-        const Settings next = chapterSettings(lesson, chapter, tryIndex, m_state.settings());
+        const std::string& model = lesson.chapters[chapter].model;
+        if (applySettings && model.empty()) m_state.leaveLm();
+        // A model chapter starts from the model's trained routing, so its settings apply
+        // even when the command line's are already there.
+        if (!model.empty() && m_state.lmName() != model) useLm(model), applySettings = true;
+        const RouterConfig trained = m_state.lm() ? trainedRouting(m_state.lm()->config) : RouterConfig{};
+        const Settings next = chapterSettings(lesson, chapter, tryIndex, m_state.settings(), m_state.lm() ? &trained : nullptr);
         // A shape the trained model does not have needs other weights: say so, or students
         // blame the setting for routing that changed with the weights.
         m_notice.clear();

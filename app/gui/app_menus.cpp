@@ -27,6 +27,9 @@ void App::keys() {
     }
     if (ImGui::IsKeyPressed(GLFW_KEY_F11, false)) toggleFullScreen();
     if (io.WantTextInput) return;  // typing in the text box
+    // [ and ] step the layer every routing view shows (the language model).
+    if (m_state.lm() && ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET)) m_state.setLayer(m_state.layer() - 1);
+    if (m_state.lm() && ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET)) m_state.setLayer(m_state.layer() + 1);
     if (ImGui::IsKeyPressed(ImGuiKey_Escape, false) && m_maximized) {
         m_maximized = nullptr;
         showViews();
@@ -59,6 +62,7 @@ void App::menu() {
     if (!ImGui::BeginMainMenuBar()) return;
     fileMenu();
     viewMenu();
+    modelMenu();
     lessonMenu();
     if (ImGui::BeginMenu(tr("Language"))) {
         if (ImGui::MenuItem("English", nullptr, language() == Language::English)) setLanguage(Language::English);
@@ -138,6 +142,19 @@ void App::scaleMenu() {
             m_ui.wantedScale = s, m_ui.fitToWindow = false;
             newScale = heldScale(s, m_windowW, m_windowH), rebuildStyle = true;
         }
+    }
+    ImGui::EndMenu();
+}
+
+// The one-layer model or the language model, and the layer the routing views show.
+void App::modelMenu() {
+    if (!ImGui::BeginMenu(tr("Model"))) return;
+    if (ImGui::MenuItem(tr("One MoE layer"), nullptr, !m_state.lm())) leaveLm();
+    if (ImGui::MenuItem(tr("Language model (tiny-lm, 4 layers)"), nullptr, m_state.lmName() == "tiny-lm")) useLm("tiny-lm");
+    if (const LmModel* m = m_state.lm()) {
+        ImGui::Separator();
+        if (ImGui::MenuItem(tr("Next layer"), "]", false, m_state.layer() + 1 < m->config.layers)) m_state.setLayer(m_state.layer() + 1);
+        if (ImGui::MenuItem(tr("Previous layer"), "[", false, m_state.layer() > 0)) m_state.setLayer(m_state.layer() - 1);
     }
     ImGui::EndMenu();
 }

@@ -85,12 +85,17 @@ std::string App::layoutReport() {
     }
     nlohmann::json measured = nlohmann::json::object();
     for (const auto& [k, v] : m_ui.measured) measured[k] = v;
+    nlohmann::json lm = nullptr;  // the language model: its layer shown and bits per byte
+    if (const LmRun* run = m_state.lmRun())
+        lm = {{"model", m_state.lmName()}, {"layers", run->layers.size()}, {"layer", m_state.layer()},
+              {"bits_per_byte", run->bitsPerByte}, {"as_trained_bits_per_byte", m_state.asTrainedBitsPerByte()}};
     nlohmann::json lesson = nullptr;
     if (inLesson())
         lesson = {{"chapter", m_state.lesson()->chapter + 1}, {"footer_visible", m_views.lesson.footerVisible()}};
     return nlohmann::json{{"window", {m_windowW, m_windowH}},
                           {"scale", m_ui.scale},
                           {"lesson", lesson},
+                          {"lm", lm},
                           {"top", ImGui::GetFrameHeight()},
                           {"bottom", m_windowH - ImGui::GetFrameHeight()},
                           {"min_view", {kMinViewWidth * m_ui.scale, kMinViewHeight * m_ui.scale}},

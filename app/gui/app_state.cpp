@@ -1,16 +1,30 @@
 #include "app_state.hpp"
 
+#include <algorithm>
 #include <chrono>
 
 #include "backends/eigen_backend.hpp"
 #include "embedding.hpp"
 #include "errors.hpp"
+#include "settings_schema.hpp"
 
 namespace moe::gui {
 
 namespace {
 constexpr size_t kHistory = 120;  // metric samples kept for the sparklines
 constexpr double kFrameBudgetMs = 8;  // a recompute slower than this moves to the worker
+
+// Whether the settings' routing is this one, as every routing setting reads it.
+bool routesAs(const Settings& s, const RouterConfig& r) {
+    Settings other = s;
+    other.router = r;
+    for (const SettingSpec& spec : settingSpecs()) {
+        const bool routing = spec.group == SettingGroup::Router || spec.group == SettingGroup::Capacity ||
+                             spec.group == SettingGroup::Noise || spec.group == SettingGroup::Groups;
+        if (routing && settingValue(spec, s) != settingValue(spec, other)) return false;
+    }
+    return true;
+}
 }
 
 AppState::AppState(Settings settings) : m_settings(std::move(settings)) { update(); }
@@ -51,6 +65,11 @@ std::string AppState::replaceSettings(Settings next, bool clamp) {
         m_history.clear();
         m_dirty = true;
         m_backendDirty |= newBackend;
+        if (m_lm) {  // the language model stays on: its shape and layer weights
+            m_settings.shape = m_lm->layers[0].moe.shape;
+            m_settings.weightsPath.clear();
+            showLayer();
+        }
         update();
         return m_error;
     } catch (const std::exception& e) {
@@ -100,10 +119,28 @@ void AppState::waitForBackend() {
     update();
 }
 
-AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, Backend& backend) {
+AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, Backend& backend,
+                                     std::shared_ptr<const LmModel> lm, int layer, std::optional<double> knownTrainedBpb) {
     const auto t0 = std::chrono::steady_clock::now();
     Computed c;
     c.tokens = tokenize(s.text);
+    if (lm) {
+        c.text = s.text;
+        auto run = std::make_shared<LmRun>(runLm(backend, *lm, s.router, s.text));
+        // The as-trained figure beside it: the same run when the routing is the trained one.
+        const RouterConfig trained = trainedRouting(lm->config);
+        const bool asTrained = routesAs(s, trained);
+        c.trainedBpb = asTrained ? run->bitsPerByte
+                                 : knownTrainedBpb ? *knownTrainedBpb : runLm(backend, *lm, trained, s.text).bitsPerByte;
+        c.x = Mat(int(s.text.size()), lm->config.hidden);
+        for (int t = 0; t < int(s.text.size()); ++t) c.x.row(t) = lm->embed.row(static_cast<unsigned char>(s.text[t]));
+        c.layer = std::clamp(layer, 0, int(run->layers.size()) - 1);
+        c.result = run->layers[c.layer];
+        c.traffic = simulateTraffic(c.result.routing, s.cluster, deviceLimit(s));
+        c.lm = std::move(run);
+        c.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        return c;
+    }
     c.x = embedBytes(w, s.text);
     runLayer(backend, w, s.router, s.text, c.x, true, c.result);
     c.traffic = simulateTraffic(c.result.routing, s.cluster, deviceLimit(s));
@@ -116,6 +153,13 @@ void AppState::take(Computed c) {
     m_x = std::move(c.x);
     m_result = std::move(c.result);
     m_traffic = std::move(c.traffic);
+    m_lmRun = std::move(c.lm);
+    m_trainedBpb = c.trainedBpb;
+    m_trainedBpbText = c.lm ? c.text : std::string();
+    if (m_lmRun && c.layer != m_layer && m_layer < int(m_lmRun->layers.size())) {  // the layer changed meanwhile
+        m_result = m_lmRun->layers[m_layer];
+        m_traffic = simulateTraffic(m_result.routing, m_settings.cluster, deviceLimit(m_settings));
+    }
     m_computeMs = c.ms;
     ++m_resultVersion;
     const Metrics& m = m_result.metrics;
@@ -127,21 +171,29 @@ void AppState::take(Computed c) {
 // scaled by it, predicts the next (pasting a long text into the box moves to the worker
 // before the first slow pass).
 double AppState::work(const Settings& s) {
+    // (the language model: about layers times one MoE, plus attention)
     return (double(s.text.size()) + 1) * s.shape.experts * std::max(1, s.shape.dim) * std::max(1, s.shape.hidden);
+}
+
+// The as-trained bits per byte does not change with the routing: kept while the text stays.
+std::optional<double> AppState::knownTrainedBpb() const {
+    if (!m_lm || m_lmRun == nullptr || m_trainedBpbText != m_settings.text) return std::nullopt;
+    return m_trainedBpb;
 }
 
 void AppState::recompute() {
     const double predictedMs = m_computeMs * work(m_settings) / m_computedWork;
     m_computedWork = work(m_settings);
     if (m_inline || predictedMs <= kFrameBudgetMs) {
-        take(compute(m_settings, m_weights, *m_backend));
+        take(compute(m_settings, m_weights, *m_backend, m_lm, m_layer, knownTrainedBpb()));
         return;
     }
     // The worker gets its own copies (the views and the training thread may change
     // settings and weights meanwhile) and the backend, which nothing else uses until
     // the result is taken (update() waits to install a new one).
-    m_pendingResult = std::async(std::launch::async, [s = m_settings, w = m_weights, b = m_backend.get()] {
-        return compute(s, w, *b);
+    m_pendingResult = std::async(std::launch::async, [s = m_settings, w = m_weights, b = m_backend.get(), lm = m_lm,
+                                                      layer = m_layer, known = knownTrainedBpb()] {
+        return compute(s, w, *b, lm, layer, known);
     });
 }
 
@@ -177,6 +229,11 @@ void AppState::update() {
     if (!m_dirty) return;
     m_dirty = false;
     try {
+        if (m_lm) {
+            m_settings.shape = m_lm->layers[0].moe.shape;  // the model's file fixes the shape
+            m_settings.weightsPath.clear();
+            m_weightsDirty = false;
+        }
         if (m_weightsDirty) {
             m_weightsDirty = false;
             m_liveWeights = false;
@@ -193,6 +250,67 @@ void AppState::update() {
         // The last good result stays on screen; the message says what went wrong.
         m_error = errorText(e);
     }
+}
+
+std::string AppState::useLm(const std::string& nameOrPath, bool asTrained) {
+    try {
+        auto model = std::make_shared<const LmModel>(loadLm(nameOrPath));
+        waitForResult();
+        if (!m_lm) m_beforeLm = m_settings;
+        m_lm = std::move(model);
+        m_lmRun.reset();  // another model: nothing of the last one's run stays
+        m_trainedBpbText.clear();
+        m_lmName = nameOrPath;
+        m_settings.shape = m_lm->layers[0].moe.shape;
+        m_settings.weightsPath.clear();
+        if (asTrained) m_settings.router = trainedRouting(m_lm->config);
+        m_layer = std::clamp(m_layer, 0, m_lm->config.layers - 1);
+        m_pinned.reset();
+        m_history.clear();
+        m_liveWeights = false;
+        m_dirty = true;
+        showLayer();
+        update();
+        return "";
+    } catch (const std::exception& e) {
+        return errorText(e);  // the one-layer mode stays
+    }
+}
+
+void AppState::leaveLm() {
+    if (!m_lm) return;
+    waitForResult();
+    m_lm.reset();
+    m_lmRun.reset();
+    m_lmName.clear();
+    m_layer = 0;
+    if (m_beforeLm) {
+        const std::string text = m_settings.text;
+        m_settings = *m_beforeLm;
+        m_settings.text = text;  // the typed text stays
+    }
+    m_beforeLm.reset();
+    m_pinned.reset();
+    m_history.clear();
+    changed(SettingEffect::Weights);
+    update();
+}
+
+void AppState::setLayer(int layer) {
+    m_layer = m_lm ? std::clamp(layer, 0, m_lm->config.layers - 1) : 0;
+    showLayer();
+}
+
+void AppState::showLayer() {
+    if (!m_lm) return;
+    ModelWeights w = m_lm->layers[m_layer].moe;
+    w.embed = m_lm->embed;  // the embedding view shows the model's table
+    w.touch();
+    m_weights = std::move(w);
+    if (!m_lmRun || m_layer >= int(m_lmRun->layers.size())) return;
+    m_result = m_lmRun->layers[m_layer];
+    m_traffic = simulateTraffic(m_result.routing, m_settings.cluster, deviceLimit(m_settings));
+    ++m_resultVersion;
 }
 
 void AppState::pinA() { m_pinned = PinnedState{m_settings, m_result, m_tokens}; }

@@ -12,6 +12,7 @@
 
 #include "backends/factory.hpp"
 #include "layer.hpp"
+#include "lm/lm_forward.hpp"
 #include "lesson.hpp"
 #include "settings.hpp"
 #include "settings_schema.hpp"
@@ -95,6 +96,19 @@ public:
     void clearA() { m_pinned.reset(); }
     const std::optional<PinnedState>& pinnedA() const { return m_pinned; }
 
+    // The language model (issue 25): while one is on, every pass runs it on the text with
+    // the routing settings applied to every layer, and result() is the chosen layer's.
+    // useLm returns "" or why the file did not load (the one-layer mode then stays);
+    // asTrained: the routing becomes the model's trained one (k=2, dropless).
+    std::string useLm(const std::string& nameOrPath, bool asTrained = true);
+    void leaveLm();
+    const LmModel* lm() const { return m_lm.get(); }
+    const std::string& lmName() const { return m_lmName; }
+    const LmRun* lmRun() const { return m_lm ? m_lmRun.get() : nullptr; }
+    // Bits per byte of the text with the model's trained routing (beside the current one).
+    double asTrainedBitsPerByte() const { return m_trainedBpb; }
+    int layer() const { return m_layer; }
+    void setLayer(int layer);  // clamped to the model's layers; 0 without a model
     // The lesson in progress (none: the app's own pages), and the training page's runs.
     std::optional<LessonProgress>& lesson() { return m_lesson; }
     const std::optional<LessonProgress>& lesson() const { return m_lesson; }
@@ -111,9 +125,17 @@ private:
         Mat x;
         LayerResult result;
         Traffic traffic;
+        std::shared_ptr<const LmRun> lm;
+        double trainedBpb = 0;
+        int layer = 0;  // the layer result and traffic are of
+        std::string text;  // the language model's: the text trainedBpb is of
         double ms = 0;
     };
-    static Computed compute(const Settings& s, const ModelWeights& w, Backend& backend);
+    static Computed compute(const Settings& s, const ModelWeights& w, Backend& backend,
+                            std::shared_ptr<const LmModel> lm = nullptr, int layer = 0,
+                            std::optional<double> knownTrainedBpb = std::nullopt);
+    std::optional<double> knownTrainedBpb() const;
+    void showLayer();  // result, weights and traffic from the model's run at m_layer
     static double work(const Settings& s);
     void rebuildBackend();
     void installBackend(BackendChoice c);
@@ -140,6 +162,13 @@ private:
     std::future<Computed> m_pendingResult;  // the worker's recompute, while one runs
     bool m_inline = false;
     double m_computedWork = 1;  // work() of the settings last computed
+    std::shared_ptr<const LmModel> m_lm;
+    std::string m_lmName;
+    std::shared_ptr<const LmRun> m_lmRun;
+    double m_trainedBpb = 0;
+    std::string m_trainedBpbText;  // the text m_trainedBpb is of
+    int m_layer = 0;
+    std::optional<Settings> m_beforeLm;  // the one-layer settings, back when the model is left
     std::optional<LessonProgress> m_lesson;
     TrainingLab m_training;  // last: its runs' threads stop before the rest goes
 };

@@ -1,4 +1,5 @@
 #include "controls_view.hpp"
+#include "layers_view.hpp"
 
 #include <filesystem>
 #include "wrap.hpp"
@@ -165,6 +166,11 @@ void ControlsView::drawContent(AppState& state) {
         if (applyOpen && g == SettingGroup::Parallel) ImGui::SetNextItemOpen(m_parallelOpen, ImGuiCond_Always);
         if (!ImGui::CollapsingHeader(label(groupName(g), groupName(g)), openByDefault ? ImGuiTreeNodeFlags_DefaultOpen : 0))
             continue;
+        if (g == SettingGroup::Model && state.lm()) {  // the language model's file fixes its shape
+            textWrappedf("%s: %s", tr("Language model"), state.lmName().c_str());
+            layerControl(state, ui());
+            continue;
+        }
         if (g == SettingGroup::Model && state.customWeights()) {
             // On a projector the file's name, not where it sits on this machine.
             const std::string path = ui().presenting ? std::filesystem::path(o.weightsPath).filename().string() : o.weightsPath;

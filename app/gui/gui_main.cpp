@@ -248,6 +248,12 @@ void startApp(App& app, const GuiOptions& opts, const Preferences& saved) {
     if (opts.hasCode) app.applySharedState(opts.shared);
     if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
     else if (!opts.headless() && !saved.lessonSeen && !opts.hasCode) app.openLesson("builtin", 0);
+    if (!opts.lmModel.empty()) {  // a file that does not load: said on stderr and in the app, which carries on
+        app.useLm(opts.lmModel, !opts.lmRoutingGiven);
+        if (!app.state().lm())
+            std::cerr << "moelab: --model " << opts.lmModel << ": " << tr("The language model did not load; the one-layer model stays:") << "\n";
+        app.state().setLayer(opts.layer);
+    }
 }
 
 // Frames until the window closes, or, headless, `opts.frames` of them (the last one saved).

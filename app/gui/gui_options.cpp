@@ -12,6 +12,7 @@
 #include "flags.hpp"
 #include "lesson.hpp"
 #include "lesson_code.hpp"
+#include "model_flags.hpp"
 #include "settings_schema.hpp"
 
 namespace moe::gui {
@@ -45,12 +46,17 @@ Settings startSettings(const Args& args, const LessonRequest& request) {
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
     flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter", "code",
-                  "session", "hide", "export-view", "out"});
+                  "session", "hide", "export-view", "out", "model", "layer"});
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
     const LessonRequest request = lessonRequest(args);
     o.settings = startSettings(args, request);
     o.screenshot = args.str("screenshot", "");
+    o.lmModel = args.str("model", "");
+    if (args.has("model") && o.lmModel.empty()) throw InputError("--model", "needs a name (tiny-lm) or a .safetensors path");
+    o.lmRoutingGiven = routingFlagsGiven(args);
+    if (args.has("layer") && o.lmModel.empty()) throw InputError("--layer", "goes with --model (the language model's layers)");
+    o.layer = static_cast<int>(args.integer("layer", 0, 0, 1000));
     o.frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     o.width = static_cast<int>(args.integer("width", 1280, 320, 8192));
     o.height = static_cast<int>(args.integer("height", 800, 240, 8192));

@@ -29,6 +29,11 @@ struct GuiOptions {
     bool hasCode = false;
     // --export-view NAME --out FILE: headless, write one view alone as PNG (2x) or SVG, exit.
     std::string exportView, exportPath;
+    // --model: the language model (tiny-lm or a .safetensors path); --layer N (0-based) the
+    // layer the routing views show. Without a routing flag it runs as trained.
+    std::string lmModel;
+    bool lmRoutingGiven = false;
+    int layer = 0;
     bool headless() const { return !screenshot.empty() || !exportView.empty(); }
 };
 

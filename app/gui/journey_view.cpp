@@ -1,4 +1,5 @@
 #include "journey_view.hpp"
+#include "layers_view.hpp"
 #include "wrap.hpp"
 
 #include <algorithm>
@@ -219,6 +220,11 @@ void JourneyView::drawContent(AppState& state) {
     }
     int& t = ui().pinnedToken;
     t = std::clamp(t, 0, r.tokens - 1);
+    if (state.lmRun()) {  // the language model: the byte through every layer
+        caption("Click a byte in the token strip or the Layers view to follow it; the arrow keys step to its neighbours.");
+        drawLmJourney(state, ui(), t);
+        return;
+    }
     if (m_version != state.resultVersion() || m_token != t) {
         m_journey = traceToken(state.weights(), state.settings().router, state.settings().text, state.inputs(),
                                state.result(), t);

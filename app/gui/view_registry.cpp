@@ -11,6 +11,7 @@
 #include "heatmap_view.hpp"
 #include "i18n.hpp"
 #include "journey_view.hpp"
+#include "layers_view.hpp"
 #include "lesson_view.hpp"
 #include "load_view.hpp"
 #include "text_view.hpp"
@@ -45,6 +46,7 @@ const ViewInfo kViews[] = {
     {"gpus", N_("GPUs and timeline"), S::Wide, 1.0f, kSvg, true, false, make<GpuView>},
     {"training", N_("Training"), S::Wide, 1.0f, kSvg, true, false, make<TrainingView>},
     {"compare", N_("Compare A/B"), S::Wide, 1.0f, kSvg, true, false, make<CompareView>},
+    {"layers", N_("Layers"), S::Wide, 1.6f, kSvg, true, true, make<LayersView>},  // the language model's
 };
 
 // In the View menu's order, which the shortcuts follow.

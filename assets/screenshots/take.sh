@@ -27,3 +27,9 @@ shot "$out/lesson-topk-zh.png" 1280 800 --lesson builtin --chapter 5 --lang zh
 shot "$out/lesson-capacity-200.png" 1920 1080 --lesson builtin --chapter 6 --lang en --scale 2
 shot "$out/lesson-balance.png" 1280 800 --lesson builtin --chapter 8 --lang en --frames 2500
 shot "$out/lesson-sentiment-zh.png" 1280 800 --lesson builtin --chapter 9 --lang zh --frames 2500
+# The little MoE language model: the Layers view and its chapter (issue 25).
+lmtext="床前明月光，疑是地上霜。举头望明月，低头思故乡。And God said, Let there be light: and there was light."
+shot "$out/lm-layers.png" 1280 800 --model tiny-lm --text "$lmtext" --layer 2 --capacity-factor 1 --lang en
+shot "$out/lm-layers-zh.png" 1280 800 --model tiny-lm --text "$lmtext" --layer 2 --capacity-factor 1 --lang zh
+shot "$out/lesson-layers.png" 1280 800 --lesson builtin --chapter 12 --lang en
+shot "$out/lesson-layers-zh.png" 1280 800 --lesson builtin --chapter 12 --lang zh

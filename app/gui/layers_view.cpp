@@ -1,0 +1,226 @@
+#include "layers_view.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "next_byte_panel.hpp"
+#include "wrap.hpp"
+
+namespace moe::gui {
+
+void layerControl(AppState& state, Ui& ui, bool hint) {
+    const LmModel* m = state.lm();
+    if (!m) return;
+    int shown = state.layer();
+    ImGui::TextUnformatted(tr("Layer"));
+    ImGui::SameLine();
+    ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x * 0.4f, ui.scale * 160));
+    if (ImGui::SliderInt("##layer", &shown, 0, m->config.layers - 1, "L%d")) state.setLayer(shown);
+    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("[ and ] step the layer every routing view shows"));
+    if (!hint) return;
+    ImGui::SameLine();
+    ImGui::TextDisabled("%s", tr("[ and ] step the layer every routing view shows"));
+    ui.measured["layer"] = float(state.layer());
+}
+
+namespace {
+
+// One square per expert in its colour, with its name.
+void expertLegend(int experts) {
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float s = ImGui::GetTextLineHeight() * 0.8f;
+    ImGui::TextDisabled("%s", tr("first choice:"));
+    for (int e = 0; e < experts; ++e) {
+        ImGui::SameLine();
+        const ImVec2 p = ImGui::GetCursorScreenPos();
+        dl->AddRectFilled(ImVec2(p.x, p.y + s * 0.15f), ImVec2(p.x + s, p.y + s * 1.15f), expertColor(e));
+        ImGui::Dummy(ImVec2(s, s));
+        ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 0.5f);
+        ImGui::Text("E%d", e);
+    }
+}
+
+} // namespace
+
+void LayersView::drawContent(AppState& state) {
+    const LmRun* run = state.lmRun();
+    if (!run || run->layers.empty()) {
+        caption("The language model's layers show here: choose Model > Language model (tiny-lm, 4 layers).");
+        return;
+    }
+    caption("The text once per layer, each byte coloured by the expert the layer chose first (Mixtral's Fig. 8).");
+    layerControl(state, ui(), true);
+    drawNextBytePanel(state, ui());
+    expertLegend(state.settings().shape.experts);
+    // The rows take what they need (at most what is there); the chart what is left, when
+    // that is enough to read it. Nothing scrolls.
+    const float avail = ImGui::GetContentRegionAvail().y, line = ImGui::GetTextLineHeight();
+    const float minChart = line * 5, spacing = ImGui::GetStyle().ItemSpacing.y;
+    const float rowsH = std::min(rowsHeight(state, ImGui::GetContentRegionAvail().x), avail - spacing);
+    drawTextRows(state, std::max(line, rowsH));
+    const float left = ImGui::GetContentRegionAvail().y;
+    if (left >= minChart) drawAnalysis(state, std::min(left, line * 10));
+}
+
+float LayersView::rowLineHeight() const { return ImGui::GetTextLineHeight() * 1.25f; }
+
+// The height of every layer's text, wrapped to `width`.
+float LayersView::rowsHeight(const AppState& state, float width) const {
+    const float labelW = ImGui::CalcTextSize("L00 ").x;
+    float x = 0;
+    int lines = 1;
+    const std::vector<ByteToken>& tokens = state.tokens();
+    for (size_t t = 0; t < tokens.size();) {
+        const ByteToken& lead = tokens[t];
+        const int n = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
+        const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
+        const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
+        if (x + w > width - labelW && x > 0) x = 0, ++lines;
+        x += w;
+        t += n;
+    }
+    const int layers = int(state.lmRun()->layers.size());
+    return layers * (lines * rowLineHeight() + px(3) + ImGui::GetStyle().ItemSpacing.y);
+}
+
+// Rows = layers; each character a cell split into its bytes, each byte's slice in the
+// colour of that layer's first choice for it. The shown layer's label is marked.
+void LayersView::drawTextRows(AppState& state, float height) {
+    const LmRun& run = *state.lmRun();
+    const std::vector<ByteToken>& tokens = state.tokens();
+    ImGui::BeginChild("##layerrows", ImVec2(0, height));
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const float lineH = rowLineHeight(), labelW = ImGui::CalcTextSize("L00 ").x;
+    const float width = ImGui::GetContentRegionAvail().x - labelW;
+    // As many lines per layer as the height holds; the rest of the text is left out.
+    const int layers = int(run.layers.size());
+    const int maxLines =
+        std::max(1, int((height - layers * (px(3) + ImGui::GetStyle().ItemSpacing.y)) / (layers * lineH) + 0.01f));
+    const ImVec2 mouse = ImGui::GetMousePos();
+    int hoveredLayer = -1, hoveredToken = -1;
+    for (int l = 0; l < int(run.layers.size()); ++l) {
+        const std::vector<int> first = firstChoices(run.layers[l].routing);
+        ImVec2 origin = ImGui::GetCursorScreenPos();
+        char label[8];
+        std::snprintf(label, sizeof label, "L%d", l);
+        dl->AddText(origin, ImGui::GetColorU32(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), label);
+        float x = 0, y = 0;
+        for (size_t t = 0; t < tokens.size();) {
+            const ByteToken& lead = tokens[t];
+            const int n = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
+            const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
+            const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
+            if (x + w > width && x > 0) x = 0, y += lineH;
+            if (y >= maxLines * lineH) {
+                y -= lineH;
+                break;
+            }
+            const ImVec2 p(origin.x + labelW + x, origin.y + y);
+            for (int b = 0; b < n; ++b) {
+                const int e = first[t + b];
+                const ImU32 c = e < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(e);
+                dl->AddRectFilled(ImVec2(p.x + w * b / n, p.y), ImVec2(p.x + w * (b + 1) / n, p.y + lineH - px(1)), c);
+            }
+            const int e0 = first[t];
+            dl->AddText(ImVec2(p.x + px(1), p.y + lineH * 0.1f), textOn(e0 < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(e0)),
+                        shown.c_str());
+            if (mouse.x >= p.x && mouse.x < p.x + w && mouse.y >= p.y && mouse.y < p.y + lineH && ImGui::IsWindowHovered())
+                hoveredLayer = l, hoveredToken = int(t) + std::clamp(int((mouse.x - p.x) / w * n), 0, n - 1);
+            if (int(t) <= ui().pinnedToken && ui().pinnedToken < int(t) + n)
+                dl->AddRect(p, ImVec2(p.x + w, p.y + lineH - px(1)), kHighlight, 0, 0, px(1.5f));
+            x += w;
+            t += n;
+        }
+        ImGui::Dummy(ImVec2(labelW + width, y + lineH + px(3)));
+    }
+    if (hoveredToken >= 0) {
+        ui().hoveredToken = hoveredToken;
+        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ui().pinnedToken = hoveredToken;
+        const Routing& r = run.layers[hoveredLayer].routing;
+        ImGui::BeginTooltip();
+        ImGui::Text(tr("layer %d, byte %d (0x%02X)"), hoveredLayer, hoveredToken, tokens[hoveredToken].byte);
+        for (int s = r.slotBegin[hoveredToken]; s < r.slotBegin[hoveredToken + 1]; ++s)
+            if (!r.skipped(s)) ImGui::Text("E%d  %.3f%s", r.slotExpert[s], r.slotWeight[s], r.slotKept[s] ? "" : tr(" (dropped)"));
+        ImGui::EndTooltip();
+    }
+    ImGui::EndChild();
+}
+
+// Per layer: the share of neighbouring bytes with the same first choice (bar) against
+// chance (line), and token specialisation (bar).
+void LayersView::drawAnalysis(const AppState& state, float height) {
+    const LmRun* run = state.lmRun();
+    if (m_statsOf != run || m_statsVersion != state.resultVersion()) {
+        std::vector<Routing> routings;
+        for (const LayerResult& l : run->layers) routings.push_back(l.routing);
+        m_stats = analyzeRouting(routings, byteValues(state.settings().text));
+        m_statsOf = run, m_statsVersion = state.resultVersion();
+    }
+    ImGui::TextUnformatted(tr("Per layer: neighbours with the same first expert (bar) vs chance (line); token specialisation"));
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    // The title, the bars (their labels above them), the layer names and the legend fill `height`.
+    const float line = ImGui::GetTextLineHeight();
+    const float w = ImGui::GetContentRegionAvail().x, h = std::max(px(20), height - ImGui::GetTextLineHeightWithSpacing() * 3 - px(2));
+    const float top = line;  // room for the tallest bar's label
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const int L = int(m_stats.size());
+    const float slot = w / std::max(1, L), bw = slot * 0.3f;
+    const ImU32 sameC = IM_COL32(86, 180, 233, 255), specC = IM_COL32(230, 159, 0, 255);
+    dl->AddLine(ImVec2(p.x, p.y + h), ImVec2(p.x + w, p.y + h), ImGui::GetColorU32(ImGuiCol_TextDisabled));
+    for (int l = 0; l < L; ++l) {
+        const LayerRoutingStats& s = m_stats[l];
+        const float x = p.x + l * slot + slot * 0.15f;
+        auto bar = [&](float x0, double v, ImU32 c) {
+            if (std::isnan(v)) return;
+            const float y = p.y + top + (h - top) * float(1 - v);
+            dl->AddRectFilled(ImVec2(x0, y), ImVec2(x0 + bw, p.y + h), c);
+            char num[16];
+            std::snprintf(num, sizeof num, "%.2f", v);
+            dl->AddText(ImVec2(x0, y - line), ImGui::GetColorU32(ImGuiCol_Text), num);
+        };
+        bar(x, s.consecutiveSameFirst, sameC);
+        const float cy = p.y + top + (h - top) * float(1 - s.chanceSameFirst);
+        dl->AddLine(ImVec2(x - px(2), cy), ImVec2(x + bw + px(2), cy), kWarning, px(2));
+        bar(x + bw + px(4), s.tokenSpecialisation, specC);
+        char label[8];
+        std::snprintf(label, sizeof label, "L%d", l);
+        dl->AddText(ImVec2(x, p.y + h + px(2)), ImGui::GetColorU32(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), label);
+    }
+    ImGui::Dummy(ImVec2(w, h + ImGui::GetTextLineHeight() + px(2)));
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(sameC), "%s", tr("same first expert"));
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "%s", tr("chance (1/E)"));
+    ImGui::SameLine();
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(specC), "%s", tr("token specialisation"));
+}
+
+void drawLmJourney(const AppState& state, Ui& ui, int token) {
+    const LmRun& run = *state.lmRun();
+    const std::vector<ByteToken>& tokens = state.tokens();
+    if (token < 0 || token >= int(tokens.size())) return;
+    const ByteToken& b = tokens[token];
+    ImGui::PushFont(ui.fonts.large());
+    ImGui::TextUnformatted(displayChar(b).c_str());
+    ImGui::PopFont();
+    ImGui::SameLine();
+    ImGui::Text(tr("byte %d (0x%02X) through every layer of the model"), token, b.byte);
+    for (int l = 0; l < int(run.layers.size()); ++l) {
+        const Routing& r = run.layers[l].routing;
+        ImGui::TextColored(ImGui::GetStyleColorVec4(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), "L%d", l);
+        for (int s = r.slotBegin[token]; s < r.slotBegin[token + 1]; ++s) {
+            if (r.skipped(s)) continue;
+            ImGui::SameLine();
+            const ImVec2 p = ImGui::GetCursorScreenPos();
+            const float sz = ImGui::GetTextLineHeight();
+            ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + sz, p.y + sz), expertColor(r.slotExpert[s]));
+            ImGui::Dummy(ImVec2(sz, sz));
+            ImGui::SameLine();
+            ImGui::Text("E%d %.3f%s", r.slotExpert[s], r.slotWeight[s], r.slotKept[s] ? "" : tr(" (dropped)"));
+        }
+    }
+    const double lp = token > 0 ? run.logprobs(token - 1, b.byte) : std::nan("");
+    if (!std::isnan(lp)) ImGui::Text(tr("the model gave this byte p = %.3f"), std::exp(lp));
+}
+
+} // namespace moe::gui

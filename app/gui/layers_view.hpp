@@ -1,0 +1,37 @@
+#pragma once
+// The language model's depth (issue 25): the text drawn once per layer, each byte coloured
+// by that layer's first-choice expert (the Mixtral paper's Fig. 8, live), the layer control,
+// the next-byte panel, and the routing analysis per layer (consecutive same-expert rate
+// against chance, token specialisation).
+#include <memory>
+
+#include "lm/routing_analysis.hpp"
+#include "view.hpp"
+
+namespace moe::gui {
+
+class LayersView final : public View {
+public:
+    LayersView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
+
+protected:
+    void drawContent(AppState& state) override;
+
+private:
+    void drawTextRows(AppState& state, float height);
+    float rowLineHeight() const;
+    float rowsHeight(const AppState& state, float width) const;
+    void drawAnalysis(const AppState& state, float height);
+    std::vector<LayerRoutingStats> m_stats;
+    const LmRun* m_statsOf = nullptr;
+    uint64_t m_statsVersion = 0;
+};
+
+// The layer control: a slider over the model's layers ([ and ] step it too).
+void layerControl(AppState& state, Ui& ui, bool hint = false);  // hint: the keys, beside it
+
+// The journey of one byte through every layer of the language model: its experts and
+// weights per layer.
+void drawLmJourney(const AppState& state, Ui& ui, int token);
+
+} // namespace moe::gui

@@ -1,0 +1,166 @@
+// The app with the little MoE language model (issue 25): the state runs the model and shows
+// one layer, the next-byte labels, and the app under Xvfb with --model and --layer.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <memory>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "atomic_file.hpp"
+#include "backends/eigen_backend.hpp"
+#include "gui/app_state.hpp"
+#include "gui/next_byte_panel.hpp"
+#include "lm/lm_forward.hpp"
+
+using namespace moe;
+
+namespace {
+
+const std::string kText = "床前明月光，疑是地上霜。And God said";
+
+std::unique_ptr<gui::AppState> lmState() {
+    Settings s;
+    s.text = kText;
+    auto state = std::make_unique<gui::AppState>(s);
+    state->computeInline(true);
+    EXPECT_EQ(state->useLm("tiny-lm"), "");
+    return state;
+}
+
+// Runs the app headless with --layout-report; the exit status and the report's last line.
+std::pair<int, nlohmann::json> runApp(const std::string& flags) {
+    const auto out = std::filesystem::temp_directory_path() / ("moelab_gui_lm_" + std::to_string(::getpid()));
+    const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' '" + std::string(MOELAB_BIN) +
+                            "' gui --frames 3 --screenshot '" + out.string() + ".png' --layout-report " + flags + " > '" +
+                            out.string() + "' 2>/dev/null";
+    const int status = std::system(cmd.c_str());
+    const std::string text = std::filesystem::exists(out) ? readFile(out.string()) : "";
+    std::filesystem::remove(out);
+    std::filesystem::remove(out.string() + ".png");
+    const size_t last = text.find_last_of('\n', text.size() > 1 ? text.size() - 2 : 0);
+    const std::string line = text.substr(last == std::string::npos ? 0 : last + 1);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, nlohmann::json::parse(line, nullptr, false)};
+}
+
+bool haveXvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
+
+} // namespace
+
+TEST(AppStateLm, RunsTheModelAsTrainedAndShowsTheChosenLayer) {
+    auto owned = lmState();
+    gui::AppState& state = *owned;
+    ASSERT_NE(state.lmRun(), nullptr);
+    ASSERT_TRUE(state.error().empty()) << state.error();
+    const LmModel& m = *state.lm();
+    EXPECT_EQ(state.lmRun()->layers.size(), size_t(m.config.layers));
+    EXPECT_EQ(state.settings().router.k, m.config.expertsPerToken);
+    EXPECT_EQ(state.settings().router.capacityFactor, 0.0);  // dropless, as trained
+    // The same numbers as the model run directly with its trained routing.
+    EigenBackend backend;
+    const LmRun direct = runLm(backend, m, trainedRouting(m.config), kText);
+    EXPECT_NEAR(state.lmRun()->bitsPerByte, direct.bitsPerByte, 1e-9);
+    EXPECT_NEAR(state.asTrainedBitsPerByte(), direct.bitsPerByte, 1e-9);
+    // Each layer shown in turn is that layer's routing.
+    for (int l : {2, 0, 3}) {
+        state.setLayer(l);
+        EXPECT_EQ(state.layer(), l);
+        EXPECT_EQ(state.result().routing.slotExpert, direct.layers[l].routing.slotExpert) << "layer " << l;
+    }
+    state.setLayer(99);  // clamped to the last layer
+    EXPECT_EQ(state.layer(), m.config.layers - 1);
+}
+
+TEST(AppStateLm, DropsCostBitsPerByteAgainstTheTrainedRouting) {
+    auto owned = lmState();
+    gui::AppState& state = *owned;
+    const double trained = state.lmRun()->bitsPerByte;
+    state.settings().router.capacityFactor = 1.0;  // capacity ceil(k*T/E): some bytes lose an expert
+    state.changed(SettingEffect::Route);
+    state.update();
+    ASSERT_TRUE(state.error().empty()) << state.error();
+    EXPECT_GT(state.result().metrics.dropRate, 0.0);
+    EXPECT_NE(state.lmRun()->bitsPerByte, trained);
+    EXPECT_NEAR(state.asTrainedBitsPerByte(), trained, 1e-9);  // the comparison stays the trained one
+}
+
+TEST(AppStateLm, AFileThatDoesNotLoadKeepsTheOneLayerModel) {
+    Settings s;
+    gui::AppState state(s);
+    state.computeInline(true);
+    const int experts = state.settings().shape.experts, tokens = state.result().routing.tokens;
+    const std::string e = state.useLm("/nonexistent/lm.safetensors");
+    EXPECT_NE(e.find("/nonexistent/lm.safetensors"), std::string::npos) << e;
+    EXPECT_EQ(state.lm(), nullptr);
+    EXPECT_EQ(state.lmRun(), nullptr);
+    EXPECT_EQ(state.settings().shape.experts, experts);
+    EXPECT_EQ(state.result().routing.tokens, tokens);
+}
+
+TEST(AppStateLm, LeavingTheModelRestoresTheOneLayerSettings) {
+    Settings s;
+    s.router.capacityFactor = 1.25;
+    gui::AppState state(s);
+    state.computeInline(true);
+    const ModelShape shape = state.settings().shape;
+    ASSERT_EQ(state.useLm("tiny-lm"), "");
+    state.settings().text = "abc";
+    state.leaveLm();
+    EXPECT_EQ(state.lm(), nullptr);
+    EXPECT_EQ(state.settings().shape.dim, shape.dim);
+    EXPECT_EQ(state.settings().router.capacityFactor, 1.25);
+    EXPECT_EQ(state.settings().text, "abc");  // the typed text stays
+    EXPECT_EQ(state.result().routing.tokens, 3);
+}
+
+TEST(NextBytePanel, LabelsCharactersAndEscapesTheRest) {
+    EXPECT_EQ(gui::nextByteLabel("ab", 'c'), "c");
+    EXPECT_EQ(gui::nextByteLabel("ab", ' '), "' '");
+    EXPECT_EQ(gui::nextByteLabel("ab", '\n'), "\\x0A");
+    EXPECT_EQ(gui::nextByteLabel("ab", 0xE4), "\\xE4");             // a lead byte alone is no character
+    EXPECT_EQ(gui::nextByteLabel("a\xE4\xB8", 0x93), "专");         // it ends 专 (E4 B8 93)
+    EXPECT_EQ(gui::nextByteLabel("ab", 0x93), "\\x93");             // a stray continuation byte
+}
+
+TEST(NextBytePanel, TheLikeliestBytesBestFirstFromTheLastRow) {
+    Mat lp = Mat::Constant(2, 256, std::log(0.001f));
+    lp(1, 'a') = std::log(0.5f), lp(1, 'b') = std::log(0.2f), lp(1, 'c') = std::log(0.1f);
+    lp(0, 'z') = 0;  // an earlier row does not count
+    const auto next = gui::likeliestNextBytes(lp, "xy", 3);
+    ASSERT_EQ(next.size(), 3u);
+    EXPECT_EQ(next[0].byte, 'a');
+    EXPECT_NEAR(next[0].probability, 0.5, 1e-6);
+    EXPECT_EQ(next[1].label, "b");
+    EXPECT_EQ(next[2].byte, 'c');
+}
+
+TEST(GuiLm, TheModelOpensWithTheLayersViewAndTheChosenLayer) {
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    const auto [status, report] = runApp("--model tiny-lm --layer 2 --text '床前明月光，疑是地上霜。'");
+    ASSERT_EQ(status, 0);
+    ASSERT_TRUE(report.is_object());
+    ASSERT_TRUE(report["lm"].is_object()) << report.dump();
+    EXPECT_EQ(report["lm"]["layer"], 2);
+    EXPECT_EQ(report["lm"]["layers"], 4);
+    EXPECT_EQ(report["measured"]["layer"], 2.0);  // the Layers view's control showed layer 2
+    bool layers = false;
+    for (const auto& v : report["views"])
+        if (v["name"] == "layers") layers = v["w"].get<double>() > 300 && v["h"].get<double>() > 200;
+    EXPECT_TRUE(layers) << report["views"].dump();
+    const auto [other, layer0] = runApp("--model tiny-lm --text '床前明月光，疑是地上霜。'");
+    ASSERT_EQ(other, 0);
+    EXPECT_EQ(layer0["lm"]["layer"], 0);
+    EXPECT_NEAR(layer0["lm"]["bits_per_byte"].get<double>(), report["lm"]["bits_per_byte"].get<double>(), 1e-12);
+}
+
+TEST(GuiLm, AModelThatDoesNotLoadLeavesTheOneLayerApp) {
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    const auto [status, report] = runApp("--model /nonexistent/lm.safetensors");
+    EXPECT_EQ(status, 0);
+    ASSERT_TRUE(report.is_object());
+    EXPECT_TRUE(report["lm"].is_null());
+    const auto [bad, none] = runApp("--layer 2");
+    EXPECT_EQ(bad, 2);  // --layer needs --model
+}
