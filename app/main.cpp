@@ -12,41 +12,44 @@
 namespace {
 
 void printHelp() {
-    std::cout << "moelab " MOELAB_VERSION " - a Mixture-of-Experts layer you can watch\n\n"
-                 "usage: moelab [gui] [flags]          open the desktop app\n"
-                 "       moelab route [flags] [--json [--outputs] | --csv] [--max-rows N]\n"
-                 "                    [--lesson FILE|builtin --chapter N | --code CODE]   the chapter's or code's\n"
-                 "                                        settings first, then the flags given\n"
-                 "       moelab route --model tiny-lm|FILE [routing flags] [--text T] [--json [--logprobs]]\n"
-                 "                                        the little MoE language model: every layer's routing,\n"
-                 "                                        the next byte and bits per byte (as trained unless\n"
-                 "                                        routing flags are given: they apply to every layer)\n"
-                 "       moelab generate --model tiny-lm|FILE --text PROMPT [--bytes N] [--sample-temperature X]\n"
-                 "                    [--sample-seed S] [--json]   continues the prompt (X = 0: greedy)\n"
-                 "       moelab export-weights --out FILE [flags]\n"
-                 "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
-                 "       moelab info [--json]\n"
-                 "       moelab code [flags] [--page P] [--lesson L --chapter N] [--hide LIST] [--a \"FLAGS\"]\n"
-                 "                                        a lesson code for moelab gui --code (--a: the A of A/B)\n"
-                 "       moelab lesson check FILE|builtin  every problem of a lesson file as FILE:LINE: message\n"
-                 "       moelab train [flags] [--corpus PATH] [--steps N] [--batch B] [--seq-len L] [--lr X]\n"
-                 "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n"
-                 "       moelab analyze --model tiny-lm|FILE --text T|--text-file PATH [routing flags] [--window N]\n"
-                 "                    [--json]   per layer: adjacent bytes on the same experts vs chance, load,\n"
-                 "                                        co-activation, byte specialisation, layer-to-layer flow\n\n"
-                 "app flags (moelab gui):\n"
-                 "  --lang en|zh --theme dark|light --scale X|fit   language, theme, UI scale (default: saved)\n"
-                 "  --page routing|journey|parallel|training|compare --lesson FILE|builtin --chapter N\n"
-                 "  --code CODE --session FILE --hide VIEWS,KEYS   open a lesson code or a session; hide from students\n"
-                 "  --width W --height H --screenshot FILE.png [--frames N] [--frame-report] [--layout-report] [--train]\n"
-                 "  --export-view NAME --out FILE.png|FILE.svg  one view alone: PNG at 2x, or SVG with text as text\n"
-                 "  --model tiny-lm|FILE [--layer N]   the little MoE language model, every routing view on layer N\n"
-                 "                                   (0-based; [ and ] step it); as trained unless routing flags are given\n\n"
-                 "model, routing and cluster flags (README.md has every formula; docs/contract.md the names):\n\n"
-              << moe::settingsHelp();
+    std::cout
+        << "moelab " MOELAB_VERSION
+           " - a Mixture-of-Experts layer you can watch\n\n"
+           "usage: moelab [gui] [flags]          open the desktop app\n"
+           "       moelab route [flags] [--json [--outputs] | --csv] [--max-rows N]\n"
+           "                    [--lesson FILE|builtin --chapter N | --code CODE]   the chapter's or code's\n"
+           "                                        settings first, then the flags given\n"
+           "       moelab route --model tiny-lm|FILE [routing flags] [--text T] [--json [--logprobs]]\n"
+           "                                        the little MoE language model: every layer's routing,\n"
+           "                                        the next byte and bits per byte (as trained unless\n"
+           "                                        routing flags are given: they apply to every layer)\n"
+           "       moelab generate --model tiny-lm|FILE --text PROMPT [--bytes N] [--sample-temperature X]\n"
+           "                    [--sample-seed S] [--json]   continues the prompt (X = 0: greedy)\n"
+           "       moelab export-weights --out FILE [flags]\n"
+           "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
+           "       moelab info [--json]\n"
+           "       moelab code [flags] [--page P] [--lesson L --chapter N] [--hide LIST] [--a \"FLAGS\"]\n"
+           "                                        a lesson code for moelab gui --code (--a: the A of A/B)\n"
+           "       moelab lesson check FILE|builtin  every problem of a lesson file as FILE:LINE: message\n"
+           "       moelab train [flags] [--corpus PATH] [--steps N] [--batch B] [--seq-len L] [--lr X]\n"
+           "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n"
+           "       moelab analyze --model tiny-lm|FILE --text T|--text-file PATH [routing flags] [--window N]\n"
+           "                    [--json]   per layer: adjacent bytes on the same experts vs chance, load,\n"
+           "                                        co-activation, byte specialisation, layer-to-layer flow\n\n"
+           "app flags (moelab gui):\n"
+           "  --lang en|zh --theme dark|light --scale X|fit   language, theme, UI scale (default: saved)\n"
+           "  --page routing|journey|parallel|training|compare --lesson FILE|builtin --chapter N\n"
+           "  --code CODE --session FILE --hide VIEWS,KEYS   open a lesson code or a session; hide from students\n"
+           "  --width W --height H --screenshot FILE.png [--frames N] [--frame-report] [--layout-report] [--train]\n"
+           "  --export-view NAME --out FILE.png|FILE.svg  one view alone: PNG at 2x, or SVG with text as text\n"
+           "  --model tiny-lm|FILE [--layer N]   the little MoE language model, every routing view on layer N\n"
+           "                                   (0-based; [ and ] step it); as trained unless routing flags are "
+           "given\n\n"
+           "model, routing and cluster flags (README.md has every formula; docs/contract.md the names):\n\n"
+        << moe::settingsHelp();
 }
 
-} // namespace
+}  // namespace
 
 int main(int argc, char** argv) {
     std::vector<std::string> args(argv + 1, argv + argc);
@@ -70,7 +73,8 @@ int main(int argc, char** argv) {
         if (cmd == "code") return moe::cli::cmdCode(args, moe::gui::lessonNames());
         if (cmd == "lesson") return moe::cli::cmdLesson(args, moe::gui::lessonNames());
         if (cmd == "gui") return moe::gui::guiMain(args);
-        std::cerr << "moelab: unknown command '" << cmd << "' (route, generate, analyze, export-weights, bench, info, train, code, lesson, gui)\n";
+        std::cerr << "moelab: unknown command '" << cmd
+                  << "' (route, generate, analyze, export-weights, bench, info, train, code, lesson, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

@@ -59,4 +59,4 @@ BENCHMARK(BM_AttentionGemmSameFlops)->Arg(256)->Arg(4096)->Unit(benchmark::kMill
 BENCHMARK(BM_AttentionEigen)->Arg(256)->Arg(4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_AttentionOpencl)->Arg(256)->Arg(4096)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-} // namespace
+}  // namespace

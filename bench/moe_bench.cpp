@@ -18,9 +18,8 @@ const BenchShape& shapeAt(int i) {
 
 void setCounters(benchmark::State& st, const BenchShape& s) {
     st.SetLabel(s.name);
-    st.counters["expert_FLOP/s"] = benchmark::Counter(2.0 * 2.0 * s.dim * s.hidden * double(s.tokens) * s.k *
-                                                          double(st.iterations()),
-                                                      benchmark::Counter::kIsRate);
+    st.counters["expert_FLOP/s"] = benchmark::Counter(
+        2.0 * 2.0 * s.dim * s.hidden * double(s.tokens) * s.k * double(st.iterations()), benchmark::Counter::kIsRate);
 }
 
 void runStage(benchmark::State& st, const std::string& backendName, bool expertsOnly) {
@@ -38,8 +37,10 @@ void runStage(benchmark::State& st, const std::string& backendName, bool experts
     runLayer(*choice.backend, w, cfg, x, true, res);
     Mat out;
     for (auto _ : st) {
-        if (expertsOnly) choice.backend->experts(w, x, res.routing, out);
-        else runLayer(*choice.backend, w, cfg, x, true, res);
+        if (expertsOnly)
+            choice.backend->experts(w, x, res.routing, out);
+        else
+            runLayer(*choice.backend, w, cfg, x, true, res);
         benchmark::ClobberMemory();
     }
     setCounters(st, s);
@@ -77,6 +78,6 @@ BENCHMARK(BM_EigenLayer)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRe
 BENCHMARK(BM_OpenclExperts)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_OpenclLayer)->DenseRange(0, 2)->Unit(benchmark::kMillisecond)->UseRealTime();
 
-} // namespace
+}  // namespace
 
 BENCHMARK_MAIN();

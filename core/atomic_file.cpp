@@ -31,7 +31,7 @@ struct Fd {
     }
 };
 
-} // namespace
+}  // namespace
 
 void writeFileAtomic(const std::string& path, std::string_view bytes) {
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
@@ -53,8 +53,9 @@ void writeFileAtomic(const std::string& path, std::string_view bytes) {
 }
 
 void checkWritable(const std::string& path) {
-    struct stat st{};
-    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) throw InputError(path, "cannot write: it is a directory");
+    struct stat st {};
+    if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode))
+        throw InputError(path, "cannot write: it is a directory");
     const std::string tmp = path + ".tmp-" + std::to_string(::getpid());
     const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0644);
     if (fd < 0) throw InputError(path, std::string("cannot write: ") + std::strerror(errno));
@@ -66,7 +67,7 @@ std::string readFile(const std::string& path, uint64_t maxBytes) {
     // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
     Fd f{::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC)};
     if (f.fd < 0) throw InputError(path, std::string("cannot open: ") + std::strerror(errno));
-    struct stat st{};
+    struct stat st {};
     if (::fstat(f.fd, &st) != 0) throw InputError(path, std::string("cannot read: ") + std::strerror(errno));
     if (!S_ISREG(st.st_mode)) throw InputError(path, "is " + fileKind(st.st_mode) + ", not a file moelab can read");
     if (uint64_t(st.st_size) > maxBytes)
@@ -98,4 +99,4 @@ std::string readFile(const std::string& path, uint64_t maxBytes) {
     return out;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -20,4 +20,4 @@ void checkWritable(const std::string& path);
 // Every file moelab reads goes through here.
 std::string readFile(const std::string& path, uint64_t maxBytes = kMaxTextFileBytes);
 
-} // namespace moe
+}  // namespace moe

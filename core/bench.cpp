@@ -13,9 +13,8 @@
 namespace moe {
 
 std::vector<BenchShape> standardBenchShapes() {
-    return {{"large", 4096, 8, 2, 256, 1024},
-            {"fine-grained", 4096, 64, 8, 256, 128},
-            {"classroom", 256, 8, 2, 32, 128}};
+    return {
+        {"large", 4096, 8, 2, 256, 1024}, {"fine-grained", 4096, 64, 8, 256, 128}, {"classroom", 256, 8, 2, 32, 128}};
 }
 
 namespace {
@@ -29,7 +28,7 @@ std::string benchBytes(int n) {
 }
 
 double ffnFlops(const BenchShape& s) { return 2.0 * 2.0 * s.dim * s.hidden * double(s.tokens) * s.k; }
-} // namespace
+}  // namespace
 
 double benchGemmGflops(const BenchShape& s, double minSeconds) {
     const int rows = s.tokens * s.k;
@@ -130,4 +129,4 @@ double benchClusterSimulationMs(double minSeconds) {
     return medianMs([&] { (void)simulateTraffic(r, c); }, minSeconds);
 }
 
-} // namespace moe
+}  // namespace moe

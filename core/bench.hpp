@@ -18,11 +18,11 @@ struct BenchShape {
 struct BenchResult {
     BenchShape shape;
     std::string backend, device;
-    double ffnGflops = 0;    // expert FFN FLOPs / time of the expert stage
-    double gemmGflops = 0;   // one Eigen GEMM pair of the same FLOPs
+    double ffnGflops = 0;   // expert FFN FLOPs / time of the expert stage
+    double gemmGflops = 0;  // one Eigen GEMM pair of the same FLOPs
     double ratioToGemm = 0;
-    double pipelineMs = 0;   // whole forward pass (route + experts), median
-    double expertsMs = 0;    // expert stage, median
+    double pipelineMs = 0;  // whole forward pass (route + experts), median
+    double expertsMs = 0;   // expert stage, median
 };
 
 // T=4096 E=8 k=2 D=256 H=1024; fine-grained T=4096 E=64 k=8 D=256 H=128; classroom T=256 E=8 k=2 D=32.
@@ -56,6 +56,6 @@ double benchTrainingTokensPerSecond(int dim, int experts, int k, const std::stri
 template <typename Fn>
 double medianMs(Fn&& fn, double minSeconds);
 
-} // namespace moe
+}  // namespace moe
 
 #include "bench_impl.hpp"

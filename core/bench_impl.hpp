@@ -11,7 +11,8 @@ double medianMs(Fn&& fn, double minSeconds) {
     fn();  // warm-up: first-touch allocations, caches, kernel compilation
     std::vector<double> ms;
     const auto start = Clock::now();
-    while (ms.size() < 3 || (ms.size() < 1000 && std::chrono::duration<double>(Clock::now() - start).count() < minSeconds)) {
+    while (ms.size() < 3 ||
+           (ms.size() < 1000 && std::chrono::duration<double>(Clock::now() - start).count() < minSeconds)) {
         const auto t0 = Clock::now();
         fn();
         ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
@@ -20,4 +21,4 @@ double medianMs(Fn&& fn, double minSeconds) {
     return ms[ms.size() / 2];
 }
 
-} // namespace moe
+}  // namespace moe

@@ -139,9 +139,8 @@ void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r) {
     r.overflow.assign(E, 0);
     for (int e = 0; e < E; ++e) {
         std::iota(order.begin(), order.end(), 0);
-        std::partial_sort(order.begin(), order.begin() + cap, order.end(), [&](int a, int b) {
-            return keys(a, e) > keys(b, e) || (keys(a, e) == keys(b, e) && a < b);
-        });
+        std::partial_sort(order.begin(), order.begin() + cap, order.end(),
+                          [&](int a, int b) { return keys(a, e) > keys(b, e) || (keys(a, e) == keys(b, e) && a < b); });
         for (int i = 0; i < cap; ++i) picked[order[i]].push_back(e);
         r.requested[e] = cap;
     }
@@ -182,4 +181,4 @@ std::vector<int> slotPositions(const Routing& r, const RouterConfig& cfg) {
     return pos;
 }
 
-} // namespace moe
+}  // namespace moe

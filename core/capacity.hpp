@@ -64,4 +64,4 @@ void assignExpertChoice(const Mat& keys, const RouterConfig& cfg, Routing& r);
 // order capacity was handed out; -1 for dropped slots and for expert choice.
 std::vector<int> slotPositions(const Routing& r, const RouterConfig& cfg);
 
-} // namespace moe
+}  // namespace moe

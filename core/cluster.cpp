@@ -9,10 +9,13 @@ namespace moe {
 
 int elementBytes(SimDtype d) {
     switch (d) {
-    case SimDtype::Fp32: return 4;
-    case SimDtype::Bf16:
-    case SimDtype::Fp16: return 2;
-    case SimDtype::Fp8: return 1;
+        case SimDtype::Fp32:
+            return 4;
+        case SimDtype::Bf16:
+        case SimDtype::Fp16:
+            return 2;
+        case SimDtype::Fp8:
+            return 1;
     }
     return 2;
 }
@@ -27,7 +30,7 @@ const TopologyPreset kTopologies[] = {
     {"pcie", "8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network", 8, 25, 12.5, 5, 10, 150},
 };
 
-} // namespace
+}  // namespace
 
 std::span<const TopologyPreset> topologyPresets() { return kTopologies; }
 
@@ -49,4 +52,4 @@ void applyTopologyPreset(ClusterConfig& c, std::string_view name) {
     throwBadChoice("--topology", name, names.data(), names.size());
 }
 
-} // namespace moe
+}  // namespace moe

@@ -33,19 +33,19 @@ struct ClusterConfig {
     int gpus = 1;
     int gpusPerNode = 8;
     Placement placement = Placement::Contiguous;
-    int simHidden = 4096;           // hidden size on the wire
-    int simFfnHidden = 0;           // expert FFN width for compute time; 0 = 4 * simHidden
+    int simHidden = 4096;  // hidden size on the wire
+    int simFfnHidden = 0;  // expert FFN width for compute time; 0 = 4 * simHidden
     SimDtype dtype = SimDtype::Bf16;
-    double intraBwGBps = 450;       // per GPU, per direction (H100 SXM NVLink)
-    double interBwGBps = 50;        // per GPU, per direction (400 Gb/s InfiniBand)
+    double intraBwGBps = 450;  // per GPU, per direction (H100 SXM NVLink)
+    double interBwGBps = 50;   // per GPU, per direction (400 Gb/s InfiniBand)
     double intraLatencyUs = 2;
     double interLatencyUs = 5;
-    double gpuTflops = 400;         // sustained expert-FFN throughput per GPU
-    bool dedupPerGpu = false;       // one copy per destination GPU for a token's experts there
+    double gpuTflops = 400;    // sustained expert-FFN throughput per GPU
+    bool dedupPerGpu = false;  // one copy per destination GPU for a token's experts there
     // DeepSeek-V3's node-limited dispatch (set with --route-groups nodes): one copy of a token
     // per remote node over the network, forwarded inside that node over NVLink (traffic.hpp).
     bool forwardInNode = false;
-    int replicateHot = 0;           // load-aware: extra replicas of the hottest experts
+    int replicateHot = 0;                // load-aware: extra replicas of the hottest experts
     AllToAll allToAll = AllToAll::Flat;  // which scheme the step's time uses (both are reported)
 
     double ffnHidden() const { return simFfnHidden > 0 ? simFfnHidden : 4.0 * simHidden; }
@@ -64,4 +64,4 @@ std::string topologyNames();  // "h100-nvlink|pcie", for messages and help
 void applyTopologyPreset(ClusterConfig& c, std::string_view name);
 int elementBytes(SimDtype d);
 
-} // namespace moe
+}  // namespace moe

@@ -14,4 +14,4 @@ namespace moe {
 using SlotRows = Eigen::Ref<const Mat, 0, Eigen::OuterStride<>>;
 void combineSlotsInRegion(const Routing& r, const SlotRows& slotOut, const Mat* shared, Mat& out);
 
-} // namespace moe
+}  // namespace moe

@@ -14,4 +14,4 @@ void throwBadChoice(const std::string& field, std::string_view got, const std::s
     throw InputError(field, "must be one of " + joinChoices(names, count) + " (got '" + std::string(got) + "')");
 }
 
-} // namespace moe
+}  // namespace moe

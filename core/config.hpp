@@ -40,12 +40,12 @@ struct RouterConfig {
     bool noisyTopk = false;  // Shazeer et al. 2017
     float jitter = 0.0f;     // Switch Transformer input jitter epsilon
     uint64_t noiseSeed = 0;
-    int groups = 1;          // DeepSeek-V2/V3 group-limited routing
-    int topkGroups = 0;      // 0 = all groups
+    int groups = 1;      // DeepSeek-V2/V3 group-limited routing
+    int topkGroups = 0;  // 0 = all groups
     GroupScore groupScore = GroupScore::Max;
-    std::vector<float> expertBias;  // DeepSeek-V3 selection bias; empty = zeros
-    bool randomRouting = false;     // GShard: the 2nd choice is kept only when 2·w2 > U(0,1)
-    bool padToCapacity = false;     // Megatron: every expert computes a full capacity (FLOPs, traffic)
+    std::vector<float> expertBias;         // DeepSeek-V3 selection bias; empty = zeros
+    bool randomRouting = false;            // GShard: the 2nd choice is kept only when 2·w2 > U(0,1)
+    bool padToCapacity = false;            // Megatron: every expert computes a full capacity (FLOPs, traffic)
     RouteLevel level = RouteLevel::Token;  // sentence: one routing decision per sentence
 };
 
@@ -103,4 +103,4 @@ Enum parseEnum(std::string_view s, const std::string& field) {
     throwBadChoice(field, s, n.data(), n.size());
 }
 
-} // namespace moe
+}  // namespace moe

@@ -14,7 +14,7 @@ bool hasData(const fs::path& dir) {
     std::error_code ec;
     return fs::exists(dir / "corpus" / "lesson.txt", ec);
 }
-} // namespace
+}  // namespace
 
 std::string dataDir() {
     static const std::string found = [] {
@@ -40,4 +40,4 @@ std::string dataDir() {
 
 std::string dataPath(const std::string& relative) { return dataDir() + "/" + relative; }
 
-} // namespace moe
+}  // namespace moe

@@ -11,4 +11,4 @@ std::string dataDir();
 // dataDir() + "/" + relative.
 std::string dataPath(const std::string& relative);
 
-} // namespace moe
+}  // namespace moe

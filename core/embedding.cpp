@@ -11,4 +11,4 @@ Mat embedBytes(const ModelWeights& w, std::string_view bytes) {
     return causalMix(x, w.mixer, std::max<int>(1, static_cast<int>(bytes.size())));
 }
 
-} // namespace moe
+}  // namespace moe

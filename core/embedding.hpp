@@ -22,4 +22,4 @@ M causalMix(const M& x, const M& mixer, int sequenceLength) {
 // with a mixer, its causal mix over the previous bytes of the text.
 Mat embedBytes(const ModelWeights& w, std::string_view bytes);
 
-} // namespace moe
+}  // namespace moe

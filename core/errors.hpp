@@ -26,4 +26,4 @@ inline std::string errorText(const std::exception& e) {
     return e.what();
 }
 
-} // namespace moe
+}  // namespace moe

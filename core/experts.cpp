@@ -24,20 +24,20 @@ struct WorkItem {
     int expert;  // -1 - s for shared expert s
     int begin, end;
 };
-} // namespace
+}  // namespace
 
 void activate(float* p, Eigen::Index n, Activation a) {
     switch (a) {
-    case Activation::Relu:
-        for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] > 0 ? p[i] : 0.0f;
-        break;
-    case Activation::Gelu:
-        for (Eigen::Index i = 0; i < n; ++i) p[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * 0.70710678f));
-        break;
-    case Activation::Silu:
-    case Activation::SwiGlu:
-        for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] / (1.0f + std::exp(-p[i]));
-        break;
+        case Activation::Relu:
+            for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] > 0 ? p[i] : 0.0f;
+            break;
+        case Activation::Gelu:
+            for (Eigen::Index i = 0; i < n; ++i) p[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * 0.70710678f));
+            break;
+        case Activation::Silu:
+        case Activation::SwiGlu:
+            for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] / (1.0f + std::exp(-p[i]));
+            break;
     }
 }
 
@@ -130,7 +130,8 @@ std::vector<WorkItem> workItems(const std::vector<int>& offsets, int experts, in
     const int chunk = std::clamp((totalRows / kWorkItems + 11) / 12 * 12, 12, kChunkRows);
     std::vector<WorkItem> items;
     for (int e = 0; e < experts; ++e)
-        for (int b = offsets[e]; b < offsets[e + 1]; b += chunk) items.push_back({e, b, std::min(b + chunk, offsets[e + 1])});
+        for (int b = offsets[e]; b < offsets[e + 1]; b += chunk)
+            items.push_back({e, b, std::min(b + chunk, offsets[e + 1])});
     for (int s = 0; s < S; ++s)
         for (int b = 0; b < T; b += chunk) items.push_back({-1 - s, b, std::min(b + chunk, T)});
     return items;
@@ -153,7 +154,7 @@ bool eigenGemmByEnv() {
     return eigen;
 }
 
-} // namespace
+}  // namespace
 
 void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) {
     const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols());
@@ -216,4 +217,4 @@ void ExpertRunner::run(const ModelWeights& w, const Mat& x, const Routing& r, Ma
     }
 }
 
-} // namespace moe
+}  // namespace moe

@@ -54,11 +54,11 @@ private:
     static constexpr size_t kPackedSets = 16;
 
     bool m_eigen = false;
-    std::vector<PackedSet> m_packedSets;  // most recently used last
+    std::vector<PackedSet> m_packedSets;                // most recently used last
     std::vector<int> m_offsets, m_slots, m_slotTokens;  // m_slotTokens[i]: token of slot m_slots[i]
     Mat m_slotOut, m_shared;
     std::vector<Mat> m_sharedPerExpert;
     std::vector<FfnScratch> m_scratch;
 };
 
-} // namespace moe
+}  // namespace moe

@@ -63,7 +63,7 @@ int firstBadRow(const Mat& m) {
     return -1;
 }
 
-} // namespace
+}  // namespace
 
 void checkFiniteRouting(const ModelWeights& w, const Mat& logits, const Mat& scores, int firstToken) {
     if (const int t = firstBadRow(logits); t >= 0)
@@ -95,4 +95,4 @@ void checkFiniteMetrics(const ModelWeights& w, const Metrics& m) {
         if (!std::isfinite(v)) refuse(routerTensors(w), "the router's metrics (aux loss, z-loss, entropy)");
 }
 
-} // namespace moe
+}  // namespace moe

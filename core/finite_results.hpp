@@ -13,4 +13,4 @@ void checkFiniteRouting(const ModelWeights& w, const Mat& logits, const Mat& sco
 void checkFiniteOutputs(const ModelWeights& w, const Mat& x, const Routing& r, const Mat& outputs);
 void checkFiniteMetrics(const ModelWeights& w, const Metrics& m);
 
-} // namespace moe
+}  // namespace moe

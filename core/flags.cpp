@@ -16,7 +16,7 @@ std::string formatNumber(double v) {
     s << v;
     return s.str();
 }
-} // namespace
+}  // namespace
 
 Args::Args(const std::vector<std::string>& argv, const std::set<std::string>& valueFlags,
            const std::set<std::string>& switches) {
@@ -105,4 +105,4 @@ std::vector<float> Args::floatList(const std::string& flag) const {
     return out;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -33,4 +33,4 @@ private:
 int64_t parseInteger(const std::string& flag, const std::string& text, int64_t lo, int64_t hi);
 double parseNumber(const std::string& flag, const std::string& text, double lo, double hi);
 
-} // namespace moe
+}  // namespace moe

@@ -41,7 +41,7 @@ Vec fma(Vec x, Vec y, Vec z) { return x * y + z; }  // a multiply and an add
 #endif
 constexpr int kLanes = sizeof(Vec) / sizeof(float);
 
-} // namespace
+}  // namespace
 
 const char* fmaPeakIsa() {
 #if defined(__AVX512F__)
@@ -78,4 +78,4 @@ double measureFmaPeakGflops(double minSeconds) {
     return best;
 }
 
-} // namespace moe
+}  // namespace moe

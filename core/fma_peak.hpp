@@ -12,4 +12,4 @@ double measureFmaPeakGflops(double minSeconds = 0.5);
 // What the loop used: "avx512", "avx2-fma" or "generic".
 const char* fmaPeakIsa();
 
-} // namespace moe
+}  // namespace moe

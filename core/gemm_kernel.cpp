@@ -115,7 +115,7 @@ void tail(int rows, std::integer_sequence<int, R...>, const RowSet<const float>&
 }
 #endif
 
-} // namespace
+}  // namespace
 
 #if defined(MOELAB_HAVE_GEMM_KERNEL)
 bool gemmKernelAvailable() { return true; }
@@ -131,7 +131,8 @@ PackedWeight packWeight(const Mat& w, const Vec& b) {
     p.outPadded = (p.out + kColBlock - 1) / kColBlock * kColBlock;
     p.panels.assign(size_t(p.outPadded) * p.in, 0.0f);
     for (int o = 0; o < p.out; ++o)
-        for (int i = 0; i < p.in; ++i) p.panels[(size_t(o / kColBlock) * p.in + i) * kColBlock + o % kColBlock] = w(o, i);
+        for (int i = 0; i < p.in; ++i)
+            p.panels[(size_t(o / kColBlock) * p.in + i) * kColBlock + o % kColBlock] = w(o, i);
     p.bias = Vec::Zero(p.outPadded);
     p.bias.head(p.out) = b;
     return p;
@@ -161,4 +162,4 @@ void gemmRows(RowSet<const float> x, int rows, const PackedWeight& w, Epilogue e
 #endif
 }
 
-} // namespace moe
+}  // namespace moe

@@ -27,8 +27,9 @@ int gemmColumnBlock();
 struct PackedWeight {
     // Aligned to the vector width (64 bytes with AVX-512): a vector load that straddles
     // two cache lines costs two (6 % measured).
-    std::vector<float, Eigen::aligned_allocator<float>> panels;  // [outPadded / block][in][block]: W[o][i] at ((o / block) * in + i) * block + o % block
-    Vec bias;                   // [outPadded], zeros past `out`
+    std::vector<float, Eigen::aligned_allocator<float>>
+        panels;  // [outPadded / block][in][block]: W[o][i] at ((o / block) * in + i) * block + o % block
+    Vec bias;    // [outPadded], zeros past `out`
     int in = 0, out = 0, outPadded = 0;
 };
 PackedWeight packWeight(const Mat& w, const Vec& b);
@@ -48,7 +49,9 @@ struct RowSet {
     int ld = 0;
     const int* index = nullptr;
     T* row(int i) const { return data + size_t(index ? index[i] : i) * ld; }
-    RowSet from(int i) const { return index ? RowSet{data, ld, index + i} : RowSet{data + size_t(i) * ld, ld, nullptr}; }
+    RowSet from(int i) const {
+        return index ? RowSet{data, ld, index + i} : RowSet{data + size_t(i) * ld, ld, nullptr};
+    }
 };
 
 // Rows [0, rows) of x (in floats each) into y, whose rows hold outPadded floats; mul
@@ -57,4 +60,4 @@ struct RowSet {
 void gemmRows(RowSet<const float> x, int rows, const PackedWeight& w, Epilogue e, Activation act,
               RowSet<const float> mul, RowSet<float> y);
 
-} // namespace moe
+}  // namespace moe

@@ -13,7 +13,7 @@
 namespace moe {
 
 inline constexpr int kMaxJsonDepth = 64;
-inline constexpr uint64_t kMaxSharedTextBytes = uint64_t(1) << 20;      // 1 MiB
+inline constexpr uint64_t kMaxSharedTextBytes = uint64_t(1) << 20;  // 1 MiB
 // Every model the app's sliders make fits (the largest, 64 + 4 SwiGLU experts of
 // D 256, H 1024, is 205 MiB), so the app never saves a session it would refuse.
 inline constexpr uint64_t kMaxSharedWeightsBytes = uint64_t(256) << 20;
@@ -30,4 +30,4 @@ uint64_t weightBytes(const ModelShape& shape);
 // fixes its own shape (and readFile limits its size): its shape is not checked.
 void checkSharedSettings(const Settings& s, const std::string& source);
 
-} // namespace moe
+}  // namespace moe

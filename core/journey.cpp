@@ -17,7 +17,7 @@ std::vector<float> expertOutput(const ExpertWeights& e, Activation a, const Mat&
     return std::vector<float>(y.data(), y.data() + y.cols());
 }
 
-} // namespace
+}  // namespace
 
 TokenJourney traceToken(const ModelWeights& w, const RouterConfig& cfg, const std::string& text, const Mat& x,
                         const LayerResult& res, int t) {
@@ -54,4 +54,4 @@ TokenJourney traceToken(const ModelWeights& w, const RouterConfig& cfg, const st
     return j;
 }
 
-} // namespace moe
+}  // namespace moe

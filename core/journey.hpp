@@ -12,15 +12,15 @@
 
 namespace moe {
 
-struct JourneyStop {     // one of the token's assignment slots
-    int expert = 0;       // who serves it (after a reroute)
-    int choice = 0;       // who it asked for
-    float score = 0;      // the serving expert's score
-    float weight = 0;     // its combine weight
+struct JourneyStop {   // one of the token's assignment slots
+    int expert = 0;    // who serves it (after a reroute)
+    int choice = 0;    // who it asked for
+    float score = 0;   // the serving expert's score
+    float weight = 0;  // its combine weight
     bool kept = false;
     bool rerouted = false;
-    bool skipped = false; // GShard random routing left it undispatched (not a drop)
-    int place = -1;       // its place in the expert's capacity (0-based), -1 when dropped
+    bool skipped = false;             // GShard random routing left it undispatched (not a drop)
+    int place = -1;                   // its place in the expert's capacity (0-based), -1 when dropped
     std::vector<float> expertOutput;  // Expert_e(x), D values (empty when dropped)
 };
 
@@ -34,11 +34,11 @@ struct TokenJourney {
     float temperature = 1;
     ScoreFn scoreFn = ScoreFn::Softmax;
     bool renormalize = true;
-    float chosenScoreSum = 0;      // Σ of the k chosen scores (the renormaliser)
-    int capacity = -1;             // -1: dropless
+    float chosenScoreSum = 0;  // Σ of the k chosen scores (the renormaliser)
+    int capacity = -1;         // -1: dropless
     std::vector<JourneyStop> stops;
     std::vector<std::vector<float>> sharedOutputs;  // each shared expert's output
-    std::vector<float> output;     // y = Σ kept w·Expert(x) + Σ shared
+    std::vector<float> output;                      // y = Σ kept w·Expert(x) + Σ shared
 };
 
 // The journey of token t of `text`, from the routing and outputs of one forward pass
@@ -46,4 +46,4 @@ struct TokenJourney {
 TokenJourney traceToken(const ModelWeights& w, const RouterConfig& cfg, const std::string& text, const Mat& x,
                         const LayerResult& res, int t);
 
-} // namespace moe
+}  // namespace moe

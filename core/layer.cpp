@@ -15,7 +15,7 @@ Backend& runnerFor(Backend& asked, const RouterConfig& cfg, std::string& fallbac
     thread_local EigenBackend reference;
     return reference;
 }
-} // namespace
+}  // namespace
 
 void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, const Mat& x, bool withOutputs,
               LayerResult& out) {
@@ -24,8 +24,10 @@ void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, co
     Backend& backend = runnerFor(asked, cfg, out.fallback);
     out.routing = backend.route(w, cfg, x);
     checkFiniteRouting(w, out.routing.logits, out.routing.scores);
-    if (withOutputs) backend.experts(w, x, out.routing, out.outputs), checkFiniteOutputs(w, x, out.routing, out.outputs);
-    else out.outputs.resize(0, w.shape.dim);
+    if (withOutputs)
+        backend.experts(w, x, out.routing, out.outputs), checkFiniteOutputs(w, x, out.routing, out.outputs);
+    else
+        out.outputs.resize(0, w.shape.dim);
     out.metrics = computeMetrics(out.routing, w.shape, cfg.k,
                                  out.routing.tokens > 0 ? backend.metricSums(out.routing) : ScoreSums{});
     checkFiniteMetrics(w, out.metrics);
@@ -71,11 +73,13 @@ void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, st
     out.unitRouting = backend.route(w, cfg, means);
     checkFiniteRouting(w, out.unitRouting.logits, out.unitRouting.scores);
     out.routing = expandRouting(out.unitRouting, unitOf);
-    if (withOutputs) backend.experts(w, x, out.routing, out.outputs), checkFiniteOutputs(w, x, out.routing, out.outputs);
-    else out.outputs.resize(0, w.shape.dim);
-    out.metrics = computeMetrics(out.unitRouting, w.shape, cfg.k,
-                                 S > 0 ? backend.metricSums(out.unitRouting) : ScoreSums{});
+    if (withOutputs)
+        backend.experts(w, x, out.routing, out.outputs), checkFiniteOutputs(w, x, out.routing, out.outputs);
+    else
+        out.outputs.resize(0, w.shape.dim);
+    out.metrics =
+        computeMetrics(out.unitRouting, w.shape, cfg.k, S > 0 ? backend.metricSums(out.unitRouting) : ScoreSums{});
     checkFiniteMetrics(w, out.metrics);
 }
 
-} // namespace moe
+}  // namespace moe

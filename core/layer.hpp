@@ -33,4 +33,4 @@ void runLayer(Backend& backend, const ModelWeights& w, const RouterConfig& cfg, 
 // A routing of units spread back over the bytes: byte t gets unit[t]'s slots and scores.
 Routing expandRouting(const Routing& units, const std::vector<int>& unitOfToken);
 
-} // namespace moe
+}  // namespace moe

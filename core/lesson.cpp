@@ -22,7 +22,7 @@ double metricValue(const std::string& name, const Metrics& m, int capacity) {
     return NAN;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<std::string> splitFlags(const std::string& line) {
     std::vector<std::string> out;
@@ -58,7 +58,8 @@ Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const 
     }
     if (!model) useShippedModel(s);
     if (!text) s.text = current.text, s.textFile = current.textFile;
-    if (!backend) s.backend = current.backend, s.device = current.device;  // a lesson is about the model, not the device
+    if (!backend)
+        s.backend = current.backend, s.device = current.device;  // a lesson is about the model, not the device
     resolveSettings(s);
     return s;
 }
@@ -80,4 +81,4 @@ std::string goalText(const LessonGoal& g) {
     return g.name + " " + g.op + " " + num;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -34,16 +34,16 @@ struct LessonGoal {
 struct LessonChapter {
     int line = 0;  // where it starts in the file
     LessonText title, text, question, answer, goalText;
-    std::string page = "routing";          // a page of the app, by name (LessonNames)
-    std::vector<std::string> show;         // views, by name (LessonNames)
-    std::vector<std::string> highlight;    // views drawn with a marked frame
-    std::vector<std::string> flags;        // settings, as command-line flags over the defaults
+    std::string page = "routing";        // a page of the app, by name (LessonNames)
+    std::vector<std::string> show;       // views, by name (LessonNames)
+    std::vector<std::string> highlight;  // views drawn with a marked frame
+    std::vector<std::string> flags;      // settings, as command-line flags over the defaults
     int flagsLine = 0;
     std::vector<LessonTry> tries;
     std::vector<LessonGoal> goals;
-    std::string experiment;                // "balance" or "sentiment": the experiment's button
-    std::string heatmap = "scores";        // what the gate map colours: "scores" or "logits"
-    std::string model;                     // the language model the chapter runs ("tiny-lm"); empty: one layer
+    std::string experiment;          // "balance" or "sentiment": the experiment's button
+    std::string heatmap = "scores";  // what the gate map colours: "scores" or "logits"
+    std::string model;               // the language model the chapter runs ("tiny-lm"); empty: one layer
 };
 
 struct Lesson {
@@ -60,8 +60,8 @@ struct LessonNames {
     std::vector<std::string> views, pages;
 };
 // The names goals may use besides numeric settings.
-inline constexpr const char* kLessonMetrics[] = {"drop_rate", "dropped", "aux_loss", "z_loss", "cv", "max_over_mean",
-                                                 "entropy", "capacity"};
+inline constexpr const char* kLessonMetrics[] = {"drop_rate", "dropped",       "aux_loss", "z_loss",
+                                                 "cv",        "max_over_mean", "entropy",  "capacity"};
 
 // One problem in a lesson file. An error makes the lesson unusable; a warning (a chapter
 // without its Chinese or its English text) does not.
@@ -104,4 +104,4 @@ std::string goalText(const LessonGoal& goal);  // "drop_rate <= 0"
 // Splits "--text \"a b\" --k 2" into words, honouring double quotes.
 std::vector<std::string> splitFlags(const std::string& line);
 
-} // namespace moe
+}  // namespace moe

@@ -20,7 +20,6 @@
 namespace moe {
 namespace {
 
-
 std::string trim(const std::string& s) {
     const size_t a = s.find_first_not_of(" \t\r"), b = s.find_last_not_of(" \t\r");
     return a == std::string::npos ? "" : s.substr(a, b - a + 1);
@@ -88,7 +87,7 @@ std::vector<Field> readFields(const std::string& text, std::vector<LessonProblem
         }
         if (t[0] == '#') continue;
         if (raw[0] == ' ' || raw[0] == '\t') {  // continues the field above
-            if (afterBadLine) continue;          // already reported with the line it continues
+            if (afterBadLine) continue;         // already reported with the line it continues
             if (fields.empty()) {
                 problems.push_back({lineNo, "", "an indented line continues no field"});
                 afterBadLine = true;
@@ -96,7 +95,8 @@ std::vector<Field> readFields(const std::string& text, std::vector<LessonProblem
             }
             std::string& v = fields.back().value;
             // Lines of Chinese join without a space; others with one.
-            const bool cjk = !v.empty() && static_cast<unsigned char>(v.back()) >= 0x80 && static_cast<unsigned char>(t[0]) >= 0x80;
+            const bool cjk =
+                !v.empty() && static_cast<unsigned char>(v.back()) >= 0x80 && static_cast<unsigned char>(t[0]) >= 0x80;
             v += v.empty() ? "" : (blankSince ? "\n\n" : cjk ? "" : " ");
             v += t;
             blankSince = false;
@@ -104,8 +104,10 @@ std::vector<Field> readFields(const std::string& text, std::vector<LessonProblem
         }
         const size_t colon = raw.find(':');
         afterBadLine = colon == std::string::npos;
-        if (afterBadLine) problems.push_back({lineNo, "", "expected 'field: value' (got '" + t + "')"});
-        else fields.push_back({trim(raw.substr(0, colon)), trim(raw.substr(colon + 1)), lineNo});
+        if (afterBadLine)
+            problems.push_back({lineNo, "", "expected 'field: value' (got '" + t + "')"});
+        else
+            fields.push_back({trim(raw.substr(0, colon)), trim(raw.substr(colon + 1)), lineNo});
         blankSince = false;
     }
     return fields;
@@ -145,8 +147,9 @@ std::vector<std::string> checkedFlags(const std::string& line) {
     return flags;
 }
 
-const char* const kFieldNames = "lesson, chapter, title, text, page, show, highlight, settings, try, question, answer, "
-                                "goal, goal.text, experiment, heatmap, model; a '.zh' suffix for Chinese";
+const char* const kFieldNames =
+    "lesson, chapter, title, text, page, show, highlight, settings, try, question, answer, "
+    "goal, goal.text, experiment, heatmap, model; a '.zh' suffix for Chinese";
 
 // Reads a lesson field by field, noting every problem rather than stopping at the first.
 class LessonReader {
@@ -199,9 +202,10 @@ void LessonReader::field(const Field& f) {
         m_lesson.flags = checkedFlags(f.value);
         m_flagsLine = f.line;
     } else if (!m_chapter) {
-        static const char* const chapterFields[] = {"title", "title.zh", "text", "text.zh", "page", "show", "highlight",
-                                                    "try", "question", "question.zh", "answer", "answer.zh", "goal",
-                                                    "goal.text", "goal.text.zh", "experiment", "heatmap", "model"};
+        static const char* const chapterFields[] = {"title",      "title.zh",  "text", "text.zh",   "page",
+                                                    "show",       "highlight", "try",  "question",  "question.zh",
+                                                    "answer",     "answer.zh", "goal", "goal.text", "goal.text.zh",
+                                                    "experiment", "heatmap",   "model"};
         if (known(chapterFields, n)) fail("comes before the first 'chapter:'");
         fail(std::string("unknown field (") + kFieldNames + ")");
     } else {
@@ -214,8 +218,12 @@ void LessonReader::chapterField(const Field& f) {
     const std::string& n = f.name;
     const bool zh = n.size() > 3 && n.compare(n.size() - 3, 3, ".zh") == 0;
     const std::string base = zh ? n.substr(0, n.size() - 3) : n;
-    LessonText* text = base == "title" ? &ch.title : base == "text" ? &ch.text : base == "question" ? &ch.question
-                     : base == "answer" ? &ch.answer : base == "goal.text" ? &ch.goalText : nullptr;
+    LessonText* text = base == "title"       ? &ch.title
+                       : base == "text"      ? &ch.text
+                       : base == "question"  ? &ch.question
+                       : base == "answer"    ? &ch.answer
+                       : base == "goal.text" ? &ch.goalText
+                                             : nullptr;
     if (text) {
         (zh ? text->zh : text->en) = f.value;
     } else if (n == "settings") {
@@ -269,7 +277,7 @@ void LessonReader::checkSettings() {
         try {
             Settings s = settings();
             checkSharedSettings(s, "");  // before building weights a student's machine cannot hold
-            buildWeights(s);  // a weights file fixes the shape the ranges depend on
+            buildWeights(s);             // a weights file fixes the shape the ranges depend on
             return true;
         } catch (const InputError& e) {
             error(line, field, e.what());
@@ -300,25 +308,31 @@ void LessonReader::checkLanguages() {
     const auto missing = [](std::initializer_list<std::pair<const LessonText*, const char*>> texts, bool zh) {
         std::string out;
         for (const auto& [t, name] : texts)
-            if (!t->empty() && (zh ? t->zh : t->en).empty()) (out += out.empty() ? "" : ", ") += std::string(name) + (zh ? ".zh" : "");
+            if (!t->empty() && (zh ? t->zh : t->en).empty())
+                (out += out.empty() ? "" : ", ") += std::string(name) + (zh ? ".zh" : "");
         return out;
     };
     for (bool zh : {true, false})
         if (const std::string m = missing({{&m_lesson.title, "lesson"}}, zh); !m.empty())
-            m_problems.push_back({m_titleLine, "", std::string("the lesson's title has no ") + (zh ? "Chinese" : "English") +
-                                                        " (no " + m + ")", true});
+            m_problems.push_back(
+                {m_titleLine, "",
+                 std::string("the lesson's title has no ") + (zh ? "Chinese" : "English") + " (no " + m + ")", true});
     for (const LessonChapter& c : m_lesson.chapters)
         for (bool zh : {true, false}) {
-            const std::string m = missing({{&c.title, "title"}, {&c.text, "text"}, {&c.question, "question"},
-                                           {&c.answer, "answer"}, {&c.goalText, "goal.text"}}, zh);
+            const std::string m = missing({{&c.title, "title"},
+                                           {&c.text, "text"},
+                                           {&c.question, "question"},
+                                           {&c.answer, "answer"},
+                                           {&c.goalText, "goal.text"}},
+                                          zh);
             if (!m.empty())
-                m_problems.push_back({c.line, "", std::string("chapter without ") + (zh ? "Chinese" : "English") +
-                                                      " text (no " + m + ")", true});
+                m_problems.push_back(
+                    {c.line, "",
+                     std::string("chapter without ") + (zh ? "Chinese" : "English") + " text (no " + m + ")", true});
         }
 }
 
-} // namespace
-
+}  // namespace
 
 bool LessonCheck::hasErrors() const {
     return std::any_of(problems.begin(), problems.end(), [](const LessonProblem& p) { return !p.warning; });
@@ -349,8 +363,9 @@ Lesson parseLesson(const std::string& text, const std::string& path, const Lesso
     LessonCheck check = checkLesson(text, path, names);
     for (const LessonProblem& p : check.problems)
         if (!p.warning)
-            throw InputError(path + (p.line > 0 ? ":" + std::to_string(p.line) : "") + (p.field.empty() ? "" : " " + p.field),
-                             p.message);
+            throw InputError(
+                path + (p.line > 0 ? ":" + std::to_string(p.line) : "") + (p.field.empty() ? "" : " " + p.field),
+                p.message);
     return std::move(check.lesson);
 }
 
@@ -362,5 +377,4 @@ std::string lessonFile(const std::string& name) {
     return name == "builtin" ? dataPath("lessons/moe-basics.lesson") : name;
 }
 
-
-} // namespace moe
+}  // namespace moe

@@ -33,7 +33,7 @@ Settings codeSettings(const SharedState& code, const Lesson* lesson, const Setti
 
 bool setsBackend(const Args& args) { return args.has("backend") || args.has("device"); }
 
-} // namespace
+}  // namespace
 
 LessonRequest lessonRequest(const Args& args) {
     LessonRequest r;
@@ -52,8 +52,8 @@ LessonRequest lessonRequest(const Args& args) {
 Settings layeredSettings(const LessonRequest& r, const Lesson* lesson, const Settings* session, const Args& args,
                          const Settings& defaults) {
     if (lesson && r.chapterFlag && r.chapter >= int(lesson->chapters.size()))
-        throw InputError("--chapter", "must be in 1.." + std::to_string(lesson->chapters.size()) + " (the chapters of " +
-                                          lesson->path + ")");
+        throw InputError("--chapter", "must be in 1.." + std::to_string(lesson->chapters.size()) +
+                                          " (the chapters of " + lesson->path + ")");
     const int chapter = lesson ? clampedChapter(*lesson, r.chapter) : 0;
     Settings s = lesson ? chapterSettings(*lesson, chapter, -1, defaults) : defaults;
     if (session) s = *session;
@@ -97,4 +97,4 @@ std::vector<std::string> parseHideList(const std::string& list, const std::vecto
     return out;
 }
 
-} // namespace moe
+}  // namespace moe

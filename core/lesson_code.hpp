@@ -16,9 +16,9 @@ namespace moe {
 // What --lesson, --chapter and --code ask for.
 struct LessonRequest {
     std::optional<SharedState> code;  // --code, decoded
-    std::string lesson;  // --lesson, else the code's; "builtin" when only --chapter is given; empty: none
-    int chapter = 0;     // 0-based: --chapter, else the code's
-    bool chapterFlag = false;  // --chapter was given (checked against the lesson's chapters)
+    std::string lesson;               // --lesson, else the code's; "builtin" when only --chapter is given; empty: none
+    int chapter = 0;                  // 0-based: --chapter, else the code's
+    bool chapterFlag = false;         // --chapter was given (checked against the lesson's chapters)
 };
 // Throws InputError naming --code or --chapter.
 LessonRequest lessonRequest(const Args& args);
@@ -40,4 +40,4 @@ std::string encodeLessonCode(const SharedState& state, const Lesson* lesson);
 // setting keys. Throws InputError("--hide") naming an unknown one.
 std::vector<std::string> parseHideList(const std::string& list, const std::vector<std::string>& views);
 
-} // namespace moe
+}  // namespace moe

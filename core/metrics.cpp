@@ -87,7 +87,7 @@ double coefficientOfVariation(const std::vector<int>& load) {
     return mean > 0 ? std::sqrt(var) / mean : 0.0;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<ScoreSums> scoreSumBlocks(const Mat& logits, const Mat& scores) {
     const int T = static_cast<int>(scores.rows()), E = static_cast<int>(scores.cols());
@@ -130,8 +130,8 @@ Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const S
     m.flopsPerTokenDense = layerFlopsPerToken(shape, shape.experts) - 2.0 * shape.dim * shape.experts;
     // Megatron's padding: every expert computes a full capacity of slots.
     if (r.padded && T > 0)
-        m.flopsPerTokenMoe = layerFlopsPerToken(shape, 0) + double(E) * r.capacity / T * (layerFlopsPerToken(shape, 1) -
-                                                                                          layerFlopsPerToken(shape, 0));
+        m.flopsPerTokenMoe = layerFlopsPerToken(shape, 0) +
+                             double(E) * r.capacity / T * (layerFlopsPerToken(shape, 1) - layerFlopsPerToken(shape, 0));
     if (T == 0 || E == 0) return m;
 
     if (r.mode == RoutingMode::TokenChoice) {
@@ -159,4 +159,4 @@ Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const S
     return m;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -10,16 +10,16 @@ namespace moe {
 struct Metrics {
     int tokens = 0;
     int assignments = 0;
-    int dropped = 0;          // token choice: assignments lost; expert choice: tokens no expert took
-    double dropRate = 0;      // dropped / assignments (token choice) or / tokens (expert choice)
-    double auxLoss = 0;       // Switch Transformer: E * sum_i f_i P_i
-    double zLoss = 0;         // ST-MoE: mean (logsumexp logits)^2
-    double cv = 0;            // std / mean of requested (before capacity)
-    double maxOverMean = 0;   // max / mean of requested
-    double cvKept = 0;        // std / mean of kept (after capacity, reroutes included)
-    double entropy = 0;       // mean -sum p ln p of the scores (nats)
-    int64_t totalParams = 0;  // router + all experts + shared experts
-    int64_t activeParams = 0; // router + k experts + shared experts
+    int dropped = 0;           // token choice: assignments lost; expert choice: tokens no expert took
+    double dropRate = 0;       // dropped / assignments (token choice) or / tokens (expert choice)
+    double auxLoss = 0;        // Switch Transformer: E * sum_i f_i P_i
+    double zLoss = 0;          // ST-MoE: mean (logsumexp logits)^2
+    double cv = 0;             // std / mean of requested (before capacity)
+    double maxOverMean = 0;    // max / mean of requested
+    double cvKept = 0;         // std / mean of kept (after capacity, reroutes included)
+    double entropy = 0;        // mean -sum p ln p of the scores (nats)
+    int64_t totalParams = 0;   // router + all experts + shared experts
+    int64_t activeParams = 0;  // router + k experts + shared experts
     double flopsPerTokenMoe = 0;
     double flopsPerTokenDense = 0;  // a dense FFN as large as all E experts together
 };
@@ -46,4 +46,4 @@ Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const S
 int64_t layerParams(const ModelShape& shape, int activeExperts);
 double layerFlopsPerToken(const ModelShape& shape, int activeExperts);
 
-} // namespace moe
+}  // namespace moe

@@ -15,4 +15,4 @@ bool routingFlagsGiven(const Args& a) {
     return a.has("route-groups");
 }
 
-} // namespace moe
+}  // namespace moe

@@ -10,4 +10,4 @@ namespace moe {
 // Whether a router, capacity, noise or group flag was given.
 bool routingFlagsGiven(const Args& a);
 
-} // namespace moe
+}  // namespace moe

@@ -12,7 +12,7 @@ std::vector<std::vector<int>> fixedPlacement(int E, int G, bool roundRobin) {
     return gpusOf;
 }
 
-} // namespace
+}  // namespace
 
 double busiestGpuLoad(const std::vector<std::vector<int>>& gpusOf, const std::vector<int>& load, int G) {
     std::vector<double> per(G, 0.0);
@@ -48,7 +48,8 @@ std::vector<std::vector<int>> placeExperts(const ClusterConfig& c, const std::ve
         int best = -1;
         for (int g = 0; g < G; ++g) {
             if (used[g] >= slots) continue;
-            const bool hasIt = std::find(gpusOf[it.expert].begin(), gpusOf[it.expert].end(), g) != gpusOf[it.expert].end();
+            const bool hasIt =
+                std::find(gpusOf[it.expert].begin(), gpusOf[it.expert].end(), g) != gpusOf[it.expert].end();
             if (hasIt) continue;  // two replicas on one GPU would balance nothing
             if (best < 0 || gpuLoad[g] < gpuLoad[best]) best = g;
         }
@@ -64,4 +65,4 @@ std::vector<std::vector<int>> placeExperts(const ClusterConfig& c, const std::ve
     return gpusOf;
 }
 
-} // namespace moe
+}  // namespace moe

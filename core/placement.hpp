@@ -15,4 +15,4 @@ std::vector<std::vector<int>> placeExperts(const ClusterConfig& c, const std::ve
 // The load of the busiest GPU under a placement (replicas share their expert's load).
 double busiestGpuLoad(const std::vector<std::vector<int>>& gpusOf, const std::vector<int>& load, int gpus);
 
-} // namespace moe
+}  // namespace moe

@@ -13,7 +13,8 @@ using S = Settings;
 const Preset kPresets[] = {
     {"seed-003", "Seed 003: SimpleMoE", "教程 003：SimpleMoE",
      "the tutorial's byte-level demo: ByteEmbedding(32), 6 experts Linear-ReLU-Linear, softmax top-2, raw top-k scores",
-     "as written: no capacity (the demo computes every expert and masks)", "与原文一致：不设容量（原示例计算全部专家再遮罩）",
+     "as written: no capacity (the demo computes every expert and masks)",
+     "与原文一致：不设容量（原示例计算全部专家再遮罩）",
      [](S& s) {
          s.shape = {.experts = 6, .dim = 32, .hidden = 128, .sharedExperts = 0, .activation = Activation::Relu};
          s.router.k = 2, s.router.renormalize = false, s.router.capacityFactor = 0;
@@ -54,7 +55,8 @@ const Preset kPresets[] = {
     {"deepseek-v2", "DeepSeek-V2", "DeepSeek-V2",
      "DeepSeek-AI 2024: 2 shared + 160 routed experts, top-6 with w = s, device-limited routing to M = 3 devices, "
      "token dropping by score at capacity 1, expert/device/communication balance losses",
-     "32 routed experts on 8 simulated GPUs (4 each), M = 3", "32 个路由专家，分布在 8 个模拟 GPU 上（每个 4 个），M = 3",
+     "32 routed experts on 8 simulated GPUs (4 each), M = 3",
+     "32 个路由专家，分布在 8 个模拟 GPU 上（每个 4 个），M = 3",
      [](S& s) {
          s.shape.experts = 32, s.shape.sharedExperts = 2, s.shape.activation = Activation::SwiGlu;
          s.router.k = 6, s.router.renormalize = false, s.router.capacityFactor = 1;
@@ -106,7 +108,8 @@ const Preset kPresets[] = {
 
 constexpr double kUnknown = std::numeric_limits<double>::quiet_NaN();
 
-const PublishedModel kModels[] = {  // sizes in billions of parameters
+const PublishedModel kModels[] = {
+    // sizes in billions of parameters
     {"Mistral 7B (dense)", 7.3, 7.3, 1, 1, "Jiang et al. 2023"},
     {"Switch-C", 1571, kUnknown, 2048, 1, "Fedus et al. 2021 (active size not given)"},
     {"GShard M4 600B", 600, kUnknown, 2048, 2, "Lepikhin et al. 2020 (active size not given)"},
@@ -119,7 +122,7 @@ const PublishedModel kModels[] = {  // sizes in billions of parameters
     {"GPT-4", kUnknown, kUnknown, 0, 0, "OpenAI 2023: architecture not published"},
 };
 
-} // namespace
+}  // namespace
 
 const char* const kExamples[] = {
     "MoE是很强大的机制！",
@@ -168,4 +171,4 @@ std::vector<std::string> presetFlags(const Preset& p) {
     return out;
 }
 
-} // namespace moe
+}  // namespace moe

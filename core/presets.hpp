@@ -11,11 +11,11 @@
 namespace moe {
 
 struct Preset {
-    const char* name;      // the flag value: "switch"
-    const char* title;     // "Switch Transformer"
+    const char* name;   // the flag value: "switch"
+    const char* title;  // "Switch Transformer"
     const char* titleZh;
-    const char* paper;     // who, when, what
-    const char* scaled;    // what the preset scales down or leaves out, in English
+    const char* paper;   // who, when, what
+    const char* scaled;  // what the preset scales down or leaves out, in English
     const char* scaledZh;
     void (*apply)(Settings&);
 };
@@ -33,7 +33,7 @@ std::string presetNames();
 struct PublishedModel {
     const char* name;
     double totalParamsB, activeParamsB;
-    int experts, k;        // routed experts and experts per token (0: not published)
+    int experts, k;  // routed experts and experts per token (0: not published)
     const char* source;
 };
 std::span<const PublishedModel> publishedModels();
@@ -41,4 +41,4 @@ std::span<const PublishedModel> publishedModels();
 // Example sentences, Chinese and English, the seeds' among them.
 std::span<const char* const> exampleSentences();
 
-} // namespace moe
+}  // namespace moe

@@ -51,4 +51,4 @@ inline float counterNormal(uint64_t seed, uint64_t a, uint64_t b) {
     return r.normal();
 }
 
-} // namespace moe
+}  // namespace moe

@@ -88,4 +88,4 @@ Routing routingRows(const Routing& r, int t0, int t1) {
     return s;
 }
 
-} // namespace moe
+}  // namespace moe

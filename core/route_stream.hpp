@@ -30,4 +30,4 @@ LayerResult routeInChunks(const ModelWeights& w, const RouterConfig& cfg, std::s
 // The routing of rows [t0, t1) alone, its slots renumbered from 0, for their outputs.
 Routing routingRows(const Routing& r, int t0, int t1);
 
-} // namespace moe
+}  // namespace moe

@@ -27,7 +27,8 @@ Mat routingNoise(int tokens, int experts, uint64_t seed, int firstRow) {
 Mat jitterFactors(int tokens, int dim, float eps, uint64_t seed, int firstRow) {
     Mat f(tokens, dim);
     for (int t = 0; t < tokens; ++t)
-        for (int j = 0; j < dim; ++j) f(t, j) = 1.0f - eps + 2.0f * eps * counterUniform(seed ^ 0x4A17, firstRow + t, j);
+        for (int j = 0; j < dim; ++j)
+            f(t, j) = 1.0f - eps + 2.0f * eps * counterUniform(seed ^ 0x4A17, firstRow + t, j);
     return f;
 }
 
@@ -84,7 +85,7 @@ void routerRows(const Mat& x, const Mat& wt, int t0, int t1, Mat& out) {
     }
 }
 
-} // namespace
+}  // namespace
 
 void routerLinear(const Mat& x, const Mat& w, const Vec* bias, Mat& out) {
     const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols()), E = static_cast<int>(w.rows());
@@ -154,8 +155,10 @@ Mat selectionKeys(const Mat& z, const Mat& scores, const RouterConfig& cfg, cons
             } else {  // V3: sum of the group's two best
                 float a = -std::numeric_limits<float>::infinity(), b = a;
                 for (int i = 0; i < per; ++i) {
-                    if (k[i] > a) b = a, a = k[i];
-                    else if (k[i] > b) b = k[i];
+                    if (k[i] > a)
+                        b = a, a = k[i];
+                    else if (k[i] > b)
+                        b = k[i];
                 }
                 groupScore[g] = a + b;
             }
@@ -201,10 +204,12 @@ Routing decideRouting(RouterLogits in, const RouterConfig& cfg, const Vec& bias)
     RowDecisions d = decideRows(in, cfg, bias);  // the per-row stages (routing_stages.hpp)
     r.scores = std::move(d.scores);
     r.logits = std::move(in.logits);
-    if (cfg.mode == RoutingMode::TokenChoice) assignTokenChoice(d.choices, d.keys, cfg, r);
-    else assignExpertChoice(d.keys, cfg, r);
+    if (cfg.mode == RoutingMode::TokenChoice)
+        assignTokenChoice(d.choices, d.keys, cfg, r);
+    else
+        assignExpertChoice(d.keys, cfg, r);
     r.padded = cfg.padToCapacity && r.capacity >= 0;
     return r;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -52,4 +52,4 @@ Mat jitterFactors(int tokens, int dim, float eps, uint64_t seed, int firstRow = 
 // Switch Transformer input jitter: x * U(1-eps, 1+eps), elementwise, seeded per (token, dim).
 void applyJitter(Mat& x, float eps, uint64_t seed, int firstRow = 0);
 
-} // namespace moe
+}  // namespace moe

@@ -14,10 +14,10 @@ struct Routing {
     int experts = 0;
     int k = 0;
     RoutingMode mode = RoutingMode::TokenChoice;
-    int capacity = -1;  // -1: dropless
+    int capacity = -1;    // -1: dropless
     bool padded = false;  // every expert computes `capacity` slots (Megatron's padding)
-    Mat logits;         // [T, E] x·W_g^T + b, before temperature and noise
-    Mat scores;         // [T, E] score function of (noisy logits / temperature)
+    Mat logits;           // [T, E] x·W_g^T + b, before temperature and noise
+    Mat scores;           // [T, E] score function of (noisy logits / temperature)
     // Each token's assignment slots: [slotBegin[t], slotBegin[t+1]). Token choice:
     // k slots in choice-rank order; expert choice: the experts that picked it, best first.
     std::vector<int> slotBegin;
@@ -44,4 +44,4 @@ struct Routing {
     }
 };
 
-} // namespace moe
+}  // namespace moe

@@ -4,12 +4,18 @@ namespace moe {
 
 std::string_view stageName(RoutingStage s) {
     switch (s) {
-    case RoutingStage::RouterGemm: return "router GEMM";
-    case RoutingStage::Noise: return "noise";
-    case RoutingStage::Score: return "score function";
-    case RoutingStage::SelectionKeys: return "selection keys";
-    case RoutingStage::TopK: return "top-k";
-    case RoutingStage::Capacity: return "capacity";
+        case RoutingStage::RouterGemm:
+            return "router GEMM";
+        case RoutingStage::Noise:
+            return "noise";
+        case RoutingStage::Score:
+            return "score function";
+        case RoutingStage::SelectionKeys:
+            return "selection keys";
+        case RoutingStage::TopK:
+            return "top-k";
+        case RoutingStage::Capacity:
+            return "capacity";
     }
     return "?";
 }
@@ -37,4 +43,4 @@ void tokenChoiceLayout(Routing& r) {
     r.overflow.assign(r.experts, 0);
 }
 
-} // namespace moe
+}  // namespace moe

@@ -31,4 +31,4 @@ RowDecisions decideRows(const RouterLogits& in, const RouterConfig& cfg, const V
 // order (slot t*k + j is token t's (j+1)-th choice), per-expert counts zeroed.
 void tokenChoiceLayout(Routing& r);
 
-} // namespace moe
+}  // namespace moe

@@ -31,11 +31,13 @@ constexpr float kMaxWeightMagnitude = 1e6f;
 void checkValues(const std::string& name, const float* p, Eigen::Index n) {
     for (Eigen::Index i = 0; i < n; ++i) {
         if (std::isfinite(p[i]) && std::abs(p[i]) <= kMaxWeightMagnitude) continue;
-        if (!std::isfinite(p[i])) throw InputError(name, "contains NaN or infinity (element " + std::to_string(i) + ")");
+        if (!std::isfinite(p[i]))
+            throw InputError(name, "contains NaN or infinity (element " + std::to_string(i) + ")");
         char v[32];
         std::snprintf(v, sizeof v, "%g", double(p[i]));
-        throw InputError(name, "element " + std::to_string(i) + " is " + v +
-                                   ", beyond the magnitude 1e6 moelab loads (its 32-bit float arithmetic would overflow)");
+        throw InputError(name,
+                         "element " + std::to_string(i) + " is " + v +
+                             ", beyond the magnitude 1e6 moelab loads (its 32-bit float arithmetic would overflow)");
     }
 }
 
@@ -62,15 +64,18 @@ void copyFloats(const std::string& name, const TensorView& t, float* out, Eigen:
     checkValues(name, out, n);
 }
 
-} // namespace
+}  // namespace
 
 float halfToFloat(uint16_t bits) {
     const int exponent = (bits >> 10) & 0x1F;
     const int mantissa = bits & 0x3FF;
     float v;
-    if (exponent == 0) v = std::ldexp(float(mantissa), -24);  // zero and subnormals: m * 2^-24
-    else if (exponent == 31) v = mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
-    else v = std::ldexp(float(mantissa | 0x400), exponent - 25);  // (1024 + m) * 2^(e - 15 - 10)
+    if (exponent == 0)
+        v = std::ldexp(float(mantissa), -24);  // zero and subnormals: m * 2^-24
+    else if (exponent == 31)
+        v = mantissa ? std::numeric_limits<float>::quiet_NaN() : std::numeric_limits<float>::infinity();
+    else
+        v = std::ldexp(float(mantissa | 0x400), exponent - 25);  // (1024 + m) * 2^(e - 15 - 10)
     return (bits & 0x8000) ? -v : v;
 }
 
@@ -81,7 +86,8 @@ float bfloat16ToFloat(uint16_t bits) {
     return v;
 }
 
-SafetensorsFile::SafetensorsFile(std::string bytes, std::string path) : m_bytes(std::move(bytes)), m_path(std::move(path)) {
+SafetensorsFile::SafetensorsFile(std::string bytes, std::string path)
+    : m_bytes(std::move(bytes)), m_path(std::move(path)) {
     if (m_bytes.size() < 8) throw InputError(m_path, "truncated: shorter than the 8-byte safetensors header length");
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<uint8_t>(m_bytes[i]);
@@ -118,7 +124,8 @@ SafetensorsFile::SafetensorsFile(std::string bytes, std::string path) : m_bytes(
             int64_t numel = 1;
             for (int64_t d : t.shape)
                 if (d < 0 || __builtin_mul_overflow(numel, d, &numel) || numel > (int64_t(1) << 40))
-                    throw InputError(name, "bad shape " + shapeText(t.shape) + ": more than 2^40 elements, or negative");
+                    throw InputError(name,
+                                     "bad shape " + shapeText(t.shape) + ": more than 2^40 elements, or negative");
             if (off[0] > off[1] || off[1] > dataSize)
                 throw InputError(name, "data [" + std::to_string(off[0]) + ", " + std::to_string(off[1]) +
                                            ") lies outside the file's " + std::to_string(dataSize) +
@@ -204,8 +211,8 @@ std::string serializeWeights(const ModelWeights& w, bool noisyTopk) {
         header[e.name] = {{"dtype", "F32"}, {"shape", e.shape}, {"data_offsets", {offset, offset + numel * 4}}};
         offset += numel * 4;
     }
-    header["__metadata__"] = {{"format", "pt"}, {"activation", std::string(toString(w.shape.activation))},
-                              {"producer", "moelab"}};
+    header["__metadata__"] = {
+        {"format", "pt"}, {"activation", std::string(toString(w.shape.activation))}, {"producer", "moelab"}};
     std::string h = header.dump();
     h.append((8 - h.size() % 8) % 8, ' ');  // align the data to 8 bytes, as the reference writer does
     std::string out(8, '\0');
@@ -232,8 +239,7 @@ ModelWeights parseWeights(std::string bytes, const std::string& path, Activation
     const SafetensorsFile f(std::move(bytes), path);
     ModelWeights m;
     const TensorView& embed = f.at("embed.weight");
-    if (embed.shape.size() != 2 || embed.shape[0] != 256)
-        throw InputError("embed.weight", "expected shape [256, D]");
+    if (embed.shape.size() != 2 || embed.shape[0] != 256) throw InputError("embed.weight", "expected shape [256, D]");
     const TensorView& router = f.at("router.w_g.weight");
     if (router.shape.size() != 2) throw InputError("router.w_g.weight", "expected shape [E, D]");
     const TensorView& ffn0 = f.at("experts.0.ffn.0.weight");
@@ -246,9 +252,12 @@ ModelWeights parseWeights(std::string bytes, const std::string& path, Activation
     while (f.has("shared_experts." + std::to_string(s.sharedExperts) + ".ffn.0.weight")) ++s.sharedExperts;
     const bool hasGate = f.has("experts.0.ffn.gate.weight");
     auto act = f.metadata().find("activation");
-    s.activation = act != f.metadata().end() ? parseEnum<Activation>(act->second, path + " metadata activation") : fallback;
-    if (hasGate) s.activation = Activation::SwiGlu;
-    else if (s.activation == Activation::SwiGlu) throw InputError("experts.0.ffn.gate.weight", "missing: swiglu needs a gate");
+    s.activation =
+        act != f.metadata().end() ? parseEnum<Activation>(act->second, path + " metadata activation") : fallback;
+    if (hasGate)
+        s.activation = Activation::SwiGlu;
+    else if (s.activation == Activation::SwiGlu)
+        throw InputError("experts.0.ffn.gate.weight", "missing: swiglu needs a gate");
     validate(s);
 
     const int E = s.experts, D = s.dim, H = s.hidden;
@@ -273,7 +282,8 @@ ModelWeights parseWeights(std::string bytes, const std::string& path, Activation
     for (int i = 0; i < s.sharedExperts; ++i) m.shared.push_back(loadExpert("shared_experts." + std::to_string(i)));
     if (f.has("mixer.conv.weight")) {
         const TensorView& mx = f.at("mixer.conv.weight");
-        if (mx.shape.size() != 2 || mx.shape[0] < 1 || mx.shape[0] > 64) throw InputError("mixer.conv.weight", "expected shape [K, D], K in 1..64");
+        if (mx.shape.size() != 2 || mx.shape[0] < 1 || mx.shape[0] > 64)
+            throw InputError("mixer.conv.weight", "expected shape [K, D], K in 1..64");
         m.mixer = f.matrix("mixer.conv.weight", mx.shape[0], D);
     }
     if (f.has("head.weight")) {
@@ -284,4 +294,4 @@ ModelWeights parseWeights(std::string bytes, const std::string& path, Activation
     return m;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -56,4 +56,4 @@ void saveWeights(const ModelWeights& w, const std::string& path, bool noisyTopk 
 ModelWeights loadWeights(const std::string& path, Activation fallback = Activation::Relu);
 ModelWeights parseWeights(std::string bytes, const std::string& path, Activation fallback = Activation::Relu);
 
-} // namespace moe
+}  // namespace moe

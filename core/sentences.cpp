@@ -21,7 +21,7 @@ int closing(std::string_view s, size_t i) {
     return matchAny(s, i, {"\"", "'", ")", "]", "\u201D", "\u2019", "\u300D", "\u300F", "\uFF09", "\u3011"});
 }
 
-} // namespace
+}  // namespace
 
 std::vector<Sentence> splitSentences(std::string_view s) {
     std::vector<Sentence> out;
@@ -55,4 +55,4 @@ std::vector<Sentence> splitSentences(std::string_view s) {
     return out;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -16,4 +16,4 @@ struct Sentence {
 // in order; empty text has none.
 std::vector<Sentence> splitSentences(std::string_view text);
 
-} // namespace moe
+}  // namespace moe

@@ -18,9 +18,12 @@ void applyRouteGroups(Settings& s) {
 int routeGroupCount(const Settings& s) {
     const ClusterConfig& c = s.cluster;
     switch (s.routeGroups) {
-    case RouteGroups::Off: return 1;
-    case RouteGroups::Gpus: return c.gpus;
-    case RouteGroups::Nodes: return std::max(1, c.gpus / std::max(1, c.gpusPerNode));
+        case RouteGroups::Off:
+            return 1;
+        case RouteGroups::Gpus:
+            return c.gpus;
+        case RouteGroups::Nodes:
+            return std::max(1, c.gpus / std::max(1, c.gpusPerNode));
     }
     return 1;
 }
@@ -47,4 +50,4 @@ ModelWeights buildWeights(Settings& s) {
     return w;
 }
 
-} // namespace moe
+}  // namespace moe

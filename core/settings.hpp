@@ -31,13 +31,13 @@ struct EnumNames<RouteGroups> {
 
 struct Settings {
     std::string text = kDefaultText;
-    std::string textFile;     // where the text came from, if a file
+    std::string textFile;  // where the text came from, if a file
     ModelShape shape;
     RouterConfig router;
     uint64_t seed = 0;
     std::string weightsPath;  // empty: initialise from the seed
     BackendKind backend = BackendKind::Eigen;
-    std::string device;       // OpenCL device hint
+    std::string device;                               // OpenCL device hint
     ClusterConfig cluster{.simFfnHidden = 4 * 4096};  // expert-parallel simulation
     RouteGroups routeGroups = RouteGroups::Off;
 };
@@ -58,4 +58,4 @@ ModelWeights makeWeights(Settings& s);
 // InputError naming the flag.
 ModelWeights buildWeights(Settings& s);
 
-} // namespace moe
+}  // namespace moe

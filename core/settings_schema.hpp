@@ -34,14 +34,14 @@ struct SettingSpec {
     SettingGroup group;
     SettingEffect effect;
     SettingWidget widget;
-    const char* label;      // the control's name in the app (English; the app translates it)
-    const char* help;       // one line
-    const char* helpZh;     // the same line in Chinese
-    std::span<const std::string_view> choices = {};  // Choice: the flag spellings
+    const char* label;                                 // the control's name in the app (English; the app translates it)
+    const char* help;                                  // one line
+    const char* helpZh;                                // the same line in Chinese
+    std::span<const std::string_view> choices = {};    // Choice: the flag spellings
     SettingRange (*range)(const Settings&) = nullptr;  // Int, Float: valid values given the others
-    SettingRange slider = {0, 0};  // the control's drag range; typing may reach `range`
-    const char* zeroMeans = nullptr;  // what 0 stands for ("dropless"), or nullptr
-    const char* negativeMeans = nullptr;  // what x < 0 stands for, shown before |x| ("dynamic ≤")
+    SettingRange slider = {0, 0};                      // the control's drag range; typing may reach `range`
+    const char* zeroMeans = nullptr;                   // what 0 stands for ("dropless"), or nullptr
+    const char* negativeMeans = nullptr;               // what x < 0 stands for, shown before |x| ("dynamic ≤")
     nlohmann::json (*get)(const Settings&);
     void (*set)(Settings&, const nlohmann::json&);  // value already checked for kind
     // A default that follows another setting (hidden = 4·dim), or nullptr.
@@ -134,4 +134,4 @@ void validate(const ModelShape& shape);
 void validate(const RouterConfig& cfg, int experts);
 void validate(const ClusterConfig& c, int experts);
 
-} // namespace moe
+}  // namespace moe

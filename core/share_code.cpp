@@ -44,7 +44,9 @@ std::string unbase64url(const std::string& in) {
     int bits = 0;
     for (char c : in) {
         const char* p = std::strchr(kAlphabet, c);
-        if (!p || !c) throw InputError("--code", "has a character that is not part of a lesson code: '" + std::string(1, c) + "'");
+        if (!p || !c)
+            throw InputError("--code",
+                             "has a character that is not part of a lesson code: '" + std::string(1, c) + "'");
         val = (val << 6) | unsigned(p - kAlphabet), bits += 6;
         if (bits >= 8) out += char((val >> (bits -= 8)) & 0xFF);
     }
@@ -66,8 +68,7 @@ json settingsDiff(const Settings& s, const Settings* layeredOver = nullptr) {
     if (j.contains("weights")) {
         try {
             if (s.weightsPath == dataPath("weights/lesson.safetensors")) j["weights"] = kShippedModel;
-        } catch (const InputError&) {
-        }
+        } catch (const InputError&) {}
     }
     return j;
 }
@@ -83,7 +84,7 @@ Settings settingsFrom(const json& diff) {
     return s;
 }
 
-} // namespace
+}  // namespace
 
 std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
     json j = {{"s", settingsDiff(s.settings, layeredOver)}};
@@ -96,7 +97,8 @@ std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
     const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
     uLongf size = compressBound(text.size());
     std::string packed(size, '\0');
-    compress2(reinterpret_cast<Bytef*>(packed.data()), &size, reinterpret_cast<const Bytef*>(text.data()), text.size(), 9);
+    compress2(reinterpret_cast<Bytef*>(packed.data()), &size, reinterpret_cast<const Bytef*>(text.data()), text.size(),
+              9);
     packed.resize(size);
     const uint32_t crc = crc32(0, reinterpret_cast<const Bytef*>(packed.data()), packed.size());
     return kPrefix + base64url(packed) + "-" + hex32(crc);
@@ -104,7 +106,8 @@ std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
 
 SharedState decodeShareCode(const std::string& raw) {
     if (raw.size() > kMaxCodeChars)
-        throw InputError("--code", "is " + std::to_string(raw.size()) + " characters long, more than a lesson code holds (" +
+        throw InputError("--code", "is " + std::to_string(raw.size()) +
+                                       " characters long, more than a lesson code holds (" +
                                        std::to_string(kMaxCodeChars) + ")");
     std::string code;
     for (char c : raw)
@@ -112,23 +115,27 @@ SharedState decodeShareCode(const std::string& raw) {
     if (code.rfind("moe", 0) == 0 && code.rfind(kPrefix, 0) != 0)
         throw InputError("--code", "is from another version of moelab (this one reads codes starting with " +
                                        std::string(kPrefix) + ")");
-    if (code.rfind(kPrefix, 0) != 0) throw InputError("--code", "is not a lesson code (they start with " + std::string(kPrefix) + ")");
+    if (code.rfind(kPrefix, 0) != 0)
+        throw InputError("--code", "is not a lesson code (they start with " + std::string(kPrefix) + ")");
     const size_t dash = code.rfind('-');
     if (dash < std::string(kPrefix).size() || code.size() - dash - 1 != 8)
         throw InputError("--code", "is incomplete: its checksum at the end is missing (was it cut off when copied?)");
     const std::string packed = unbase64url(code.substr(5, dash - 5));
     const uint32_t crc = crc32(0, reinterpret_cast<const Bytef*>(packed.data()), packed.size());
     if (hex32(crc) != code.substr(dash + 1))
-        throw InputError("--code", "does not match its checksum: part of it is missing or changed (copy the whole line)");
+        throw InputError("--code",
+                         "does not match its checksum: part of it is missing or changed (copy the whole line)");
     std::string text(std::min(std::max<size_t>(packed.size() * 8, 4096), kMaxCodeJsonBytes), '\0');
     for (;;) {
         uLongf size = text.size();
-        const int rc = uncompress(reinterpret_cast<Bytef*>(text.data()), &size, reinterpret_cast<const Bytef*>(packed.data()), packed.size());
+        const int rc = uncompress(reinterpret_cast<Bytef*>(text.data()), &size,
+                                  reinterpret_cast<const Bytef*>(packed.data()), packed.size());
         if (rc == Z_BUF_ERROR && text.size() < kMaxCodeJsonBytes) {
             text.resize(std::min(text.size() * 4, kMaxCodeJsonBytes));
             continue;
         }
-        if (rc == Z_BUF_ERROR) throw InputError("--code", "unpacks to more than " + std::to_string(kMaxCodeJsonBytes >> 20) + " MiB");
+        if (rc == Z_BUF_ERROR)
+            throw InputError("--code", "unpacks to more than " + std::to_string(kMaxCodeJsonBytes >> 20) + " MiB");
         if (rc != Z_OK) throw InputError("--code", "cannot be unpacked");
         text.resize(size);
         break;
@@ -141,9 +148,10 @@ SharedState decodeShareCode(const std::string& raw) {
         for (const auto& [key, value] : j.at("s").items())
             if (findSetting(key)) s.keys.push_back(key);
         s.page = j.value("page", std::string());
-        if (!s.page.empty() && s.page != "routing" && s.page != "journey" && s.page != "parallel" && s.page != "training" &&
-            s.page != "compare")
-            throw InputError("--code", "names the page '" + s.page + "', which is not routing|journey|parallel|training|compare");
+        if (!s.page.empty() && s.page != "routing" && s.page != "journey" && s.page != "parallel" &&
+            s.page != "training" && s.page != "compare")
+            throw InputError("--code",
+                             "names the page '" + s.page + "', which is not routing|journey|parallel|training|compare");
         s.lesson = j.value("lesson", std::string());
         s.chapter = j.value("chapter", 0);
         s.pinnedToken = j.value("pin", 0);
@@ -156,4 +164,4 @@ SharedState decodeShareCode(const std::string& raw) {
     return s;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -15,9 +15,9 @@ namespace moe {
 
 struct SharedState {
     Settings settings;
-    std::string page;                  // routing, journey, parallel or training; empty: routing
-    std::string lesson;                // "builtin" or a lesson file; empty: none
-    int chapter = 0;                   // 0-based
+    std::string page;    // routing, journey, parallel or training; empty: routing
+    std::string lesson;  // "builtin" or a lesson file; empty: none
+    int chapter = 0;     // 0-based
     int pinnedToken = 0;
     std::string maximized;             // a view's name, or empty
     std::vector<std::string> hidden;   // view names and setting keys students do not see
@@ -32,4 +32,4 @@ std::string encodeShareCode(const SharedState& s, const Settings* layeredOver = 
 // altered code (checksum), or a setting out of range.
 SharedState decodeShareCode(const std::string& code);
 
-} // namespace moe
+}  // namespace moe

@@ -27,15 +27,20 @@ int utf8SequenceLength(std::string_view s, size_t i) {
     if (b0 < 0x80) return 1;
     int len;
     uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b0 >= 0xC2 && b0 <= 0xDF) len = 2;
+    if (b0 >= 0xC2 && b0 <= 0xDF)
+        len = 2;
     else if (b0 >= 0xE0 && b0 <= 0xEF) {
         len = 3;
-        if (b0 == 0xE0) lo = 0xA0;       // overlong
-        else if (b0 == 0xED) hi = 0x9F;  // surrogates
+        if (b0 == 0xE0)
+            lo = 0xA0;  // overlong
+        else if (b0 == 0xED)
+            hi = 0x9F;  // surrogates
     } else if (b0 >= 0xF0 && b0 <= 0xF4) {
         len = 4;
-        if (b0 == 0xF0) lo = 0x90;
-        else if (b0 == 0xF4) hi = 0x8F;  // above U+10FFFF
+        if (b0 == 0xF0)
+            lo = 0x90;
+        else if (b0 == 0xF4)
+            hi = 0x8F;  // above U+10FFFF
     } else
         return 0;
     if (i + len > s.size()) return 0;
@@ -55,7 +60,8 @@ std::vector<ByteToken> ByteTokenStream::take(size_t n) {
         size_t start = m_next;
         while (start > 0 && m_next - start < 3 && (static_cast<uint8_t>(m_s[start]) & 0xC0) == 0x80) --start;
         int len = utf8SequenceLength(m_s, start);
-        if (start != m_next && (len == 0 || start + len <= m_next)) start = m_next, len = utf8SequenceLength(m_s, m_next);
+        if (start != m_next && (len == 0 || start + len <= m_next))
+            start = m_next, len = utf8SequenceLength(m_s, m_next);
         ByteToken t;
         t.byte = static_cast<uint8_t>(m_s[m_next]);
         if (len == 0) {
@@ -91,4 +97,4 @@ std::string printableChar(const ByteToken& t) {
     return t.text;
 }
 
-} // namespace moe
+}  // namespace moe

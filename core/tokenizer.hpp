@@ -11,11 +11,11 @@ namespace moe {
 
 struct ByteToken {
     uint8_t byte = 0;
-    int charIndex = 0;    // index of the character among the text's characters
-    int byteInChar = 0;   // 0 for a lead byte, 1.. for continuation bytes
-    int charBytes = 1;    // bytes in the character (1 for an invalid byte)
-    bool valid = true;    // false: not part of a well-formed UTF-8 sequence
-    std::string text;     // the character as UTF-8, or "\xNN" for an invalid byte
+    int charIndex = 0;   // index of the character among the text's characters
+    int byteInChar = 0;  // 0 for a lead byte, 1.. for continuation bytes
+    int charBytes = 1;   // bytes in the character (1 for an invalid byte)
+    bool valid = true;   // false: not part of a well-formed UTF-8 sequence
+    std::string text;    // the character as UTF-8, or "\xNN" for an invalid byte
 };
 
 std::vector<ByteToken> tokenize(std::string_view bytes);
@@ -51,4 +51,4 @@ std::string hexEscape(uint8_t b);
 // space as an open box.
 std::string printableChar(const ByteToken& t);
 
-} // namespace moe
+}  // namespace moe

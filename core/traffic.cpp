@@ -160,7 +160,8 @@ void dispatchPadded(const Routing& r, int G, int64_t vec, Traffic& tr) {
         const int slots = (r.capacity + copies - 1) / copies, share = (slots + G - 1) / G;
         for (int d : tr.expertGpus[e]) {
             tr.perGpu[d].tokensComputed += slots;
-            for (int src = 0; src < G; ++src) tr.dispatchBytes[src][d] += share * vec, tr.dispatchTokens[src][d] += share;
+            for (int src = 0; src < G; ++src)
+                tr.dispatchBytes[src][d] += share * vec, tr.dispatchTokens[src][d] += share;
         }
     }
 }
@@ -175,9 +176,12 @@ void combineAndTotals(int G, int N, Traffic& tr) {
     for (int a = 0; a < G; ++a)
         for (int b = 0; b < G; ++b) {
             const int64_t both = tr.dispatchBytes[a][b] + tr.combineBytes[a][b];
-            if (a == b) tr.localBytes += both;
-            else if (node(a) == node(b)) tr.intraNodeBytes += both;
-            else tr.interNodeBytes += both;
+            if (a == b)
+                tr.localBytes += both;
+            else if (node(a) == node(b))
+                tr.intraNodeBytes += both;
+            else
+                tr.interNodeBytes += both;
         }
 }
 
@@ -215,7 +219,7 @@ void stepTimes(const ClusterConfig& c, Traffic& tr) {
         tr.dispatchBusBwGBps = (double(dispatchTotal) / G) / (tr.dispatchTimeUs * 1e3) * (G - 1) / G;
 }
 
-} // namespace
+}  // namespace
 
 Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit) {
     const int G = c.gpus, N = std::max(1, c.gpusPerNode), E = r.experts;
@@ -236,12 +240,14 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimi
         for (int g : tr.expertGpus[e]) tr.perGpu[g].experts.push_back(e);
 
     const int64_t vec = int64_t(c.simHidden) * elementBytes(c.dtype);
-    if (r.padded) dispatchPadded(r, G, vec, tr);
-    else dispatchTokens(r, c, vec, tr);
+    if (r.padded)
+        dispatchPadded(r, G, vec, tr);
+    else
+        dispatchTokens(r, c, vec, tr);
     combineAndTotals(G, N, tr);
     stepTimes(c, tr);
     deviceBalance(r, tr, deviceLimit);
     return tr;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -12,17 +12,17 @@ namespace moe {
 
 struct GpuTraffic {
     int gpu = 0;
-    std::vector<int> experts;   // experts (or replicas) placed here
-    int64_t sendBytes = 0;      // bytes leaving this GPU (dispatch + combine), local excluded
-    int64_t recvBytes = 0;      // bytes arriving, local excluded
-    int tokensComputed = 0;     // kept assignments computed here
+    std::vector<int> experts;  // experts (or replicas) placed here
+    int64_t sendBytes = 0;     // bytes leaving this GPU (dispatch + combine), local excluded
+    int64_t recvBytes = 0;     // bytes arriving, local excluded
+    int tokensComputed = 0;    // kept assignments computed here
     double dispatchUs = 0, computeUs = 0, combineUs = 0;
 };
 
 // One all-to-all scheme's cost for the step: both phases, dispatch and combine.
 struct AllToAllCost {
     int64_t intraNodeBytes = 0, interNodeBytes = 0;  // over links, dispatch + combine
-    int messages = 0;                                 // point-to-point sends, dispatch + combine
+    int messages = 0;                                // point-to-point sends, dispatch + combine
     double dispatchUs = 0, combineUs = 0;
 };
 
@@ -31,16 +31,16 @@ struct Traffic {
     // [src][dst], diagonal = local. With node-limited dispatch a copy for another node is
     // counted home -> forwarding GPU (network), then forwarding GPU -> expert GPU (NVLink).
     std::vector<std::vector<int64_t>> dispatchBytes;
-    std::vector<std::vector<int64_t>> combineBytes;   // [expert GPU][home GPU]: dispatch's transpose
-    std::vector<std::vector<int>> dispatchTokens;     // [src][dst] assignments (or copies) sent
+    std::vector<std::vector<int64_t>> combineBytes;                  // [expert GPU][home GPU]: dispatch's transpose
+    std::vector<std::vector<int>> dispatchTokens;                    // [src][dst] assignments (or copies) sent
     int64_t localBytes = 0, intraNodeBytes = 0, interNodeBytes = 0;  // dispatch + combine
     double dispatchTimeUs = 0, combineTimeUs = 0, computeTimeUs = 0, totalTimeUs = 0;
-    double dispatchBusBwGBps = 0;                     // nccl-tests AlltoAll: algbw * (n-1)/n
-    int straggler = 0;                                // the GPU with the longest compute
+    double dispatchBusBwGBps = 0;  // nccl-tests AlltoAll: algbw * (n-1)/n
+    int straggler = 0;             // the GPU with the longest compute
     std::vector<GpuTraffic> perGpu;
-    std::vector<std::vector<int>> expertGpus;         // [expert] the GPUs holding it
-    AllToAllCost flat, hierarchical;                  // both schemes, side by side
-    bool forwardedInNode = false;                     // node-limited dispatch (ClusterConfig::forwardInNode)
+    std::vector<std::vector<int>> expertGpus;  // [expert] the GPUs holding it
+    AllToAllCost flat, hierarchical;           // both schemes, side by side
+    bool forwardedInNode = false;              // node-limited dispatch (ClusterConfig::forwardInNode)
     // DeepSeek-V2's device- and communication-balance losses (no coefficient; 1 when
     // balanced), with the GPUs as devices.
     double deviceBalanceLoss = 0, commBalanceLoss = 0;
@@ -55,4 +55,4 @@ int forwardingGpu(int home, int node, int gpus, int gpusPerNode);
 // deviceLimit: at most this many devices per token (DeepSeek-V2's M); 0: min(k, G).
 Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit = 0);
 
-} // namespace moe
+}  // namespace moe

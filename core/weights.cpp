@@ -27,7 +27,7 @@ ExpertWeights initExpert(const ModelShape& s, uint64_t seed, const std::string& 
     return e;
 }
 
-} // namespace
+}  // namespace
 
 void ModelWeights::touch() {
     static std::atomic<uint64_t> counter{0};
@@ -45,7 +45,8 @@ ModelWeights initWeights(const ModelShape& s, uint64_t seed) {
     m.noiseW = Mat::Zero(s.experts, s.dim);
     m.expertBias = Vec::Zero(s.experts);
     for (int i = 0; i < s.experts; ++i) m.experts.push_back(initExpert(s, seed, "experts." + std::to_string(i)));
-    for (int i = 0; i < s.sharedExperts; ++i) m.shared.push_back(initExpert(s, seed, "shared_experts." + std::to_string(i)));
+    for (int i = 0; i < s.sharedExperts; ++i)
+        m.shared.push_back(initExpert(s, seed, "shared_experts." + std::to_string(i)));
     m.touch();
     return m;
 }
@@ -57,4 +58,4 @@ int64_t expertParams(const ModelShape& s) {
     return p;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -10,12 +10,12 @@
 namespace moe {
 
 struct ExpertWeights {
-    Mat w1;      // [H, D] ffn.0
-    Vec b1;      // [H]
-    Mat wGate;   // [H, D] ffn.gate (SwiGLU only, else empty)
-    Vec bGate;   // [H]
-    Mat w2;      // [D, H] ffn.2
-    Vec b2;      // [D]
+    Mat w1;     // [H, D] ffn.0
+    Vec b1;     // [H]
+    Mat wGate;  // [H, D] ffn.gate (SwiGLU only, else empty)
+    Vec bGate;  // [H]
+    Mat w2;     // [D, H] ffn.2
+    Vec b2;     // [D]
 };
 
 struct ModelWeights {
@@ -46,4 +46,4 @@ ModelWeights initWeights(const ModelShape& shape, uint64_t seed);
 // Parameters of one expert FFN (weights and biases).
 int64_t expertParams(const ModelShape& s);
 
-} // namespace moe
+}  // namespace moe

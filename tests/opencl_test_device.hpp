@@ -24,4 +24,4 @@ inline Device makeDevice(OpenCLBackend::FfnKernels kernels) {
     return out;
 }
 
-} // namespace moe::test
+}  // namespace moe::test

@@ -40,7 +40,7 @@ nlohmann::json analyzeJson(const std::vector<std::string>& extra) {
     return nlohmann::json::parse(r.out);
 }
 
-} // namespace
+}  // namespace
 
 TEST(AnalyzeCommand, JsonCountsTheModelsFirstChoicesWindowByWindow) {
     // Windows of 16 bytes: the pairs across a window's edge count like any other.

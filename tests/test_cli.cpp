@@ -32,7 +32,7 @@ std::string tempPath(const std::string& name) {
     return (std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name)).string();
 }
 
-} // namespace
+}  // namespace
 
 TEST(Cli, BadFlagsExitTwoNamingTheFlag) {
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
@@ -127,8 +127,8 @@ TEST(Cli, RouteJsonFollowsTheContract) {
 }
 
 TEST(Cli, TrafficJsonFollowsTheContract) {
-    const auto j = routeJson({"--text", "abcdefgh", "--experts", "4", "--k", "1", "--gpus", "2", "--capacity-factor", "0",
-                              "--sim-hidden", "1024", "--sim-dtype", "fp16"});
+    const auto j = routeJson({"--text", "abcdefgh", "--experts", "4", "--k", "1", "--gpus", "2", "--capacity-factor",
+                              "0", "--sim-hidden", "1024", "--sim-dtype", "fp16"});
     const auto& t = j["traffic"];
     EXPECT_EQ(t["gpus"], 2);
     EXPECT_EQ(t["gpus_per_node"], 8);
@@ -139,7 +139,8 @@ TEST(Cli, TrafficJsonFollowsTheContract) {
         for (long long b : row) dispatch += b;
     EXPECT_EQ(dispatch, 8 * 2048);
     EXPECT_EQ(t["combine_bytes"][0][1], t["dispatch_bytes"][1][0]);
-    EXPECT_EQ(int64_t(t["local_bytes"]) + int64_t(t["intra_node_bytes"]) + int64_t(t["inter_node_bytes"]), 2 * 8 * 2048);
+    EXPECT_EQ(int64_t(t["local_bytes"]) + int64_t(t["intra_node_bytes"]) + int64_t(t["inter_node_bytes"]),
+              2 * 8 * 2048);
     for (const char* f : {"dispatch_time_us", "combine_time_us", "per_gpu"}) EXPECT_TRUE(t.contains(f)) << f;
     EXPECT_EQ(t["per_gpu"][1]["experts"], (nlohmann::json{2, 3}));
     int computed = 0;
@@ -152,15 +153,16 @@ TEST(Cli, TrafficJsonFollowsTheContract) {
 
 TEST(Cli, TrainWritesALogAndWeightsThatRouteBack) {
     const std::string out = tempPath("trained.safetensors"), log = tempPath("train.jsonl");
-    const RunResult r = run({"train", "--steps", "20", "--batch", "4", "--seq-len", "32", "--dim", "16", "--experts", "4",
-                             "--log", log, "--log-every", "5", "--out", out, "--quiet"});
+    const RunResult r = run({"train", "--steps", "20", "--batch", "4", "--seq-len", "32", "--dim", "16", "--experts",
+                             "4", "--log", log, "--log-every", "5", "--out", out, "--quiet"});
     ASSERT_EQ(r.code, 0) << r.err;
     std::istringstream lines(moe::readFile(log));
     std::string line;
     int n = 0;
     while (std::getline(lines, line)) {
         const auto j = nlohmann::json::parse(line);
-        for (const char* f : {"step", "loss", "aux_loss", "z_loss", "cv", "drop_rate", "load"}) EXPECT_TRUE(j.contains(f)) << f;
+        for (const char* f : {"step", "loss", "aux_loss", "z_loss", "cv", "drop_rate", "load"})
+            EXPECT_TRUE(j.contains(f)) << f;
         EXPECT_EQ(j["load"].size(), 4u);
         EXPECT_EQ(j["step"], 5 * ++n);
     }
@@ -170,8 +172,10 @@ TEST(Cli, TrainWritesALogAndWeightsThatRouteBack) {
     EXPECT_EQ(routed["tokens"].size(), 15u);
     // Same flags and seed, same weights.
     const std::string again = tempPath("trained2.safetensors");
-    ASSERT_EQ(run({"train", "--steps", "20", "--batch", "4", "--seq-len", "32", "--dim", "16", "--experts", "4", "--out",
-                   again, "--quiet"}).code, 0);
+    ASSERT_EQ(run({"train", "--steps", "20", "--batch", "4", "--seq-len", "32", "--dim", "16", "--experts", "4",
+                   "--out", again, "--quiet"})
+                  .code,
+              0);
     EXPECT_EQ(moe::readFile(out), moe::readFile(again));
     for (const auto& p : {out, log, again}) std::filesystem::remove(p);
 }
@@ -216,8 +220,10 @@ TEST(Cli, OddBytesRouteAndShowAsEscapes) {
 
 TEST(Cli, ExportedWeightsRouteIdentically) {
     const std::string path = tempPath("w.safetensors");
-    ASSERT_EQ(run({"export-weights", "--out", path, "--experts", "4", "--dim", "8", "--seed", "5",
-                   "--activation", "gelu", "--shared-experts", "1"}).code, 0);
+    ASSERT_EQ(run({"export-weights", "--out", path, "--experts", "4", "--dim", "8", "--seed", "5", "--activation",
+                   "gelu", "--shared-experts", "1"})
+                  .code,
+              0);
     auto a = routeJson({"--text", "hello 世界", "--experts", "4", "--dim", "8", "--seed", "5", "--activation", "gelu",
                         "--shared-experts", "1", "--outputs"});
     auto b = routeJson({"--text", "hello 世界", "--weights", path, "--outputs"});
@@ -238,8 +244,9 @@ TEST(Cli, ExportedWeightsRouteIdentically) {
 }
 
 TEST(Cli, SameFlagsSameBytes) {
-    const std::vector<std::string> args = {"route", "--text", "确定性 determinism", "--json", "--outputs",
-                                           "--noisy-topk", "on", "--jitter", "0.05", "--seed", "3"};
+    const std::vector<std::string> args = {
+        "route",  "--text", "确定性 determinism", "--json", "--outputs", "--noisy-topk", "on", "--jitter", "0.05",
+        "--seed", "3"};
     const RunResult a = run(args), b = run(args);
     EXPECT_EQ(a.code, 0);
     EXPECT_EQ(a.out, b.out);
@@ -249,8 +256,8 @@ TEST(Cli, ExpertChoiceAndRerouteFromTheCommandLine) {
     const auto ec = routeJson({"--routing", "expert-choice", "--text", "abcdefgh", "--k", "1", "--experts", "4"});
     EXPECT_EQ(ec["capacity"], 3);  // ceil(1*8/4*1.25)
     for (const auto& e : ec["experts"]) EXPECT_EQ(e["kept"], 3);
-    const auto rr = routeJson({"--overflow", "reroute", "--capacity-factor", "0.5", "--text", "aaaa", "--k", "1",
-                               "--experts", "4"});
+    const auto rr = routeJson(
+        {"--overflow", "reroute", "--capacity-factor", "0.5", "--text", "aaaa", "--k", "1", "--experts", "4"});
     // Four identical tokens, capacity 1: each moves to the next-best expert with room.
     std::set<int> experts;
     for (const auto& t : rr["tokens"]) experts.insert(int(t["experts"][0]));
@@ -301,8 +308,9 @@ TEST(Cli, RouteCsvHasOneRowPerByteAndTheJsonDecisions) {
     std::stringstream in(r.out);
     for (std::string line; std::getline(in, line);) rows.push_back(line);
     ASSERT_EQ(rows.size(), 1 + 7u);  // header + a , " \n and the 3 bytes of 是
-    EXPECT_EQ(rows[0], "index,byte,char,char_index,score_e0,score_e1,score_e2,score_e3,"
-                       "expert_1,weight_1,kept_1,expert_2,weight_2,kept_2");
+    EXPECT_EQ(rows[0],
+              "index,byte,char,char_index,score_e0,score_e1,score_e2,score_e3,"
+              "expert_1,weight_1,kept_1,expert_2,weight_2,kept_2");
     EXPECT_EQ(rows[2].substr(0, 13), "1,0x2C,\",\",1,");
     EXPECT_EQ(rows[3].substr(0, 14), "2,0x22,\"\"\"\",2,");
     EXPECT_EQ(rows[4].substr(0, 14), "3,0x0A,\\x0A,3,");
@@ -311,9 +319,12 @@ TEST(Cli, RouteCsvHasOneRowPerByteAndTheJsonDecisions) {
         std::string cell;
         bool quoted = false;
         for (char c : rows[t + 1] + ",") {
-            if (c == '"') quoted = !quoted;
-            else if (c == ',' && !quoted) f.push_back(cell), cell.clear();
-            else cell += c;
+            if (c == '"')
+                quoted = !quoted;
+            else if (c == ',' && !quoted)
+                f.push_back(cell), cell.clear();
+            else
+                cell += c;
         }
         ASSERT_EQ(f.size(), 4 + 4 + 6u) << rows[t + 1];
         const auto& tok = j["tokens"][t];
@@ -371,10 +382,15 @@ TEST(Cli, OpenCLByNameWithoutADeviceIsBadInputAutoFallsBack) {
 // The layering rule from the command line: a chapter's settings, a code's own, the flags.
 TEST(Cli, RouteTakesALessonChapterAndFlagsOnTop) {
     const auto config = [](std::vector<std::string> args) { return routeJson(args)["config"]; };
-    EXPECT_DOUBLE_EQ(config({"--lesson", "builtin", "--chapter", "4"})["temperature"].get<double>(), 1.0);  // chapter 4 keeps T
-    EXPECT_NEAR(config({"--lesson", "builtin", "--chapter", "4", "--temperature", "0.1"})["temperature"].get<double>(), 0.1, 1e-7);
-    EXPECT_DOUBLE_EQ(config({"--lesson", "builtin", "--chapter", "6"})["capacity_factor"].get<double>(), 1.0);  // the chapter's C
-    EXPECT_DOUBLE_EQ(config({"--lesson", "builtin", "--chapter", "6", "--capacity-factor", "2"})["capacity_factor"].get<double>(), 2.0);
+    EXPECT_DOUBLE_EQ(config({"--lesson", "builtin", "--chapter", "4"})["temperature"].get<double>(),
+                     1.0);  // chapter 4 keeps T
+    EXPECT_NEAR(config({"--lesson", "builtin", "--chapter", "4", "--temperature", "0.1"})["temperature"].get<double>(),
+                0.1, 1e-7);
+    EXPECT_DOUBLE_EQ(config({"--lesson", "builtin", "--chapter", "6"})["capacity_factor"].get<double>(),
+                     1.0);  // the chapter's C
+    EXPECT_DOUBLE_EQ(
+        config({"--lesson", "builtin", "--chapter", "6", "--capacity-factor", "2"})["capacity_factor"].get<double>(),
+        2.0);
     const auto ch10 = config({"--lesson", "builtin", "--chapter", "10", "--gpus", "4"});
     EXPECT_EQ(ch10["experts"], 16);  // the chapter's
     EXPECT_EQ(ch10["gpus"], 4);      // the flag's
@@ -406,14 +422,15 @@ std::vector<std::string> lines(const std::string& text) {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Cli, LessonCheckListsEveryProblemWithItsLine) {
     const std::string path = tempPath("two_errors.lesson");
     // Errors on lines 9 (a view) and 13 (a field); chapter two (line 12) has no Chinese.
-    moe::writeFileAtomic(path, "lesson: Two errors\nlesson.zh: 两个错误\n\nchapter: one\ntitle: One\ntitle.zh: 一\n"
-                               "text: First.\ntext.zh: 第一。\nshow: text, heat\nsettings: --k 2\n\n"
-                               "chapter: two\ncolour: red\ntitle: Two\ntext: Second.\n");
+    moe::writeFileAtomic(path,
+                         "lesson: Two errors\nlesson.zh: 两个错误\n\nchapter: one\ntitle: One\ntitle.zh: 一\n"
+                         "text: First.\ntext.zh: 第一。\nshow: text, heat\nsettings: --k 2\n\n"
+                         "chapter: two\ncolour: red\ntitle: Two\ntext: Second.\n");
     const RunResult r = run({"lesson", "check", path});
     EXPECT_EQ(r.code, 2);
     const auto got = lines(r.err);

@@ -60,7 +60,7 @@ ClusterConfig twoGpus() {
     return c;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Cluster, HandComputedFourTokensFourExpertsTwoGpus) {
     // Homes: t0,t1 on GPU 0; t2,t3 on GPU 1. Experts 0,1 on GPU 0; 2,3 on GPU 1.
@@ -270,8 +270,8 @@ TEST(Cluster, NodeLimitedDispatchCrossesTheNetworkOncePerNode) {
     // t2 (GPU 2): network 2->0 (expert 1 is there), NVLink 0->1 (expert 2), local 2->2 (expert 4).
     // t3 (GPU 3): local 3->3 twice (experts 6, 7), NVLink 3->2 (expert 5).
     const Traffic t = simulateTraffic(r, c);
-    EXPECT_EQ(t.dispatchBytes, (std::vector<std::vector<int64_t>>{
-                                   {0, 16, 16, 0}, {16, 16, 0, 16}, {16, 0, 16, 32}, {0, 0, 32, 32}}));
+    EXPECT_EQ(t.dispatchBytes,
+              (std::vector<std::vector<int64_t>>{{0, 16, 16, 0}, {16, 16, 0, 16}, {16, 0, 16, 32}, {0, 0, 32, 32}}));
     // Three (token, remote node) pairs, each one vector each way.
     EXPECT_EQ(t.interNodeBytes, 2 * 3 * 16);
     EXPECT_EQ(t.intraNodeBytes, 2 * 6 * 16);  // 0->1, 1->0, 2->3 twice, 3->2 twice
@@ -330,7 +330,7 @@ int64_t chapterInterNodeBytes(int M) {
     return simulateTraffic(res.routing, s.cluster, deviceLimit(s)).interNodeBytes;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Cluster, TheParallelChapterCrossesLessWithFewerNodes) {
     // M = 2 of 2 nodes routes as without groups, but a token crosses once per node, not

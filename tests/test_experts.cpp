@@ -39,7 +39,7 @@ std::vector<float> naiveFfn(const ExpertWeights& e, Activation a, const float* x
     return y;
 }
 
-} // namespace
+}  // namespace
 
 TEST(Experts, ActivationsByHand) {
     Mat h(1, 4);
@@ -49,11 +49,11 @@ TEST(Experts, ActivationsByHand) {
     EXPECT_EQ(r, (Mat(1, 4) << 0, 0, 1, 2).finished());
     Mat g = h;
     activate(g, Activation::Gelu);
-    EXPECT_NEAR(g(0, 2), 0.8413447, 1e-6);   // 1 * Phi(1)
+    EXPECT_NEAR(g(0, 2), 0.8413447, 1e-6);  // 1 * Phi(1)
     EXPECT_NEAR(g(0, 0), -0.1586553, 1e-6);
     Mat s = h;
     activate(s, Activation::Silu);
-    EXPECT_NEAR(s(0, 2), 0.7310586, 1e-6);   // 1 * sigmoid(1)
+    EXPECT_NEAR(s(0, 2), 0.7310586, 1e-6);  // 1 * sigmoid(1)
 }
 
 TEST(Experts, TinyFfnByHand) {
@@ -138,7 +138,7 @@ std::string randomBytes(int n, uint64_t seed) {
     for (char& c : text) c = static_cast<char>(rng.next() & 0xFF);
     return text;
 }
-} // namespace
+}  // namespace
 
 TEST(Experts, OutputIndependentOfThreadCount) {
     ModelShape s;
@@ -167,7 +167,7 @@ Mat randomMat(Rng& rng, int rows, int cols) {
     for (Eigen::Index i = 0; i < m.size(); ++i) m.data()[i] = float(rng.next() % 2001) / 1000.0f - 1.0f;
     return m;
 }
-} // namespace
+}  // namespace
 
 // gemm_kernel.cpp against x·Wᵀ + b written with Eigen: every row count up to two blocks
 // and a tail, widths that are not multiples of the column block, each epilogue.
@@ -186,7 +186,8 @@ TEST(Experts, MicroKernelMatchesTheFormulaForEveryRowTailAndEpilogue) {
         Mat want = (x * w.transpose()).rowwise() + b.transpose();
         for (const Epilogue e : {Epilogue::Bias, Epilogue::BiasAct, Epilogue::BiasTimesMul}) {
             Mat y = Mat::Constant(rows, p.outPadded + 3, 99.0f);
-            gemmRows({x.data(), in}, rows, p, e, Activation::Gelu, {mulAll.data(), int(mulAll.cols())}, {y.data(), int(y.cols())});
+            gemmRows({x.data(), in}, rows, p, e, Activation::Gelu, {mulAll.data(), int(mulAll.cols())},
+                     {y.data(), int(y.cols())});
             Mat expect = want;
             if (e == Epilogue::BiasAct) activate(expect, Activation::Gelu);
             if (e == Epilogue::BiasTimesMul) expect = expect.cwiseProduct(mulAll.topRows(rows).leftCols(out));
@@ -214,7 +215,8 @@ TEST(Experts, MicroKernelSumsEveryOutputInOrderThroughIndexedRows) {
     std::vector<int> xRows(rows), yRows(rows);
     for (int i = 0; i < rows; ++i) xRows[i] = (i * 17 + 3) % 40, yRows[i] = 2 * i + 1;  // odd rows of y only
     Mat y = Mat::Constant(2 * rows + 1, p.outPadded, 99.0f);
-    gemmRows({x.data(), in, xRows.data()}, rows, p, Epilogue::Bias, Activation::Relu, {}, {y.data(), p.outPadded, yRows.data()});
+    gemmRows({x.data(), in, xRows.data()}, rows, p, Epilogue::Bias, Activation::Relu, {},
+             {y.data(), p.outPadded, yRows.data()});
     for (int i = 0; i < rows; ++i) {
         for (int o = 0; o < out; ++o) {
             float acc = 0;

@@ -56,14 +56,16 @@ protected:
 };
 
 TEST_F(SvgExport, ARectangleIsOnePathAtItsCornersInItsColour) {
-    const std::string svg = svgOfFrame([](ImDrawList* dl) { dl->AddRectFilled(ImVec2(10, 20), ImVec2(110, 70), IM_COL32(255, 128, 0, 255)); }, fonts);
+    const std::string svg = svgOfFrame(
+        [](ImDrawList* dl) { dl->AddRectFilled(ImVec2(10, 20), ImVec2(110, 70), IM_COL32(255, 128, 0, 255)); }, fonts);
     EXPECT_NE(svg.find("<path d=\"M10 20 L110 20 L110 70 L10 70Z\" fill=\"#ff8000\"/>"), std::string::npos) << svg;
     EXPECT_NE(svg.find("width=\"300\" height=\"200\""), std::string::npos);
     EXPECT_NE(svg.find("fill=\"#101010\""), std::string::npos);  // the background
 }
 
 TEST_F(SvgExport, HalfTransparentColourKeepsItsOpacity) {
-    const std::string svg = svgOfFrame([](ImDrawList* dl) { dl->AddRectFilled(ImVec2(0, 0), ImVec2(4, 4), IM_COL32(0, 0, 255, 128)); }, fonts);
+    const std::string svg = svgOfFrame(
+        [](ImDrawList* dl) { dl->AddRectFilled(ImVec2(0, 0), ImVec2(4, 4), IM_COL32(0, 0, 255, 128)); }, fonts);
     EXPECT_NE(svg.find("fill=\"#0000ff\" fill-opacity=\"0.5\""), std::string::npos) << svg;
 }
 
@@ -76,7 +78,8 @@ TEST_F(SvgExport, TextStaysTextWithItsSpacesAndChinese) {
             size = ImGui::GetFontSize();
         },
         fonts);
-    const std::regex text(R"re(<text x="([0-9.]+)" y="([0-9.]+)" font-size="([0-9.]+)" fill="#ffffff" xml:space="preserve">([^<]*)</text>)re");
+    const std::regex text(
+        R"re(<text x="([0-9.]+)" y="([0-9.]+)" font-size="([0-9.]+)" fill="#ffffff" xml:space="preserve">([^<]*)</text>)re");
     std::smatch m;
     ASSERT_TRUE(std::regex_search(svg, m, text)) << svg;
     EXPECT_EQ(m[4].str(), "E3 &amp; 专家 &lt;2&gt;");
@@ -94,8 +97,10 @@ TEST_F(SvgExport, AGlyphTrimmedAtAClipEdgeIsStillItsCharacter) {
     const ImVec2 at(40, 100);
     const std::string svg = svgOfFrame(
         [&](ImDrawList* dl) {
-            const ImVec4 clip(at.x + 4, at.y + 5, at.x + 60, at.y + 12);  // cuts the first glyph left, all of them top and bottom
-            dl->AddText(fonts.regular(), fonts.regular()->FontSize, at, IM_COL32(255, 255, 255, 255), "WM专家", nullptr, 0, &clip);
+            const ImVec4 clip(at.x + 4, at.y + 5, at.x + 60,
+                              at.y + 12);  // cuts the first glyph left, all of them top and bottom
+            dl->AddText(fonts.regular(), fonts.regular()->FontSize, at, IM_COL32(255, 255, 255, 255), "WM专家", nullptr,
+                        0, &clip);
         },
         fonts);
     const std::regex text(R"re(<text x="([0-9.]+)" y="([0-9.]+)" font-size="([0-9.]+)"[^>]*>([^<]*)</text>)re");
@@ -108,7 +113,11 @@ TEST_F(SvgExport, AGlyphTrimmedAtAClipEdgeIsStillItsCharacter) {
 }
 
 TEST_F(SvgExport, AnImageHasNoSvgForm) {
-    EXPECT_INPUT_ERROR(svgOfFrame([](ImDrawList* dl) { dl->AddImage(reinterpret_cast<ImTextureID>(intptr_t(7)), ImVec2(0, 0), ImVec2(8, 8)); }, fonts),
+    EXPECT_INPUT_ERROR(svgOfFrame(
+                           [](ImDrawList* dl) {
+                               dl->AddImage(reinterpret_cast<ImTextureID>(intptr_t(7)), ImVec2(0, 0), ImVec2(8, 8));
+                           },
+                           fonts),
                        "--out");
 }
 
@@ -147,8 +156,8 @@ TEST(ExportView, SvgOfTheGateScoresRendersInLibrsvgAndPngIsTwiceTheView) {
                       again = (dir / "again.png").string();
     test::RunOptions xvfb;
     xvfb.wrapper = "xvfb-run -a -s '-screen 0 1280x800x24'";
-    const std::vector<std::string> app = {"gui", "--lang", "zh", "--width", "1280", "--height", "800", "--frames", "3",
-                                          "--export-view", "heatmap", "--out"};
+    const std::vector<std::string> app = {"gui", "--lang",   "zh", "--width",       "1280",    "--height",
+                                          "800", "--frames", "3",  "--export-view", "heatmap", "--out"};
     const auto with = [&](std::vector<std::string> args, std::initializer_list<std::string> more) {
         args.insert(args.end(), more);
         return args;
@@ -184,4 +193,4 @@ TEST(ExportView, BadNamesAreRefusedBeforeAWindowOpens) {
     EXPECT_EQ(test::runMoelab({"gui", "--out", "x.svg"}).code, 2);
 }
 
-} // namespace
+}  // namespace

@@ -27,16 +27,43 @@ struct GoldenCase {
 std::vector<GoldenCase> goldenCases() {
     return {
         // The app's opening state: the shipped checkpoint and the seeds' sentence, capacity 1.
-        {"lesson", {"--weights", moe::dataPath("weights/lesson.safetensors"), "--text", "MoE是很强大的机制！",
-                    "--capacity-factor", "1", "--gpus", "4", "--placement", "load-aware"}},
+        {"lesson",
+         {"--weights", moe::dataPath("weights/lesson.safetensors"), "--text", "MoE是很强大的机制！",
+          "--capacity-factor", "1", "--gpus", "4", "--placement", "load-aware"}},
         // Random weights with most routing options on, an invalid byte, and outputs.
-        {"options", {"--seed", "3", "--experts", "6", "--k", "2", "--capacity-factor", "1", "--overflow", "reroute",
-                     "--drop-priority", "score", "--noisy-topk", "on", "--jitter", "0.05", "--text", "Hi 你好\xff!",
-                     "--gpus", "3", "--outputs"}},
+        {"options",
+         {"--seed",
+          "3",
+          "--experts",
+          "6",
+          "--k",
+          "2",
+          "--capacity-factor",
+          "1",
+          "--overflow",
+          "reroute",
+          "--drop-priority",
+          "score",
+          "--noisy-topk",
+          "on",
+          "--jitter",
+          "0.05",
+          "--text",
+          "Hi 你好\xff!",
+          "--gpus",
+          "3",
+          "--outputs"}},
         // Expert choice with sigmoid scores, groups and a selection bias.
-        {"expert_choice", {"--seed", "5", "--experts", "8", "--k", "2", "--routing", "expert-choice", "--score",
-                           "sigmoid", "--temperature", "0.5", "--groups", "4", "--topk-groups", "2",
-                           "--expert-bias", "0,0.1,0,0,0,-0.1,0,0", "--text", "Expert choice 专家选择"}},
+        {"expert_choice", {"--seed",        "5",
+                           "--experts",     "8",
+                           "--k",           "2",
+                           "--routing",     "expert-choice",
+                           "--score",       "sigmoid",
+                           "--temperature", "0.5",
+                           "--groups",      "4",
+                           "--topk-groups", "2",
+                           "--expert-bias", "0,0.1,0,0,0,-0.1,0,0",
+                           "--text",        "Expert choice 专家选择"}},
     };
 }
 
@@ -50,7 +77,8 @@ json route(const std::vector<std::string>& flags, const std::string& backend) {
 
 // Paths and machine names differ between machines; everything else must not.
 void dropMachineFields(json& j) {
-    for (const char* k : {"device", "backend", "fallback_reason", "fallback", "weights", "text_file"}) j["config"].erase(k);
+    for (const char* k : {"device", "backend", "fallback_reason", "fallback", "weights", "text_file"})
+        j["config"].erase(k);
 }
 
 // Differences between two JSON values: numbers within tol (absolute, or relative for
@@ -59,7 +87,8 @@ void compare(const json& want, const json& got, const std::string& path, double 
     if (diffs.size() > 20) return;
     if (want.is_number() && got.is_number()) {
         const double a = want.get<double>(), b = got.get<double>();
-        if (std::abs(a - b) > tol * std::max(1.0, std::abs(a))) diffs.push_back(path + ": " + want.dump() + " vs " + got.dump());
+        if (std::abs(a - b) > tol * std::max(1.0, std::abs(a)))
+            diffs.push_back(path + ": " + want.dump() + " vs " + got.dump());
         return;
     }
     if (want.type() != got.type()) {
@@ -68,15 +97,20 @@ void compare(const json& want, const json& got, const std::string& path, double 
     }
     if (want.is_object()) {
         for (const auto& [k, v] : want.items()) {
-            if (!got.contains(k)) diffs.push_back(path + "." + k + " missing");
-            else compare(v, got[k], path + "." + k, tol, diffs);
+            if (!got.contains(k))
+                diffs.push_back(path + "." + k + " missing");
+            else
+                compare(v, got[k], path + "." + k, tol, diffs);
         }
         for (const auto& [k, v] : got.items())
             if (!want.contains(k)) diffs.push_back(path + "." + k + " is new (update the golden file on purpose)");
     } else if (want.is_array()) {
-        if (want.size() != got.size()) diffs.push_back(path + ": " + std::to_string(want.size()) + " vs " + std::to_string(got.size()) + " entries");
+        if (want.size() != got.size())
+            diffs.push_back(path + ": " + std::to_string(want.size()) + " vs " + std::to_string(got.size()) +
+                            " entries");
         else
-            for (size_t i = 0; i < want.size(); ++i) compare(want[i], got[i], path + "[" + std::to_string(i) + "]", tol, diffs);
+            for (size_t i = 0; i < want.size(); ++i)
+                compare(want[i], got[i], path + "[" + std::to_string(i) + "]", tol, diffs);
     } else if (want != got) {
         diffs.push_back(path + ": " + want.dump() + " vs " + got.dump());
     }
@@ -93,7 +127,8 @@ TEST_P(Golden, RouteJsonEqualsTheCheckedInFile) {
         // Without an OpenCL device the request falls back to Eigen: comparing that would
         // pass without testing OpenCL at all.
         if (got["config"]["backend"] != backend)
-            GTEST_SKIP() << "skipped: no " << backend << " device here (" << got["config"]["fallback_reason"].dump() << ")";
+            GTEST_SKIP() << "skipped: no " << backend << " device here (" << got["config"]["fallback_reason"].dump()
+                         << ")";
         dropMachineFields(got);
         const char* update = std::getenv("MOELAB_UPDATE_GOLDEN");
         if (update && *update == '1' && backend == "eigen") {
@@ -112,4 +147,4 @@ TEST_P(Golden, RouteJsonEqualsTheCheckedInFile) {
 // same decisions. Without an OpenCL device the opencl case is skipped, visibly.
 INSTANTIATE_TEST_SUITE_P(Backends, Golden, ::testing::Values("eigen", "opencl"));
 
-} // namespace
+}  // namespace

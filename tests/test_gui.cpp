@@ -88,7 +88,8 @@ TEST(Gui, ScreenshotUnderXvfbIsARealRender) {
     const std::string report = png + ".json";
     const std::string cmd = std::string("xvfb-run -a -s '-screen 0 1280x800x24' '") + MOELAB_BIN +
                             "' gui --text '专家混合模型 MoE routes bytes.' --frames 5 --width 1280 --height 800 "
-                            "--screenshot '" + png + "' --frame-report > '" + report + "' 2>/dev/null";
+                            "--screenshot '" +
+                            png + "' --frame-report > '" + report + "' 2>/dev/null";
     const int status = std::system(cmd.c_str());
     ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd;
     const auto stats = nlohmann::json::parse(readFile(report));
@@ -121,8 +122,8 @@ namespace {
 std::pair<int, std::string> runGui(const std::string& flags, int width, int height) {
     const auto out = std::filesystem::temp_directory_path() / ("moelab_gui_layout_" + std::to_string(::getpid()));
     const std::string png = out.string() + ".png";
-    const std::string cmd = "xvfb-run -a -s '-screen 0 " + std::to_string(width) + "x" + std::to_string(height) + "x24' '" +
-                            MOELAB_BIN + "' gui --frames 4 --width " + std::to_string(width) + " --height " +
+    const std::string cmd = "xvfb-run -a -s '-screen 0 " + std::to_string(width) + "x" + std::to_string(height) +
+                            "x24' '" + MOELAB_BIN + "' gui --frames 4 --width " + std::to_string(width) + " --height " +
                             std::to_string(height) + " --screenshot '" + png + "' --layout-report " + flags + " > '" +
                             out.string() + "' 2>/dev/null";
     const int status = std::system(cmd.c_str());
@@ -139,7 +140,7 @@ std::pair<int, std::string> runGui(const std::string& flags, int width, int heig
 
 bool haveXvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
 
-} // namespace
+}  // namespace
 
 TEST(Gui, LayoutHoldsAtEverySizeScaleAndLanguage) {
     // 1280x800 and 1920x1080, UI scale 100, 150 and 200 %, English and Chinese: every
@@ -149,7 +150,8 @@ TEST(Gui, LayoutHoldsAtEverySizeScaleAndLanguage) {
     for (auto [w, h] : {std::pair{1280, 800}, std::pair{1920, 1080}})
         for (double scale : {1.0, 1.5, 2.0})
             for (const char* lang : {"en", "zh"}) {
-                SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h) + " scale " + std::to_string(scale) + " " + lang);
+                SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h) + " scale " + std::to_string(scale) + " " +
+                             lang);
                 const auto [code, line] = runGui("--scale " + std::to_string(scale) + " --lang " + lang, w, h);
                 ASSERT_EQ(code, 0);
                 const auto j = nlohmann::json::parse(line);
@@ -210,7 +212,7 @@ std::vector<std::string> wrapped(std::string_view text, float width) {
     return out;
 }
 using Lines = std::vector<std::string>;
-} // namespace
+}  // namespace
 
 TEST(WordWrap, BreaksLatinAtSpaces) {
     EXPECT_EQ(wrapped("hello world foo", 11), (Lines{"hello world", "foo"}));
@@ -275,7 +277,7 @@ TEST(AppState, ASlowRecomputeRunsOnAWorkerAndKeepsTheLastResultMeanwhile) {
     const double updateMs = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     EXPECT_TRUE(s.computing());
     EXPECT_LT(updateMs, s.lastComputeMs() / 2) << "update() waited for the pass";
-    EXPECT_EQ(s.resultVersion(), before);                 // the last result stays on screen
+    EXPECT_EQ(s.resultVersion(), before);  // the last result stays on screen
     EXPECT_EQ(s.result().routing.kept[0], keptBefore);
     s.waitForResult();
     EXPECT_FALSE(s.computing());
@@ -299,11 +301,11 @@ TEST(Gui, EveryChapterShowsItsFramedViewsWholeAndItsQuestion) {
             const std::string scale = w == 1920 ? "2" : "fit";
             SCOPED_TRACE(std::to_string(w) + "x" + std::to_string(h) + " scale " + scale + " " + lang);
             const auto out = std::filesystem::temp_directory_path() / ("moelab_chapters_" + std::to_string(::getpid()));
-            const std::string cmd = "xvfb-run -a -s '-screen 0 " + std::to_string(w) + "x" + std::to_string(h) + "x24' '" +
-                                    MOELAB_BIN + "' gui --lesson builtin --frames 2 --width " + std::to_string(w) +
-                                    " --height " + std::to_string(h) + " --scale " + scale + " --lang " + lang +
-                                    " --screenshot '" + out.string() + ".png' --layout-report-chapters > '" + out.string() +
-                                    "' 2>/dev/null";
+            const std::string cmd = "xvfb-run -a -s '-screen 0 " + std::to_string(w) + "x" + std::to_string(h) +
+                                    "x24' '" + MOELAB_BIN + "' gui --lesson builtin --frames 2 --width " +
+                                    std::to_string(w) + " --height " + std::to_string(h) + " --scale " + scale +
+                                    " --lang " + lang + " --screenshot '" + out.string() +
+                                    ".png' --layout-report-chapters > '" + out.string() + "' 2>/dev/null";
             const int status = std::system(cmd.c_str());
             ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << cmd;
             const std::string text = readFile(out.string());

@@ -39,8 +39,8 @@ gui::GuiOptions options(const std::vector<std::string>& argv) { return gui::pars
 std::pair<int, nlohmann::json> runApp(const std::string& flags) {
     const auto out = std::filesystem::temp_directory_path() / ("moelab_gui_lesson_" + std::to_string(::getpid()));
     const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' '" + std::string(MOELAB_BIN) +
-                            "' gui --frames 3 --screenshot '" + out.string() + ".png' --layout-report " + flags + " > '" +
-                            out.string() + "' 2>/dev/null";
+                            "' gui --frames 3 --screenshot '" + out.string() + ".png' --layout-report " + flags +
+                            " > '" + out.string() + "' 2>/dev/null";
     const int status = std::system(cmd.c_str());
     const std::string text = readFile(out.string());
     std::filesystem::remove(out);
@@ -52,14 +52,15 @@ std::pair<int, nlohmann::json> runApp(const std::string& flags) {
 
 bool haveXvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
 
-} // namespace
+}  // namespace
 
 TEST(GuiOptions, AChaptersSettingsComeFirstThenTheFlags) {
     const gui::GuiOptions plain = options({"--lesson", "builtin", "--chapter", "4"});
     EXPECT_EQ(plain.lesson, "builtin");
     EXPECT_EQ(plain.chapter, 3);
     EXPECT_FLOAT_EQ(plain.settings.router.temperature, 1.0f);  // chapter 4 leaves T at its default
-    EXPECT_FLOAT_EQ(options({"--lesson", "builtin", "--chapter", "4", "--temperature", "0.1"}).settings.router.temperature, 0.1f);
+    EXPECT_FLOAT_EQ(
+        options({"--lesson", "builtin", "--chapter", "4", "--temperature", "0.1"}).settings.router.temperature, 0.1f);
     // Chapter 6 sets C = 1 (default 1.25); a flag wins over it.
     EXPECT_DOUBLE_EQ(options({"--chapter", "6"}).settings.router.capacityFactor, 1.0);
     EXPECT_DOUBLE_EQ(options({"--chapter", "6", "--capacity-factor", "2"}).settings.router.capacityFactor, 2.0);
@@ -101,9 +102,11 @@ TEST(Gui, TheAppStartsAtTheChapterWithTheCodesAndTheFlagsSettings) {
 
 TEST(Gui, ALessonsErrorsAreListedAndTheAppStillOpens) {
     if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
-    const std::string path = (std::filesystem::temp_directory_path() / ("two_errors_" + std::to_string(::getpid()) + ".lesson")).string();
-    writeFileAtomic(path, "lesson: L\nlesson.zh: 课\nchapter: a\ntitle: A\ntitle.zh: 甲\ntext: x\ntext.zh: 乙\n"
-                          "show: heat\nsettings: --k 99\n");
+    const std::string path =
+        (std::filesystem::temp_directory_path() / ("two_errors_" + std::to_string(::getpid()) + ".lesson")).string();
+    writeFileAtomic(path,
+                    "lesson: L\nlesson.zh: 课\nchapter: a\ntitle: A\ntitle.zh: 甲\ntext: x\ntext.zh: 乙\n"
+                    "show: heat\nsettings: --k 99\n");
     const auto [status, report] = runApp("--lesson '" + path + "'");
     std::filesystem::remove(path);
     ASSERT_EQ(status, 0);

@@ -34,8 +34,8 @@ std::unique_ptr<gui::AppState> lmState() {
 std::pair<int, nlohmann::json> runApp(const std::string& flags) {
     const auto out = std::filesystem::temp_directory_path() / ("moelab_gui_lm_" + std::to_string(::getpid()));
     const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' '" + std::string(MOELAB_BIN) +
-                            "' gui --frames 3 --screenshot '" + out.string() + ".png' --layout-report " + flags + " > '" +
-                            out.string() + "' 2>/dev/null";
+                            "' gui --frames 3 --screenshot '" + out.string() + ".png' --layout-report " + flags +
+                            " > '" + out.string() + "' 2>/dev/null";
     const int status = std::system(cmd.c_str());
     const std::string text = std::filesystem::exists(out) ? readFile(out.string()) : "";
     std::filesystem::remove(out);
@@ -47,7 +47,7 @@ std::pair<int, nlohmann::json> runApp(const std::string& flags) {
 
 bool haveXvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
 
-} // namespace
+}  // namespace
 
 TEST(AppStateLm, RunsTheModelAsTrainedAndShowsTheChosenLayer) {
     auto owned = lmState();
@@ -119,9 +119,9 @@ TEST(NextBytePanel, LabelsCharactersAndEscapesTheRest) {
     EXPECT_EQ(gui::nextByteLabel("ab", 'c'), "c");
     EXPECT_EQ(gui::nextByteLabel("ab", ' '), "' '");
     EXPECT_EQ(gui::nextByteLabel("ab", '\n'), "\\x0A");
-    EXPECT_EQ(gui::nextByteLabel("ab", 0xE4), "\\xE4");             // a lead byte alone is no character
-    EXPECT_EQ(gui::nextByteLabel("a\xE4\xB8", 0x93), "专");         // it ends 专 (E4 B8 93)
-    EXPECT_EQ(gui::nextByteLabel("ab", 0x93), "\\x93");             // a stray continuation byte
+    EXPECT_EQ(gui::nextByteLabel("ab", 0xE4), "\\xE4");      // a lead byte alone is no character
+    EXPECT_EQ(gui::nextByteLabel("a\xE4\xB8", 0x93), "专");  // it ends 专 (E4 B8 93)
+    EXPECT_EQ(gui::nextByteLabel("ab", 0x93), "\\x93");      // a stray continuation byte
 }
 
 TEST(NextBytePanel, TheLikeliestBytesBestFirstFromTheLastRow) {

@@ -34,7 +34,8 @@ json routeJson(const std::vector<std::string>& flags) {
 
 void expectSame(const std::vector<float>& got, const json& want, const char* what, int t) {
     ASSERT_EQ(got.size(), want.size()) << what << " of token " << t;
-    for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], want[i].get<float>()) << what << "[" << i << "] of token " << t;
+    for (size_t i = 0; i < got.size(); ++i)
+        EXPECT_EQ(got[i], want[i].get<float>()) << what << "[" << i << "] of token " << t;
 }
 
 void checkEveryToken(const std::vector<std::string>& flags) {
@@ -98,13 +99,13 @@ TEST(Journey, EveryNumberMatchesTheCommandLine) {
 }
 
 TEST(Journey, DropsRandomWeightsAndScorePriority) {
-    checkEveryToken({"--seed", "2", "--experts", "6", "--k", "2", "--capacity-factor", "0.6", "--drop-priority", "score",
-                     "--text", "Every byte, 每个字节."});
+    checkEveryToken({"--seed", "2", "--experts", "6", "--k", "2", "--capacity-factor", "0.6", "--drop-priority",
+                     "score", "--text", "Every byte, 每个字节."});
 }
 
 TEST(Journey, GShardSkipsAndGroupCapacity) {
-    checkEveryToken({"--preset", "gshard", "--capacity-factor", "0.5", "--seed", "3",
-                     "--text", "GShard keeps a second expert only when 2·w2 > u. 分组容量。"});
+    checkEveryToken({"--preset", "gshard", "--capacity-factor", "0.5", "--seed", "3", "--text",
+                     "GShard keeps a second expert only when 2·w2 > u. 分组容量。"});
 }
 
 TEST(Journey, ReroutesKnowWhereTheyCameFrom) {
@@ -127,4 +128,4 @@ TEST(Journey, PlacesFollowTheOrderCapacityIsHandedOut) {
     EXPECT_EQ(slotPositions(r, RouterConfig{}), (std::vector<int>{-1, 0, 0, 1}));
 }
 
-} // namespace
+}  // namespace

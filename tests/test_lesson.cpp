@@ -67,16 +67,16 @@ TEST(Lesson, ChaptersSetUpTheirSettings) {
     current.text = "the class's own sentence";
     const Settings one = chapterSettings(l, 0, -1, current);
     EXPECT_EQ(one.router.k, 1);
-    EXPECT_EQ(one.text, "hello world");          // the chapter sets the text
-    EXPECT_FALSE(one.weightsPath.empty());       // no model flag: the shipped checkpoint
+    EXPECT_EQ(one.text, "hello world");     // the chapter sets the text
+    EXPECT_FALSE(one.weightsPath.empty());  // no model flag: the shipped checkpoint
     const Settings tried = chapterSettings(l, 0, 0, current);
-    EXPECT_EQ(tried.router.k, 2);                // the try's flag wins over the chapter's
+    EXPECT_EQ(tried.router.k, 2);  // the try's flag wins over the chapter's
     EXPECT_EQ(tried.text, "hello world");
     const Settings two = chapterSettings(l, 1, -1, current);
     EXPECT_EQ(two.text, "the class's own sentence");  // kept
     EXPECT_EQ(two.shape.experts, 4);
-    EXPECT_TRUE(two.weightsPath.empty());        // a model flag: random weights from the seed
-    EXPECT_EQ(two.router.k, 2);                  // chapter one's k does not leak
+    EXPECT_TRUE(two.weightsPath.empty());  // a model flag: random weights from the seed
+    EXPECT_EQ(two.router.k, 2);            // chapter one's k does not leak
     // The device the app runs on is not the lesson's business.
     current.backend = BackendKind::Auto, current.device = "pocl";
     const Settings three = chapterSettings(l, 1, -1, current);
@@ -112,7 +112,7 @@ TEST(Lesson, MalformedFilesNameTheLineAndField) {
     EXPECT_EQ(field(head + "goal: happiness >= 1\n"), "bad.lesson:5 goal");
     EXPECT_EQ(field(head + "page: kitchen\n"), "bad.lesson:5 page");
     EXPECT_EQ(field(head + "heatmap: probabilities\n"), "bad.lesson:5 heatmap");
-    EXPECT_EQ(field(head + "goal: k >= 2\n"), "bad.lesson:2 chapter");  // a goal students cannot read
+    EXPECT_EQ(field(head + "goal: k >= 2\n"), "bad.lesson:2 chapter");    // a goal students cannot read
     EXPECT_EQ(field(head + "question: why?\n"), "bad.lesson:2 chapter");  // no answer
     EXPECT_EQ(field("  indented first\n"), "bad.lesson:1");
     EXPECT_EQ(field("title: before any chapter\n"), "bad.lesson:1 title");
@@ -176,8 +176,9 @@ TEST(Lesson, ViewAndPageNamesComeFromTheCaller) {
 TEST(Lesson, SettingsOutOfRangeAreReportedOnceWhereTheyAre) {
     // The chapter's k = 9 with E = 8 (line 6); its try on line 7 builds on it and is not
     // blamed; chapter two's try (line 13: k = 5 of 4 experts) is wrong on its own.
-    const std::string text = "chapter: a\ntitle: A\ntitle.zh: 甲\ntext: x\ntext.zh: 乙\nsettings: --k 9\ntry: t | 试 | --temperature 2\n"
-                             "chapter: b\ntitle: B\ntitle.zh: 乙\ntext: y\ntext.zh: 乙\ntry: t | 试 | --experts 4 --k 5\n";
+    const std::string text =
+        "chapter: a\ntitle: A\ntitle.zh: 甲\ntext: x\ntext.zh: 乙\nsettings: --k 9\ntry: t | 试 | --temperature 2\n"
+        "chapter: b\ntitle: B\ntitle.zh: 乙\ntext: y\ntext.zh: 乙\ntry: t | 试 | --experts 4 --k 5\n";
     const LessonCheck check = checkLesson(text, "r.lesson");
     ASSERT_EQ(check.problems.size(), 2u);
     EXPECT_EQ(problemLine(check.problems[0], "r.lesson"), "r.lesson:6: settings: --k: must be in 1..8 (got 9)");
@@ -190,14 +191,16 @@ TEST(Lesson, AChapterInOneLanguageIsAWarningAndFallsBackToIt) {
     const LessonCheck check = checkLesson(text, "zh.lesson");
     EXPECT_FALSE(check.hasErrors());
     ASSERT_EQ(check.problems.size(), 1u);
-    EXPECT_EQ(problemLine(check.problems[0], "zh.lesson"), "zh.lesson:3: warning: chapter without English text (no title, text)");
+    EXPECT_EQ(problemLine(check.problems[0], "zh.lesson"),
+              "zh.lesson:3: warning: chapter without English text (no title, text)");
     const Lesson l = parseLesson(text, "zh.lesson");  // usable
     EXPECT_EQ(l.chapters[0].title.in(false), "只有中文");
     EXPECT_EQ(l.chapters[0].title.in(true), "只有中文");
 }
 
 TEST(Lesson, AByteOrderMarkAtTheStartIsSkipped) {
-    const std::string text = "\xEF\xBB\xBFlesson: BOM\nlesson.zh: 字节顺序标记\nchapter: a\ntitle: A\ntitle.zh: 甲\ntext: x\ntext.zh: 乙\n";
+    const std::string text =
+        "\xEF\xBB\xBFlesson: BOM\nlesson.zh: 字节顺序标记\nchapter: a\ntitle: A\ntitle.zh: 甲\ntext: x\ntext.zh: 乙\n";
     const LessonCheck check = checkLesson(text, "bom.lesson");
     EXPECT_TRUE(check.problems.empty()) << problemLine(check.problems[0], "bom.lesson");
     EXPECT_EQ(check.lesson.title.en, "BOM");
@@ -236,7 +239,7 @@ TEST(Lesson, TheBuiltInLessonIsCompleteInBothLanguages) {
     for (const LessonProblem& p : checkLesson(readFile(path), path).problems) ADD_FAILURE() << problemLine(p, path);
 }
 
-} // namespace
+}  // namespace
 
 // Chapter 3's "8 experts" names the trained model's own expert count: the trained weights
 // stay. "16 experts" needs another shape, so random weights replace them.
@@ -251,7 +254,9 @@ TEST(Lesson, ATryThatKeepsTheShapeKeepsTheTrainedWeights) {
     for (size_t t = 0; t < ch.tries.size(); ++t) {
         const Settings s = chapterSettings(lesson, logits, int(t), Settings{});
         SCOPED_TRACE(ch.tries[t].label.en);
-        if (s.shape.experts == base.shape.experts) EXPECT_EQ(s.weightsPath, shipped);
-        else EXPECT_TRUE(s.weightsPath.empty());
+        if (s.shape.experts == base.shape.experts)
+            EXPECT_EQ(s.weightsPath, shipped);
+        else
+            EXPECT_TRUE(s.weightsPath.empty());
     }
 }

@@ -94,7 +94,8 @@ TEST(LessonClaims, TheSentenceIs27Tokens) {
     EXPECT_EQ(countCharacters(run.settings.text), 11);
     EXPECT_EQ(run.result.routing.tokens, 27);
     int oneByte = 0, threeBytes = 0;
-    for (const ByteToken& t : run.tokens) oneByte += t.charBytes == 1, threeBytes += t.charBytes == 3 && t.byteInChar == 0;
+    for (const ByteToken& t : run.tokens)
+        oneByte += t.charBytes == 1, threeBytes += t.charBytes == 3 && t.byteInChar == 0;
     EXPECT_EQ(oneByte, 3);
     EXPECT_EQ(threeBytes, 8);
 }
@@ -218,7 +219,8 @@ TEST(LessonClaims, SecondChoicesAreDroppedFirst) {
     const LessonChapter& ch = builtin().chapters[chapter];
     ASSERT_FALSE(ch.goals.empty());
     for (const LessonGoal& g : ch.goals)
-        EXPECT_TRUE(goalMet(g, reroute.settings, reroute.result.metrics, reroute.result.routing.capacity)) << goalText(g);
+        EXPECT_TRUE(goalMet(g, reroute.settings, reroute.result.metrics, reroute.result.routing.capacity))
+            << goalText(g);
 }
 
 // Chapter 7: at capacity factor 0.5 the first two bytes of 机 and of 制 lose both
@@ -239,8 +241,10 @@ TEST(LessonClaims, BothAssignmentsDroppedGivesZero) {
     EXPECT_EQ(bothDropped, expected);
     for (int t = 0; t < r.tokens; ++t) {
         const float largest = run.result.outputs.row(t).cwiseAbs().maxCoeff();
-        if (expected.count(t)) EXPECT_EQ(largest, 0.0f) << "token " << t;
-        else EXPECT_GT(largest, 0.0f) << "token " << t;
+        if (expected.count(t))
+            EXPECT_EQ(largest, 0.0f) << "token " << t;
+        else
+            EXPECT_GT(largest, 0.0f) << "token " << t;
     }
 }
 
@@ -258,4 +262,4 @@ TEST(LessonClaims, MixtralsParametersAreOnScreen) {
     EXPECT_EQ(found, 1);
 }
 
-} // namespace
+}  // namespace

@@ -54,7 +54,7 @@ TEST(LessonCode, TheChaptersSettingsLieUnderTheCodesOwn) {
     lecturer.settings.router.temperature = 0.1;
     Settings got = opened(encodeLessonCode(lecturer, &builtin()));
     EXPECT_FLOAT_EQ(got.router.temperature, 0.1);
-    EXPECT_DOUBLE_EQ(got.router.capacityFactor, 1.0);  // the chapter's
+    EXPECT_DOUBLE_EQ(got.router.capacityFactor, 1.0);           // the chapter's
     EXPECT_EQ(got.weightsPath, lecturer.settings.weightsPath);  // the shipped checkpoint
     // Moved back to the default by the lecturer: the student sees the default too, not the chapter's 1.
     lecturer.settings.router.capacityFactor = 1.25;
@@ -121,4 +121,4 @@ TEST(LessonCode, HideRefusesUnknownNames) {
     }
 }
 
-} // namespace
+}  // namespace

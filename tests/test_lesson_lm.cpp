@@ -52,7 +52,7 @@ int tryLabelled(const std::string& label) {
     return -1;
 }
 
-} // namespace
+}  // namespace
 
 TEST(LessonLm, TheChapterChecksCleanAndRunsTheModel) {
     const LessonCheck check = checkLesson(readFile(dataPath("lessons/moe-basics.lesson")), "moe-basics.lesson");
@@ -74,7 +74,8 @@ TEST(LessonLm, AModelThatIsNotThereIsAProblem) {
     ASSERT_TRUE(check.hasErrors());
     int named = 0;
     for (const LessonProblem& p : check.problems)
-        named += !p.warning && p.line == 5 && p.field == "model" && p.message.find("/nonexistent/lm.safetensors") != std::string::npos;
+        named += !p.warning && p.line == 5 && p.field == "model" &&
+                 p.message.find("/nonexistent/lm.safetensors") != std::string::npos;
     EXPECT_EQ(named, 1);
 }
 

@@ -57,7 +57,7 @@ struct AttentionCase {
 AttentionCase attentionCase(int kvHeads) {
     const float a = std::sqrt(2.0f) * std::log(3.0f);
     AttentionCase c;
-    c.q.resize(2, 4);  // heads 2: columns [0, 2) head 0, [2, 4) head 1
+    c.q.resize(2, 4);   // heads 2: columns [0, 2) head 0, [2, 4) head 1
     c.q << 5, 7, 1, 1,  // position 0 sees only itself: q does not matter
         a, 0, 0, 0;
     c.k.resize(2, 2 * kvHeads);
@@ -71,7 +71,7 @@ AttentionCase attentionCase(int kvHeads) {
     }
     return c;
 }
-} // namespace
+}  // namespace
 
 TEST(LmOps, GroupedAttentionByHand) {
     AttentionCase c = attentionCase(1);  // both query heads read the one KV head
@@ -113,8 +113,10 @@ TEST(LmModel, LoadsTheTinyFileAndMapsMixtralNames) {
 TEST(LmModel, BadConfigNamesFileAndKey) {
     const auto fieldFor = [](const std::string& key, const nlohmann::json& value) {
         nlohmann::json c = test::tinyConfig();
-        if (value.is_null()) c.erase(key);
-        else c[key] = value;
+        if (value.is_null())
+            c.erase(key);
+        else
+            c[key] = value;
         return test::inputErrorField([&] { parseLm(test::tinyLmFile(c), "m.safetensors"); });
     };
     EXPECT_EQ(fieldFor("hidden_size", 0), "m.safetensors config.hidden_size");
@@ -130,8 +132,9 @@ TEST(LmModel, BadConfigNamesFileAndKey) {
 }
 
 TEST(LmModel, MissingOrMisshapedTensorIsNamed) {
-    EXPECT_INPUT_ERROR(parseLm(test::tinyLmFile(test::tinyConfig(), "model.layers.1.block_sparse_moe.experts.2.w3.weight"), "m"),
-                       "model.layers.1.block_sparse_moe.experts.2.w3.weight");
+    EXPECT_INPUT_ERROR(
+        parseLm(test::tinyLmFile(test::tinyConfig(), "model.layers.1.block_sparse_moe.experts.2.w3.weight"), "m"),
+        "model.layers.1.block_sparse_moe.experts.2.w3.weight");
     nlohmann::json c = test::tinyConfig();
     c["num_key_value_heads"] = 2;  // k_proj should then be [8, 8]; the file's is [4, 8]
     EXPECT_INPUT_ERROR(parseLm(test::tinyLmFile(c), "m"), "model.layers.0.self_attn.k_proj.weight");
@@ -142,7 +145,7 @@ TEST(LmModel, MissingOrMisshapedTensorIsNamed) {
     EXPECT_INPUT_ERROR(parseLm(test::tinyLmFile(test::tinyConfig(), "lm_head.weight"), "m"), "lm_head.weight");
     const std::string file = test::tinyLmFile();
     EXPECT_INPUT_ERROR(parseLm(file.substr(0, file.size() - 3), "m"), "lm_head.weight");  // truncated data
-    EXPECT_INPUT_ERROR(parseLm(file.substr(0, 20), "m"), "m");  // truncated header
+    EXPECT_INPUT_ERROR(parseLm(file.substr(0, 20), "m"), "m");                            // truncated header
 }
 
 TEST(LmForward, LogprobsAndBitsPerByteFollowTheirFormulas) {
@@ -155,7 +158,7 @@ TEST(LmForward, LogprobsAndBitsPerByteFollowTheirFormulas) {
     double nats = 0;
     for (int t = 0; t < 5; ++t) {
         EXPECT_NEAR(run.logprobs.row(t).array().exp().sum(), 1.0, 1e-5);  // a distribution
-        const float shift = run.logits(t, 0) - run.logprobs(t, 0);      // log Σ exp(logits)
+        const float shift = run.logits(t, 0) - run.logprobs(t, 0);        // log Σ exp(logits)
         EXPECT_NEAR(run.logits(t, 200) - run.logprobs(t, 200), shift, 1e-4);
         if (t > 0) nats -= run.logprobs(t - 1, static_cast<unsigned char>(text[t]));
     }
@@ -207,8 +210,10 @@ TEST(LmGenerate, KvCacheLogitsEqualTheFullPass) {
     }
     // One row (a matrix-vector product) sums in another order than the whole text's matrix
     // product: float rounding, a few ulps of logits up to ~26 in size (1.2e-5 measured).
-    std::printf("KV cache vs full pass: max |logit diff| %.3g (relative to the row's largest %.3g), "
-                "max |probability diff| %.3g\n", double(worstLogit), double(worstRelative), double(worstProb));
+    std::printf(
+        "KV cache vs full pass: max |logit diff| %.3g (relative to the row's largest %.3g), "
+        "max |probability diff| %.3g\n",
+        double(worstLogit), double(worstRelative), double(worstProb));
     EXPECT_LT(worstRelative, 1e-5f);
     EXPECT_LT(worstProb, 1e-5f);
 }
@@ -216,7 +221,7 @@ TEST(LmGenerate, KvCacheLogitsEqualTheFullPass) {
 TEST(LmGenerate, ChooseByteGreedyAndByHand) {
     const float logits[2] = {0.0f, std::log(3.0f)};  // softmax [1/4, 3/4]
     EXPECT_EQ(chooseByte(logits, 2, 0, 0.0), 1);
-    EXPECT_EQ(chooseByte(logits, 2, 1.0, 0.2), 0);   // u < 1/4
+    EXPECT_EQ(chooseByte(logits, 2, 1.0, 0.2), 0);  // u < 1/4
     EXPECT_EQ(chooseByte(logits, 2, 1.0, 0.3), 1);
     EXPECT_EQ(chooseByte(logits, 2, 0.5, 0.09), 0);  // T = 1/2: [1/10, 9/10]
     EXPECT_EQ(chooseByte(logits, 2, 0.5, 0.11), 1);

@@ -31,13 +31,13 @@ std::string tempPath(const std::string& name) {
     return (std::filesystem::temp_directory_path() / (std::to_string(::getpid()) + "_" + name)).string();
 }
 
-} // namespace
+}  // namespace
 
 TEST(LmCli, RouteAsTrainedGivesEveryLayerAndTheNextByte) {
     const json j = routeJson({"--logprobs"});
     ASSERT_EQ(j["layers"].size(), 4u);
     const size_t T = kText.size();
-    EXPECT_EQ(j["config"]["k"], 2);                  // as trained: top-2, dropless
+    EXPECT_EQ(j["config"]["k"], 2);  // as trained: top-2, dropless
     EXPECT_EQ(j["config"]["capacity_factor"], 0.0);
     EXPECT_EQ(j["config"]["model"], "tiny-lm");
     for (const json& layer : j["layers"]) {
@@ -116,7 +116,8 @@ TEST(LmCli, BadInputIsExitTwoNamingTheCulprit) {
     named({"route", "--text", "hi", "--logprobs"}, "--logprobs");
     named({"route", "--model", "tiny-lm", "--k", "9"}, "--k");  // E = 8
     const std::string missing = tempPath("lm_missing.safetensors");
-    moe::writeFileAtomic(missing, moe::test::tinyLmFile(moe::test::tinyConfig(), "model.layers.1.self_attn.o_proj.weight"));
+    moe::writeFileAtomic(missing,
+                         moe::test::tinyLmFile(moe::test::tinyConfig(), "model.layers.1.self_attn.o_proj.weight"));
     named({"route", "--model", missing, "--text", "hi"}, "model.layers.1.self_attn.o_proj.weight");
     const std::string shipped = moe::readFile(moe::dataPath("models/tiny-lm.safetensors"), moe::kMaxWeightsFileBytes);
     const std::string cut = tempPath("lm_cut.safetensors");
@@ -148,8 +149,9 @@ TEST(LmCli, GeneratePrintsPromptAndContinuation) {
         EXPECT_LE(b["logprob"].get<double>(), 0.0);
     }
     EXPECT_EQ(greedy.out.substr(prompt.size(), 24), continuation);
-    const std::vector<std::string> sampled = {"generate", "--model", "tiny-lm", "--text", prompt, "--bytes", "24",
-                                              "--sample-temperature", "1", "--sample-seed", "3"};
+    const std::vector<std::string> sampled = {"generate", "--model",       "tiny-lm", "--text",
+                                              prompt,     "--bytes",       "24",      "--sample-temperature",
+                                              "1",        "--sample-seed", "3"};
     EXPECT_EQ(runMoelab(sampled).out, runMoelab(sampled).out);  // the same seed, the same text
 }
 

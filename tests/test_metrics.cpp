@@ -16,7 +16,7 @@ ModelShape shape4() {
     s.hidden = 3;
     return s;
 }
-} // namespace
+}  // namespace
 
 TEST(Metrics, AuxLossIsOneAtPerfectBalance) {
     // Token t scores 0.7 on expert t: f_i = 1/4, P_i = (0.7 + 3*0.1)/4 = 1/4, aux = 4 * 4/16 = 1.
@@ -145,4 +145,3 @@ TEST(Metrics, EntropyStaysFiniteWhenAShareIsBelowFloatRange) {
     const ScoreSums s = scoreSums(r);
     EXPECT_NEAR(s.entropy, std::log(2.0), 1e-7);
 }
-

@@ -42,12 +42,13 @@ Device& device(OpenCLBackend::FfnKernels kernels) {
 std::vector<std::pair<std::string, OpenCLBackend*>> kernelSets() {
     std::vector<std::pair<std::string, OpenCLBackend*>> out;
     for (auto k : {OpenCLBackend::FfnKernels::Tiled, OpenCLBackend::FfnKernels::Blocked})
-        if (device(k).backend) out.emplace_back(device(k).backend->tiledKernels() ? "tiled" : "blocked", device(k).backend.get());
+        if (device(k).backend)
+            out.emplace_back(device(k).backend->tiledKernels() ? "tiled" : "blocked", device(k).backend.get());
     return out;
 }
 
-#define REQUIRE_OPENCL()                                                  \
-    if (!device(OpenCLBackend::FfnKernels::Blocked).backend)              \
+#define REQUIRE_OPENCL()                                     \
+    if (!device(OpenCLBackend::FfnKernels::Blocked).backend) \
     GTEST_SKIP() << "skipped: no OpenCL device: " << device(OpenCLBackend::FfnKernels::Blocked).why
 
 Mat randomMat(int rows, int cols, uint64_t seed, float scale = 1.0f) {
@@ -60,7 +61,8 @@ Mat randomMat(int rows, int cols, uint64_t seed, float scale = 1.0f) {
 double relError(const Mat& ref, const Mat& got) {
     EXPECT_EQ(ref.rows(), got.rows());
     EXPECT_EQ(ref.cols(), got.cols());
-    if (ref.rows() != got.rows() || ref.cols() != got.cols() || ref.size() == 0) return ref.size() == got.size() ? 0 : 1;
+    if (ref.rows() != got.rows() || ref.cols() != got.cols() || ref.size() == 0)
+        return ref.size() == got.size() ? 0 : 1;
     EXPECT_TRUE(got.allFinite());
     return (ref - got).cwiseAbs().maxCoeff() / std::max(1.0f, ref.cwiseAbs().maxCoeff());
 }
@@ -184,9 +186,9 @@ struct AttentionCase {
 // without a KV cache before them; T up to 4096; head widths 16, 32, 64 and 128 (the most
 // attention.cl holds).
 const AttentionCase kAttentionCases[] = {
-    {1, 0, 4, 2, 32},   {1, 300, 4, 2, 32},  {7, 0, 4, 4, 32},     {7, 5, 2, 1, 32},   {257, 0, 4, 2, 32},
-    {257, 100, 4, 4, 16}, {1024, 0, 4, 2, 32}, {1000, 24, 2, 1, 64}, {65, 3, 2, 1, 128}, {64, 64, 4, 2, 32},
-    {4096, 0, 4, 2, 32},  // the model's longest context
+    {1, 0, 4, 2, 32},   {1, 300, 4, 2, 32},   {7, 0, 4, 4, 32},    {7, 5, 2, 1, 32},
+    {257, 0, 4, 2, 32}, {257, 100, 4, 4, 16}, {1024, 0, 4, 2, 32}, {1000, 24, 2, 1, 64},
+    {65, 3, 2, 1, 128}, {64, 64, 4, 2, 32},   {4096, 0, 4, 2, 32},  // the model's longest context
 };
 
 TEST(OpenCLLm, CausalAttentionMatchesTheReference) {
@@ -262,4 +264,4 @@ TEST(OpenCLLm, OtherHeadWidthsRunOnTheReference) {
     }
 }
 
-} // namespace
+}  // namespace

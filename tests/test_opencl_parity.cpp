@@ -39,7 +39,7 @@ Device& tiledDevice() {
     return d;
 }
 
-#define REQUIRE_OPENCL()                                                              \
+#define REQUIRE_OPENCL() \
     if (!device().backend) GTEST_SKIP() << "skipped: no OpenCL device: " << device().why
 
 std::string randomText(int n, uint64_t seed) {
@@ -70,8 +70,7 @@ std::vector<Case> cases() {
     const auto none = [](Case&) {};
     // Shapes: odd token counts, expert counts and widths that are no multiple of 16.
     for (int T : {1, 7, 13, 19, 23})
-        for (int E : {3, 5, 64})
-            add("shape", T, E, std::min(E, 1 + (T % 4)), 19, 37, none);
+        for (int E : {3, 5, 64}) add("shape", T, E, std::min(E, 1 + (T % 4)), 19, 37, none);
     add("large-T", 4099, 64, 8, 33, 70, none);
     add("large-T-k1", 4099, 5, 1, 24, 40, none);
     for (int k = 1; k <= 8; ++k) add("k", 23, 8, k, 17, 29, none);
@@ -84,24 +83,22 @@ std::vector<Case> cases() {
     add("dropless", 23, 3, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = 0; });
     add("tight", 4099, 64, 8, 19, 37, [](Case& c) { c.cfg.capacityFactor = 0.5; });
     add("min-capacity", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = 0.2, c.cfg.minCapacity = 3; });
-    add("score-priority", 4099, 5, 2, 19, 37, [](Case& c) {
-        c.cfg.capacityFactor = 0.7, c.cfg.dropPriority = DropPriority::Score;
-    });
-    add("reroute", 4099, 64, 8, 19, 37, [](Case& c) { c.cfg.capacityFactor = 0.6, c.cfg.overflow = Overflow::Reroute; });
+    add("score-priority", 4099, 5, 2, 19, 37,
+        [](Case& c) { c.cfg.capacityFactor = 0.7, c.cfg.dropPriority = DropPriority::Score; });
+    add("reroute", 4099, 64, 8, 19, 37,
+        [](Case& c) { c.cfg.capacityFactor = 0.6, c.cfg.overflow = Overflow::Reroute; });
     add("reroute-score", 23, 5, 2, 19, 37, [](Case& c) {
         c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute, c.cfg.dropPriority = DropPriority::Score;
     });
     add("expert-choice", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.mode = RoutingMode::ExpertChoice; });
     add("expert-choice-large", 4099, 64, 8, 19, 37, [](Case& c) { c.cfg.mode = RoutingMode::ExpertChoice; });
-    add("expert-choice-raw", 13, 3, 1, 19, 37, [](Case& c) {
-        c.cfg.mode = RoutingMode::ExpertChoice, c.cfg.renormalize = false, c.cfg.capacityFactor = 2;
-    });
+    add("expert-choice-raw", 13, 3, 1, 19, 37,
+        [](Case& c) { c.cfg.mode = RoutingMode::ExpertChoice, c.cfg.renormalize = false, c.cfg.capacityFactor = 2; });
     add("noisy", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.noisyTopk = true, c.cfg.noiseSeed = 4; });
     add("jitter", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.jitter = 0.05f, c.cfg.noiseSeed = 4; });
     add("groups-max", 23, 64, 6, 19, 37, [](Case& c) { c.cfg.groups = 8, c.cfg.topkGroups = 3; });
-    add("groups-top2", 4099, 64, 8, 19, 37, [](Case& c) {
-        c.cfg.groups = 8, c.cfg.topkGroups = 4, c.cfg.groupScore = GroupScore::Top2Sum;
-    });
+    add("groups-top2", 4099, 64, 8, 19, 37,
+        [](Case& c) { c.cfg.groups = 8, c.cfg.topkGroups = 4, c.cfg.groupScore = GroupScore::Top2Sum; });
     add("bias", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.expertBias = {0.1f, -0.2f, 0.3f, 0.0f, 0.05f}; });
     add("gelu", 23, 5, 2, 19, 37, [](Case& c) { c.act = Activation::Gelu; });
     add("silu", 23, 5, 2, 19, 37, [](Case& c) { c.act = Activation::Silu; });
@@ -110,17 +107,16 @@ std::vector<Case> cases() {
     add("wide", 13, 5, 2, 130, 300, none);
     // The systems' rules: GShard, DeepSpeed-MoE, Tutel, Megatron.
     add("random-routing", 4099, 8, 2, 19, 37, [](Case& c) { c.cfg.randomRouting = true, c.cfg.noiseSeed = 3; });
-    add("random-routing-k4", 23, 8, 4, 19, 37, [](Case& c) {
-        c.cfg.randomRouting = true, c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute;
-    });
-    add("random-priority", 4099, 8, 2, 19, 37, [](Case& c) {
-        c.cfg.dropPriority = DropPriority::Random, c.cfg.capacityFactor = 0.6, c.cfg.noiseSeed = 9;
-    });
+    add("random-routing-k4", 23, 8, 4, 19, 37,
+        [](Case& c) { c.cfg.randomRouting = true, c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute; });
+    add("random-priority", 4099, 8, 2, 19, 37,
+        [](Case& c) { c.cfg.dropPriority = DropPriority::Random, c.cfg.capacityFactor = 0.6, c.cfg.noiseSeed = 9; });
     add("random-priority-reroute", 23, 5, 2, 19, 37, [](Case& c) {
         c.cfg.dropPriority = DropPriority::Random, c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute;
     });
     add("dynamic-capacity", 4099, 16, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = -1.5; });
-    add("dynamic-capacity-loose", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = -8, c.cfg.randomRouting = true; });
+    add("dynamic-capacity-loose", 23, 5, 2, 19, 37,
+        [](Case& c) { c.cfg.capacityFactor = -8, c.cfg.randomRouting = true; });
     add("padded", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.padToCapacity = true, c.cfg.capacityFactor = 1; });
     add("group-capacity", 4099, 16, 2, 19, 37, [](Case& c) { c.cfg.capacityGroups = 7, c.cfg.capacityFactor = 1; });
     add("group-capacity-reroute", 23, 5, 2, 19, 37, [](Case& c) {
@@ -293,8 +289,10 @@ public:
         setenv(name, value.c_str(), 1);
     }
     ~EnvGuard() {
-        if (m_had) setenv(m_name, m_old.c_str(), 1);
-        else unsetenv(m_name);
+        if (m_had)
+            setenv(m_name, m_old.c_str(), 1);
+        else
+            unsetenv(m_name);
     }
 
 private:
@@ -348,4 +346,4 @@ TEST(OpenCL, KernelFolderOverridesEmbeddedSources) {
     std::filesystem::remove_all(dir);
 }
 
-} // namespace
+}  // namespace

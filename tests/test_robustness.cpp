@@ -36,9 +36,9 @@ using test::inputErrorText;
 
 // A temporary directory, removed at the end of the test.
 struct TempDir {
-    std::filesystem::path path = std::filesystem::temp_directory_path() /
-                                 ("moelab_robust_" + std::to_string(::getpid()) + "_" +
-                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::path path =
+        std::filesystem::temp_directory_path() / ("moelab_robust_" + std::to_string(::getpid()) + "_" +
+                                                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
     TempDir() { std::filesystem::create_directories(path); }
     ~TempDir() { std::filesystem::remove_all(path); }
     std::string operator/(const std::string& name) const { return (path / name).string(); }
@@ -97,7 +97,8 @@ TEST(Robustness, SessionSeedsAreRefusedNamingTheFileAndKey) {
     const auto parse = [](const std::string& name) {
         return [name] { parseSession(readFile(seed("session", name)), name); };
     };
-    EXPECT_CONTAINS(inputErrorText(parse("format_number.json")), "format_number.json: format 7 is not a moelab session");
+    EXPECT_CONTAINS(inputErrorText(parse("format_number.json")),
+                    "format_number.json: format 7 is not a moelab session");
     EXPECT_CONTAINS(inputErrorText(parse("deep_nesting.json")), "deep_nesting.json: nests arrays or objects deeper");
     EXPECT_INPUT_ERROR(parse("huge_dim.json")(), "huge_dim.json: dim");
     // 1e308 is no float: reported as given, not as the inf it would have become.
@@ -214,8 +215,8 @@ TEST(Robustness, LessonSeeds) {
 // ---- moelab train's outputs ----
 
 TEST(Robustness, TrainChecksItsOutputsBeforeTrainingAndEveryLogWrite) {
-    const std::vector<std::string> small = {"train", "--steps", "3", "--batch", "2", "--seq-len", "8", "--dim", "8",
-                                            "--experts", "2"};
+    const std::vector<std::string> small = {"train", "--steps", "3", "--batch",   "2", "--seq-len",
+                                            "8",     "--dim",   "8", "--experts", "2"};
     auto args = small;
     args.insert(args.end(), {"--log", "/dev/full", "--log-every", "1"});
     const test::RunResult full = runBounded(args);  // every write fails: "disk full"
@@ -234,4 +235,4 @@ TEST(Robustness, OutOfMemoryIsSaidInWords) {
     EXPECT_EQ(errorText(std::runtime_error("other")), "other");
 }
 
-} // namespace
+}  // namespace

@@ -43,7 +43,7 @@ std::vector<Routing> twoLayers() {
 
 const std::vector<int> kSixBytes = byteValues("abcabd");
 
-} // namespace
+}  // namespace
 
 TEST(RoutingAnalysis, ChanceValuesFollowTheFormulas) {
     EXPECT_NEAR(chanceSameFirst(8), 1.0 / 8, 1e-15);

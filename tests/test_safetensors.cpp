@@ -23,7 +23,8 @@ std::string buildFile(const std::vector<RawTensor>& ts, const nlohmann::json& ex
     nlohmann::json h = extraHeader.is_null() ? nlohmann::json::object() : extraHeader;
     std::string data;
     for (const auto& t : ts) {
-        h[t.name] = {{"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
+        h[t.name] = {
+            {"dtype", t.dtype}, {"shape", t.shape}, {"data_offsets", {data.size(), data.size() + t.bytes.size()}}};
         data += t.bytes;
     }
     const std::string hs = h.dump();
@@ -54,7 +55,7 @@ std::string fieldOf(const std::string& bytes) {
     return test::inputErrorField([&] { parseWeights(bytes, "test.safetensors"); });
 }
 
-} // namespace
+}  // namespace
 
 TEST(Safetensors, RoundTripIsExact) {
     ModelShape s;
@@ -99,11 +100,12 @@ TEST(Safetensors, WritesTheNoiseWeightsAndSelectionBiasOnlyWhenTheyAreUsed) {
         return out;
     };
     const std::set<std::string> plain = names(serializeWeights(w));
-    EXPECT_EQ(plain, (std::set<std::string>{"embed.weight", "router.w_g.weight", "router.w_g.bias", "experts.0.ffn.0.weight",
-                                            "experts.0.ffn.0.bias", "experts.0.ffn.2.weight", "experts.0.ffn.2.bias",
-                                            "experts.1.ffn.0.weight", "experts.1.ffn.0.bias", "experts.1.ffn.2.weight",
-                                            "experts.1.ffn.2.bias"}));
-    EXPECT_TRUE(names(serializeWeights(w, true)).count("router.w_noise.weight"));  // noisy top-k reads them, zero or not
+    EXPECT_EQ(plain, (std::set<std::string>{"embed.weight", "router.w_g.weight", "router.w_g.bias",
+                                            "experts.0.ffn.0.weight", "experts.0.ffn.0.bias", "experts.0.ffn.2.weight",
+                                            "experts.0.ffn.2.bias", "experts.1.ffn.0.weight", "experts.1.ffn.0.bias",
+                                            "experts.1.ffn.2.weight", "experts.1.ffn.2.bias"}));
+    EXPECT_TRUE(
+        names(serializeWeights(w, true)).count("router.w_noise.weight"));  // noisy top-k reads them, zero or not
     w.noiseW(1, 2) = 0.5f;
     w.expertBias(0) = -0.25f;
     const std::set<std::string> used = names(serializeWeights(w));
@@ -159,18 +161,18 @@ TEST(Safetensors, WrongDtypeNamesTheTensor) {
 }
 
 TEST(Safetensors, HalfPrecisionBitPatterns) {
-    EXPECT_EQ(halfToFloat(0x3C00), 1.0f);    // exponent 15 (bias 15), mantissa 0
-    EXPECT_EQ(halfToFloat(0xC000), -2.0f);   // sign, exponent 16
-    EXPECT_EQ(halfToFloat(0x3555), 0.333251953125f);  // (1024 + 341) / 1024 * 2^-2
-    EXPECT_EQ(halfToFloat(0x7BFF), 65504.0f);  // the largest finite half: (2047 / 1024) * 2^15
-    EXPECT_EQ(halfToFloat(0x0001), std::ldexp(1.0f, -24));  // the smallest subnormal: 1 * 2^-24
+    EXPECT_EQ(halfToFloat(0x3C00), 1.0f);                             // exponent 15 (bias 15), mantissa 0
+    EXPECT_EQ(halfToFloat(0xC000), -2.0f);                            // sign, exponent 16
+    EXPECT_EQ(halfToFloat(0x3555), 0.333251953125f);                  // (1024 + 341) / 1024 * 2^-2
+    EXPECT_EQ(halfToFloat(0x7BFF), 65504.0f);                         // the largest finite half: (2047 / 1024) * 2^15
+    EXPECT_EQ(halfToFloat(0x0001), std::ldexp(1.0f, -24));            // the smallest subnormal: 1 * 2^-24
     EXPECT_EQ(halfToFloat(0x03FF), 1023.0f * std::ldexp(1.0f, -24));  // the largest subnormal
-    EXPECT_EQ(halfToFloat(0x0400), std::ldexp(1.0f, -14));  // the smallest normal
+    EXPECT_EQ(halfToFloat(0x0400), std::ldexp(1.0f, -14));            // the smallest normal
     EXPECT_TRUE(std::signbit(halfToFloat(0x8000)) && halfToFloat(0x8000) == 0.0f);  // -0
     EXPECT_TRUE(std::isinf(halfToFloat(0x7C00)) && halfToFloat(0x7C00) > 0);
     EXPECT_TRUE(std::isnan(halfToFloat(0x7E00)));
-    EXPECT_EQ(bfloat16ToFloat(0x3F80), 1.0f);   // the top half of 0x3F800000
-    EXPECT_EQ(bfloat16ToFloat(0xC040), -3.0f);  // 0xC0400000 = -1.5 * 2
+    EXPECT_EQ(bfloat16ToFloat(0x3F80), 1.0f);          // the top half of 0x3F800000
+    EXPECT_EQ(bfloat16ToFloat(0xC040), -3.0f);         // 0xC0400000 = -1.5 * 2
     EXPECT_EQ(bfloat16ToFloat(0x3EAB), 0.333984375f);  // 0x3EAB0000 = (128 + 43) / 128 * 2^-2
 }
 
@@ -197,7 +199,7 @@ std::string as16Bit(const std::vector<RawTensor>& model, const std::string& dtyp
     }
     return buildFile(ts);
 }
-} // namespace
+}  // namespace
 
 TEST(Safetensors, ReadsF16AndBf16AsFloat32) {
     for (const std::string dtype : {"F16", "BF16"}) {

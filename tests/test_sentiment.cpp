@@ -132,7 +132,10 @@ TEST(Sentiment, CancelStopsAfterTheCurrentEpoch) {
 
 TEST(Sentiment, VerdictByBits) {
     SentimentResult r;
-    const auto at = [&](double s, double l) { r.sentimentBits = s, r.languageBits = l; return verdict(r); };
+    const auto at = [&](double s, double l) {
+        r.sentimentBits = s, r.languageBits = l;
+        return verdict(r);
+    };
     EXPECT_EQ(at(0.9, 0.1), SentimentVerdict::Sentiment);
     EXPECT_EQ(at(0.5, 0.6), SentimentVerdict::Both);
     EXPECT_EQ(at(0.05, 0.7), SentimentVerdict::Language);
@@ -142,5 +145,5 @@ TEST(Sentiment, VerdictByBits) {
     EXPECT_STREQ(verdictName(SentimentVerdict::LeansSentiment), "leans-sentiment");
 }
 
-} // namespace
-} // namespace moe::train
+}  // namespace
+}  // namespace moe::train

@@ -22,7 +22,8 @@ using namespace moe;
 using json = nlohmann::json;
 
 std::string tempPath(const std::string& name) {
-    return (std::filesystem::temp_directory_path() / ("moelab_settings_" + std::to_string(::getpid()) + "_" + name)).string();
+    return (std::filesystem::temp_directory_path() / ("moelab_settings_" + std::to_string(::getpid()) + "_" + name))
+        .string();
 }
 
 // Two set-ups that together give every setting a value other than its default.
@@ -61,7 +62,8 @@ std::vector<Settings> unusualSettings(const std::string& textFile, const std::st
 
 // Shape flags that make a weights file of the same shape as unusualSettings.
 std::vector<std::string> shapeFlags() {
-    return {"--experts", "6", "--dim", "12", "--hidden", "20", "--shared-experts", "1", "--activation", "gelu", "--seed", "7"};
+    return {"--experts",        "6", "--dim",        "12",   "--hidden", "20",
+            "--shared-experts", "1", "--activation", "gelu", "--seed",   "7"};
 }
 
 using CommandRun = test::RunResult;
@@ -252,7 +254,7 @@ TEST(Session, BadValuesNameTheKey) {
     EXPECT_INPUT_ERROR(parseSession(R"({"gpus": 3, "route_groups": "gpus"})", "x.json"), "x.json: route_groups");
 }
 
-} // namespace
+}  // namespace
 
 namespace {
 TEST(Settings, TheContractNamesEveryFlagAndKey) {
@@ -262,7 +264,7 @@ TEST(Settings, TheContractNamesEveryFlagAndKey) {
     for (const SettingSpec& spec : settingSpecs())
         EXPECT_NE(contract.find("`--" + std::string(spec.flag)), std::string::npos) << "--" << spec.flag;
 }
-} // namespace
+}  // namespace
 
 namespace {
 
@@ -307,15 +309,15 @@ TEST(LessonCode, DamagedCodesAreClearErrors) {
     s.settings.text = "一句很长的句子 with some English in it, to make the code long enough to cut.";
     s.settings.router.k = 3;
     const std::string code = encodeShareCode(s);
-    EXPECT_INPUT_ERROR(decodeShareCode(code.substr(0, code.size() / 2)), "--code");       // cut off
-    EXPECT_INPUT_ERROR(decodeShareCode(code.substr(0, code.size() - 3)), "--code");       // checksum cut
+    EXPECT_INPUT_ERROR(decodeShareCode(code.substr(0, code.size() / 2)), "--code");  // cut off
+    EXPECT_INPUT_ERROR(decodeShareCode(code.substr(0, code.size() - 3)), "--code");  // checksum cut
     std::string altered = code;
     altered[10] = altered[10] == 'A' ? 'B' : 'A';
     EXPECT_INPUT_ERROR(decodeShareCode(altered), "--code");
-    EXPECT_INPUT_ERROR(decodeShareCode("moe9-AAAA-00000000"), "--code");                 // another version
+    EXPECT_INPUT_ERROR(decodeShareCode("moe9-AAAA-00000000"), "--code");  // another version
     EXPECT_INPUT_ERROR(decodeShareCode("hello"), "--code");
     // Spaces and line breaks from pasting are ignored.
     EXPECT_EQ(decodeShareCode(code.substr(0, 12) + "\n " + code.substr(12)).settings.router.k, 3);
 }
 
-} // namespace
+}  // namespace

@@ -30,7 +30,9 @@ public:
         ++routed;
         return m_eigen.route(w, cfg, x);
     }
-    void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) override { m_eigen.experts(w, x, r, out); }
+    void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) override {
+        m_eigen.experts(w, x, r, out);
+    }
     std::string unsupported(const RouterConfig& cfg) const override { return cfg.noisyTopk ? "noisy top-k" : ""; }
     int routed = 0;
 
@@ -38,7 +40,7 @@ private:
     EigenBackend m_eigen;
 };
 
-} // namespace
+}  // namespace
 
 TEST(Stages, ListsEveryStageOnceInDataFlowOrder) {
     ASSERT_EQ(kRoutingStages.size(), 6u);

@@ -24,8 +24,15 @@ namespace {
 
 // Chinese, English, invalid bytes and 4-byte characters, repeated to `bytes`.
 std::string mixedText(size_t bytes, uint32_t seed) {
-    const std::string pieces[] = {"MoE是很强大的机制！", "Experts divide the bytes. ", "\xE4\xB8", "\xFF", "😀", "\n",
-                                  "路由器为每个专家打分。", "\xC3\xA9\xA9", "top-k "};
+    const std::string pieces[] = {"MoE是很强大的机制！",
+                                  "Experts divide the bytes. ",
+                                  "\xE4\xB8",
+                                  "\xFF",
+                                  "😀",
+                                  "\n",
+                                  "路由器为每个专家打分。",
+                                  "\xC3\xA9\xA9",
+                                  "top-k "};
     std::mt19937 rng(seed);
     std::string s;
     while (s.size() < bytes) s += pieces[rng() % std::size(pieces)];
@@ -63,7 +70,7 @@ LayerResult oneShot(const ModelWeights& w, const RouterConfig& cfg, const std::s
     return r;
 }
 
-} // namespace
+}  // namespace
 
 TEST(ByteTokenStream, ChunksOfAnySizeGiveTheTokensOfTheWholeText) {
     const std::string text = mixedText(5000, 1);
@@ -112,7 +119,8 @@ TEST(RouteInChunks, EveryStreamingRuleGivesTheOneShotResultBitForBit) {
     cases.push_back({"noise and jitter", c});
     c = {}, c.randomRouting = true, c.capacityGroups = 4, c.capacityFactor = 2.0, c.renormalize = true;
     cases.push_back({"GShard: random routing, group capacity", c});
-    c = {}, c.groups = 4, c.topkGroups = 2, c.score = ScoreFn::Sigmoid, c.expertBias = {0.1f, 0, 0, -0.2f, 0, 0, 0.3f, 0};
+    c = {}, c.groups = 4, c.topkGroups = 2, c.score = ScoreFn::Sigmoid,
+    c.expertBias = {0.1f, 0, 0, -0.2f, 0, 0, 0.3f, 0};
     cases.push_back({"DeepSeek: groups, sigmoid, bias", c});
     c = {}, c.capacityFactor = -2.0, c.dropPriority = DropPriority::Random;
     cases.push_back({"Tutel dynamic capacity, random token selection", c});
@@ -151,7 +159,8 @@ TEST(RouteInChunks, ATrainedMixerAndTheOutputsAcrossChunkBoundaries) {
         Mat out;
         eigen.experts(w, embedRows(w, text, t0, t1), routingRows(streamed.routing, t0, t1), out);
         const Mat ref = one.outputs.middleRows(t0, t1 - t0);
-        EXPECT_LE((out - ref).cwiseAbs().maxCoeff(), 1e-6f * std::max(1.0f, ref.cwiseAbs().maxCoeff())) << "rows " << t0 << ".." << t1;
+        EXPECT_LE((out - ref).cwiseAbs().maxCoeff(), 1e-6f * std::max(1.0f, ref.cwiseAbs().maxCoeff()))
+            << "rows " << t0 << ".." << t1;
     }
 }
 
@@ -179,7 +188,8 @@ TEST(RouteInChunks, TheCommandPrintsTheSameJsonStreamedAndInOnePiece) {
         const std::string json = (dir / "out.json").string(), out = (dir / "sum").string();
         moe::test::RunOptions o;
         o.env = env, o.stdoutFile = json;
-        const moe::test::RunResult r = moe::test::runMoelab({"route", "--text-file", file, "--capacity-factor", "1", "--json"}, o);
+        const moe::test::RunResult r =
+            moe::test::runMoelab({"route", "--text-file", file, "--capacity-factor", "1", "--json"}, o);
         // A route that fails, the same way each time, must not hash three equal empty outputs.
         EXPECT_EQ(r.code, 0) << env << ": " << r.err;
         std::error_code missing;

@@ -35,4 +35,4 @@ RunResult runMoelab(const std::vector<std::string>& args, const RunOptions& o) {
     return r;
 }
 
-} // namespace moe::test
+}  // namespace moe::test

@@ -63,7 +63,7 @@ struct RunOptions {
 // are read back (stderr always, stdout unless o.stdoutFile takes it).
 RunResult runMoelab(const std::vector<std::string>& args, const RunOptions& o = {});
 
-} // namespace moe::test
+}  // namespace moe::test
 
 // Expects `call` to throw an InputError naming `field` (a flag, a file or a tensor).
 #define EXPECT_INPUT_ERROR(call, field) EXPECT_EQ(::moe::test::inputErrorField([&] { call; }), field)

@@ -71,7 +71,7 @@ std::vector<int> keptExperts(const Routing& r, int t) {
     return e;
 }
 
-} // namespace
+}  // namespace
 
 // ---- sentences ----
 
@@ -79,8 +79,8 @@ TEST(Sentences, EndAtPunctuationInBothScriptsAndAtNewlines) {
     const std::string text = "你好。Hi! \"Really?\" he said. Pi is 3.14 ok\nnext…（完）";
     std::vector<std::string> got;
     for (const Sentence& s : splitSentences(text)) got.push_back(text.substr(s.start, s.end - s.start));
-    const std::vector<std::string> want = {"你好。", "Hi! ", "\"Really?\" ", "he said. ", "Pi is 3.14 ok\n",
-                                           "next…", "（完）"};
+    const std::vector<std::string> want = {"你好。",          "Hi! ",  "\"Really?\" ", "he said. ",
+                                           "Pi is 3.14 ok\n", "next…", "（完）"};
     EXPECT_EQ(got, want);
 }
 
@@ -191,7 +191,7 @@ TEST(Presets, GShardKeepsTheSecondExpertAtTwiceItsWeightOnAverage) {
     for (int n : r.requested) requested += n;
     // Binomial spread: sd ≤ 0.5/√T = 0.005; 0.02 is four of them.
     EXPECT_NEAR(double(kept) / T, expected, 0.02);
-    EXPECT_GT(expected, 0.5);  // random uniforms: w2 is mostly well above 1/4
+    EXPECT_GT(expected, 0.5);        // random uniforms: w2 is mostly well above 1/4
     EXPECT_EQ(requested, T + kept);  // a skipped choice is not requested ...
     EXPECT_EQ(computeMetrics(r, ModelShape{.experts = E}, 2).dropped, 0);  // ... nor dropped
 }

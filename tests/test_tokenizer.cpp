@@ -29,14 +29,20 @@ TEST(Tokenizer, ChineseCharacterIsThreeTokens) {
 
 TEST(Tokenizer, SeedSentenceHas27Bytes) {
     // "MoE是很强大的机制！": 3 ASCII + 8 three-byte characters.
-    const auto t = tokenize("MoE\xE6\x98\xAF\xE5\xBE\x88\xE5\xBC\xBA\xE5\xA4\xA7\xE7\x9A\x84\xE6\x9C\xBA\xE5\x88\xB6\xEF\xBC\x81");
+    const auto t =
+        tokenize("MoE\xE6\x98\xAF\xE5\xBE\x88\xE5\xBC\xBA\xE5\xA4\xA7\xE7\x9A\x84\xE6\x9C\xBA\xE5\x88\xB6\xEF\xBC\x81");
     EXPECT_EQ(t.size(), 27u);
     EXPECT_EQ(t.back().charIndex, 10);
 }
 
 TEST(Tokenizer, InvalidBytesAreStillTokens) {
     // A lone continuation byte, a truncated 3-byte sequence, an overlong, a surrogate.
-    const std::string s = "\x80" "\xE6\x98" "\xC0\xAF" "\xED\xA0\x80" "z";
+    const std::string s =
+        "\x80"
+        "\xE6\x98"
+        "\xC0\xAF"
+        "\xED\xA0\x80"
+        "z";
     const auto t = tokenize(s);
     ASSERT_EQ(t.size(), s.size());
     for (size_t i = 0; i + 1 < t.size(); ++i) {

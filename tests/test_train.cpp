@@ -88,7 +88,7 @@ void gradientCheck(const ModelSettings& s) {
 
 std::string corpus() { return readFile(dataPath("corpus/lesson.txt")); }
 
-} // namespace
+}  // namespace
 
 TEST(TrainGradients, ReluWithEveryLoss) { gradientCheck(tiny()); }
 TEST(TrainGradients, Gelu) { gradientCheck(tiny(Activation::Gelu)); }
@@ -136,7 +136,7 @@ TEST(Train, LossFallsAndIsDeterministic) {
     StepLog la, lb;
     for (int i = 0; i < 120; ++i) la = a.step(), lb = b.step();
     EXPECT_LT(a.heldOutLoss(), before - 1.0);  // from ln 256 = 5.5 nats down
-    EXPECT_EQ(la.loss, lb.loss);                // same seed, same numbers
+    EXPECT_EQ(la.loss, lb.loss);               // same seed, same numbers
     EXPECT_EQ(serializeWeights(a.weights()), serializeWeights(b.weights()));
 }
 
@@ -161,7 +161,7 @@ double meanCv(double aux, double biasRate) {
     }
     return cv;
 }
-} // namespace
+}  // namespace
 
 TEST(Train, BalancingLowersLoadCv) {
     const double none = meanCv(0, 0), aux = meanCv(0.01, 0), bias = meanCv(0, 0.001);

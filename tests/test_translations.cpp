@@ -35,14 +35,19 @@ std::string unescape(const std::string& s) {
             continue;
         }
         const char c = s[++i];
-        if (c == 'n') out += '\n';
+        if (c == 'n')
+            out += '\n';
         else if (c == 'u' && i + 4 < s.size() + 1) {
             const unsigned cp = std::stoul(s.substr(i + 1, 4), nullptr, 16);
             i += 4;
-            if (cp < 0x80) out += char(cp);
-            else if (cp < 0x800) out += char(0xC0 | cp >> 6), out += char(0x80 | (cp & 63));
-            else out += char(0xE0 | cp >> 12), out += char(0x80 | (cp >> 6 & 63)), out += char(0x80 | (cp & 63));
-        } else out += c;
+            if (cp < 0x80)
+                out += char(cp);
+            else if (cp < 0x800)
+                out += char(0xC0 | cp >> 6), out += char(0x80 | (cp & 63));
+            else
+                out += char(0xE0 | cp >> 12), out += char(0x80 | (cp >> 6 & 63)), out += char(0x80 | (cp & 63));
+        } else
+            out += c;
     }
     return out;
 }
@@ -76,13 +81,15 @@ TEST(Translations, EveryStringTheAppShowsHasAChineseEntry) {
     for (const SettingSpec& s : settingSpecs()) {
         need(s.label, "settings_schema.cpp label");
         need(groupName(s.group), "settings_schema.cpp group");
-        for (std::string_view c : s.choices) need(std::string(c), "settings_schema.cpp choice of " + std::string(s.key));
+        for (std::string_view c : s.choices)
+            need(std::string(c), "settings_schema.cpp choice of " + std::string(s.key));
         if (s.zeroMeans) need(s.zeroMeans, "settings_schema.cpp zeroMeans of " + std::string(s.key));
         if (s.negativeMeans) need(s.negativeMeans, "settings_schema.cpp negativeMeans of " + std::string(s.key));
     }
     for (int c = 0; c < train::kByteClasses; ++c) need(train::byteClassName(c), "trainer.cpp byte class");
     for (const std::string& en : viewAndPageTitles()) need(en, "view or page title");
-    for (const TopologyPreset& t : topologyPresets()) need(t.description, "cluster.cpp topology " + std::string(t.name));
+    for (const TopologyPreset& t : topologyPresets())
+        need(t.description, "cluster.cpp topology " + std::string(t.name));
     for (const char* change : train::kTrainableChanges) need(change, "train_model.hpp kTrainableChanges");
     for (const std::string& m : missing) ADD_FAILURE() << "no Chinese for " << m;
     EXPECT_TRUE(missing.empty()) << missing.size() << " strings without Chinese";
@@ -135,18 +142,25 @@ TEST(Translations, OneChineseTermPerConcept) {
     for (const auto& [en, text] : translationTable()) zh.emplace_back(en, text);
     for (const SettingSpec& s : settingSpecs())
         if (s.helpZh) zh.emplace_back("help of " + std::string(s.key), s.helpZh);
-    for (const Preset& p : presets()) zh.emplace_back(std::string("preset ") + p.name, std::string(p.titleZh) + p.scaledZh);
+    for (const Preset& p : presets())
+        zh.emplace_back(std::string("preset ") + p.name, std::string(p.titleZh) + p.scaledZh);
     const Lesson lesson = loadLesson(dataPath("lessons/moe-basics.lesson"));
     for (const LessonChapter& c : lesson.chapters)
-        for (const LessonText* t : {&c.title, &c.text, &c.question, &c.answer, &c.goalText}) zh.emplace_back(c.title.en, t->zh);
+        for (const LessonText* t : {&c.title, &c.text, &c.question, &c.answer, &c.goalText})
+            zh.emplace_back(c.title.en, t->zh);
     // The rejected variant and the glossary's term; 种子 alone is the random seed (随机种子).
-    const std::pair<std::regex, const char*> rejected[] = {
-        {std::regex("种子(教程)? ?00"), "教程 00N"}, {std::regex("令牌"), "词元"},  {std::regex("得分"), "分数"},
-        {std::regex("首选|次选"), "第一选择"},       {std::regex("派发"), "分发"},  {std::regex("容量系数"), "容量因子"},
-        {std::regex("负载平衡"), "负载均衡"},        {std::regex("负载 CV"), "负载变异系数"}};
+    const std::pair<std::regex, const char*> rejected[] = {{std::regex("种子(教程)? ?00"), "教程 00N"},
+                                                           {std::regex("令牌"), "词元"},
+                                                           {std::regex("得分"), "分数"},
+                                                           {std::regex("首选|次选"), "第一选择"},
+                                                           {std::regex("派发"), "分发"},
+                                                           {std::regex("容量系数"), "容量因子"},
+                                                           {std::regex("负载平衡"), "负载均衡"},
+                                                           {std::regex("负载 CV"), "负载变异系数"}};
     for (const auto& [where, text] : zh)
         for (const auto& [variant, term] : rejected)
-            EXPECT_FALSE(std::regex_search(text, variant)) << where << ": \"" << text << "\" (the glossary says " << term << ")";
+            EXPECT_FALSE(std::regex_search(text, variant))
+                << where << ": \"" << text << "\" (the glossary says " << term << ")";
 }
 
 TEST(Translations, FormatStringsKeepTheirArguments) {
@@ -154,8 +168,10 @@ TEST(Translations, FormatStringsKeepTheirArguments) {
     for (const auto& [enText, zhText] : translationTable()) {
         const std::string en = enText, zh = zhText;
         std::vector<std::string> a, b;
-        for (auto it = std::sregex_iterator(en.begin(), en.end(), spec); it != std::sregex_iterator(); ++it) a.push_back(it->str());
-        for (auto it = std::sregex_iterator(zh.begin(), zh.end(), spec); it != std::sregex_iterator(); ++it) b.push_back(it->str());
+        for (auto it = std::sregex_iterator(en.begin(), en.end(), spec); it != std::sregex_iterator(); ++it)
+            a.push_back(it->str());
+        for (auto it = std::sregex_iterator(zh.begin(), zh.end(), spec); it != std::sregex_iterator(); ++it)
+            b.push_back(it->str());
         EXPECT_EQ(a, b) << "\"" << en << "\" -> \"" << zh << "\"";
     }
 }
@@ -183,4 +199,4 @@ TEST(Translations, EveryGlyphIsInTheFontAtlas) {
     for (unsigned cp : missing) ADD_FAILURE() << "U+" << std::hex << cp << " is not in the font atlas";
 }
 
-} // namespace
+}  // namespace

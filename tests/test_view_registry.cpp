@@ -21,7 +21,7 @@ namespace {
 
 gui::GuiOptions options(const std::vector<std::string>& argv) { return parseGuiOptions(argv); }
 
-} // namespace
+}  // namespace
 
 TEST(ViewRegistry, EveryViewIsBuiltOnceUnderItsOwnId) {
     Ui ui;

@@ -13,10 +13,18 @@ namespace moe::test {
 
 // A small random Mixtral as safetensors (F32): D 8, 2 heads of 4, 1 KV head, H 6, E 4, k 2, 2 layers.
 inline nlohmann::json tinyConfig() {
-    return {{"vocab_size", 256},      {"hidden_size", 8},          {"intermediate_size", 6},
-            {"num_hidden_layers", 2}, {"num_attention_heads", 2}, {"num_key_value_heads", 1},
-            {"num_local_experts", 4}, {"num_experts_per_tok", 2}, {"rope_theta", 10000.0},
-            {"rms_norm_eps", 1e-5},   {"max_position_embeddings", 16}, {"tie_word_embeddings", false}};
+    return {{"vocab_size", 256},
+            {"hidden_size", 8},
+            {"intermediate_size", 6},
+            {"num_hidden_layers", 2},
+            {"num_attention_heads", 2},
+            {"num_key_value_heads", 1},
+            {"num_local_experts", 4},
+            {"num_experts_per_tok", 2},
+            {"rope_theta", 10000.0},
+            {"rms_norm_eps", 1e-5},
+            {"max_position_embeddings", 16},
+            {"tie_word_embeddings", false}};
 }
 
 inline std::vector<std::pair<std::string, std::vector<int64_t>>> tinyTensors() {
@@ -62,4 +70,4 @@ inline std::string tinyLmFile(const nlohmann::json& config = tinyConfig(), const
     return out + h + data;
 }
 
-} // namespace moe::test
+}  // namespace moe::test

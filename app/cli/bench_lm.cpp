@@ -57,8 +57,8 @@ nlohmann::json runPyTorch(int threads, int generateBytes) {
     if (ec || !fs::is_regular_file(script)) return {{"missing", "examples/lm/bench_tiny_lm.py is not beside the data"}};
     const char* python = std::getenv("MOELAB_PYTHON");
     const std::string cmd = std::string(python ? python : "/usr/bin/python3") + " '" + script.string() +
-                            "' --threads " + std::to_string(threads) + " --gen-bytes " +
-                            std::to_string(generateBytes) + " 2>&1";
+                            "' --threads " + std::to_string(threads) + " --gen-bytes " + std::to_string(generateBytes) +
+                            " 2>&1";
     std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(cmd.c_str(), "r"), pclose);
     if (!pipe) return {{"missing", "could not start " + cmd}};
     std::string out;
@@ -66,8 +66,7 @@ nlohmann::json runPyTorch(int threads, int generateBytes) {
     while (size_t n = std::fread(buf.data(), 1, buf.size(), pipe.get())) out.append(buf.data(), n);
     const int status = pclose(pipe.release());
     const size_t brace = out.rfind("\n{") == std::string::npos ? out.find('{') : out.rfind("\n{") + 1;
-    if (status != 0 || brace == std::string::npos)
-        return {{"missing", "PyTorch run failed: " + out.substr(0, 300)}};
+    if (status != 0 || brace == std::string::npos) return {{"missing", "PyTorch run failed: " + out.substr(0, 300)}};
     return nlohmann::json::parse(out.substr(brace), nullptr, false);
 }
 
@@ -78,7 +77,7 @@ double pytorchForwardMs(const nlohmann::json& py, int tokens) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 nlohmann::json benchLanguageModel(Backend& backend, const LmBenchOptions& o) {
     const LmModel model = loadLm("tiny-lm");
@@ -105,11 +104,15 @@ nlohmann::json benchLanguageModel(Backend& backend, const LmBenchOptions& o) {
     out["forward"] = moelabForward;
     const double moelabBps = o.generateBytes / genSeconds;
     const double pyBps = py.contains("generate") ? py["generate"].value("bytes_per_s", 0.0) : 0.0;
-    out["generate"] = {{"bytes", o.generateBytes}, {"prompt_bytes", kPromptBytes},
-                       {"moelab_bytes_per_s", moelabBps}, {"pytorch_bytes_per_s", pyBps},
+    out["generate"] = {{"bytes", o.generateBytes},
+                       {"prompt_bytes", kPromptBytes},
+                       {"moelab_bytes_per_s", moelabBps},
+                       {"pytorch_bytes_per_s", pyBps},
                        {"ratio", pyBps > 0 ? moelabBps / pyBps : 0.0}};
-    if (py.contains("missing")) out["pytorch_missing"] = py["missing"];
-    else out["pytorch"] = {{"torch", py.value("torch", "")}, {"blas", py.value("blas", "")}};
+    if (py.contains("missing"))
+        out["pytorch_missing"] = py["missing"];
+    else
+        out["pytorch"] = {{"torch", py.value("torch", "")}, {"blas", py.value("blas", "")}};
     if (o.print) {
         std::printf("little language model (tiny-lm), %s backend, %d threads; PyTorch eager, same threads%s\n",
                     backend.name().c_str(), threads,
@@ -123,4 +126,4 @@ nlohmann::json benchLanguageModel(Backend& backend, const LmBenchOptions& o) {
     return out;
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -18,4 +18,4 @@ struct LmBenchOptions {
 //  "pytorch_missing": why}. Ratios are PyTorch's time over moelab's (> 1: moelab is faster).
 nlohmann::json benchLanguageModel(Backend& backend, const LmBenchOptions& options);
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -63,16 +63,16 @@ void printTable(const std::vector<LayerRoutingStats>& stats) {
         const std::string any = number(s.consecutiveSameAny) + " (" + number(s.chanceSameAny) + ")";
         const std::string spec =
             number(s.tokenSpecialisation) + " (" + std::to_string(s.specialisationValues) + " values)";
-        const std::string load = busiest == s.load.end() ? "-"
-                                                         : number(*busiest) + " (E" +
-                                                               std::to_string(busiest - s.load.begin()) + ")";
+        const std::string load =
+            busiest == s.load.end() ? "-" : number(*busiest) + " (E" + std::to_string(busiest - s.load.begin()) + ")";
         std::printf("%-5d %8d  %-19s %-19s %-21s %s\n", s.layer, s.tokens, first.c_str(), any.c_str(), spec.c_str(),
                     load.c_str());
     }
-    std::printf("same first / same any: adjacent bytes whose first choices agree / whose top-k sets meet;\n"
-                "chance: the same under independent uniform routing. specialisation: mean share of a byte value's\n"
-                "occurrences (values seen >= %d times) that go to its most frequent first-choice expert.\n",
-                kSpecialisationMinCount);
+    std::printf(
+        "same first / same any: adjacent bytes whose first choices agree / whose top-k sets meet;\n"
+        "chance: the same under independent uniform routing. specialisation: mean share of a byte value's\n"
+        "occurrences (values seen >= %d times) that go to its most frequent first-choice expert.\n",
+        kSpecialisationMinCount);
 }
 
 void report(const RoutedText& routed, bool json) {
@@ -83,7 +83,7 @@ void report(const RoutedText& routed, bool json) {
     std::cout << nlohmann::json{{"layers", layers}}.dump() << "\n";
 }
 
-} // namespace
+}  // namespace
 
 int cmdAnalyze(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
@@ -97,12 +97,12 @@ int cmdAnalyze(const std::vector<std::string>& argv) {
     const Settings o = modelSettings(a, m);
     // Consecutive rates compare adjacent bytes: one byte has no pair.
     if (o.text.size() < 2)
-        throw InputError(a.str("text-file") ? "--text-file" : "--text",
-                         "needs at least 2 bytes: the analysis compares adjacent bytes (got " +
-                             std::to_string(o.text.size()) + ")");
+        throw InputError(
+            a.str("text-file") ? "--text-file" : "--text",
+            "needs at least 2 bytes: the analysis compares adjacent bytes (got " + std::to_string(o.text.size()) + ")");
     const int window = static_cast<int>(a.integer("window", m.config.maxPositions, 0, 1 << 30));
     report(routeWithModel(m, o, window), a.has("json"));
     return 0;
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -18,4 +18,4 @@ int cmdLesson(const std::vector<std::string>& argv, const LessonNames& appNames)
     return check.hasErrors() ? 2 : 0;
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -30,8 +30,7 @@ void refuseModelFlags(const Args& a) {
             throw InputError("--" + std::string(spec.flag),
                              "cannot be combined with --model: the language model's file fixes its shape and weights");
     for (const char* flag : {"preset", "lesson", "chapter", "code", "csv"})
-        if (a.has(flag))
-            throw InputError("--" + std::string(flag), "cannot be combined with --model");
+        if (a.has(flag)) throw InputError("--" + std::string(flag), "cannot be combined with --model");
 }
 
 // The model's MoE shape and trained routing, then the routing, cluster and backend flags given.
@@ -42,7 +41,8 @@ Settings modelSettings(const Args& a, const LmModel& m) {
     applyFlags(s, a);
     resolveSettings(s);
     validateSettings(s);
-    if (s.text.empty()) throw InputError(a.has("text-file") ? "--text-file" : "--text", "is empty: the model needs a byte");
+    if (s.text.empty())
+        throw InputError(a.has("text-file") ? "--text-file" : "--text", "is empty: the model needs a byte");
     return s;
 }
 
@@ -112,7 +112,7 @@ std::string modelJsonFields(const Settings& o, const LmRun& run, bool logprobs) 
     return out + "]";
 }
 
-} // namespace
+}  // namespace
 
 int routeModel(const Args& a) {
     refuseModelFlags(a);
@@ -125,7 +125,8 @@ int routeModel(const Args& a) {
     const LayerResult& first = run.layers[0];
     if (!first.fallback.empty()) std::cerr << "moelab: " << first.fallback << "\n";
     if (a.has("json")) {
-        nlohmann::json config = configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason, first.fallback);
+        nlohmann::json config =
+            configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason, first.fallback);
         config["model"] = name;
         writeRouteJson(o, m.layers[0].moe, first, *bc.backend, config, a.has("outputs"),
                        modelJsonFields(o, run, a.has("logprobs")));
@@ -166,13 +167,15 @@ void writeGenerationJson(const std::string& model, const LmGeneration& g, const 
     std::fwrite(out.data(), 1, out.size(), stdout);
 }
 
-} // namespace
+}  // namespace
 
 int cmdGenerate(const std::vector<std::string>& argv) {
-    const Args a(argv, {"model", "text", "text-file", "bytes", "sample-temperature", "sample-seed", "backend", "device"},
+    const Args a(argv,
+                 {"model", "text", "text-file", "bytes", "sample-temperature", "sample-seed", "backend", "device"},
                  {"json"});
     if (!a.has("model")) throw InputError("--model", "needed: the language model (tiny-lm, or a .safetensors path)");
-    if (a.has("text") == a.has("text-file")) throw InputError("--text", "give the prompt as --text or --text-file (one)");
+    if (a.has("text") == a.has("text-file"))
+        throw InputError("--text", "give the prompt as --text or --text-file (one)");
     std::string prompt = a.has("text") ? *a.str("text") : readFile(*a.str("text-file"));
     if (prompt.empty()) throw InputError(a.has("text") ? "--text" : "--text-file", "is empty: the prompt needs a byte");
     SampleOptions so;
@@ -192,4 +195,4 @@ int cmdGenerate(const std::vector<std::string>& argv) {
     return 0;
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -72,9 +72,10 @@ nlohmann::json sentimentJson(const train::SentimentResult& r) {
 }
 
 void printSentiment(const train::SentimentResult& r) {
-    std::printf("\nsentiment experiment (4 experts, top-2, sentence level): %.1f s, held-out accuracy %.1f%% "
-                "(%d reviews), train %.1f%%\n",
-                r.seconds, 100 * r.heldOutAccuracy, r.heldOutCount, 100 * r.trainAccuracy);
+    std::printf(
+        "\nsentiment experiment (4 experts, top-2, sentence level): %.1f s, held-out accuracy %.1f%% "
+        "(%d reviews), train %.1f%%\n",
+        r.seconds, 100 * r.heldOutAccuracy, r.heldOutCount, 100 * r.trainAccuracy);
     std::printf("held-out first choices   negative positive   chinese english\n");
     for (size_t e = 0; e < r.firstChoice.bySentiment.size(); ++e) {
         const auto& s = r.firstChoice.bySentiment[e];
@@ -96,7 +97,7 @@ int benchLmCommand(Backend& backend, double minTime, bool json) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 namespace {
 
@@ -168,10 +169,10 @@ nlohmann::json benchBalance(bool json) {
     for (bool balanced : {false, true}) {
         const train::BalanceRun r = train::runBalanceExperiment(balanced, corpus);
         balance[balanced ? "balanced" : "collapsed"] = {{"seconds", r.seconds},
-                                                       {"max_over_mean", r.outcome.maxOverMean},
-                                                       {"top_share", r.outcome.topShare},
-                                                       {"cv", r.outcome.cv},
-                                                       {"held_out_loss", r.heldOutLoss}};
+                                                        {"max_over_mean", r.outcome.maxOverMean},
+                                                        {"top_share", r.outcome.topShare},
+                                                        {"cv", r.outcome.cv},
+                                                        {"held_out_loss", r.heldOutLoss}};
         if (!json)
             std::printf("balance experiment, %s: %.1f s, max/mean %.2f, top expert %.0f%%, CV %.3f\n",
                         balanced ? "aux loss  " : "no balance", r.seconds, r.outcome.maxOverMean,
@@ -180,7 +181,7 @@ nlohmann::json benchBalance(bool json) {
     return balance;
 }
 
-} // namespace
+}  // namespace
 
 int cmdBench(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
@@ -195,9 +196,8 @@ int cmdBench(const std::vector<std::string>& argv) {
     std::vector<BackendChoice> backends = benchBackends(which, a.str("device", ""));
     if (only == "lm") return benchLmCommand(*backends.front().backend, minTime, json);
     const auto shapes = standardBenchShapes();
-    const bool layerShapes = only.empty() || std::any_of(shapes.begin(), shapes.end(), [&](const BenchShape& s) {
-                                 return s.name == only;
-                             });
+    const bool layerShapes =
+        only.empty() || std::any_of(shapes.begin(), shapes.end(), [&](const BenchShape& s) { return s.name == only; });
     // The machine's own FP32 peak, in this run: the ratios below are against it too.
     const double peak = layerShapes ? measureFmaPeakGflops() : 0.0;
     if (!json && layerShapes) {
@@ -206,7 +206,8 @@ int cmdBench(const std::vector<std::string>& argv) {
                     "H", "ffn GFLOP/s", "gemm GFLOP/s", "ratio", "of peak", "pipeline ms");
     }
     const nlohmann::json results = benchLayers(backends, only, minTime, peak, json);
-    const nlohmann::json training = only.empty() || only == "train" ? benchTraining(minTime, json) : nlohmann::json::array();
+    const nlohmann::json training =
+        only.empty() || only == "train" ? benchTraining(minTime, json) : nlohmann::json::array();
     const nlohmann::json balance = only.empty() || only == "balance" ? benchBalance(json) : nlohmann::json();
     nlohmann::json sentiment;
     if (only.empty() || only == "sentiment") {  // seed 002's claim: do experts split by sentiment?
@@ -278,7 +279,7 @@ nlohmann::json openclLacks(const Backend& b) {
             out.push_back({{"preset", p.name}, {"lacks", why}});
     return out;
 }
-} // namespace
+}  // namespace
 
 int cmdInfo(const std::vector<std::string>& argv) {
     const Args a(argv, {}, {"json"});
@@ -286,7 +287,10 @@ int cmdInfo(const std::vector<std::string>& argv) {
     auto cl = makeBackend(BackendKind::Auto);  // Eigen with the reason where OpenCL cannot run
     nlohmann::json presetList = nlohmann::json::array();
     for (const Preset& p : presets())
-        presetList.push_back({{"name", p.name}, {"title", p.title}, {"paper", p.paper}, {"scaled", p.scaled},
+        presetList.push_back({{"name", p.name},
+                              {"title", p.title},
+                              {"paper", p.paper},
+                              {"scaled", p.scaled},
                               {"settings", presetFlags(p)}});
     // The kernels' build: from the cache or compiled now, and what the compiler said.
     const auto* clb = dynamic_cast<const OpenCLBackend*>(cl.backend.get());
@@ -323,4 +327,4 @@ int cmdInfo(const std::vector<std::string>& argv) {
     return 0;
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

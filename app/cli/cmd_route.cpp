@@ -243,8 +243,10 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
     out += "{\"config\":";
     out += config.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     out += ",\"capacity\":";
-    if (r.capacity < 0) out += "null";
-    else appendInt(out, r.capacity);
+    if (r.capacity < 0)
+        out += "null";
+    else
+        appendInt(out, r.capacity);
     out += ",\"tokens\":[";
     std::vector<std::string> parts;  // one text buffer per thread
     appendTokens(fl, parts, rows, res);
@@ -333,7 +335,7 @@ Settings routeSettings(const Args& a) {
     return layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, a, Settings{});
 }
 
-} // namespace
+}  // namespace
 
 void writeRouteJson(const Settings& o, const ModelWeights& w, const LayerResult& res, Backend& backend,
                     const nlohmann::json& config, bool withOutputs, std::string_view extraFields) {
@@ -366,7 +368,8 @@ int cmdRoute(const std::vector<std::string>& argv) {
         runLayer(*bc.backend, w, o.router, o.text, x, withOutputs, res);
     }
     if (!res.fallback.empty()) std::cerr << "moelab: " << res.fallback << "\n";
-    const nlohmann::json config = configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason, res.fallback);
+    const nlohmann::json config =
+        configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason, res.fallback);
     RowSource rows(o, w, res, *bc.backend);
     if (a.has("json")) {
         writeJson(o, rows, res, config, withOutputs);
@@ -381,4 +384,4 @@ int cmdRoute(const std::vector<std::string>& argv) {
     return 0;
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -76,14 +76,14 @@ int cmdTrain(const std::vector<std::string>& argv) {
             if (!logPath.empty() && !(log << train::logLine(l) << "\n" << std::flush))  // a full disk, /dev/full
                 throw InputError("--log", "cannot write " + logPath + ": " + std::strerror(errno));
             if (!quiet)
-                std::fprintf(stderr, "step %5d  loss %.4f  aux %.4f  z %.3f  cv %.3f  drop %.3f\n", l.step, l.loss, l.aux,
-                             l.z, l.cv, l.dropRate);
+                std::fprintf(stderr, "step %5d  loss %.4f  aux %.4f  z %.3f  cv %.3f  drop %.3f\n", l.step, l.loss,
+                             l.aux, l.z, l.cv, l.dropRate);
         }
     }
     const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     const double tokens = double(steps) * cfg.batch * cfg.seqLen;
-    std::fprintf(stderr, "held-out loss %.4f after %d steps, %.1f s, %.0f tokens/s\n", trainer.heldOutLoss(), steps, secs,
-                 secs > 0 ? tokens / secs : 0.0);
+    std::fprintf(stderr, "held-out loss %.4f after %d steps, %.1f s, %.0f tokens/s\n", trainer.heldOutLoss(), steps,
+                 secs, secs > 0 ? tokens / secs : 0.0);
     if (const auto out = a.str("out")) {
         saveWeights(trainer.weights(), *out, o.router.noisyTopk);
         std::fprintf(stderr, "wrote %s\n", out->c_str());
@@ -91,4 +91,4 @@ int cmdTrain(const std::vector<std::string>& argv) {
     return 0;
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -6,10 +6,10 @@
 
 namespace moe::cli {
 
-void appendFloat(std::string& out, float v);    // non-finite values are written as 0: never NaN
+void appendFloat(std::string& out, float v);  // non-finite values are written as 0: never NaN
 void appendDouble(std::string& out, double v);
 void appendInt(std::string& out, long long v);
 // A JSON string literal; invalid UTF-8 bytes become U+FFFD.
 void appendString(std::string& out, std::string_view s);
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -26,4 +26,4 @@ int routeModel(const Args& a);
 void writeRouteJson(const Settings& o, const ModelWeights& w, const LayerResult& res, Backend& backend,
                     const nlohmann::json& config, bool withOutputs, std::string_view extraFields);
 
-} // namespace moe::cli
+}  // namespace moe::cli

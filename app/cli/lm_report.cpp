@@ -67,12 +67,13 @@ void printLayerMetrics(std::ostream& os, const LmRun& run) {
         const int kept = std::accumulate(r.kept.begin(), r.kept.end(), 0);
         char line[160];
         std::snprintf(line, sizeof line, "  %5zu  %6.1f%%  %8.4f  %7.4f  %7.4f  e%d (%.0f%% of kept assignments)\n", l,
-                      100 * m.dropRate, m.auxLoss, m.cv, m.entropy, busiest, kept ? 100.0 * r.kept[busiest] / kept : 0.0);
+                      100 * m.dropRate, m.auxLoss, m.cv, m.entropy, busiest,
+                      kept ? 100.0 * r.kept[busiest] / kept : 0.0);
         os << line;
     }
 }
 
-} // namespace
+}  // namespace
 
 std::vector<int> likeliestNextBytes(const LmRun& run, int n) {
     const Eigen::Index last = run.logprobs.rows() - 1;
@@ -111,4 +112,4 @@ void printLmReport(std::ostream& os, const Settings& o, const std::string& model
        << "   (mean -log2 p of bytes 1..T-1 given the bytes before them)\n";
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -18,4 +18,4 @@ std::vector<int> likeliestNextBytes(const LmRun& run, int n);
 void printLmReport(std::ostream& os, const Settings& o, const std::string& model, const LmModel& m, const LmRun& run,
                    const std::vector<ByteToken>& firstTokens, bool asTrained, int maxRows);
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -4,17 +4,25 @@ namespace moe::cli {
 namespace {
 
 nlohmann::json costJson(const AllToAllCost& c) {
-    return {{"intra_node_bytes", c.intraNodeBytes}, {"inter_node_bytes", c.interNodeBytes}, {"messages", c.messages},
-            {"dispatch_time_us", c.dispatchUs}, {"combine_time_us", c.combineUs}};
+    return {{"intra_node_bytes", c.intraNodeBytes},
+            {"inter_node_bytes", c.interNodeBytes},
+            {"messages", c.messages},
+            {"dispatch_time_us", c.dispatchUs},
+            {"combine_time_us", c.combineUs}};
 }
 
-} // namespace
+}  // namespace
 
 nlohmann::json trafficJson(const Traffic& t) {
     nlohmann::json per = nlohmann::json::array();
     for (const GpuTraffic& g : t.perGpu)
-        per.push_back({{"gpu", g.gpu}, {"experts", g.experts}, {"send_bytes", g.sendBytes}, {"recv_bytes", g.recvBytes},
-                       {"tokens_computed", g.tokensComputed}, {"dispatch_us", g.dispatchUs}, {"compute_us", g.computeUs},
+        per.push_back({{"gpu", g.gpu},
+                       {"experts", g.experts},
+                       {"send_bytes", g.sendBytes},
+                       {"recv_bytes", g.recvBytes},
+                       {"tokens_computed", g.tokensComputed},
+                       {"dispatch_us", g.dispatchUs},
+                       {"compute_us", g.computeUs},
                        {"combine_us", g.combineUs}});
     return {{"gpus", t.gpus},
             {"gpus_per_node", t.gpusPerNode},
@@ -53,4 +61,4 @@ nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& tr
             {"comm_balance_loss", traffic.commBalanceLoss}};
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -12,4 +12,4 @@ namespace moe::cli {
 nlohmann::json trafficJson(const Traffic& t);
 nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic);
 
-} // namespace moe::cli
+}  // namespace moe::cli

@@ -24,7 +24,7 @@ std::string bar(double fraction, int width) {
     return s;
 }
 
-} // namespace
+}  // namespace
 
 int displayWidth(const std::string& s) {
     int w = 0;
@@ -84,8 +84,7 @@ void printMetrics(std::ostream& os, const Metrics& m) {
        << "  entropy      " << fmt("%.4f", m.entropy) << " nats\n"
        << "  parameters   " << m.totalParams << " total, " << m.activeParams << " active per token\n"
        << "  FLOPs/token  " << fmt("%.0f", m.flopsPerTokenMoe) << " MoE vs " << fmt("%.0f", m.flopsPerTokenDense)
-       << " dense (" << fmt("%.2fx", m.flopsPerTokenMoe > 0 ? m.flopsPerTokenDense / m.flopsPerTokenMoe : 0)
-       << ")\n";
+       << " dense (" << fmt("%.2fx", m.flopsPerTokenMoe > 0 ? m.flopsPerTokenDense / m.flopsPerTokenMoe : 0) << ")\n";
 }
 
 // With more than one simulated GPU: the expert-parallel bytes and times.
@@ -96,15 +95,16 @@ void printTraffic(std::ostream& os, const Settings& o, const Routing& r) {
         os << "\n  expert parallel: " << t.gpus << " GPUs, " << t.gpusPerNode << " per node, "
            << toString(o.cluster.placement) << " placement, hidden " << o.cluster.simHidden << " "
            << toString(o.cluster.dtype) << "\n"
-           << "  bytes        " << fmt("%.2f", t.localBytes * mb) << " MiB local, " << fmt("%.2f", t.intraNodeBytes * mb)
-           << " MiB inside nodes, " << fmt("%.2f", t.interNodeBytes * mb) << " MiB between nodes\n"
+           << "  bytes        " << fmt("%.2f", t.localBytes * mb) << " MiB local, "
+           << fmt("%.2f", t.intraNodeBytes * mb) << " MiB inside nodes, " << fmt("%.2f", t.interNodeBytes * mb)
+           << " MiB between nodes\n"
            << "  time         dispatch " << fmt("%.1f", t.dispatchTimeUs) << " us, compute "
            << fmt("%.1f", t.computeTimeUs) << " us (GPU " << t.straggler << " is the straggler), combine "
            << fmt("%.1f", t.combineTimeUs) << " us\n";
     }
 }
 
-} // namespace
+}  // namespace
 
 void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& firstTokens, int characters,
                       const LayerResult& res, int maxRows) {
@@ -126,4 +126,4 @@ void printRouteReport(std::ostream& os, const Settings& o, const std::vector<Byt
     printTraffic(os, o, r);
 }
 
-} // namespace moe::cli
+}  // namespace moe::cli

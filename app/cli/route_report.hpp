@@ -17,4 +17,4 @@ int displayWidth(const std::string& s);
 // text's first tokens at least that many), experts, metrics.
 void printRouteReport(std::ostream& os, const Settings& o, const std::vector<ByteToken>& firstTokens, int characters,
                       const LayerResult& res, int maxRows);
-} // namespace moe::cli
+}  // namespace moe::cli

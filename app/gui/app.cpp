@@ -17,7 +17,7 @@ namespace {
 
 constexpr float kControlsWidth = 310;  // the left column (controls or lesson), unscaled
 constexpr float kLessonWidth = 360;
-constexpr float kLeftShare = 0.3f;     // the left column takes at most this share of the width
+constexpr float kLeftShare = 0.3f;                          // the left column takes at most this share of the width
 constexpr float kCompactWidth = 900, kCompactHeight = 560;  // a logical screen smaller than this is compact
 
 template <class T>
@@ -39,11 +39,14 @@ std::vector<View*> pointers(const std::vector<std::unique_ptr<View>>& views) {
     return out;
 }
 
-} // namespace
+}  // namespace
 
 Views::Views(Ui& ui)
-    : m_owned(makeViews(ui)), m_all(pointers(m_owned)), lesson(typed<LessonView>(m_all, "lesson")),
-      controls(typed<ControlsView>(m_all, "controls")), training(typed<TrainingView>(m_all, "training")) {}
+    : m_owned(makeViews(ui)),
+      m_all(pointers(m_owned)),
+      lesson(typed<LessonView>(m_all, "lesson")),
+      controls(typed<ControlsView>(m_all, "controls")),
+      training(typed<TrainingView>(m_all, "training")) {}
 
 View* Views::byName(std::string_view id) const {
     for (View* v : m_all)
@@ -52,11 +55,11 @@ View* Views::byName(std::string_view id) const {
 }
 
 App::App(GLFWwindow* window, AppState& state, Ui& ui, Page page)
-    : m_window(window), m_state(state), m_ui(ui),
-      m_views(ui), m_page(Page::Routing) {
-    m_views.lesson.connect(state.lesson(), {[this](int c, int t) { goChapter(c, t); },
-                                            [this](const std::string& kind) { m_views.training.startExperiment(m_state, kind); },
-                                            [this] { leaveLesson(); }});
+    : m_window(window), m_state(state), m_ui(ui), m_views(ui), m_page(Page::Routing) {
+    m_views.lesson.connect(state.lesson(),
+                           {[this](int c, int t) { goChapter(c, t); },
+                            [this](const std::string& kind) { m_views.training.startExperiment(m_state, kind); },
+                            [this] { leaveLesson(); }});
     setPageSettings(page);
     m_page = page;
 }
@@ -64,7 +67,8 @@ App::App(GLFWwindow* window, AppState& state, Ui& ui, Page page)
 void App::setPageSettings(Page p) {
     // The expert-parallel page opens on 8 GPUs: one GPU has no traffic to show.
     if (p == Page::Parallel && m_page != p && m_state.settings().cluster.gpus == 1 && !inLesson())
-        m_state.set(*findSetting("gpus"), std::min(8, m_state.settings().shape.experts + m_state.settings().cluster.replicateHot));
+        m_state.set(*findSetting("gpus"),
+                    std::min(8, m_state.settings().shape.experts + m_state.settings().cluster.replicateHot));
 }
 
 std::vector<View*> App::shownViews() {
@@ -141,7 +145,8 @@ void App::layout(bool force) {
     std::vector<LayoutSlot> slots;
     for (size_t i = 0; i < shown.size(); ++i) {
         slots.push_back({int(i), shown[i]->info().shape, shown[i]->info().widthWeight});
-        if (const auto grown = m_grownHeight.find(shown[i]); grown != m_grownHeight.end()) slots.back().height = grown->second;
+        if (const auto grown = m_grownHeight.find(shown[i]); grown != m_grownHeight.end())
+            slots.back().height = grown->second;
         // A chapter's framed views come first: they grow, and take twice their share of a row.
         if (inLesson() && shown[i]->highlighted()) {
             if (slots.back().shape == ViewShape::Short) slots.back().shape = ViewShape::Tall;
@@ -202,7 +207,8 @@ void App::growStrips() {
         const float need = std::min(v->lastSize().y + v->overflowHeight(), h * 0.4f);
         // Asked once: where the rows do not fit the window either, the layout shrinks the strip
         // again, and asking every frame would relayout every frame.
-        if (const auto asked = m_grownHeight.find(v); asked != m_grownHeight.end() && asked->second >= need - 1) continue;
+        if (const auto asked = m_grownHeight.find(v); asked != m_grownHeight.end() && asked->second >= need - 1)
+            continue;
         if (v->lastSize().y > 0 && v->overflowHeight() > 1 && need > v->lastSize().y + 1) {
             m_grownHeight[v] = need;
             m_relayout = true;
@@ -213,7 +219,8 @@ void App::growStrips() {
 bool App::viewsOverlap() {
     std::vector<ImRect> rects;
     for (View* v : m_views.all())
-        if (const ImVec2 p = v->lastPos(), s = v->lastSize(); s.x > 0) rects.emplace_back(p, ImVec2(p.x + s.x, p.y + s.y));
+        if (const ImVec2 p = v->lastPos(), s = v->lastSize(); s.x > 0)
+            rects.emplace_back(p, ImVec2(p.x + s.x, p.y + s.y));
     for (ImRect& r : rects) r.Expand(-0.5f);  // neighbours share an edge
     for (size_t i = 0; i < rects.size(); ++i)
         for (size_t j = i + 1; j < rects.size(); ++j)
@@ -221,4 +228,4 @@ bool App::viewsOverlap() {
     return false;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -82,7 +82,17 @@ public:
     AppState& state() { return m_state; }
 
 private:
-    enum class PathAction { None, LoadText, LoadWeights, SaveSession, LoadSession, ExportPng, ExportView, OpenLesson, OpenCode };
+    enum class PathAction {
+        None,
+        LoadText,
+        LoadWeights,
+        SaveSession,
+        LoadSession,
+        ExportPng,
+        ExportView,
+        OpenLesson,
+        OpenCode
+    };
     std::vector<View*> shownViews();  // right of the left column, in layout order, less hidden ones
     std::vector<View*> pageViews();   // the page's or chapter's views
     View* leftView();                 // the lesson panel, the controls, or none (hidden)
@@ -123,11 +133,11 @@ private:
     bool m_firstFrame = true;
     bool m_relayout = false;  // show and place the views again at the start of the next frame
     bool m_openShare = false;
-    std::string m_code;       // the lesson code the share window shows
-    ProblemDialog m_problems; // a lesson's errors, a code that does not open
-    int m_windowW = 0, m_windowH = 0;  // relayout when the window's size changes
-    std::map<View*, float> m_grownHeight;  // strips grown to fit their rows (growStrips)
+    std::string m_code;                                          // the lesson code the share window shows
+    ProblemDialog m_problems;                                    // a lesson's errors, a code that does not open
+    int m_windowW = 0, m_windowH = 0;                            // relayout when the window's size changes
+    std::map<View*, float> m_grownHeight;                        // strips grown to fit their rows (growStrips)
     int m_savedX = 0, m_savedY = 0, m_savedW = 0, m_savedH = 0;  // the window before full screen
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -14,7 +14,7 @@ namespace moe::gui {
 
 namespace {
 constexpr float kPathFieldWidth = 500;
-} // namespace
+}  // namespace
 
 void App::openPath(PathAction a, const std::string& suggestion) {
     m_action = a;
@@ -59,36 +59,47 @@ void App::runPathAction() {
     m_notice.clear();
     try {
         switch (m_action) {
-        case PathAction::LoadText:
-            m_state.settings().text = readFile(m_path);
-            m_state.settings().textFile = m_path;
-            m_state.changed(SettingEffect::Route);
-            break;
-        case PathAction::LoadWeights: m_state.loadWeights(m_path); break;
-        case PathAction::SaveSession: writeFileAtomic(m_path, sessionJson(m_state.settings())); break;
-        case PathAction::LoadSession: {
-            LoadedSession loaded = parseSession(readFile(m_path), m_path);
-            m_message = m_state.replaceSettings(std::move(loaded.settings));
-            if (m_message.empty() && !loaded.unknownKeys.empty()) {
-                m_message = m_path + ": " + tr("ignored unknown keys") + ":";
-                for (const std::string& k : loaded.unknownKeys) m_message += " " + k;
+            case PathAction::LoadText:
+                m_state.settings().text = readFile(m_path);
+                m_state.settings().textFile = m_path;
+                m_state.changed(SettingEffect::Route);
+                break;
+            case PathAction::LoadWeights:
+                m_state.loadWeights(m_path);
+                break;
+            case PathAction::SaveSession:
+                writeFileAtomic(m_path, sessionJson(m_state.settings()));
+                break;
+            case PathAction::LoadSession: {
+                LoadedSession loaded = parseSession(readFile(m_path), m_path);
+                m_message = m_state.replaceSettings(std::move(loaded.settings));
+                if (m_message.empty() && !loaded.unknownKeys.empty()) {
+                    m_message = m_path + ": " + tr("ignored unknown keys") + ":";
+                    for (const std::string& k : loaded.unknownKeys) m_message += " " + k;
+                }
+                break;
             }
-            break;
-        }
-        case PathAction::ExportPng: pendingPng = m_path; break;
-        case PathAction::ExportView: {
-            const std::string ext = std::filesystem::path(m_path).extension().string();
-            if (ext != ".png" && ext != ".svg") throw InputError(m_path, "needs a name ending in .png or .svg");
-            pendingExport = ViewExport{m_exportView, m_path};
-            break;
-        }
-        case PathAction::OpenLesson: openLesson(m_path, 0); break;
-        case PathAction::OpenCode: openCode(m_path); break;
-        case PathAction::None: break;
+            case PathAction::ExportPng:
+                pendingPng = m_path;
+                break;
+            case PathAction::ExportView: {
+                const std::string ext = std::filesystem::path(m_path).extension().string();
+                if (ext != ".png" && ext != ".svg") throw InputError(m_path, "needs a name ending in .png or .svg");
+                pendingExport = ViewExport{m_exportView, m_path};
+                break;
+            }
+            case PathAction::OpenLesson:
+                openLesson(m_path, 0);
+                break;
+            case PathAction::OpenCode:
+                openCode(m_path);
+                break;
+            case PathAction::None:
+                break;
         }
     } catch (const std::exception& e) {
         m_message = errorText(e);  // shown in the status bar; nothing else changes
     }
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

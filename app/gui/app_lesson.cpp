@@ -30,7 +30,8 @@ void App::openLesson(const std::string& path, int chapter, bool keepSettings) {
         p.lesson = std::move(check.lesson);
         m_ui.glyphText = p.lesson.title.en + p.lesson.title.zh;
         for (const LessonChapter& c : p.lesson.chapters)
-            for (const LessonText* t : {&c.title, &c.text, &c.question, &c.answer, &c.goalText}) m_ui.glyphText += t->en + t->zh;
+            for (const LessonText* t : {&c.title, &c.text, &c.question, &c.answer, &c.goalText})
+                m_ui.glyphText += t->en + t->zh;
         m_state.lesson() = std::move(p);
         goChapter(std::clamp(chapter, 0, int(m_state.lesson()->lesson.chapters.size()) - 1), -1, !keepSettings);
     } catch (const std::exception& e) {
@@ -50,14 +51,17 @@ void App::goChapter(int chapter, int tryIndex, bool applySettings) {
         // even when the command line's are already there.
         if (!model.empty() && m_state.lmName() != model) useLm(model), applySettings = true;
         const RouterConfig trained = m_state.lm() ? trainedRouting(m_state.lm()->config) : RouterConfig{};
-        const Settings next = chapterSettings(lesson, chapter, tryIndex, m_state.settings(), m_state.lm() ? &trained : nullptr);
+        const Settings next =
+            chapterSettings(lesson, chapter, tryIndex, m_state.settings(), m_state.lm() ? &trained : nullptr);
         // A shape the trained model does not have needs other weights: say so, or students
         // blame the setting for routing that changed with the weights.
         m_notice.clear();
         const bool leavesTrained = !m_state.settings().weightsPath.empty() && next.weightsPath.empty();
         if (applySettings) {
-            if (const std::string e = m_state.replaceSettings(next, true); !e.empty()) m_message = e;
-            else if (leavesTrained) setNotice(tr("New, random weights: these settings do not fit the trained model."), false);
+            if (const std::string e = m_state.replaceSettings(next, true); !e.empty())
+                m_message = e;
+            else if (leavesTrained)
+                setNotice(tr("New, random weights: these settings do not fit the trained model."), false);
         }
     } catch (const std::exception& e) {
         m_message = e.what();
@@ -102,11 +106,12 @@ void App::openCode(const std::string& text) {
     }
     LessonRequest request;
     request.code = shared, request.lesson = shared.lesson, request.chapter = shared.chapter;
-    const Settings next = layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, Args({}, {}, {}), m_state.settings());
+    const Settings next =
+        layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, Args({}, {}, {}), m_state.settings());
     m_message = m_state.replaceSettings(next);
     m_ui.hidden = std::set<std::string>(shared.hidden.begin(), shared.hidden.end());
     applySharedState(shared);
     if (!shared.lesson.empty()) openLesson(shared.lesson, shared.chapter, true);
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -43,7 +43,8 @@ void App::keys() {
         tokenFocus |= focus && v.followsToken && std::strstr(focus->Name, ("###" + std::string(v.id)).c_str());
     const bool left = ImGui::IsKeyPressed(ImGuiKey_LeftArrow), right = ImGui::IsKeyPressed(ImGuiKey_RightArrow);
     if (tokenFocus && (left || right)) {
-        m_ui.pinnedToken = std::clamp(m_ui.pinnedToken + (right ? 1 : -1), 0, std::max(0, m_state.result().routing.tokens - 1));
+        m_ui.pinnedToken =
+            std::clamp(m_ui.pinnedToken + (right ? 1 : -1), 0, std::max(0, m_state.result().routing.tokens - 1));
         return;
     }
     // The lesson's keys need the lesson on screen, and no dialog or menu open over it.
@@ -96,7 +97,8 @@ void App::exportViewMenu() {
     for (View* v : m_views.all()) {
         if (!v->open() || !v->exportable()) continue;
         if (ImGui::BeginMenu(tr(v->title()))) {
-            if (ImGui::MenuItem(tr("Export PNG (2x)..."))) m_exportView = v->id(), openPath(PathAction::ExportView, m_exportView + ".png");
+            if (ImGui::MenuItem(tr("Export PNG (2x)...")))
+                m_exportView = v->id(), openPath(PathAction::ExportView, m_exportView + ".png");
             if (v->hasSvg() && ImGui::MenuItem(tr("Export SVG...")))
                 m_exportView = v->id(), openPath(PathAction::ExportView, m_exportView + ".svg");
             ImGui::EndMenu();
@@ -150,11 +152,14 @@ void App::scaleMenu() {
 void App::modelMenu() {
     if (!ImGui::BeginMenu(tr("Model"))) return;
     if (ImGui::MenuItem(tr("One MoE layer"), nullptr, !m_state.lm())) leaveLm();
-    if (ImGui::MenuItem(tr("Language model (tiny-lm, 4 layers)"), nullptr, m_state.lmName() == "tiny-lm")) useLm("tiny-lm");
+    if (ImGui::MenuItem(tr("Language model (tiny-lm, 4 layers)"), nullptr, m_state.lmName() == "tiny-lm"))
+        useLm("tiny-lm");
     if (const LmModel* m = m_state.lm()) {
         ImGui::Separator();
-        if (ImGui::MenuItem(tr("Next layer"), "]", false, m_state.layer() + 1 < m->config.layers)) m_state.setLayer(m_state.layer() + 1);
-        if (ImGui::MenuItem(tr("Previous layer"), "[", false, m_state.layer() > 0)) m_state.setLayer(m_state.layer() - 1);
+        if (ImGui::MenuItem(tr("Next layer"), "]", false, m_state.layer() + 1 < m->config.layers))
+            m_state.setLayer(m_state.layer() + 1);
+        if (ImGui::MenuItem(tr("Previous layer"), "[", false, m_state.layer() > 0))
+            m_state.setLayer(m_state.layer() - 1);
     }
     ImGui::EndMenu();
 }
@@ -221,7 +226,8 @@ std::string App::statusLine() {
     if (shown("experts")) line += "  E=" + std::to_string(r.experts);
     if (shown("k")) line += "  k=" + std::to_string(r.k);
     if (shown("capacity_factor") && shown("min_capacity"))
-        line += std::string("  ") + tr("capacity") + " " + (r.capacity < 0 ? tr("dropless") : std::to_string(r.capacity));
+        line +=
+            std::string("  ") + tr("capacity") + " " + (r.capacity < 0 ? tr("dropless") : std::to_string(r.capacity));
     if (m_ui.presenting) return line;
     char tail[64];
     std::snprintf(tail, sizeof tail, "  |  %.2f ms", m_state.lastComputeMs());
@@ -243,4 +249,4 @@ void App::toggleFullScreen() {
     m_relayout = true;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -46,12 +46,14 @@ void App::sharePopup() {
     if (m_openShare) ImGui::OpenPopup("##share"), m_openShare = false;
     ImGui::SetNextWindowSize(ImVec2(560 * m_ui.scale, 480 * m_ui.scale), ImGuiCond_Appearing);
     if (!ImGui::BeginPopupModal("##share", nullptr)) return;
-    textWrapped(tr("Students who open this code (moelab gui --code CODE, or File > Open a lesson code) get "
-                                "this state: every setting, the text, the page and lesson chapter. Untick what they "
-                                "should not see."));
+    textWrapped(
+        tr("Students who open this code (moelab gui --code CODE, or File > Open a lesson code) get "
+           "this state: every setting, the text, the page and lesson chapter. Untick what they "
+           "should not see."));
     m_code = shareCode();
     ImGui::SetNextItemWidth(-ImGui::CalcTextSize(tr("Copy")).x - ImGui::GetStyle().FramePadding.x * 4);
-    ImGui::InputText("##code", m_code.data(), m_code.size() + 1, ImGuiInputTextFlags_ReadOnly | ImGuiInputTextFlags_AutoSelectAll);
+    ImGui::InputText("##code", m_code.data(), m_code.size() + 1,
+                     ImGuiInputTextFlags_ReadOnly | ImGuiInputTextFlags_AutoSelectAll);
     ImGui::SameLine();
     if (ImGui::Button(tr("Copy"))) ImGui::SetClipboardText(m_code.c_str());
     ImGui::Separator();
@@ -59,8 +61,10 @@ void App::sharePopup() {
     const auto toggle = [&](const std::string& name, const char* shown) {
         bool visible = !m_ui.hidden.count(name);
         if (ImGui::Checkbox(shown, &visible)) {
-            if (visible) m_ui.hidden.erase(name);
-            else m_ui.hidden.insert(name);
+            if (visible)
+                m_ui.hidden.erase(name);
+            else
+                m_ui.hidden.insert(name);
             m_relayout = true;
         }
     };
@@ -80,15 +84,23 @@ std::string App::layoutReport() {
     for (View* v : m_views.all()) {
         if (!v->open()) continue;
         const ImVec2 p = v->lastPos(), s = v->lastSize();
-        views.push_back({{"name", v->id()}, {"x", p.x}, {"y", p.y}, {"w", s.x}, {"h", s.y},
-                         {"framed", v->highlighted()}, {"content_fits", v->contentFits()}});
+        views.push_back({{"name", v->id()},
+                         {"x", p.x},
+                         {"y", p.y},
+                         {"w", s.x},
+                         {"h", s.y},
+                         {"framed", v->highlighted()},
+                         {"content_fits", v->contentFits()}});
     }
     nlohmann::json measured = nlohmann::json::object();
     for (const auto& [k, v] : m_ui.measured) measured[k] = v;
     nlohmann::json lm = nullptr;  // the language model: its layer shown and bits per byte
     if (const LmRun* run = m_state.lmRun())
-        lm = {{"model", m_state.lmName()}, {"layers", run->layers.size()}, {"layer", m_state.layer()},
-              {"bits_per_byte", run->bitsPerByte}, {"as_trained_bits_per_byte", m_state.asTrainedBitsPerByte()}};
+        lm = {{"model", m_state.lmName()},
+              {"layers", run->layers.size()},
+              {"layer", m_state.layer()},
+              {"bits_per_byte", run->bitsPerByte},
+              {"as_trained_bits_per_byte", m_state.asTrainedBitsPerByte()}};
     nlohmann::json lesson = nullptr;
     if (inLesson())
         lesson = {{"chapter", m_state.lesson()->chapter + 1}, {"footer_visible", m_views.lesson.footerVisible()}};
@@ -107,4 +119,4 @@ std::string App::layoutReport() {
         .dump();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

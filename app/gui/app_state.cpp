@@ -11,7 +11,7 @@
 namespace moe::gui {
 
 namespace {
-constexpr size_t kHistory = 120;  // metric samples kept for the sparklines
+constexpr size_t kHistory = 120;      // metric samples kept for the sparklines
 constexpr double kFrameBudgetMs = 8;  // a recompute slower than this moves to the worker
 
 // Whether the settings' routing is this one, as every routing setting reads it.
@@ -25,7 +25,7 @@ bool routesAs(const Settings& s, const RouterConfig& r) {
     }
     return true;
 }
-}
+}  // namespace
 
 AppState::AppState(Settings settings) : m_settings(std::move(settings)) { update(); }
 
@@ -120,7 +120,8 @@ void AppState::waitForBackend() {
 }
 
 AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, Backend& backend,
-                                     std::shared_ptr<const LmModel> lm, int layer, std::optional<double> knownTrainedBpb) {
+                                     std::shared_ptr<const LmModel> lm, int layer,
+                                     std::optional<double> knownTrainedBpb) {
     const auto t0 = std::chrono::steady_clock::now();
     Computed c;
     c.tokens = tokenize(s.text);
@@ -130,8 +131,9 @@ AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, B
         // The as-trained figure beside it: the same run when the routing is the trained one.
         const RouterConfig trained = trainedRouting(lm->config);
         const bool asTrained = routesAs(s, trained);
-        c.trainedBpb = asTrained ? run->bitsPerByte
-                                 : knownTrainedBpb ? *knownTrainedBpb : runLm(backend, *lm, trained, s.text).bitsPerByte;
+        c.trainedBpb = asTrained         ? run->bitsPerByte
+                       : knownTrainedBpb ? *knownTrainedBpb
+                                         : runLm(backend, *lm, trained, s.text).bitsPerByte;
         c.x = Mat(int(s.text.size()), lm->config.hidden);
         for (int t = 0; t < int(s.text.size()); ++t) c.x.row(t) = lm->embed.row(static_cast<unsigned char>(s.text[t]));
         c.layer = std::clamp(layer, 0, int(run->layers.size()) - 1);
@@ -191,10 +193,9 @@ void AppState::recompute() {
     // The worker gets its own copies (the views and the training thread may change
     // settings and weights meanwhile) and the backend, which nothing else uses until
     // the result is taken (update() waits to install a new one).
-    m_pendingResult = std::async(std::launch::async, [s = m_settings, w = m_weights, b = m_backend.get(), lm = m_lm,
-                                                      layer = m_layer, known = knownTrainedBpb()] {
-        return compute(s, w, *b, lm, layer, known);
-    });
+    m_pendingResult =
+        std::async(std::launch::async, [s = m_settings, w = m_weights, b = m_backend.get(), lm = m_lm, layer = m_layer,
+                                        known = knownTrainedBpb()] { return compute(s, w, *b, lm, layer, known); });
 }
 
 bool AppState::takeFinished() {
@@ -339,4 +340,4 @@ void AppState::unloadWeights() {
     changed(SettingEffect::Weights);
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -127,7 +127,7 @@ private:
         Traffic traffic;
         std::shared_ptr<const LmRun> lm;
         double trainedBpb = 0;
-        int layer = 0;  // the layer result and traffic are of
+        int layer = 0;     // the layer result and traffic are of
         std::string text;  // the language model's: the text trainedBpb is of
         double ms = 0;
     };
@@ -173,4 +173,4 @@ private:
     TrainingLab m_training;  // last: its runs' threads stop before the rest goes
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -27,7 +27,8 @@ void CompareView::drawContent(AppState& state) {
             diff += "  --" + std::string(spec.flag) + " " + settingText(spec, a->settings) + " \u2192 " +
                     settingText(spec, state.settings());
     if (a->settings.text != state.settings().text) diff += std::string("  ") + tr("(another text)");
-    ImGui::TextDisabled("%s:%s", tr("A \u2192 B"), diff.empty() ? std::string("  ") .append(tr("the same settings")).c_str() : diff.c_str());
+    ImGui::TextDisabled("%s:%s", tr("A \u2192 B"),
+                        diff.empty() ? std::string("  ").append(tr("the same settings")).c_str() : diff.c_str());
 
     const Routing& rb = state.result().routing;
     const Routing& ra = a->result.routing;
@@ -63,4 +64,4 @@ void CompareView::drawContent(AppState& state) {
     }
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

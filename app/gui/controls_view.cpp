@@ -28,23 +28,28 @@ void settingTooltip(const SettingSpec& spec) {
 }
 
 // A slider over the setting's slider range; Ctrl+click typing reaches the full valid range.
-std::optional<nlohmann::json> sliderWidget(const SettingSpec& spec, const nlohmann::json& v, const SettingRange& r, double lo,
-                                           double hi) {
+std::optional<nlohmann::json> sliderWidget(const SettingSpec& spec, const nlohmann::json& v, const SettingRange& r,
+                                           double lo, double hi) {
     const char* name = label(spec.label, spec.key.data());
     const auto inRange = [&](double x) { return std::clamp(x, r.lo, r.hi); };
     const ImGuiSliderFlags flags = spec.widget == SettingWidget::LogSlider ? ImGuiSliderFlags_Logarithmic : 0;
     if (spec.kind == SettingKind::Int) {
         int x = v.get<int>();
         const char* fmt = x == 0 && spec.zeroMeans ? tr(spec.zeroMeans) : "%d";
-        if (ImGui::SliderInt(name, &x, int(lo), int(hi), fmt, flags) && x != v.get<int>()) return nlohmann::json(int(inRange(x)));
+        if (ImGui::SliderInt(name, &x, int(lo), int(hi), fmt, flags) && x != v.get<int>())
+            return nlohmann::json(int(inRange(x)));
         return std::nullopt;
     }
     float x = v.get<float>();
     char fmt[48] = "%.2f";
-    if (x == 0 && spec.zeroMeans) std::snprintf(fmt, sizeof fmt, "0 (%s)", tr(spec.zeroMeans));
-    else if (x < 0 && spec.negativeMeans) std::snprintf(fmt, sizeof fmt, "%s %.2f", tr(spec.negativeMeans), -x);
-    else if (hi - lo <= 1) std::snprintf(fmt, sizeof fmt, "%%.3f");
-    else if (hi >= 100) std::snprintf(fmt, sizeof fmt, "%%.0f");
+    if (x == 0 && spec.zeroMeans)
+        std::snprintf(fmt, sizeof fmt, "0 (%s)", tr(spec.zeroMeans));
+    else if (x < 0 && spec.negativeMeans)
+        std::snprintf(fmt, sizeof fmt, "%s %.2f", tr(spec.negativeMeans), -x);
+    else if (hi - lo <= 1)
+        std::snprintf(fmt, sizeof fmt, "%%.3f");
+    else if (hi >= 100)
+        std::snprintf(fmt, sizeof fmt, "%%.0f");
     if (ImGui::SliderFloat(name, &x, float(lo), float(hi), fmt, flags) && std::isfinite(x) && x != v.get<float>())
         return nlohmann::json(inRange(x));
     return std::nullopt;
@@ -72,7 +77,8 @@ std::optional<nlohmann::json> divisorsWidget(const SettingSpec& spec, const nloh
     const int current = v.get<int>();
     if (ImGui::BeginCombo(label(spec.label, spec.key.data()), std::to_string(current).c_str())) {
         for (int g = 1; g <= E; ++g)
-            if (E % g == 0 && ImGui::Selectable(std::to_string(g).c_str(), g == current) && g != current) out = nlohmann::json(g);
+            if (E % g == 0 && ImGui::Selectable(std::to_string(g).c_str(), g == current) && g != current)
+                out = nlohmann::json(g);
         ImGui::EndCombo();
     }
     return out;
@@ -87,32 +93,37 @@ std::optional<nlohmann::json> settingWidget(const SettingSpec& spec, const Setti
     // Dragging covers the slider range; Ctrl+click typing reaches the full valid range.
     const double lo = std::max(r.lo, spec.slider.lo), hi = std::max(lo, std::min(r.hi, spec.slider.hi));
     switch (spec.widget) {
-    case SettingWidget::Slider:
-    case SettingWidget::LogSlider: return sliderWidget(spec, v, r, lo, hi);
-    case SettingWidget::Number: {
-        long long x = v.get<long long>();
-        const long long step = 1;
-        if (ImGui::InputScalar(name, ImGuiDataType_S64, &x, &step) && x != v.get<long long>())
-            return nlohmann::json(static_cast<long long>(std::clamp(double(x), r.lo, r.hi)));
-        return std::nullopt;
-    }
-    case SettingWidget::Checkbox: {
-        bool x = v.get<bool>();
-        if (ImGui::Checkbox(name, &x)) return nlohmann::json(x);
-        return std::nullopt;
-    }
-    case SettingWidget::Combo: return comboWidget(spec, v);
-    case SettingWidget::Divisors: return divisorsWidget(spec, v, s.shape.experts);
-    case SettingWidget::None: return std::nullopt;
+        case SettingWidget::Slider:
+        case SettingWidget::LogSlider:
+            return sliderWidget(spec, v, r, lo, hi);
+        case SettingWidget::Number: {
+            long long x = v.get<long long>();
+            const long long step = 1;
+            if (ImGui::InputScalar(name, ImGuiDataType_S64, &x, &step) && x != v.get<long long>())
+                return nlohmann::json(static_cast<long long>(std::clamp(double(x), r.lo, r.hi)));
+            return std::nullopt;
+        }
+        case SettingWidget::Checkbox: {
+            bool x = v.get<bool>();
+            if (ImGui::Checkbox(name, &x)) return nlohmann::json(x);
+            return std::nullopt;
+        }
+        case SettingWidget::Combo:
+            return comboWidget(spec, v);
+        case SettingWidget::Divisors:
+            return divisorsWidget(spec, v, s.shape.experts);
+        case SettingWidget::None:
+            return std::nullopt;
     }
     return std::nullopt;
 }
 
-} // namespace
+}  // namespace
 
 void ControlsView::settingsSection(AppState& state, SettingGroup group) {
     for (const SettingSpec& spec : settingSpecs()) {
-        if (spec.group != group || spec.widget == SettingWidget::None || ui().hidden.count(std::string(spec.key))) continue;
+        if (spec.group != group || spec.widget == SettingWidget::None || ui().hidden.count(std::string(spec.key)))
+            continue;
         // A weights file fixes the shape; placement's replicas matter only when load-aware.
         const bool fixedByFile = spec.effect == SettingEffect::Weights && state.weightsFromFile();
         if (spec.key == "replicate" && state.settings().cluster.placement != Placement::LoadAware) continue;
@@ -141,7 +152,8 @@ void ControlsView::drawContent(AppState& state) {
                 // The shipped checkpoint stays when the preset keeps its shape.
                 bool sameModel = !o.weightsPath.empty();
                 for (const SettingSpec& spec : settingSpecs())
-                    if (spec.effect == SettingEffect::Weights && spec.key != "weights") sameModel &= sameValue(spec, next, o);
+                    if (spec.effect == SettingEffect::Weights && spec.key != "weights")
+                        sameModel &= sameValue(spec, next, o);
                 if (sameModel) next.weightsPath = o.weightsPath;
                 if (const std::string e = state.replaceSettings(next, true); !e.empty()) m_message = e;
             }
@@ -161,10 +173,11 @@ void ControlsView::drawContent(AppState& state) {
     }
     for (SettingGroup g : {SettingGroup::Model, SettingGroup::Router, SettingGroup::Capacity, SettingGroup::Noise,
                            SettingGroup::Groups, SettingGroup::Parallel, SettingGroup::Compute}) {
-        const bool openByDefault = g == SettingGroup::Model || g == SettingGroup::Router || g == SettingGroup::Capacity ||
-                                   g == SettingGroup::Compute;
+        const bool openByDefault = g == SettingGroup::Model || g == SettingGroup::Router ||
+                                   g == SettingGroup::Capacity || g == SettingGroup::Compute;
         if (applyOpen && g == SettingGroup::Parallel) ImGui::SetNextItemOpen(m_parallelOpen, ImGuiCond_Always);
-        if (!ImGui::CollapsingHeader(label(groupName(g), groupName(g)), openByDefault ? ImGuiTreeNodeFlags_DefaultOpen : 0))
+        if (!ImGui::CollapsingHeader(label(groupName(g), groupName(g)),
+                                     openByDefault ? ImGuiTreeNodeFlags_DefaultOpen : 0))
             continue;
         if (g == SettingGroup::Model && state.lm()) {  // the language model's file fixes its shape
             textWrappedf("%s: %s", tr("Language model"), state.lmName().c_str());
@@ -173,7 +186,8 @@ void ControlsView::drawContent(AppState& state) {
         }
         if (g == SettingGroup::Model && state.customWeights()) {
             // On a projector the file's name, not where it sits on this machine.
-            const std::string path = ui().presenting ? std::filesystem::path(o.weightsPath).filename().string() : o.weightsPath;
+            const std::string path =
+                ui().presenting ? std::filesystem::path(o.weightsPath).filename().string() : o.weightsPath;
             textWrappedf("%s: %s", tr("Weights"), state.weightsFromFile() ? path.c_str() : tr("training (live)"));
             if (ImGui::Button(tr("Back to random weights"))) state.unloadWeights();
         }
@@ -206,4 +220,4 @@ void ControlsView::computeStatus(AppState& state) {
     ImGui::TextDisabled("%.2f ms", state.lastComputeMs());
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -22,4 +22,4 @@ private:
     bool m_parallelOpen = false, m_applyOpen = false;
     std::string m_message;  // why a preset could not be applied
 };
-} // namespace moe::gui
+}  // namespace moe::gui

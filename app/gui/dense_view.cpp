@@ -23,14 +23,18 @@ void ratioBar(double total, double active, float width, ImU32 color) {
 
 std::string human(double v) {
     char b[32];
-    if (v >= 1e9) std::snprintf(b, sizeof b, "%.1fB", v / 1e9);
-    else if (v >= 1e6) std::snprintf(b, sizeof b, "%.2fM", v / 1e6);
-    else if (v >= 1e3) std::snprintf(b, sizeof b, "%.1fK", v / 1e3);
-    else std::snprintf(b, sizeof b, "%.0f", v);
+    if (v >= 1e9)
+        std::snprintf(b, sizeof b, "%.1fB", v / 1e9);
+    else if (v >= 1e6)
+        std::snprintf(b, sizeof b, "%.2fM", v / 1e6);
+    else if (v >= 1e3)
+        std::snprintf(b, sizeof b, "%.1fK", v / 1e3);
+    else
+        std::snprintf(b, sizeof b, "%.0f", v);
     return b;
 }
 
-} // namespace
+}  // namespace
 
 void DenseView::drawContent(AppState& state) {
     caption("Parameters stored vs used per token, and compute per token.");
@@ -39,9 +43,10 @@ void DenseView::drawContent(AppState& state) {
     // Scrolls under a frozen header when the rows do not fit; headers keep their width.
     const float summaryH = ImGui::GetTextLineHeightWithSpacing() * 2.2f;
     const ImVec2 tableSize(0, std::max(ImGui::GetFrameHeight() * 3, ImGui::GetContentRegionAvail().y - summaryH));
-    if (ImGui::BeginTable("##dense", 4,
-                          ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX,
-                          tableSize)) {
+    if (ImGui::BeginTable(
+            "##dense", 4,
+            ImGuiTableFlags_RowBg | ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_ScrollY | ImGuiTableFlags_ScrollX,
+            tableSize)) {
         ImGui::TableSetupScrollFreeze(1, 1);
         ImGui::TableSetupColumn(tr("model"));
         ImGui::TableSetupColumn(tr("total"));
@@ -56,8 +61,10 @@ void DenseView::drawContent(AppState& state) {
             ImGui::TableNextColumn();
             ImGui::TextUnformatted(std::isnan(total) ? tr("not published") : human(total).c_str());
             ImGui::TableNextColumn();
-            if (std::isnan(active)) ImGui::TextDisabled("%s", tr(std::isnan(total) ? "not published" : "not given"));
-            else ImGui::Text("%s (%.0f%%)", human(active).c_str(), total > 0 ? 100 * active / total : 0.0);
+            if (std::isnan(active))
+                ImGui::TextDisabled("%s", tr(std::isnan(total) ? "not published" : "not given"));
+            else
+                ImGui::Text("%s (%.0f%%)", human(active).c_str(), total > 0 ? 100 * active / total : 0.0);
             ImGui::TableNextColumn();
             if (!std::isnan(total) && !std::isnan(active)) ratioBar(total, active, barW, expertColor(1));
         };
@@ -76,4 +83,4 @@ void DenseView::drawContent(AppState& state) {
                      100 * m.flopsPerTokenMoe / std::max(1.0, m.flopsPerTokenDense));
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -30,7 +30,8 @@ void byteTooltip(const Mat& table, const std::vector<ByteToken>& tokens, bool in
         }
     const ImVec2 p = ImGui::GetCursorScreenPos();
     for (int d = 0; d < D; ++d)
-        ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x + d * width / D, p.y), ImVec2(p.x + (d + 1) * width / D, p.y + line),
+        ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(p.x + d * width / D, p.y),
+                                                  ImVec2(p.x + (d + 1) * width / D, p.y + line),
                                                   signedColor(table(b, d) / scale));
     ImGui::Dummy(ImVec2(width, line));
     ImGui::Text("min %+.3f  max %+.3f", table.row(b).minCoeff(), table.row(b).maxCoeff());
@@ -42,7 +43,8 @@ void axisLabels(ImDrawList* dl, int D, const MapBox& m) {
     char s[24];
     for (int d = 0; d < D; d += std::max(1, int(std::ceil(m.line / m.rowH)))) {
         std::snprintf(s, sizeof s, "%d", d);
-        dl->AddText(ImVec2(m.o.x, m.top + d * m.rowH + (m.rowH - m.line) * 0.5f), ImGui::GetColorU32(ImGuiCol_TextDisabled), s);
+        dl->AddText(ImVec2(m.o.x, m.top + d * m.rowH + (m.rowH - m.line) * 0.5f),
+                    ImGui::GetColorU32(ImGuiCol_TextDisabled), s);
     }
     const float axisY = m.top + D * m.rowH + 2;
     for (int b = 0; b < 256; b += 32) {
@@ -55,17 +57,20 @@ void axisLabels(ImDrawList* dl, int D, const MapBox& m) {
 void markBytes(ImDrawList* dl, const std::array<bool, 256>& used, int pinned, int D, const MapBox& m, float thick) {
     for (int b = 0; b < 256; ++b) {
         const float x = m.o.x + m.labelW + b * m.colW;
-        if (used[b]) dl->AddRectFilled(ImVec2(x, m.o.y), ImVec2(x + std::max(m.colW, 2.0f), m.top - 1), ImGui::GetColorU32(ImGuiCol_Text));
+        if (used[b])
+            dl->AddRectFilled(ImVec2(x, m.o.y), ImVec2(x + std::max(m.colW, 2.0f), m.top - 1),
+                              ImGui::GetColorU32(ImGuiCol_Text));
     }
     for (int b = 0; b < 256; ++b)
         if (used[b]) {
             const float x = m.o.x + m.labelW + b * m.colW;
             dl->AddRect(ImVec2(x - 1, m.top - 1), ImVec2(x + m.colW + 1, m.top + D * m.rowH + 1),
-                        b == pinned ? IM_COL32(255, 255, 255, 255) : IM_COL32(0, 0, 0, 200), 0, 0, b == pinned ? thick : 1.0f);
+                        b == pinned ? IM_COL32(255, 255, 255, 255) : IM_COL32(0, 0, 0, 200), 0, 0,
+                        b == pinned ? thick : 1.0f);
         }
 }
 
-} // namespace
+}  // namespace
 
 // The table as a texture, uploaded again when the weights change.
 void EmbeddingView::uploadMap(const ModelWeights& w) {
@@ -103,8 +108,8 @@ void EmbeddingView::drawContent(AppState& state) {
     axisLabels(dl, D, m);
     ImGui::Dummy(ImVec2(avail.x, mapH + line + 4));
     const ImVec2 mouse = ImGui::GetMousePos();
-    if (ImGui::IsWindowHovered() && mouse.x >= o.x + labelW && mouse.x < o.x + labelW + 256 * m.colW && mouse.y >= o.y &&
-        mouse.y < m.top + D * m.rowH) {
+    if (ImGui::IsWindowHovered() && mouse.x >= o.x + labelW && mouse.x < o.x + labelW + 256 * m.colW &&
+        mouse.y >= o.y && mouse.y < m.top + D * m.rowH) {
         const int b = std::clamp(int((mouse.x - o.x - labelW) / m.colW), 0, 255);
         byteTooltip(table, tokens, used[b], b, scale, std::min(px(320), ImGui::GetFontSize() * 20), line);
     }
@@ -119,4 +124,4 @@ void EmbeddingView::drawContent(AppState& state) {
     ImGui::TextDisabled("%+.2f \u2026 0 \u2026 %+.2f  ·  %s", -scale, scale, tr("white: the pinned byte"));
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

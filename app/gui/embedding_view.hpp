@@ -14,8 +14,8 @@ protected:
 
 private:
     void uploadMap(const ModelWeights& w);
-    Texture m_map;                // D rows x 256 columns, redrawn when the weights change
+    Texture m_map;  // D rows x 256 columns, redrawn when the weights change
     uint64_t m_weightsVersion = 0;
-    float m_scale = 1;            // |max| of the table: the colour scale's ends
+    float m_scale = 1;  // |max| of the table: the colour scale's ends
 };
-} // namespace moe::gui
+}  // namespace moe::gui

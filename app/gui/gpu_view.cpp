@@ -25,13 +25,15 @@ void GpuView::gpuBoxes(const Traffic& t, const std::vector<int>& load) {
         const ImVec2 a(o.x + (g % perRow) * (boxW + px(6)), o.y + (g / perRow) * (boxH + px(6)));
         const ImVec2 b(a.x + boxW, a.y + boxH);
         const bool straggler = g == t.straggler && G > 1;
-        dl->AddRect(a, b, straggler ? kWarning : ImGui::GetColorU32(ImGuiCol_Border), px(3), 0, straggler ? px(2.5f) : 1.0f);
+        dl->AddRect(a, b, straggler ? kWarning : ImGui::GetColorU32(ImGuiCol_Border), px(3), 0,
+                    straggler ? px(2.5f) : 1.0f);
         char title[48];
         std::snprintf(title, sizeof title, tr("GPU %d  %d tokens"), g, t.perGpu[g].tokensComputed);
         dl->AddText(ImVec2(a.x + px(4), a.y + px(2)), ImGui::GetColorU32(ImGuiCol_Text), title);
         const auto& ex = t.perGpu[g].experts;
         for (size_t i = 0; i < ex.size(); ++i) {
-            const ImVec2 p(a.x + px(4) + (i % cols) * (sq + px(2)), a.y + ImGui::GetTextLineHeight() + px(4) + (i / cols) * (sq + px(2)));
+            const ImVec2 p(a.x + px(4) + (i % cols) * (sq + px(2)),
+                           a.y + ImGui::GetTextLineHeight() + px(4) + (i / cols) * (sq + px(2)));
             const float heat = 0.25f + 0.75f * float(load[ex[i]]) / maxLoad;
             dl->AddRectFilled(p, ImVec2(p.x + sq, p.y + sq), expertColor(ex[i], heat));
             if (ImGui::IsMouseHoveringRect(p, ImVec2(p.x + sq, p.y + sq))) hovExpert = ex[i], hovGpu = g;
@@ -68,12 +70,14 @@ void GpuView::timeline(const Traffic& t) {
         dl->AddRectFilled(ImVec2(x(t.dispatchTimeUs + t.computeTimeUs), y),
                           ImVec2(x(t.dispatchTimeUs + t.computeTimeUs + p.combineUs), y1), expertColor(0));
         if (ImGui::IsMouseHoveringRect(ImVec2(l.x, y), ImVec2(l.x + tw + px(60), y1)))
-            ImGui::SetTooltip(tr("GPU %d: dispatch %.1f µs, compute %.1f µs, combine %.1f µs; sends %.2f MiB, receives %.2f MiB%s"), g,
-                              p.dispatchUs, p.computeUs, p.combineUs, p.sendBytes / 1048576.0, p.recvBytes / 1048576.0,
-                              g == t.straggler ? tr(" (straggler)") : "");
+            ImGui::SetTooltip(
+                tr("GPU %d: dispatch %.1f µs, compute %.1f µs, combine %.1f µs; sends %.2f MiB, receives %.2f MiB%s"),
+                g, p.dispatchUs, p.computeUs, p.combineUs, p.sendBytes / 1048576.0, p.recvBytes / 1048576.0,
+                g == t.straggler ? tr(" (straggler)") : "");
     }
     ImGui::Dummy(ImVec2(tw, G * rowH + px(4)));
-    ImGui::TextDisabled(tr("dispatch | compute (vermillion: the straggler, GPU %d) | combine = %.1f µs"), t.straggler, t.totalTimeUs);
+    ImGui::TextDisabled(tr("dispatch | compute (vermillion: the straggler, GPU %d) | combine = %.1f µs"), t.straggler,
+                        t.totalTimeUs);
 }
 
 void GpuView::drawContent(AppState& state) {
@@ -89,4 +93,4 @@ void GpuView::drawContent(AppState& state) {
     timeline(t);
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

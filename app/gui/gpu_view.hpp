@@ -15,4 +15,4 @@ private:
     void gpuBoxes(const Traffic& t, const std::vector<int>& load);
     void timeline(const Traffic& t);
 };
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -68,8 +68,10 @@ struct ExportRestore {
         const bool rescale = ui.scale != scale;
         ui.scale = scale, ui.opaqueWindows = opaque, ui.hoveredToken = hovered, ui.highlightToken = highlight;
         try {
-            if (rescale) rebuildFonts(ui, app, state);
-            else applyTheme(app.theme, ui.scale);  // the style without svgDrawStyle's changes
+            if (rescale)
+                rebuildFonts(ui, app, state);
+            else
+                applyTheme(app.theme, ui.scale);  // the style without svgDrawStyle's changes
         } catch (...) {
             app.rebuildStyle = true;  // the next frame tries again
         }
@@ -113,7 +115,8 @@ void writeExport(const App::ViewExport& ex, ImVec2 size, bool svg) {
     const ImVec4 bg = ImGui::GetStyle().Colors[ImGuiCol_WindowBg];
     try {
         if (svg) {
-            writeFileAtomic(ex.path, drawDataToSvg(*ImGui::GetDrawData(), size, ImGui::ColorConvertFloat4ToU32(bg), ex.view));
+            writeFileAtomic(ex.path,
+                            drawDataToSvg(*ImGui::GetDrawData(), size, ImGui::ColorConvertFloat4ToU32(bg), ex.view));
         } else {
             OffscreenFramebuffer target(int(size.x), int(size.y));
             glClearColor(bg.x, bg.y, bg.z, 1.0f);
@@ -136,12 +139,14 @@ void exportView(App& app, Ui& ui, AppState& state, const App::ViewExport& ex) {
     View* view = app.viewByName(ex.view);
     if (!view) throw InputError("--export-view", "no view named '" + ex.view + "'");
     const bool svg = std::filesystem::path(ex.path).extension() == ".svg";
-    if (svg && !view->hasSvg()) throw InputError(ex.path, "this view shows an image, which has no SVG form: export it as PNG");
+    if (svg && !view->hasSvg())
+        throw InputError(ex.path, "this view shows an image, which has no SVG form: export it as PNG");
     const float factor = svg ? 1.0f : 2.0f;
     // A view the page does not show gets three quarters of the window.
     const ImVec2 shown = view->lastSize();
-    const ImVec2 logical = shown.x > 0 ? shown : ImVec2(std::max(640.0f, ImGui::GetIO().DisplaySize.x * 0.75f),
-                                                        std::max(400.0f, ImGui::GetIO().DisplaySize.y * 0.75f));
+    const ImVec2 logical = shown.x > 0 ? shown
+                                       : ImVec2(std::max(640.0f, ImGui::GetIO().DisplaySize.x * 0.75f),
+                                                std::max(400.0f, ImGui::GetIO().DisplaySize.y * 0.75f));
     ExportRestore restore{app, ui, state, *view};
     if (factor != 1.0f) {
         ui.scale *= factor;
@@ -160,9 +165,11 @@ struct FrameStats {
     std::string json() const {
         std::vector<double> s = ms;
         std::sort(s.begin(), s.end());
-        const auto at = [&](double q) { return s.empty() ? 0.0 : s[std::min(s.size() - 1, size_t(q * (s.size() - 1) + 0.5))]; };
-        return nlohmann::json{{"frames", s.size()}, {"median_ms", at(0.5)}, {"p95_ms", at(0.95)},
-                              {"max_ms", s.empty() ? 0.0 : s.back()}}
+        const auto at = [&](double q) {
+            return s.empty() ? 0.0 : s[std::min(s.size() - 1, size_t(q * (s.size() - 1) + 0.5))];
+        };
+        return nlohmann::json{
+            {"frames", s.size()}, {"median_ms", at(0.5)}, {"p95_ms", at(0.95)}, {"max_ms", s.empty() ? 0.0 : s.back()}}
             .dump();
     }
 };
@@ -246,12 +253,15 @@ void setUpUi(Ui& ui, const GuiOptions& opts, const Preferences& saved, const App
 void startApp(App& app, const GuiOptions& opts, const Preferences& saved) {
     app.theme = (!opts.theme.empty() ? opts.theme : saved.theme) == "light" ? Theme::Light : Theme::Dark;
     if (opts.hasCode) app.applySharedState(opts.shared);
-    if (!opts.lesson.empty()) app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
-    else if (!opts.headless() && !saved.lessonSeen && !opts.hasCode) app.openLesson("builtin", 0);
+    if (!opts.lesson.empty())
+        app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
+    else if (!opts.headless() && !saved.lessonSeen && !opts.hasCode)
+        app.openLesson("builtin", 0);
     if (!opts.lmModel.empty()) {  // a file that does not load: said on stderr and in the app, which carries on
         app.useLm(opts.lmModel, !opts.lmRoutingGiven);
         if (!app.state().lm())
-            std::cerr << "moelab: --model " << opts.lmModel << ": " << tr("The language model did not load; the one-layer model stays:") << "\n";
+            std::cerr << "moelab: --model " << opts.lmModel << ": "
+                      << tr("The language model did not load; the one-layer model stays:") << "\n";
         app.state().setLayer(opts.layer);
     }
 }
@@ -270,7 +280,8 @@ FrameStats frameLoop(App& app, Ui& ui, AppState& state, GLFWwindow* w, const Gui
         }
         drawFrame(app, ui, state, headless);
         const bool last = headless && frame + 1 >= opts.frames;
-        if (last && !opts.screenshot.empty()) saveWindowPng(w, opts.screenshot);  // InputError (exit 2) when the path cannot be written
+        if (last && !opts.screenshot.empty())
+            saveWindowPng(w, opts.screenshot);  // InputError (exit 2) when the path cannot be written
         glfwSwapBuffers(w);
         glFinish();  // count the GPU's (llvmpipe's) work in the frame time
         stats.ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
@@ -288,8 +299,8 @@ void finish(App& app, Ui& ui, AppState& state, const GuiOptions& opts, const Fra
     if (opts.layoutReport) std::cout << app.layoutReport() << "\n";  // the screen's layout, not the export's
     if (!opts.exportView.empty()) exportView(app, ui, state, {opts.exportView, opts.exportPath});
     if (!opts.headless())
-        savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en", ui.wantedScale,
-                         true, ui.fitToWindow});
+        savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en",
+                         ui.wantedScale, true, ui.fitToWindow});
 }
 
 int run(const GuiOptions& opts) {
@@ -302,7 +313,8 @@ int run(const GuiOptions& opts) {
     // The engine first: a bad weights file fails before any window opens.
     AppState state(opts.settings);
     if (!state.error().empty()) throw InputError("moelab gui", state.error());
-    if (headless) state.waitForBackend(), state.computeInline(true);  // a screenshot shows the device and result it asked for
+    if (headless)
+        state.waitForBackend(), state.computeInline(true);  // a screenshot shows the device and result it asked for
 
     Window window(opts.width, opts.height, "moelab", !headless);
     static std::string iniPath;
@@ -326,7 +338,7 @@ int run(const GuiOptions& opts) {
     return 0;
 }
 
-} // namespace
+}  // namespace
 
 int guiMain(const std::vector<std::string>& argv) {
     const GuiOptions opts = parseGuiOptions(argv);  // every flag checked before a window opens
@@ -338,4 +350,4 @@ int guiMain(const std::vector<std::string>& argv) {
     }
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

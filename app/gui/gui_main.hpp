@@ -10,4 +10,4 @@ int guiMain(const std::vector<std::string>& args);
 // The views and pages lessons, codes and --hide may name (view_registry.hpp); a build
 // without the app has none and returns empty lists, which check no name.
 LessonNames lessonNames();
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -26,36 +26,39 @@ Settings startSettings(const Args& args, const LessonRequest& request) {
     std::optional<LoadedSession> session;
     if (auto path = args.str("session")) {
         session = parseSession(readFile(*path), *path);
-        for (const std::string& k : session->unknownKeys) std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
+        for (const std::string& k : session->unknownKeys)
+            std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
     }
     std::optional<Lesson> lesson;
     if (!request.lesson.empty()) {
         try {
             lesson = loadLesson(lessonFile(request.lesson));
-        } catch (const std::exception&) {
-        }
+        } catch (const std::exception&) {}
     }
     Settings defaults;
     useShippedModel(defaults);
     defaults.backend = BackendKind::Auto;
-    return layeredSettings(request, lesson ? &*lesson : nullptr, session ? &session->settings : nullptr, args, defaults);
+    return layeredSettings(request, lesson ? &*lesson : nullptr, session ? &session->settings : nullptr, args,
+                           defaults);
 }
 
-} // namespace
+}  // namespace
 
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter", "code",
-                  "session", "hide", "export-view", "out", "model", "layer"});
+    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter",
+                  "code", "session", "hide", "export-view", "out", "model", "layer"});
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
     const LessonRequest request = lessonRequest(args);
     o.settings = startSettings(args, request);
     o.screenshot = args.str("screenshot", "");
     o.lmModel = args.str("model", "");
-    if (args.has("model") && o.lmModel.empty()) throw InputError("--model", "needs a name (tiny-lm) or a .safetensors path");
+    if (args.has("model") && o.lmModel.empty())
+        throw InputError("--model", "needs a name (tiny-lm) or a .safetensors path");
     o.lmRoutingGiven = routingFlagsGiven(args);
-    if (args.has("layer") && o.lmModel.empty()) throw InputError("--layer", "goes with --model (the language model's layers)");
+    if (args.has("layer") && o.lmModel.empty())
+        throw InputError("--layer", "goes with --model (the language model's layers)");
     o.layer = static_cast<int>(args.integer("layer", 0, 0, 1000));
     o.frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     o.width = static_cast<int>(args.integer("width", 1280, 320, 8192));
@@ -101,4 +104,4 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     return o;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -19,13 +19,13 @@ struct GuiOptions {
     double scale = 0;        // UI scale; 0: the saved preference
     std::string language;    // "en" or "zh"; empty: saved, else from LANG
     Page page = Page::Routing;
-    std::string lesson;      // a lesson file, or "builtin"; empty: none (the first start shows the built-in one)
-    int chapter = 0;         // 0-based
-    bool fitToWindow = false;  // --scale fit: the UI scale follows the window size
-    bool layoutReport = false; // print every open view's place and size at exit (JSON)
+    std::string lesson;         // a lesson file, or "builtin"; empty: none (the first start shows the built-in one)
+    int chapter = 0;            // 0-based
+    bool fitToWindow = false;   // --scale fit: the UI scale follows the window size
+    bool layoutReport = false;  // print every open view's place and size at exit (JSON)
     bool layoutReportChapters = false;  // headless, in a lesson: the report of every chapter, a line each
-    std::vector<std::string> hidden;  // views and settings students do not see (--hide; unknown names refused)
-    SharedState shared;      // --code: page, pinned token, maximised view, A/B (settings above)
+    std::vector<std::string> hidden;    // views and settings students do not see (--hide; unknown names refused)
+    SharedState shared;                 // --code: page, pinned token, maximised view, A/B (settings above)
     bool hasCode = false;
     // --export-view NAME --out FILE: headless, write one view alone as PNG (2x) or SVG, exit.
     std::string exportView, exportPath;
@@ -43,4 +43,4 @@ struct GuiOptions {
 // flags given. Throws InputError.
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv);
 
-} // namespace moe::gui
+}  // namespace moe::gui

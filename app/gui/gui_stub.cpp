@@ -9,4 +9,4 @@ int guiMain(const std::vector<std::string>&) {
     return 1;
 }
 LessonNames lessonNames() { return {}; }
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -25,8 +25,10 @@ std::vector<ByteToken> sentenceColumns(size_t count) {
 
 // The colour scale, then the switch between scores and raw logits on the same line.
 void legendAndModeSwitch(Ui& ui, const Routing& r) {
-    if (ui.heatmapLogits) logitLegend(ui, r);
-    else scoreLegend(ui);
+    if (ui.heatmapLogits)
+        logitLegend(ui, r);
+    else
+        scoreLegend(ui);
     ImGui::SameLine(0, ImGui::GetStyle().ItemSpacing.x * 3);
     if (ImGui::RadioButton(tr("score"), !ui.heatmapLogits)) ui.heatmapLogits = false;
     ImGui::SameLine();
@@ -46,7 +48,8 @@ void drawSentenceMap(AppState& state, Ui& ui) {
     const std::vector<ByteToken> cols = sentenceColumns(res.sentences.size());
     const RoutingPicture pic{r, cols, 1, nullptr, ui.heatmapLogits};
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const auto [hovS, hovE] = drawGateMap(pic, ui, ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()), "##heat");
+    const auto [hovS, hovE] =
+        drawGateMap(pic, ui, ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()), "##heat");
     legendAndModeSwitch(ui, r);
     if (hovS < 0) return;
     const Sentence& s = res.sentences[hovS];
@@ -56,11 +59,12 @@ void drawSentenceMap(AppState& state, Ui& ui) {
     ImGui::Text(tr("sentence %d (%d bytes): %s"), hovS + 1, s.end - s.start, sentenceText(state, hovS).c_str());
     ImGui::Text("%s E%d: %s %.4f, %s %+.3f", tr("expert"), hovE, tr("score"), r.scores(hovS, hovE), tr("logit"),
                 r.logits(hovS, hovE));
-    ImGui::TextDisabled("%s", tr("gate input: the mean of the sentence's byte embeddings; all its bytes follow its choice"));
+    ImGui::TextDisabled("%s",
+                        tr("gate input: the mean of the sentence's byte embeddings; all its bytes follow its choice"));
     ImGui::EndTooltip();
 }
 
-} // namespace
+}  // namespace
 
 void HeatmapView::drawContent(AppState& state) {
     if (state.settings().router.level == RouteLevel::Sentence && !state.result().sentences.empty()) {
@@ -69,11 +73,13 @@ void HeatmapView::drawContent(AppState& state) {
         return;
     }
     if (ui().heatmapLogits)
-        caption("Logit of every expert for every token (x·W_g + b, before softmax); outlined cells were chosen, X marks a "
-                "dropped assignment, an arrow a rerouted one.");
+        caption(
+            "Logit of every expert for every token (x·W_g + b, before softmax); outlined cells were chosen, X marks a "
+            "dropped assignment, an arrow a rerouted one.");
     else
-        caption("Score of every expert for every token; outlined cells were chosen, X marks a dropped assignment, an "
-                "arrow a rerouted one.");
+        caption(
+            "Score of every expert for every token; outlined cells were chosen, X marks a dropped assignment, an "
+            "arrow a rerouted one.");
     const Routing& r = state.result().routing;
     const auto& tokens = state.tokens();
     const int T = std::min(r.tokens, static_cast<int>(tokens.size()));
@@ -82,9 +88,11 @@ void HeatmapView::drawContent(AppState& state) {
         return;
     }
     const RouterConfig& cfg = state.settings().router;
-    const RoutingPicture pic{r, tokens, cfg.mode == RoutingMode::TokenChoice ? cfg.groups : 1, nullptr, ui().heatmapLogits};
+    const RoutingPicture pic{r, tokens, cfg.mode == RoutingMode::TokenChoice ? cfg.groups : 1, nullptr,
+                             ui().heatmapLogits};
     const ImVec2 avail = ImGui::GetContentRegionAvail();
-    const auto [hovT, hovE] = drawGateMap(pic, ui(), ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()), "##heat");
+    const auto [hovT, hovE] =
+        drawGateMap(pic, ui(), ImVec2(avail.x, avail.y - ImGui::GetFrameHeightWithSpacing()), "##heat");
     legendAndModeSwitch(ui(), r);
     if (hovT >= 0) {
         ui().hoveredToken = hovT;
@@ -103,4 +111,4 @@ void HeatmapView::drawContent(AppState& state) {
     }
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -10,4 +10,4 @@ public:
 protected:
     void drawContent(AppState& state) override;
 };
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -21,7 +21,7 @@ const std::unordered_map<std::string_view, const char*>& chinese() {
     return t;
 }
 
-} // namespace
+}  // namespace
 
 void setLanguage(Language l) { g_language = l; }
 Language language() { return g_language; }
@@ -70,7 +70,8 @@ std::string translateMessage(const std::string& message) {
         {"unknown view", "未知视图"},
         {"keeps ", "只保留 "},
         {" experts, fewer than k = ", " 个专家，少于 k = "},
-        {"needs --placement contiguous, so that a group of experts is a device", "需要 --placement contiguous，才能让一组专家对应一台设备"},
+        {"needs --placement contiguous, so that a group of experts is a device",
+         "需要 --placement contiguous，才能让一组专家对应一台设备"},
         {" threads)", " 个线程）"},  // the Eigen backend's device name
     };
     std::string out = message;
@@ -98,4 +99,4 @@ const char* label(const char* english, const char* id) {
     return it->second.c_str();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -30,4 +30,4 @@ std::string translateMessage(const std::string& message);
 // The titles of every view and page (for the translation test).
 std::vector<std::string> viewAndPageTitles();
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -122,8 +122,8 @@ float logitAndScoreStages(const TokenJourney& j, const StageSizes& z) {
 
     char scoreTitle[96];
     if (j.temperature > 0)
-        std::snprintf(scoreTitle, sizeof scoreTitle, "%s(h / T), T = %.2f", j.scoreFn == ScoreFn::Softmax ? "softmax" : "sigmoid",
-                      j.temperature);
+        std::snprintf(scoreTitle, sizeof scoreTitle, "%s(h / T), T = %.2f",
+                      j.scoreFn == ScoreFn::Softmax ? "softmax" : "sigmoid", j.temperature);
     else
         std::snprintf(scoreTitle, sizeof scoreTitle, "%s", tr("T = 0: the argmax"));
     stage(4, N_("Scores"), z.labelW);
@@ -139,8 +139,8 @@ void weightStage(const TokenJourney& j, const StageSizes& z) {
     ImGui::BeginGroup();
     for (const JourneyStop& s : j.stops) {
         if (j.renormalize)
-            textWrappedf("w(E%d) = s%d / \u03a3 top-k = %.4f / %.4f = %.4f", s.expert, s.expert, s.score, j.chosenScoreSum,
-                         s.weight);
+            textWrappedf("w(E%d) = s%d / \u03a3 top-k = %.4f / %.4f = %.4f", s.expert, s.expert, s.score,
+                         j.chosenScoreSum, s.weight);
         else
             textWrappedf("w(E%d) = s%d = %.4f", s.expert, s.expert, s.weight);
     }
@@ -156,11 +156,11 @@ void capacityStage(const TokenJourney& j, const StageSizes& z) {
         if (s.skipped)
             ImGui::TextDisabled("\u2013 E%d: %s", s.choice, tr("not dispatched (random routing: 2\u00b7w2 \u2264 u)"));
         else if (!s.kept)
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u00d7 E%d %s (%s): %s", s.choice, tr("was full"),
-                               capText.c_str(), tr("dropped"));
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u00d7 E%d %s (%s): %s", s.choice,
+                               tr("was full"), capText.c_str(), tr("dropped"));
         else if (s.rerouted)
-            ImGui::Text("\u2192 E%d %s \u2192 %s E%d, %s %d %s %s", s.choice, tr("was full"), tr("rerouted to"), s.expert,
-                        tr("place"), s.place + 1, tr("of"), capText.c_str());
+            ImGui::Text("\u2192 E%d %s \u2192 %s E%d, %s %d %s %s", s.choice, tr("was full"), tr("rerouted to"),
+                        s.expert, tr("place"), s.place + 1, tr("of"), capText.c_str());
         else
             ImGui::Text("\u2713 E%d: %s %d %s %s", s.expert, tr("place"), s.place + 1, tr("of"), capText.c_str());
     }
@@ -176,7 +176,8 @@ float outputStages(const TokenJourney& j, const StageSizes& z) {
     for (const JourneyStop& s : j.stops) outScale = std::max(outScale, absMax(s.expertOutput));
     for (const JourneyStop& s : j.stops) {
         if (!s.kept) continue;
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(s.expert)), "E%d(x) \u00b7 w = %.4f", s.expert, s.weight);
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(s.expert)), "E%d(x) \u00b7 w = %.4f", s.expert,
+                           s.weight);
         vectorStrip(s.expertOutput, outScale, z.contentW, z.cellH);
         graphics += z.cellH;
     }
@@ -192,7 +193,9 @@ float outputStages(const TokenJourney& j, const StageSizes& z) {
     std::string formula = "y =";
     char term[48];
     for (const JourneyStop& s : j.stops)
-        if (s.kept) std::snprintf(term, sizeof term, "%s %.3f\u00b7E%d(x)", formula.size() > 3 ? " +" : "", s.weight, s.expert), formula += term;
+        if (s.kept)
+            std::snprintf(term, sizeof term, "%s %.3f\u00b7E%d(x)", formula.size() > 3 ? " +" : "", s.weight, s.expert),
+                formula += term;
     if (!j.sharedOutputs.empty()) formula += tr(" + shared");
     if (formula.size() == 3) formula += " 0";
     textWrapped(formula);
@@ -203,7 +206,7 @@ float outputStages(const TokenJourney& j, const StageSizes& z) {
     return graphics;
 }
 
-} // namespace
+}  // namespace
 
 // The squeeze at which the text and the full-size graphics fill the child's height.
 void JourneyView::fitNextFrame(float graphics) {
@@ -221,7 +224,8 @@ void JourneyView::drawContent(AppState& state) {
     int& t = ui().pinnedToken;
     t = std::clamp(t, 0, r.tokens - 1);
     if (state.lmRun()) {  // the language model: the byte through every layer
-        caption("Click a byte in the token strip or the Layers view to follow it; the arrow keys step to its neighbours.");
+        caption(
+            "Click a byte in the token strip or the Layers view to follow it; the arrow keys step to its neighbours.");
         drawLmJourney(state, ui(), t);
         return;
     }
@@ -231,7 +235,9 @@ void JourneyView::drawContent(AppState& state) {
         m_version = state.resultVersion(), m_token = t;
     }
     const TokenJourney& j = m_journey;
-    caption("Click a byte in the token strip or a column of the gate scores to follow it; the arrow keys step to its neighbours.");
+    caption(
+        "Click a byte in the token strip or a column of the gate scores to follow it; the arrow keys step to its "
+        "neighbours.");
     ImGui::BeginChild("##journey");
     StageSizes z;
     z.labelW = std::min(px(150), ImGui::GetContentRegionAvail().x * 0.3f);
@@ -250,4 +256,4 @@ void JourneyView::drawContent(AppState& state) {
     ImGui::EndChild();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

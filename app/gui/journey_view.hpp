@@ -20,4 +20,4 @@ private:
     float m_squeeze = 1;  // bars and strips at this share of their height, so that every stage fits
     void fitNextFrame(float graphics);
 };
-} // namespace moe::gui
+}  // namespace moe::gui

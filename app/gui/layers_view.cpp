@@ -41,7 +41,7 @@ void expertLegend(int experts) {
     }
 }
 
-} // namespace
+}  // namespace
 
 void LayersView::drawContent(AppState& state) {
     const LmRun* run = state.lmRun();
@@ -123,9 +123,10 @@ void LayersView::drawTextRows(AppState& state, float height) {
                 dl->AddRectFilled(ImVec2(p.x + w * b / n, p.y), ImVec2(p.x + w * (b + 1) / n, p.y + lineH - px(1)), c);
             }
             const int e0 = first[t];
-            dl->AddText(ImVec2(p.x + px(1), p.y + lineH * 0.1f), textOn(e0 < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(e0)),
-                        shown.c_str());
-            if (mouse.x >= p.x && mouse.x < p.x + w && mouse.y >= p.y && mouse.y < p.y + lineH && ImGui::IsWindowHovered())
+            dl->AddText(ImVec2(p.x + px(1), p.y + lineH * 0.1f),
+                        textOn(e0 < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(e0)), shown.c_str());
+            if (mouse.x >= p.x && mouse.x < p.x + w && mouse.y >= p.y && mouse.y < p.y + lineH &&
+                ImGui::IsWindowHovered())
                 hoveredLayer = l, hoveredToken = int(t) + std::clamp(int((mouse.x - p.x) / w * n), 0, n - 1);
             if (int(t) <= ui().pinnedToken && ui().pinnedToken < int(t) + n)
                 dl->AddRect(p, ImVec2(p.x + w, p.y + lineH - px(1)), kHighlight, 0, 0, px(1.5f));
@@ -141,7 +142,8 @@ void LayersView::drawTextRows(AppState& state, float height) {
         ImGui::BeginTooltip();
         ImGui::Text(tr("layer %d, byte %d (0x%02X)"), hoveredLayer, hoveredToken, tokens[hoveredToken].byte);
         for (int s = r.slotBegin[hoveredToken]; s < r.slotBegin[hoveredToken + 1]; ++s)
-            if (!r.skipped(s)) ImGui::Text("E%d  %.3f%s", r.slotExpert[s], r.slotWeight[s], r.slotKept[s] ? "" : tr(" (dropped)"));
+            if (!r.skipped(s))
+                ImGui::Text("E%d  %.3f%s", r.slotExpert[s], r.slotWeight[s], r.slotKept[s] ? "" : tr(" (dropped)"));
         ImGui::EndTooltip();
     }
     ImGui::EndChild();
@@ -157,11 +159,13 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
         m_stats = analyzeRouting(routings, byteValues(state.settings().text));
         m_statsOf = run, m_statsVersion = state.resultVersion();
     }
-    ImGui::TextUnformatted(tr("Per layer: neighbours with the same first expert (bar) vs chance (line); token specialisation"));
+    ImGui::TextUnformatted(
+        tr("Per layer: neighbours with the same first expert (bar) vs chance (line); token specialisation"));
     const ImVec2 p = ImGui::GetCursorScreenPos();
     // The title, the bars (their labels above them), the layer names and the legend fill `height`.
     const float line = ImGui::GetTextLineHeight();
-    const float w = ImGui::GetContentRegionAvail().x, h = std::max(px(20), height - ImGui::GetTextLineHeightWithSpacing() * 3 - px(2));
+    const float w = ImGui::GetContentRegionAvail().x,
+                h = std::max(px(20), height - ImGui::GetTextLineHeightWithSpacing() * 3 - px(2));
     const float top = line;  // room for the tallest bar's label
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const int L = int(m_stats.size());
@@ -185,7 +189,8 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
         bar(x + bw + px(4), s.tokenSpecialisation, specC);
         char label[8];
         std::snprintf(label, sizeof label, "L%d", l);
-        dl->AddText(ImVec2(x, p.y + h + px(2)), ImGui::GetColorU32(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), label);
+        dl->AddText(ImVec2(x, p.y + h + px(2)),
+                    ImGui::GetColorU32(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), label);
     }
     ImGui::Dummy(ImVec2(w, h + ImGui::GetTextLineHeight() + px(2)));
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(sameC), "%s", tr("same first expert"));
@@ -207,7 +212,8 @@ void drawLmJourney(const AppState& state, Ui& ui, int token) {
     ImGui::Text(tr("byte %d (0x%02X) through every layer of the model"), token, b.byte);
     for (int l = 0; l < int(run.layers.size()); ++l) {
         const Routing& r = run.layers[l].routing;
-        ImGui::TextColored(ImGui::GetStyleColorVec4(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), "L%d", l);
+        ImGui::TextColored(ImGui::GetStyleColorVec4(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), "L%d",
+                           l);
         for (int s = r.slotBegin[token]; s < r.slotBegin[token + 1]; ++s) {
             if (r.skipped(s)) continue;
             ImGui::SameLine();
@@ -223,4 +229,4 @@ void drawLmJourney(const AppState& state, Ui& ui, int token) {
     if (!std::isnan(lp)) ImGui::Text(tr("the model gave this byte p = %.3f"), std::exp(lp));
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -34,4 +34,4 @@ void layerControl(AppState& state, Ui& ui, bool hint = false);  // hint: the key
 // weights per layer.
 void drawLmJourney(const AppState& state, Ui& ui, int token);
 
-} // namespace moe::gui
+}  // namespace moe::gui

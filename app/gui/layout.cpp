@@ -35,7 +35,9 @@ std::vector<Row> rowsOf(const std::vector<LayoutSlot>& slots, float scale) {
             last->members.push_back(i);
             continue;
         }
-        const float h = shape == ViewShape::Short ? kShortHeight : shape == ViewShape::Strip ? kStripHeight : kGrowMinHeight;
+        const float h = shape == ViewShape::Short   ? kShortHeight
+                        : shape == ViewShape::Strip ? kStripHeight
+                                                    : kGrowMinHeight;
         const float fixed = slots[i].height > 0 ? slots[i].height : h * scale;
         rows.push_back({{i}, fixed, shape == ViewShape::Tall || shape == ViewShape::Wide});
     }
@@ -64,7 +66,7 @@ std::vector<float> shrunkHeights(const std::vector<Row>& rows, float height, flo
     return heights;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox area, float scale) {
     const std::vector<Row> rows = rowsOf(slots, scale);
@@ -73,8 +75,10 @@ std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox
     float fixed = 0, growMin = 0;
     int growing = 0;
     for (const Row& r : rows) {
-        if (r.grows) growMin += r.minHeight, ++growing;
-        else fixed += r.minHeight;
+        if (r.grows)
+            growMin += r.minHeight, ++growing;
+        else
+            fixed += r.minHeight;
     }
     // No growing row: the fixed rows grow instead, in proportion.
     const bool allFixed = growing == 0;
@@ -87,8 +91,10 @@ std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox
     for (size_t ri = 0; ri < rows.size(); ++ri) {
         const Row& r = rows[ri];
         float h = heights[ri];
-        if (allFixed) h += spare * (r.minHeight / fixed);
-        else if (r.grows) h += spare / growing;
+        if (allFixed)
+            h += spare * (r.minHeight / fixed);
+        else if (r.grows)
+            h += spare / growing;
         float wsum = 0;
         for (size_t m : r.members) wsum += slots[m].widthWeight;
         float x = area.x;
@@ -102,4 +108,4 @@ std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox
     return out;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -11,7 +11,7 @@ namespace moe::gui {
 enum class ViewShape { Short, Strip, Tall, Wide };
 
 struct LayoutSlot {
-    int view;           // the caller's index
+    int view;  // the caller's index
     ViewShape shape;
     float widthWeight;  // its share of a shared row
     float height = 0;   // a fixed row's height in pixels, when its content asked for more (else the default)
@@ -38,4 +38,4 @@ float fitScale(int windowW, int windowH);
 // proportion, none below kMinViewHeight (views scroll), so none leaves the window.
 std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox area, float scale);
 
-} // namespace moe::gui
+}  // namespace moe::gui

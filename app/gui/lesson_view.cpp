@@ -9,7 +9,7 @@
 namespace moe::gui {
 namespace {
 bool chinese() { return language() == Language::Chinese; }
-} // namespace
+}  // namespace
 
 void LessonView::drawContent(AppState& state) {
     if (!m_progress || !*m_progress) return;
@@ -69,8 +69,10 @@ void LessonView::drawTries() {
     const float right = ImGui::GetWindowPos().x + ImGui::GetWindowContentRegionMax().x;
     for (size_t i = 0; i < ch.tries.size(); ++i) {
         char name[256];
-        if (i < 9) std::snprintf(name, sizeof name, "[%zu] %s", i + 1, ch.tries[i].label.in(chinese()).c_str());
-        else std::snprintf(name, sizeof name, "%s", ch.tries[i].label.in(chinese()).c_str());
+        if (i < 9)
+            std::snprintf(name, sizeof name, "[%zu] %s", i + 1, ch.tries[i].label.in(chinese()).c_str());
+        else
+            std::snprintf(name, sizeof name, "%s", ch.tries[i].label.in(chinese()).c_str());
         const float w = ImGui::CalcTextSize(name).x + ImGui::GetStyle().FramePadding.x * 2;
         if (i > 0 && ImGui::GetItemRectMax().x + ImGui::GetStyle().ItemSpacing.x + w < right) ImGui::SameLine();
         const bool active = p.activeTry == int(i);
@@ -98,7 +100,8 @@ void LessonView::drawGoals(AppState& state) {
     const Routing& r = state.result().routing;
     bool met = true;
     for (const LessonGoal& g : ch.goals) met = met && goalMet(g, state.settings(), state.result().metrics, r.capacity);
-    ImGui::PushStyleColor(ImGuiCol_Text, met ? ImGui::ColorConvertU32ToFloat4(expertColor(2)) : ImGui::GetStyleColorVec4(ImGuiCol_Text));
+    ImGui::PushStyleColor(
+        ImGuiCol_Text, met ? ImGui::ColorConvertU32ToFloat4(expertColor(2)) : ImGui::GetStyleColorVec4(ImGuiCol_Text));
     textWrapped(std::string(met ? "\u2713 " : "\u25cb ") + ch.goalText.in(chinese()));
     ImGui::PopStyleColor();
 }
@@ -111,8 +114,10 @@ void LessonView::drawQuestion() {
     ImGui::Separator();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(expertColor(0)), "%s", tr("Predict, then look:"));
     textWrapped(ch.question.in(chinese()));
-    if (p.revealed) textWrapped(ch.answer.in(chinese()));
-    else if (ImGui::Button(tr("Show the answer (A)"))) revealAnswer();
+    if (p.revealed)
+        textWrapped(ch.answer.in(chinese()));
+    else if (ImGui::Button(tr("Show the answer (A)")))
+        revealAnswer();
 }
 
 // Previous / next, as a presentation clicker sends them (PageUp / PageDown).
@@ -149,4 +154,4 @@ void LessonView::revealAnswer() {
     if (m_progress && *m_progress) (*m_progress)->revealed = true;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

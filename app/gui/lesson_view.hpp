@@ -13,7 +13,7 @@ namespace moe::gui {
 class LessonView final : public View {
 public:
     struct Actions {
-        std::function<void(int chapter, int tryIndex)> go;  // a chapter, or one of its tries
+        std::function<void(int chapter, int tryIndex)> go;   // a chapter, or one of its tries
         std::function<void(const std::string&)> experiment;  // "balance" or "sentiment"
         std::function<void()> leave;
     };
@@ -39,8 +39,8 @@ private:
 
     Actions m_actions;
     std::optional<LessonProgress>* m_progress = nullptr;  // the app's
-    float m_footerHeight = 0;  // last frame's: the text above gets the rest
+    float m_footerHeight = 0;                             // last frame's: the text above gets the rest
     float m_footerBottom = 0;
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

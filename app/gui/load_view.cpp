@@ -30,7 +30,7 @@ void sparkline(const char* name, const std::deque<MetricSample>& h, float Metric
     ImGui::Text("%s %s", tr(name), value);
 }
 
-} // namespace
+}  // namespace
 
 void LoadView::drawContent(AppState& state) {
     caption("Assignments per expert before (outline) and after (fill) capacity; the line is the capacity.");
@@ -49,11 +49,11 @@ void LoadView::drawContent(AppState& state) {
         ImGui::Text("E%d: %s %d, %s %d, %s %d", hovered, tr("requested"), r.requested[hovered], tr("kept"),
                     r.kept[hovered], tr("dropped"), r.overflow[hovered]);
         if (r.capacity >= 0)
-            ImGui::Text(tr("capacity = max(ceil(k·N/E·capacity factor), min capacity) = max(ceil(%d·%d/%d·%.2f), %d) = %d  "
-                           "(N tokens)"),
-                        r.k,
-                        r.tokens, r.experts, state.settings().router.capacityFactor, state.settings().router.minCapacity,
-                        r.capacity);
+            ImGui::Text(
+                tr("capacity = max(ceil(k·N/E·capacity factor), min capacity) = max(ceil(%d·%d/%d·%.2f), %d) = %d  "
+                   "(N tokens)"),
+                r.k, r.tokens, r.experts, state.settings().router.capacityFactor, state.settings().router.minCapacity,
+                r.capacity);
         ImGui::EndTooltip();
     }
     ImGui::Separator();
@@ -66,4 +66,4 @@ void LoadView::drawContent(AppState& state) {
     sparkline(N_("Drop rate"), state.history(), &MetricSample::dropRate, w, h, "%.3f");
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

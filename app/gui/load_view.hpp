@@ -11,4 +11,4 @@ public:
 protected:
     void drawContent(AppState& state) override;
 };
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -44,7 +44,7 @@ void sameLineIfFits(float width) {
     ImGui::SameLine();
     if (ImGui::GetContentRegionAvail().x < width + spacing) ImGui::NewLine();
 }
-} // namespace
+}  // namespace
 
 void drawNextBytePanel(AppState& state, Ui& ui) {
     const LmRun* run = state.lmRun();
@@ -70,9 +70,9 @@ void drawNextBytePanel(AppState& state, Ui& ui) {
     ui.measured["bits_per_byte"] = float(bpb);
     if (std::abs(bpb - trained) > 5e-4) {
         ImGui::SameLine();
-        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(bpb > trained ? kWarning : IM_COL32(0, 158, 115, 255)), "%+.3f",
-                           bpb - trained);
+        ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(bpb > trained ? kWarning : IM_COL32(0, 158, 115, 255)),
+                           "%+.3f", bpb - trained);
     }
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

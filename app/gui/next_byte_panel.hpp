@@ -25,4 +25,4 @@ std::string nextByteLabel(const std::string& text, int byte);
 
 void drawNextBytePanel(AppState& state, Ui& ui);
 
-} // namespace moe::gui
+}  // namespace moe::gui

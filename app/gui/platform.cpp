@@ -34,12 +34,14 @@ void useUtf8CharacterSet() {
               << "): typing Chinese through an input method will not work; paste still does\n";
 }
 
-} // namespace
+}  // namespace
 
 Window::Window(int width, int height, const char* title, bool vsync) {
     useUtf8CharacterSet();
     glfwSetErrorCallback([](int, const char* d) { std::cerr << "moelab: GLFW: " << d << "\n"; });
-    if (!glfwInit()) throw PlatformError("cannot open a window (no display? try xvfb-run); the command line still works: moelab route");
+    if (!glfwInit())
+        throw PlatformError(
+            "cannot open a window (no display? try xvfb-run); the command line still works: moelab route");
     glfwWindowHint(GLFW_CONTEXT_VERSION_MAJOR, 3);
     glfwWindowHint(GLFW_CONTEXT_VERSION_MINOR, 3);
     glfwWindowHint(GLFW_OPENGL_PROFILE, GLFW_OPENGL_CORE_PROFILE);
@@ -101,8 +103,7 @@ OffscreenFramebuffer::OffscreenFramebuffer(int w, int h) {
     glBindFramebuffer(GL_FRAMEBUFFER, m_fbo);
     glFramebufferTexture2D(GL_FRAMEBUFFER, GL_COLOR_ATTACHMENT0, GL_TEXTURE_2D, m_texture, 0);
     const bool complete = glCheckFramebufferStatus(GL_FRAMEBUFFER) == GL_FRAMEBUFFER_COMPLETE;
-    while (glGetError() != GL_NO_ERROR) {
-    }  // a refused size leaves an error queued: not the next caller's
+    while (glGetError() != GL_NO_ERROR) {}  // a refused size leaves an error queued: not the next caller's
     if (!complete) {
         release();
         throw PlatformError("cannot draw offscreen at " + std::to_string(w) + "x" + std::to_string(h) + " pixels");
@@ -119,4 +120,4 @@ void OffscreenFramebuffer::release() {
     m_fbo = m_texture = 0;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -55,4 +55,4 @@ private:
     unsigned m_fbo = 0, m_texture = 0;
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

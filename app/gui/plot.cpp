@@ -23,7 +23,8 @@ std::vector<double> niceTicks(double lo, double hi, int maxTicks) {
             step = m * mag;
             break;
         }
-    for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step) out.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
+    for (double v = std::ceil(lo / step - 1e-9) * step; v <= hi + step * 1e-9; v += step)
+        out.push_back(std::abs(v) < step * 1e-9 ? 0.0 : v);
     return out;
 }
 
@@ -32,10 +33,14 @@ namespace {
 std::string tickLabel(double v) {
     char b[32];
     const double a = std::abs(v);
-    if (a >= 1000) std::snprintf(b, sizeof b, "%.0f", v);
-    else if (a >= 10 || a == 0) std::snprintf(b, sizeof b, "%.0f", v);
-    else if (a >= 1) std::snprintf(b, sizeof b, "%.1f", v);
-    else std::snprintf(b, sizeof b, "%.2g", v);
+    if (a >= 1000)
+        std::snprintf(b, sizeof b, "%.0f", v);
+    else if (a >= 10 || a == 0)
+        std::snprintf(b, sizeof b, "%.0f", v);
+    else if (a >= 1)
+        std::snprintf(b, sizeof b, "%.1f", v);
+    else
+        std::snprintf(b, sizeof b, "%.2g", v);
     return b;
 }
 
@@ -47,8 +52,10 @@ std::pair<double, double> yRange(const std::vector<PlotSeries>& series, const Ch
         for (float v : *s.y)
             if (std::isfinite(v)) lo = std::min(lo, double(v)), hi = std::max(hi, double(v));
     if (lo > hi) lo = 0, hi = 1;
-    if (axes.yTo > axes.yFrom) lo = std::min(lo, axes.yFrom), hi = std::max(hi, axes.yTo);
-    else if (lo > 0 && lo < 0.3 * hi) lo = 0;  // start at zero when the data is not far from it
+    if (axes.yTo > axes.yFrom)
+        lo = std::min(lo, axes.yFrom), hi = std::max(hi, axes.yTo);
+    else if (lo > 0 && lo < 0.3 * hi)
+        lo = 0;  // start at zero when the data is not far from it
     if (hi - lo < 1e-9) hi = lo + 1;
     return {lo, hi};
 }
@@ -68,7 +75,7 @@ float chartLegend(ImDrawList* dl, const std::vector<PlotSeries>& series, ImVec2 
     return lx;
 }
 
-} // namespace
+}  // namespace
 
 void lineChart(const char* title, const char* yUnit, const std::vector<PlotSeries>& series, ImVec2 size,
                const ChartAxes& axes) {
@@ -108,7 +115,8 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
     dl->PushClipRect(a, b, true);
     for (const PlotSeries& s : series)
         for (size_t i = 1; i < s.y->size(); ++i)
-            dl->AddLine(ImVec2(X((*s.x)[i - 1]), Y((*s.y)[i - 1])), ImVec2(X((*s.x)[i]), Y((*s.y)[i])), s.colour, s.width);
+            dl->AddLine(ImVec2(X((*s.x)[i - 1]), Y((*s.y)[i - 1])), ImVec2(X((*s.x)[i]), Y((*s.y)[i])), s.colour,
+                        s.width);
     dl->PopClipRect();
     // The title with its unit in the room left of the legend (the unit goes first, then
     // the title is cut with an ellipsis, rather than overlap).
@@ -138,8 +146,8 @@ void loadStrip(const std::deque<std::vector<int>>& loads, int lastStep, ImVec2 s
             for (int e = 0; e < E && e < int(loads[s].size()); ++e) {
                 // Mid-scale is a fair share 1/E; the brightest is twice that or more.
                 const float share = total ? std::min(1.0f, 0.5f * loads[s][e] * E / float(total)) : 0.0f;
-                dl->AddRectFilled(ImVec2(a.x + s * colW, a.y + e * rowH), ImVec2(a.x + (s + 1) * colW, a.y + (e + 1) * rowH),
-                                  scoreColor(share));
+                dl->AddRectFilled(ImVec2(a.x + s * colW, a.y + e * rowH),
+                                  ImVec2(a.x + (s + 1) * colW, a.y + (e + 1) * rowH), scoreColor(share));
             }
         }
         for (int e = 0; e < E; ++e) {
@@ -161,11 +169,12 @@ void loadStrip(const std::deque<std::vector<int>>& loads, int lastStep, ImVec2 s
     // Legend: the colour of no load, a fair share and twice a fair share.
     const float ly = b.y + line + 4, lw = std::min(size.x * 0.4f, line * 10);
     for (int i = 0; i < 40; ++i)
-        dl->AddRectFilled(ImVec2(a.x + i * lw / 40, ly), ImVec2(a.x + (i + 1) * lw / 40, ly + line * 0.7f), scoreColor(i / 39.0f));
+        dl->AddRectFilled(ImVec2(a.x + i * lw / 40, ly), ImVec2(a.x + (i + 1) * lw / 40, ly + line * 0.7f),
+                          scoreColor(i / 39.0f));
     char legend[96];
     std::snprintf(legend, sizeof legend, "0  ·  1/E %s  ·  2/E+", tr("fair share"));
     dl->AddText(ImVec2(a.x + lw + 6, ly - line * 0.15f), faint, legend);
     ImGui::Dummy(size);
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -10,10 +10,10 @@
 namespace moe::gui {
 
 struct PlotSeries {
-    const std::vector<int>* x;    // steps
+    const std::vector<int>* x;  // steps
     const std::vector<float>* y;
     ImU32 colour;
-    const char* label;            // in the legend (already translated), or nullptr
+    const char* label;  // in the legend (already translated), or nullptr
     float width = 1.5f;
 };
 
@@ -37,4 +37,4 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
 // below maps the colours to shares.
 void loadStrip(const std::deque<std::vector<int>>& loads, int lastStep, ImVec2 size);
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -34,7 +34,13 @@ Preferences parsePreferences(const std::string& text, const std::string& path) {
 }
 
 std::string preferencesJson(const Preferences& p) {
-    return nlohmann::json{{"theme", p.theme}, {"language", p.language}, {"scale", p.scale}, {"lesson_seen", p.lessonSeen}, {"fit_to_window", p.fit}}.dump(2) + "\n";
+    return nlohmann::json{{"theme", p.theme},
+                          {"language", p.language},
+                          {"scale", p.scale},
+                          {"lesson_seen", p.lessonSeen},
+                          {"fit_to_window", p.fit}}
+               .dump(2) +
+           "\n";
 }
 
 Preferences loadPreferences() {
@@ -54,4 +60,4 @@ void savePreferences(const Preferences& p) {
     }
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -16,7 +16,7 @@ std::string configDir();
 // Reading and writing the file's text; parsePreferences never throws (defaults instead).
 Preferences parsePreferences(const std::string& text, const std::string& path);
 std::string preferencesJson(const Preferences& p);
-Preferences loadPreferences();  // defaults on a first run or a damaged file
+Preferences loadPreferences();               // defaults on a first run or a damaged file
 void savePreferences(const Preferences& p);  // a failure is printed, not thrown
 
-} // namespace moe::gui
+}  // namespace moe::gui

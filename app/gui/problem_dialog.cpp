@@ -34,4 +34,4 @@ void ProblemDialog::draw(float scale) {
     ImGui::EndPopup();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -22,4 +22,4 @@ private:
     bool m_pending = false;  // opened in the next draw, at the top of ImGui's ID stack
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

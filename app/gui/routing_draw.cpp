@@ -42,7 +42,7 @@ void colourScale(Ui& ui) {
 
 bool comparable(const RoutingPicture& p) { return p.other && p.other->tokens == p.routing.tokens; }
 
-} // namespace
+}  // namespace
 
 bool assignmentsDiffer(const Routing& a, const Routing& b, int t) {
     for (int e = 0; e < std::max(a.experts, b.experts); ++e)
@@ -87,7 +87,8 @@ std::pair<int, int> gateCells(ImDrawList* dl, const RoutingPicture& p, const Ui&
         dl->AddRectFilled(ImVec2(g.o.x, y + 1), ImVec2(g.o.x + px(ui, 5), y + g.cellH - 1), expertColor(e));
         const float fs = std::min(font->FontSize, g.cellH * 1.4f);
         if (g.cellH >= font->FontSize * 0.7f || e % 2 == 0)
-            dl->AddText(font, fs, ImVec2(g.o.x + px(ui, 7), y + (g.cellH - fs) * 0.5f), ImGui::GetColorU32(ImGuiCol_Text), name);
+            dl->AddText(font, fs, ImVec2(g.o.x + px(ui, 7), y + (g.cellH - fs) * 0.5f),
+                        ImGui::GetColorU32(ImGuiCol_Text), name);
         for (int t = g.tBegin; t < g.tEnd; ++t) {
             const ImVec2 a(g.x(t), y), b(a.x + g.cellW - 1, y + g.cellH - 1);
             dl->AddRectFilled(a, b, scoreColor((values(t, e) - lo) / std::max(hi - lo, 1e-12f)));
@@ -111,7 +112,8 @@ void chosenCells(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, const Ga
             const int e = r.slotExpert[s];
             const ImVec2 a(x, top + e * cellH), b(x + cellW - 1, top + (e + 1) * cellH - 1);
             // A dark ring around a white one: visible on every score colour and on either theme.
-            dl->AddRect(ImVec2(a.x - thin, a.y - thin), ImVec2(b.x + thin, b.y + thin), IM_COL32(0, 0, 0, 255), 0, 0, thin);
+            dl->AddRect(ImVec2(a.x - thin, a.y - thin), ImVec2(b.x + thin, b.y + thin), IM_COL32(0, 0, 0, 255), 0, 0,
+                        thin);
             dl->AddRect(a, b, IM_COL32(255, 255, 255, 255), 0, 0, thick);
             if (!r.slotKept[s]) {
                 dl->AddLine(a, b, kWarning, thick * 1.2f);
@@ -120,11 +122,12 @@ void chosenCells(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, const Ga
                 const int c = r.slotChoice[s];
                 const ImVec2 ca(x, top + c * cellH), cb(x + cellW - 1, top + (c + 1) * cellH - 1);
                 dl->AddRect(ca, cb, kWarning, 0, 0, thick);
-                arrow(dl, ImVec2((ca.x + cb.x) * 0.5f, (ca.y + cb.y) * 0.5f), ImVec2((a.x + b.x) * 0.5f, (a.y + b.y) * 0.5f),
-                      kWarning, thick);
+                arrow(dl, ImVec2((ca.x + cb.x) * 0.5f, (ca.y + cb.y) * 0.5f),
+                      ImVec2((a.x + b.x) * 0.5f, (a.y + b.y) * 0.5f), kWarning, thick);
             }
             if (diff && r.slotKept[s] && !keptBy(*p.other, t, e))
-                dl->AddRect(ImVec2(a.x - thick, a.y - thick), ImVec2(b.x + thick, b.y + thick), kHighlight, 0, 0, thick * 1.5f);
+                dl->AddRect(ImVec2(a.x - thick, a.y - thick), ImVec2(b.x + thick, b.y + thick), kHighlight, 0, 0,
+                            thick * 1.5f);
         }
         if (diff && assignmentsDiffer(r, *p.other, t))  // a mark over the changed column
             dl->AddTriangleFilled(ImVec2(x + cellW * 0.5f, top - 1), ImVec2(x + 1, top - px(ui, 6)),
@@ -147,16 +150,17 @@ void tokenColumns(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, const G
     const int E = p.routing.experts;
     if (ui.pinnedToken >= 0 && ui.pinnedToken < T) {
         const float x = g.x(ui.pinnedToken);
-        dl->AddRect(ImVec2(x - 2, g.top - 2), ImVec2(x + g.cellW + 1, g.top + E * g.cellH + 1), kHighlight, 0, 0, px(ui, 2.5f));
+        dl->AddRect(ImVec2(x - 2, g.top - 2), ImVec2(x + g.cellW + 1, g.top + E * g.cellH + 1), kHighlight, 0, 0,
+                    px(ui, 2.5f));
     }
     if (ui.highlightToken >= 0 && ui.highlightToken < T) {
         const float x = g.x(ui.highlightToken);
-        dl->AddRect(ImVec2(x - 1, g.top - 1), ImVec2(x + g.cellW, g.top + E * g.cellH), ImGui::GetColorU32(ImGuiCol_Text), 0,
-                    0, px(ui, 1.5f));
+        dl->AddRect(ImVec2(x - 1, g.top - 1), ImVec2(x + g.cellW, g.top + E * g.cellH),
+                    ImGui::GetColorU32(ImGuiCol_Text), 0, 0, px(ui, 1.5f));
     }
 }
 
-} // namespace
+}  // namespace
 
 std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id) {
     const Routing& r = p.routing;
@@ -169,12 +173,13 @@ std::pair<int, int> drawGateMap(const RoutingPicture& p, Ui& ui, ImVec2 size, co
     const float mapW = labelW + cellW * T, mapH = headerH + cellH * E;
     ui.measured["gate_cell_height"] = cellH;
     // At least a few rows tall: in a small window the window scrolls, not the map away.
-    const float childH = std::max(std::min(size.y, mapH), std::min(mapH, headerH + 4 * cellH)) + ImGui::GetStyle().ScrollbarSize + px(ui, 2);
-    ImGui::BeginChild(id, ImVec2(size.x, childH), false,
-                      ImGuiWindowFlags_HorizontalScrollbar);
+    const float childH = std::max(std::min(size.y, mapH), std::min(mapH, headerH + 4 * cellH)) +
+                         ImGui::GetStyle().ScrollbarSize + px(ui, 2);
+    ImGui::BeginChild(id, ImVec2(size.x, childH), false, ImGuiWindowFlags_HorizontalScrollbar);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 o = ImGui::GetCursorScreenPos();
-    const ImVec2 clipMin = ImGui::GetWindowPos(), clipMax(clipMin.x + ImGui::GetWindowWidth(), clipMin.y + ImGui::GetWindowHeight());
+    const ImVec2 clipMin = ImGui::GetWindowPos(),
+                 clipMax(clipMin.x + ImGui::GetWindowWidth(), clipMin.y + ImGui::GetWindowHeight());
     // Only the columns in the window are visited: a long text has tens of thousands.
     const int tBegin = std::clamp(int((clipMin.x - o.x - labelW) / cellW) - 1, 0, T);
     const int tEnd = std::clamp(int((clipMax.x - o.x - labelW) / cellW) + 2, tBegin, T);
@@ -226,7 +231,7 @@ float loadAxis(ImDrawList* dl, ImVec2 o, float base, float scale, int top, Ui& u
     }
     return w;
 }
-} // namespace
+}  // namespace
 
 int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size, int yMax) {
     const int E = r.experts;
@@ -261,7 +266,8 @@ int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size, int yMax) {
             const float step = std::max(px(ui, 8), 8.0f);
             for (float yy = ob + bw; yy > ot - step; yy -= step) {
                 dl->AddLine(ImVec2(x, yy), ImVec2(x + bw, yy - bw), IM_COL32(0, 0, 0, 200), px(ui, 2));
-                dl->AddLine(ImVec2(x, yy + px(ui, 2)), ImVec2(x + bw, yy - bw + px(ui, 2)), IM_COL32(255, 255, 255, 200), px(ui, 1));
+                dl->AddLine(ImVec2(x, yy + px(ui, 2)), ImVec2(x + bw, yy - bw + px(ui, 2)),
+                            IM_COL32(255, 255, 255, 200), px(ui, 1));
             }
             dl->PopClipRect();
         }
@@ -295,12 +301,14 @@ void drawMetricsTable(const Metrics& m, const char* id) {
     std::snprintf(buf[6], 48, "%.4f", m.entropy);
     // Load CV, max/mean and aux loss count the requested load (before capacity); the kept
     // load's CV, next to them, is the one that moves with the capacity factor.
-    const char* names[kRows] = {N_("Drop rate"), N_("Aux loss"), N_("Load CV (requested)"), N_("Max/mean (requested)"),
-                                N_("Load CV (kept)"), N_("Z-loss"), N_("Entropy")};
+    const char* names[kRows] = {
+        N_("Drop rate"), N_("Aux loss"), N_("Load CV (requested)"), N_("Max/mean (requested)"), N_("Load CV (kept)"),
+        N_("Z-loss"),    N_("Entropy")};
     // Two pairs a row when they fit, else one.
     float nameW = 0, valueW = 0;
     for (int i = 0; i < kRows; ++i)
-        nameW = std::max(nameW, ImGui::CalcTextSize(tr(names[i])).x), valueW = std::max(valueW, ImGui::CalcTextSize(buf[i]).x);
+        nameW = std::max(nameW, ImGui::CalcTextSize(tr(names[i])).x),
+        valueW = std::max(valueW, ImGui::CalcTextSize(buf[i]).x);
     const float pad = ImGui::GetStyle().CellPadding.x * 4 + ImGui::GetStyle().ItemSpacing.x;
     const int pairs = ImGui::GetContentRegionAvail().x >= 2 * (nameW + valueW + pad) ? 2 : 1;
     if (!ImGui::BeginTable(id, 2 * pairs, ImGuiTableFlags_SizingStretchProp)) return;
@@ -313,11 +321,12 @@ void drawMetricsTable(const Metrics& m, const char* id) {
     }
     ImGui::EndTable();
     if (ImGui::IsItemHovered())
-        ImGui::SetTooltip("%s", tr("aux = E·Σ f_i·P_i, f_i = requested_i / (N·k), P_i = mean score (Switch; 1 = balanced)\n"
-                                   "z = mean over tokens of (logsumexp logits)² (ST-MoE)\n"
-                                   "CV = std / mean of the load per expert. Aux loss, load CV (requested) and max/mean "
-                                   "count the requested load, before capacity: they do not change with the capacity "
-                                   "factor. Load CV (kept) counts what the experts keep after capacity."));
+        ImGui::SetTooltip("%s",
+                          tr("aux = E·Σ f_i·P_i, f_i = requested_i / (N·k), P_i = mean score (Switch; 1 = balanced)\n"
+                             "z = mean over tokens of (logsumexp logits)² (ST-MoE)\n"
+                             "CV = std / mean of the load per expert. Aux loss, load CV (requested) and max/mean "
+                             "count the requested load, before capacity: they do not change with the capacity "
+                             "factor. Load CV (kept) counts what the experts keep after capacity."));
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

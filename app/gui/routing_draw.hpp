@@ -43,4 +43,4 @@ std::pair<float, float> logitRange(const Routing& r);
 // The logit colour scale, from the lowest logit to the highest.
 void logitLegend(Ui& ui, const Routing& r);
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -12,26 +12,32 @@ namespace {
 
 const char* verdictText(train::SentimentVerdict v) {
     switch (v) {
-    case train::SentimentVerdict::Sentiment:
-        return N_(
-            "Routing splits by sentiment, as seed 002 claims: the first choice alone tells positive from negative.");
-    case train::SentimentVerdict::Language:
-        return N_("Routing does not split by sentiment, against seed 002's claim: it splits by language. To the gate, "
-                  "Chinese and English bytes differ far more than positive and negative words do; the head, not the "
-                  "routing, learns the sentiment.");
-    case train::SentimentVerdict::Both:
-        return N_(
-            "Routing splits by language and by sentiment: each language has its own positive and negative experts.");
-    case train::SentimentVerdict::LeansSentiment:
-        return N_("Routing leans towards sentiment but does not split by it: some experts take mostly positive "
-                  "reviews and others mostly negative ones, yet the first choice tells only a fraction of a bit. "
-                  "Seed 002's clean split does not appear; the head, not the routing, does most of the work.");
-    case train::SentimentVerdict::LeansLanguage:
-        return N_("Routing leans towards language, not sentiment: to the gate, Chinese and English bytes differ more "
-                  "than positive and negative words do. Seed 002's claim does not hold here.");
-    default:
-        return N_("Routing splits by neither sentiment nor language: the experts share the work without a clear "
-                  "specialty, and the head learns the sentiment.");
+        case train::SentimentVerdict::Sentiment:
+            return N_(
+                "Routing splits by sentiment, as seed 002 claims: the first choice alone tells positive from "
+                "negative.");
+        case train::SentimentVerdict::Language:
+            return N_(
+                "Routing does not split by sentiment, against seed 002's claim: it splits by language. To the gate, "
+                "Chinese and English bytes differ far more than positive and negative words do; the head, not the "
+                "routing, learns the sentiment.");
+        case train::SentimentVerdict::Both:
+            return N_(
+                "Routing splits by language and by sentiment: each language has its own positive and negative "
+                "experts.");
+        case train::SentimentVerdict::LeansSentiment:
+            return N_(
+                "Routing leans towards sentiment but does not split by it: some experts take mostly positive "
+                "reviews and others mostly negative ones, yet the first choice tells only a fraction of a bit. "
+                "Seed 002's clean split does not appear; the head, not the routing, does most of the work.");
+        case train::SentimentVerdict::LeansLanguage:
+            return N_(
+                "Routing leans towards language, not sentiment: to the gate, Chinese and English bytes differ more "
+                "than positive and negative words do. Seed 002's claim does not hold here.");
+        default:
+            return N_(
+                "Routing splits by neither sentiment nor language: the experts share the work without a clear "
+                "specialty, and the head learns the sentiment.");
     }
 }
 
@@ -73,7 +79,10 @@ void drawSentimentPanel(SentimentRun& run, const Ui& ui) {
     const std::shared_ptr<const train::SentimentResult>& result = progress.result;
     const std::string& error = progress.error;
     const bool running = run.running();
-    if (ImGui::Button(running ? tr("Running\u2026") : result ? tr("Run it again") : tr("Run the experiment")) && !running)
+    if (ImGui::Button(running  ? tr("Running\u2026")
+                      : result ? tr("Run it again")
+                               : tr("Run the experiment")) &&
+        !running)
         run.start();
     ImGui::SameLine();
     const train::SentimentConfig c;

@@ -9,4 +9,4 @@ namespace moe::gui {
 
 void drawSentimentPanel(SentimentRun& run, const Ui& ui);
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -61,4 +61,4 @@ void SentimentRun::start() {
     });
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

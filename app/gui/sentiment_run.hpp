@@ -46,4 +46,4 @@ private:
     SentimentProgress m_progress;
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -56,8 +56,10 @@ ImU32 textOn(ImU32 bg) {
 
 void applyTheme(Theme theme, float scale) {
     ImGuiStyle style;
-    if (theme == Theme::Dark) ImGui::StyleColorsDark(&style);
-    else ImGui::StyleColorsLight(&style);
+    if (theme == Theme::Dark)
+        ImGui::StyleColorsDark(&style);
+    else
+        ImGui::StyleColorsLight(&style);
     style.WindowRounding = 4;
     style.FrameRounding = 3;
     style.GrabRounding = 3;
@@ -121,9 +123,9 @@ void Fonts::build(float scale, const std::string& text, const std::string& more)
         if (cp <= 0xFFFF && std::find(m_extra.begin(), m_extra.end(), cp) == m_extra.end()) m_extra.push_back(cp);
     ImFontGlyphRangesBuilder b;
     b.AddRanges(io.Fonts->GetGlyphRangesChineseSimplifiedCommon());
-    static const ImWchar symbols[] = {0x2000, 0x206F, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x2500, 0x25FF, 0x2080, 0x209F,
-                                      0x3000, 0x303F, 0xFF00, 0xFFEF, 0x00A0, 0x024F, 0x0370, 0x03FF,
-                                      0x2600, 0x27BF, 0};
+    static const ImWchar symbols[] = {0x2000, 0x206F, 0x2190, 0x21FF, 0x2200, 0x22FF, 0x2500,
+                                      0x25FF, 0x2080, 0x209F, 0x3000, 0x303F, 0xFF00, 0xFFEF,
+                                      0x00A0, 0x024F, 0x0370, 0x03FF, 0x2600, 0x27BF, 0};
     b.AddRanges(symbols);
     for (unsigned cp : m_extra) b.AddChar(static_cast<ImWchar>(cp));
     m_ranges.clear();
@@ -137,7 +139,8 @@ void Fonts::build(float scale, const std::string& text, const std::string& more)
     // cost the atlas little and never need a rebuild for new text.
     static const ImWchar smallRanges[] = {0x0020, 0x00FF, 0x2190, 0x21FF, 0};
     m_small = io.Fonts->AddFontFromFileTTF(m_path.c_str(), 17.0f * 0.8f * scale, &cfg, smallRanges);
-    m_tiny = io.Fonts->AddFontFromFileTTF(m_path.c_str(), 17.0f * 0.68f * scale, &cfg, io.Fonts->GetGlyphRangesDefault());
+    m_tiny =
+        io.Fonts->AddFontFromFileTTF(m_path.c_str(), 17.0f * 0.68f * scale, &cfg, io.Fonts->GetGlyphRangesDefault());
     if (!m_regular || !m_large || !m_small || !m_tiny) {
         m_problem = "could not load " + m_path;
         io.Fonts->Clear();
@@ -146,4 +149,4 @@ void Fonts::build(float scale, const std::string& text, const std::string& more)
     io.Fonts->Build();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -18,7 +18,7 @@ ImU32 scoreColor(float v);
 ImU32 signedColor(float v);
 // Black or white, whichever reads on `background`.
 ImU32 textOn(ImU32 background);
-inline const ImU32 kWarning = IM_COL32(213, 94, 0, 255);  // overflow, drops (Okabe-Ito vermillion)
+inline const ImU32 kWarning = IM_COL32(213, 94, 0, 255);      // overflow, drops (Okabe-Ito vermillion)
 inline const ImU32 kHighlight = IM_COL32(240, 200, 40, 255);  // a lesson's highlighted views
 
 // How a token's character is drawn: escapes for control and invalid bytes, a dot for space.
@@ -60,4 +60,4 @@ private:
 
 std::vector<unsigned> codePoints(const std::string& utf8);
 
-} // namespace moe::gui
+}  // namespace moe::gui

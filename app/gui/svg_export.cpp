@@ -60,11 +60,16 @@ std::string colourAttrs(const char* attr, ImU32 c) {
 }
 
 void appendUtf8(std::string& out, unsigned cp) {
-    if (cp == '&') out += "&amp;";
-    else if (cp == '<') out += "&lt;";
-    else if (cp == '>') out += "&gt;";
-    else if (cp < 0x80) out += char(cp);
-    else if (cp < 0x800) out += char(0xC0 | (cp >> 6)), out += char(0x80 | (cp & 0x3F));
+    if (cp == '&')
+        out += "&amp;";
+    else if (cp == '<')
+        out += "&lt;";
+    else if (cp == '>')
+        out += "&gt;";
+    else if (cp < 0x80)
+        out += char(cp);
+    else if (cp < 0x800)
+        out += char(0xC0 | (cp >> 6)), out += char(0x80 | (cp & 0x3F));
     else if (cp < 0x10000)
         out += char(0xE0 | (cp >> 12)), out += char(0x80 | ((cp >> 6) & 0x3F)), out += char(0x80 | (cp & 0x3F));
     else
@@ -109,9 +114,10 @@ public:
         flushPath();
         const ImFontGlyph& gl = *g.glyph;
         const float du = uv1.x - uv0.x, dv = uv1.y - uv0.y;
-        const float s = du > 0 && gl.X1 > gl.X0   ? (bottomRight.x - topLeft.x) / (du / (gl.U1 - gl.U0) * (gl.X1 - gl.X0))
-                        : dv > 0 && gl.Y1 > gl.Y0 ? (bottomRight.y - topLeft.y) / (dv / (gl.V1 - gl.V0) * (gl.Y1 - gl.Y0))
-                                                  : 1.0f;
+        const float s = du > 0 && gl.X1 > gl.X0 ? (bottomRight.x - topLeft.x) / (du / (gl.U1 - gl.U0) * (gl.X1 - gl.X0))
+                        : dv > 0 && gl.Y1 > gl.Y0
+                            ? (bottomRight.y - topLeft.y) / (dv / (gl.V1 - gl.V0) * (gl.Y1 - gl.Y0))
+                            : 1.0f;
         const float left = topLeft.x - (uv0.x - gl.U0) / (gl.U1 - gl.U0) * (gl.X1 - gl.X0) * s;
         const float top = topLeft.y - (uv0.y - gl.V0) / (gl.V1 - gl.V0) * (gl.Y1 - gl.Y0) * s;
         const float x = left - gl.X0 * s, baseline = top - gl.Y0 * s + g.font->Ascent * s;
@@ -165,7 +171,8 @@ private:
 // one em wide in CJK fonts, so its advance gives the ratio (1 for fonts without one).
 float emPerFontSize(const ImFontAtlas& atlas) {
     for (const ImFont* font : atlas.Fonts)
-        if (const ImFontGlyph* g = font->FindGlyphNoFallback(0x4E00); g && font->FontSize > 0) return g->AdvanceX / font->FontSize;
+        if (const ImFontGlyph* g = font->FindGlyphNoFallback(0x4E00); g && font->FontSize > 0)
+            return g->AdvanceX / font->FontSize;
     return 1.0f;
 }
 
@@ -203,7 +210,7 @@ void commandShapes(SvgWriter& w, const GlyphIndex& glyphs, const ImDrawList& lis
     }
 }
 
-} // namespace
+}  // namespace
 
 void svgDrawStyle(ImGuiStyle& style) {
     style.AntiAliasedLines = false;
@@ -229,8 +236,9 @@ std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background,
             const auto key = std::make_tuple(c.x - origin.x, c.y - origin.y, c.z - origin.x, c.w - origin.y);
             const auto [it, added] = clips.emplace(key, int(clips.size()));
             if (added)
-                defs += "<clipPath id=\"" + idPrefix + "-c" + std::to_string(it->second) + "\"><rect x=\"" + num(std::get<0>(key)) + "\" y=\"" +
-                        num(std::get<1>(key)) + "\" width=\"" + num(std::get<2>(key) - std::get<0>(key)) + "\" height=\"" +
+                defs += "<clipPath id=\"" + idPrefix + "-c" + std::to_string(it->second) + "\"><rect x=\"" +
+                        num(std::get<0>(key)) + "\" y=\"" + num(std::get<1>(key)) + "\" width=\"" +
+                        num(std::get<2>(key) - std::get<0>(key)) + "\" height=\"" +
                         num(std::get<3>(key) - std::get<1>(key)) + "\"/></clipPath>\n";
             if (it->second != openClip) {
                 w.flush();
@@ -243,10 +251,11 @@ std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background,
     }
     w.flush();
     if (openClip >= 0) body += "</g>\n";
-    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" + num(size.x) +
-           "\" height=\"" + num(size.y) + "\" viewBox=\"0 0 " + num(size.x) + " " + num(size.y) +
-           "\" font-family=\"'Noto Sans CJK SC', 'Noto Sans', sans-serif\">\n<defs>\n" + defs + "</defs>\n<rect width=\"" +
-           num(size.x) + "\" height=\"" + num(size.y) + "\" " + colourAttrs("fill", background | IM_COL32_A_MASK) + "/>\n" + body + "</svg>\n";
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" +
+           num(size.x) + "\" height=\"" + num(size.y) + "\" viewBox=\"0 0 " + num(size.x) + " " + num(size.y) +
+           "\" font-family=\"'Noto Sans CJK SC', 'Noto Sans', sans-serif\">\n<defs>\n" + defs +
+           "</defs>\n<rect width=\"" + num(size.x) + "\" height=\"" + num(size.y) + "\" " +
+           colourAttrs("fill", background | IM_COL32_A_MASK) + "/>\n" + body + "</svg>\n";
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

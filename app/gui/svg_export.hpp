@@ -16,6 +16,7 @@ void svgDrawStyle(ImGuiStyle& style);
 // with idPrefix (figures pasted into one page keep their clip paths apart). Throws
 // InputError naming --out when the frame holds an image (a texture other than the font
 // atlas), which has no SVG form here.
-std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background, const std::string& idPrefix = "moelab");
+std::string drawDataToSvg(const ImDrawData& data, ImVec2 size, ImU32 background,
+                          const std::string& idPrefix = "moelab");
 
-} // namespace moe::gui
+}  // namespace moe::gui

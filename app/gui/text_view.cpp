@@ -41,4 +41,4 @@ void TextView::drawContent(AppState& state) {
     ImGui::EndChild();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -22,4 +22,4 @@ void Texture::upload(int width, int height, const std::vector<ImU32>& pixels) {
 
 ImTextureID Texture::id() const { return reinterpret_cast<ImTextureID>(static_cast<intptr_t>(m_id)); }
 
-} // namespace moe::gui
+}  // namespace moe::gui

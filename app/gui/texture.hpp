@@ -23,4 +23,4 @@ private:
     unsigned m_id = 0;
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -47,7 +47,8 @@ void chipTags(ImDrawList* dl, const Routing& r, int i, ImVec2 a, ImVec2 b, ImU32
             break;
         }
         tx = expertTag(dl, small, smallSize, ImVec2(tx, tagY), tagH, r.slotExpert[s], r.slotKept[s], r.rerouted(s),
-                       textOn(bg), ui.scale) + px(ui, 2);
+                       textOn(bg), ui.scale) +
+             px(ui, 2);
     }
 }
 
@@ -80,7 +81,7 @@ void drawChip(ImDrawList* dl, const RoutingPicture& p, const Ui& ui, int i, int 
     chipTags(dl, r, i, a, b, bg, ui);
 }
 
-} // namespace
+}  // namespace
 
 int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id) {
     const Routing& r = p.routing;
@@ -115,7 +116,8 @@ int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id)
         // The character, centred under its bytes.
         const std::string ch = displayChar(tokens[t]);
         const ImVec2 cs = large->CalcTextSizeA(large->FontSize, 1e9f, 0, ch.c_str());
-        dl->AddText(large, large->FontSize, ImVec2(origin.x + x + (groupW - cs.x) * 0.5f, origin.y + y + chipH + px(ui, 2)),
+        dl->AddText(large, large->FontSize,
+                    ImVec2(origin.x + x + (groupW - cs.x) * 0.5f, origin.y + y + chipH + px(ui, 2)),
                     ImGui::GetColorU32(ImGuiCol_Text), ch.c_str());
         x += groupW + charGap;
         t += n;
@@ -125,4 +127,4 @@ int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id)
     return hovered;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

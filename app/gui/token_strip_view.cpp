@@ -14,8 +14,10 @@ void tokenTooltip(const AppState& state, int t) {
     if (t < 0 || t >= r.tokens || t >= static_cast<int>(tokens.size())) return;
     const ByteToken& tok = tokens[t];
     ImGui::BeginTooltip();
-    ImGui::Text("%s %d: '%s'  %s 0x%02X (%d)", tr("token"), t, displayChar(tok).c_str(), tr("byte"), tok.byte, tok.byte);
-    if (tok.charBytes > 1) ImGui::TextDisabled(tr("byte %d of %d of this character"), tok.byteInChar + 1, tok.charBytes);
+    ImGui::Text("%s %d: '%s'  %s 0x%02X (%d)", tr("token"), t, displayChar(tok).c_str(), tr("byte"), tok.byte,
+                tok.byte);
+    if (tok.charBytes > 1)
+        ImGui::TextDisabled(tr("byte %d of %d of this character"), tok.byteInChar + 1, tok.charBytes);
     ImGui::Separator();
     ImGui::TextDisabled("%s", tr("all experts' scores"));
     float maxScore = 1e-9f;
@@ -41,9 +43,11 @@ void tokenTooltip(const AppState& state, int t) {
         else if (slot >= 0 && r.slotKept[slot])
             ImGui::Text("\u2605 w=%.4f", r.slotWeight[slot]);
         else if (slot >= 0)
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u2605 w=%.4f %s", r.slotWeight[slot], tr("dropped"));
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u2605 w=%.4f %s", r.slotWeight[slot],
+                               tr("dropped"));
         else if (asked >= 0)
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u2605 %s \u2192 E%d", tr("full"), r.slotExpert[asked]);
+            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u2605 %s \u2192 E%d", tr("full"),
+                               r.slotExpert[asked]);
         else
             ImGui::NewLine();
     }
@@ -68,8 +72,9 @@ void tokenTooltip(const AppState& state, int t) {
 }
 
 void TokenStripView::drawContent(AppState& state) {
-    caption("Each byte is a chip (its value in hex), coloured by its first-choice expert; the tags are its experts: "
-            "struck through = dropped, \u2192 = rerouted.");
+    caption(
+        "Each byte is a chip (its value in hex), coloured by its first-choice expert; the tags are its experts: "
+        "struck through = dropped, \u2192 = rerouted.");
     const RoutingPicture pic{state.result().routing, state.tokens(), 1, nullptr};
     const int hovered = drawTokenChips(pic, ui(), ImVec2(0, 0), "##strip");
     if (hovered >= 0) {
@@ -79,4 +84,4 @@ void TokenStripView::drawContent(AppState& state) {
     }
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

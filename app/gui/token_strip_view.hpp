@@ -15,4 +15,4 @@ protected:
 // The per-token tooltip: all experts' scores as bars, top-k marked, the weights'
 // formula filled in. Shared with the heatmap.
 void tokenTooltip(const AppState& state, int t);
-} // namespace moe::gui
+}  // namespace moe::gui

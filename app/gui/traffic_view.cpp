@@ -11,10 +11,14 @@ namespace {
 
 std::string bytesText(double b) {
     char s[32];
-    if (b >= 1 << 30) std::snprintf(s, sizeof s, "%.2f GiB", b / (1 << 30));
-    else if (b >= 1 << 20) std::snprintf(s, sizeof s, "%.2f MiB", b / (1 << 20));
-    else if (b >= 1 << 10) std::snprintf(s, sizeof s, "%.1f KiB", b / (1 << 10));
-    else std::snprintf(s, sizeof s, "%.0f B", b);
+    if (b >= 1 << 30)
+        std::snprintf(s, sizeof s, "%.2f GiB", b / (1 << 30));
+    else if (b >= 1 << 20)
+        std::snprintf(s, sizeof s, "%.2f MiB", b / (1 << 20));
+    else if (b >= 1 << 10)
+        std::snprintf(s, sizeof s, "%.1f KiB", b / (1 << 10));
+    else
+        std::snprintf(s, sizeof s, "%.0f B", b);
     return s;
 }
 
@@ -25,7 +29,9 @@ std::string usText(double us) {
 }
 
 // Square-root colour scale, so that small flows stay visible beside the diagonal.
-ImU32 bytesColor(int64_t v, int64_t peak) { return scoreColor(std::sqrt(float(v) / float(std::max<int64_t>(1, peak)))); }
+ImU32 bytesColor(int64_t v, int64_t peak) {
+    return scoreColor(std::sqrt(float(v) / float(std::max<int64_t>(1, peak))));
+}
 
 void row(const char* name, const std::string& value) {
     ImGui::TableNextRow();
@@ -40,7 +46,8 @@ void row(const char* name, const std::string& value) {
 void allToAllTable(const Traffic& t, AllToAll selected, float width) {
     ImGui::TextDisabled("%s", tr("all-to-all: flat vs 2D hierarchical"));
     ImGui::Spacing();
-    if (!ImGui::BeginTable("##a2a", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV, ImVec2(width, 0)))
+    if (!ImGui::BeginTable("##a2a", 3, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV,
+                           ImVec2(width, 0)))
         return;
     ImGui::TableSetupColumn("");
     ImGui::TableSetupColumn(selected == AllToAll::Flat ? tr("flat ✓") : tr("flat"));
@@ -55,8 +62,10 @@ void allToAllTable(const Traffic& t, AllToAll selected, float width) {
         ImGui::TableNextColumn();
         ImGui::TextUnformatted(b.c_str());
     };
-    line(N_("inside nodes"), bytesText(double(t.flat.intraNodeBytes)), bytesText(double(t.hierarchical.intraNodeBytes)));
-    line(N_("between nodes"), bytesText(double(t.flat.interNodeBytes)), bytesText(double(t.hierarchical.interNodeBytes)));
+    line(N_("inside nodes"), bytesText(double(t.flat.intraNodeBytes)),
+         bytesText(double(t.hierarchical.intraNodeBytes)));
+    line(N_("between nodes"), bytesText(double(t.flat.interNodeBytes)),
+         bytesText(double(t.hierarchical.interNodeBytes)));
     line(N_("messages"), std::to_string(t.flat.messages), std::to_string(t.hierarchical.messages));
     line(N_("dispatch"), usText(t.flat.dispatchUs), usText(t.hierarchical.dispatchUs));
     line(N_("combine"), usText(t.flat.combineUs), usText(t.hierarchical.combineUs));
@@ -200,15 +209,17 @@ void balanceLine(const Traffic& t) {
                                    "coefficient: 1 when balanced, higher when some GPUs compute or receive more"));
 }
 
-} // namespace
+}  // namespace
 
 void TrafficView::drawContent(AppState& state) {
     const Traffic& t = state.traffic();
     if (t.forwardedInNode)
-        caption("Dispatch bytes from sender (row) to receiver (column): another node gets a token once, on the GPU with "
-                "its GPU's local index, which forwards it over NVLink; combine sends the same back.");
+        caption(
+            "Dispatch bytes from sender (row) to receiver (column): another node gets a token once, on the GPU with "
+            "its GPU's local index, which forwards it over NVLink; combine sends the same back.");
     else
-        caption("Dispatch bytes from each token's GPU (row) to its experts' GPUs (column); combine sends the same back.");
+        caption(
+            "Dispatch bytes from each token's GPU (row) to its experts' GPUs (column); combine sends the same back.");
     const int G = t.gpus;
     if (G < 1 || t.dispatchBytes.empty()) return;
     const TrafficSums sums = trafficSums(t);
@@ -216,8 +227,8 @@ void TrafficView::drawContent(AppState& state) {
     const float line = ImGui::GetTextLineHeight();
     const float totalsW = std::min(px(260), avail.x * 0.38f), barLen = px(50);
     const float labelW = ImGui::CalcTextSize("000").x + px(4), legendH = line * 2.6f;
-    const float side = std::max(px(60), std::min(avail.x - totalsW - barLen - labelW - px(24),
-                                                 avail.y - barLen - labelW - legendH - px(8)));
+    const float side = std::max(
+        px(60), std::min(avail.x - totalsW - barLen - labelW - px(24), avail.y - barLen - labelW - legendH - px(8)));
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 o = ImGui::GetCursorScreenPos();
     const MatrixBox box{o, ImVec2(o.x + labelW, o.y + line + px(2)), side, side / G, labelW, barLen, line, ui().scale};
@@ -241,4 +252,4 @@ void TrafficView::drawContent(AppState& state) {
     ImGui::EndGroup();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -16,7 +16,7 @@ std::string lessonCorpus() {
     }
 }
 
-} // namespace
+}  // namespace
 
 void TrainingLab::restart(const Settings& s) {
     if (!m_session) m_session = std::make_unique<TrainingSession>();
@@ -64,4 +64,4 @@ void TrainingLab::pauseExplore() {
     if (m_session) m_session->play(false);
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -56,4 +56,4 @@ private:
     SentimentRun m_sentiment;
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -99,7 +99,8 @@ void TrainingSession::run() {
         bool playing = false;
         {
             std::unique_lock lock(m_mutex);
-            m_wake.wait(lock, [&] { return m_quit || m_pending || ((m_playing || m_stepsRequested > 0) && m_trainer); });
+            m_wake.wait(lock,
+                        [&] { return m_quit || m_pending || ((m_playing || m_stepsRequested > 0) && m_trainer); });
             if (m_quit) return;
             if (m_pending) m_trainer = std::move(m_pending);
             if (!(m_playing || m_stepsRequested > 0)) continue;
@@ -146,4 +147,4 @@ void TrainingSession::run() {
     }
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

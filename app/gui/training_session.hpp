@@ -20,7 +20,7 @@ namespace moe::gui {
 struct TrainingSnapshot {
     int step = 0;
     train::Series loss, heldOut = train::Series(256), cv, dropRate;  // bounded however long training runs
-    std::deque<std::vector<int>> load;               // per step, the last kLoadHistory steps
+    std::deque<std::vector<int>> load;                               // per step, the last kLoadHistory steps
     std::vector<std::array<int, train::kByteClasses>> specialisation;
     double tokensPerSecond = 0;
     std::string error;
@@ -71,4 +71,4 @@ private:
     std::thread m_worker;
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -18,12 +18,14 @@ void outcomeLine(const TrainingSnapshot& s) {
     const int top = static_cast<int>(std::max_element(o.share.begin(), o.share.end()) - o.share.begin());
     const bool collapsed = o.maxOverMean >= 3 || o.topShare >= 0.4, balanced = o.maxOverMean <= 1.5;
     const ImU32 c = collapsed ? kWarning : balanced ? expertColor(2) : ImGui::GetColorU32(ImGuiCol_Text);
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(c), "%s %.2f  ·  E%d %.0f%%  ·  CV %.2f%s", tr("max/mean"), o.maxOverMean,
-                       top, 100 * o.topShare, o.cv,
-                       collapsed ? tr("  — one expert dominates") : balanced ? tr("  — balanced") : "");
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(c), "%s %.2f  ·  E%d %.0f%%  ·  CV %.2f%s", tr("max/mean"),
+                       o.maxOverMean, top, 100 * o.topShare, o.cv,
+                       collapsed  ? tr("  — one expert dominates")
+                       : balanced ? tr("  — balanced")
+                                  : "");
 }
 
-} // namespace
+}  // namespace
 
 void TrainingView::startExperiment(AppState& state, const std::string& kind) {
     if (kind == "sentiment") {
@@ -92,13 +94,17 @@ void TrainingView::exploreButtons(AppState& state) {
     if (ImGui::Button(tr("Step"))) session.stepOnce();
     ImGui::SameLine();
     if (ImGui::Button(tr("Reset"))) lab.restart(state.settings());
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("back to the seed's weights, with the current model and routing settings"));
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", tr("back to the seed's weights, with the current model and routing settings"));
     ImGui::SameLine();
     if (ImGui::Button(lab.pinnedRun ? tr("Forget run A") : tr("Pin this run as A"))) {
-        if (lab.pinnedRun) lab.pinnedRun.reset();
-        else lab.pinnedRun = lab.snapshot();
+        if (lab.pinnedRun)
+            lab.pinnedRun.reset();
+        else
+            lab.pinnedRun = lab.snapshot();
     }
-    if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("keep these curves to compare the next run with (drawn in grey as A)"));
+    if (ImGui::IsItemHovered())
+        ImGui::SetTooltip("%s", tr("keep these curves to compare the next run with (drawn in grey as A)"));
     ImGui::SameLine();
     ImGui::Checkbox(tr("live weights in every view"), &lab.live);
     ImGui::SameLine();
@@ -133,7 +139,8 @@ namespace {
 // First-choice share of each byte class, per expert, on held-out bytes.
 void specialisationTable(const TrainingSnapshot& snap) {
     ImGui::TextDisabled("%s", tr("first choices on held-out bytes: experts x byte classes"));
-    if (!ImGui::BeginTable("##spec", train::kByteClasses + 1, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_Borders))
+    if (!ImGui::BeginTable("##spec", train::kByteClasses + 1,
+                           ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_Borders))
         return;
     ImGui::TableSetupColumn("");
     for (int c = 0; c < train::kByteClasses; ++c) ImGui::TableSetupColumn(tr(train::byteClassName(c)));
@@ -157,7 +164,7 @@ void specialisationTable(const TrainingSnapshot& snap) {
     ImGui::EndTable();
 }
 
-} // namespace
+}  // namespace
 
 // Curves left (a pinned run A overlaid in grey), load history and specialisation right.
 void TrainingView::exploreCharts(const TrainingSnapshot& snap, const TrainingSnapshot* a) {
@@ -165,8 +172,9 @@ void TrainingView::exploreCharts(const TrainingSnapshot& snap, const TrainingSna
     const float left = avail.x * 0.45f, ch = std::max(px(70), (avail.y - px(12)) / 3);
     ImGui::BeginGroup();
     const ImU32 grey = IM_COL32(150, 150, 150, 255);
-    std::vector<PlotSeries> loss = {{&snap.loss.steps(), &snap.loss.values(), expertColor(1), tr("train"), 1.5f},
-                                    {&snap.heldOut.steps(), &snap.heldOut.values(), expertColor(0), tr("held-out"), 2.5f}};
+    std::vector<PlotSeries> loss = {
+        {&snap.loss.steps(), &snap.loss.values(), expertColor(1), tr("train"), 1.5f},
+        {&snap.heldOut.steps(), &snap.heldOut.values(), expertColor(0), tr("held-out"), 2.5f}};
     std::vector<PlotSeries> cv = {{&snap.cv.steps(), &snap.cv.values(), expertColor(2), a ? "B" : nullptr}};
     std::vector<PlotSeries> drops = {{&snap.dropRate.steps(), &snap.dropRate.values(), kWarning, a ? "B" : nullptr}};
     if (a) {
@@ -189,10 +197,12 @@ void TrainingView::exploreCharts(const TrainingSnapshot& snap, const TrainingSna
 
 void TrainingView::experiment(AppState& state) {
     TrainingLab& lab = state.training();
-    if (ImGui::Button(lab.balanceStarted() ? tr("Run it again") : tr("Run the experiment"))) startExperiment(state, "balance");
+    if (ImGui::Button(lab.balanceStarted() ? tr("Run it again") : tr("Run the experiment")))
+        startExperiment(state, "balance");
     ImGui::SameLine();
-    textWrapped(tr("Same model, seed and data: top-1, raw-score weights, T = 0.5, learning rate 0.2, 300 steps. "
-                                 "Left without balancing; right with the auxiliary loss, alpha = 0.3."));
+    textWrapped(
+        tr("Same model, seed and data: top-1, raw-score weights, T = 0.5, learning rate 0.2, 300 steps. "
+           "Left without balancing; right with the auxiliary loss, alpha = 0.3."));
     if (!lab.balanceStarted()) return;
     const std::array<TrainingSnapshot, 2>& runs = lab.balanceSnapshots();
 
@@ -205,8 +215,8 @@ void TrainingView::experiment(AppState& state) {
         if (i) ImGui::SameLine();
         ImGui::BeginGroup();
         const TrainingSnapshot& s = runs[i];
-        ImGui::Text("%s  ·  %s %d/%d", i ? tr("with the auxiliary loss (alpha = 0.3)") : tr("without balancing"), tr("step"),
-                    s.step, train::kBalanceSteps);
+        ImGui::Text("%s  ·  %s %d/%d", i ? tr("with the auxiliary loss (alpha = 0.3)") : tr("without balancing"),
+                    tr("step"), s.step, train::kBalanceSteps);
         loadStrip(s.load, s.step, ImVec2(colW, stripH));
         ImGui::PushTextWrapPos(ImGui::GetCursorPosX() + colW);  // the outcome wraps inside its column
         outcomeLine(s);
@@ -228,4 +238,4 @@ void TrainingView::experiment(AppState& state) {
               ImVec2(colW, chartH));
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

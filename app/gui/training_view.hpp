@@ -33,4 +33,4 @@ private:
 
     bool m_showExperiment = false, m_selectExperimentTab = false, m_selectSentimentTab = false;
 };
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -34,7 +34,8 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"UI scale", "界面缩放"},
         {"this rule ran on the Eigen reference", "此规则改由 Eigen 参考实现运行"},
         {"Presentation mode (no paths, devices or timings)", "演示模式（不显示路径、设备和耗时）"},
-        {"New, random weights: these settings do not fit the trained model.", "已换成新的随机权重：这些设置与训练好的模型不符。"},
+        {"New, random weights: these settings do not fit the trained model.",
+         "已换成新的随机权重：这些设置与训练好的模型不符。"},
         {"UI scale held to what the window shows:", "界面缩放已限制为窗口能容纳的大小："},
         {"Fit to the window", "适应窗口大小"},
         {"Full screen", "全屏"},
@@ -67,19 +68,23 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"Training", "训练"},
         {"Expert parallel", "专家并行"},
         // ---- captions ----
-        {"Type or paste a sentence. Every UTF-8 byte becomes one token.", "输入或粘贴一句话，每个 UTF-8 字节都是一个词元。"},
+        {"Type or paste a sentence. Every UTF-8 byte becomes one token.",
+         "输入或粘贴一句话，每个 UTF-8 字节都是一个词元。"},
         {"Each byte is a chip (its value in hex), coloured by its first-choice expert; the tags are its experts: "
          "struck through = dropped, \u2192 = rerouted.",
-         "每个字节是一块方块（十六进制值），颜色是它第一选择的专家；下方标签是它的专家：划线 = 被丢弃，\u2192 = 被改派。"},
+         "每个字节是一块方块（十六进制值），颜色是它第一选择的专家；下方标签是它的专家：划线 = 被丢弃，\u2192 = "
+         "被改派。"},
         {"Score of every expert for every token; outlined cells were chosen, X marks a dropped assignment, an arrow a "
          "rerouted one.",
          "每个词元对每个专家的分数；加框的格子被选中，X 表示被丢弃的分配，箭头表示被改派的分配。"},
         {"Logit of every expert for every token (x·W_g + b, before softmax); outlined cells were chosen, X marks a "
          "dropped assignment, an arrow a rerouted one.",
-         "每个词元对每个专家的 logit（x·W_g + b，softmax 之前）；加框的格子被选中，X 表示被丢弃的分配，箭头表示被改派的分配。"},
+         "每个词元对每个专家的 logit（x·W_g + b，softmax 之前）；加框的格子被选中，X "
+         "表示被丢弃的分配，箭头表示被改派的分配。"},
         {"Assignments per expert before (outline) and after (fill) capacity; the line is the capacity.",
          "每个专家在容量限制前（外框）和后（填充）的分配数；横线是容量。"},
-        {"Parameters stored vs used per token, and compute per token.", "存储的参数与每个词元用到的参数，以及每个词元的计算量。"},
+        {"Parameters stored vs used per token, and compute per token.",
+         "存储的参数与每个词元用到的参数，以及每个词元的计算量。"},
         {"Train on Tang poems and English next-byte prediction; watch experts divide the bytes, or one take all.",
          "用唐诗和英文做下一字节预测训练；看专家如何分工，或者一个专家包揽一切。"},
         {"Dispatch bytes from each token's GPU (row) to its experts' GPUs (column); combine sends the same back.",
@@ -92,7 +97,8 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "各 GPU 中的专家（越亮词元越多）；下方是每个 GPU 的分发、计算与合并。"},
         {"Each byte value 0x00..0xFF owns one column of D numbers; the marked columns are the bytes of the text.",
          "每个字节值 0x00..0xFF 对应一列 D 个数；标记出的列是文本中的字节。"},
-        {"Click a byte in the token strip or a column of the gate scores to follow it; the arrow keys step to its neighbours.",
+        {"Click a byte in the token strip or a column of the gate scores to follow it; the arrow keys step to its "
+         "neighbours.",
          "在字节词元条中点击一个字节，或点击门控分数的一列，即可跟踪它；方向键可移到相邻的词元。"},
         // ---- controls: groups, labels, choices (settings_schema.cpp) ----
         {"Presets", "预设"},
@@ -186,7 +192,8 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"4 x hidden", "4 倍隐藏维度"},
         {"8 GPUs a node, 450 GB/s NVLink, 50 GB/s (400 Gb/s) InfiniBand per GPU",
          "每节点 8 个 GPU，NVLink 450 GB/s，每个 GPU 的 InfiniBand 50 GB/s（400 Gb/s）"},
-        {"8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network", "每节点 8 个 GPU，PCIe 4.0 x16（25 GB/s），100 Gb/s 网络"},
+        {"8 GPUs a node on PCIe 4.0 x16 (25 GB/s), 100 Gb/s network",
+         "每节点 8 个 GPU，PCIe 4.0 x16（25 GB/s），100 Gb/s 网络"},
         // What training changes in the settings (core/train/train_model.hpp).
         {"training:", "训练时："},
         {"SwiGLU experts train as SiLU experts", "SwiGLU 专家按 SiLU 专家训练"},
@@ -210,7 +217,8 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"dropped", "被丢弃"},
         {"expert", "专家"},
         {"logit", "logit 值"},
-        {"E%d: mean score %.4f over %d tokens, requested %d, kept %d", "E%d：平均分数 %.4f（共 %d 个词元），请求 %d，保留 %d"},
+        {"E%d: mean score %.4f over %d tokens, requested %d, kept %d",
+         "E%d：平均分数 %.4f（共 %d 个词元），请求 %d，保留 %d"},
         // ---- expert load ----
         {"capacity", "容量"},
         {"requested", "请求"},
@@ -324,7 +332,8 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "但第一选择只透露不到一比特的信息。教程 002 所说的清晰划分并没有出现；大部分工作由输出头而不是路由完成。"},
         {"Routing leans towards language, not sentiment: to the gate, Chinese and English bytes differ more "
          "than positive and negative words do. Seed 002's claim does not hold here.",
-         "路由偏向语言而不是情感：对门控来说，中文和英文的字节差异远大于正面和负面词语的差异。教程 002 的说法在这里不成立。"},
+         "路由偏向语言而不是情感：对门控来说，中文和英文的字节差异远大于正面和负面词语的差异。教程 002 "
+         "的说法在这里不成立。"},
         {"Routing splits by neither sentiment nor language: the experts share the work without a clear "
          "specialty, and the head learns the sentiment.",
          "路由既不按情感也不按语言划分：专家们分担工作而没有明显的专长，情感由输出头学会。"},
@@ -394,12 +403,14 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"%d of %d tokens changed", "%d / %d 个词元的分配有变化"},
         {"Pin this run as A", "把这次训练固定为 A"},
         {"Forget run A", "清除训练 A"},
-        {"keep these curves to compare the next run with (drawn in grey as A)", "保留这些曲线，与下一次训练比较（以灰色显示为 A）"},
+        {"keep these curves to compare the next run with (drawn in grey as A)",
+         "保留这些曲线，与下一次训练比较（以灰色显示为 A）"},
         {"Share with students...", "分享给学生..."},
         {"Open a lesson code...", "打开课程代码..."},
         {"Students who open this code (moelab gui --code CODE, or File > Open a lesson code) get this state: every "
          "setting, the text, the page and lesson chapter. Untick what they should not see.",
-         "学生打开这个代码（moelab gui --code 代码，或 文件 > 打开课程代码）就会得到当前状态：所有设置、文本、页面和课程章节。"
+         "学生打开这个代码（moelab gui --code 代码，或 文件 > "
+         "打开课程代码）就会得到当前状态：所有设置、文本、页面和课程章节。"
          "取消勾选学生不应看到的部分。"},
         {"Copy", "复制"},
         {"Close", "关闭"},
@@ -474,4 +485,4 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
     return t;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

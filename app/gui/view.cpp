@@ -11,7 +11,8 @@ namespace {
 // Every item the window and its child windows placed lies inside what they show.
 bool itemsInside(const ImGuiWindow* w) {
     constexpr float kSlack = 1.0f;
-    if (w->DC.CursorMaxPos.x > w->InnerClipRect.Max.x + kSlack || w->DC.CursorMaxPos.y > w->InnerClipRect.Max.y + kSlack)
+    if (w->DC.CursorMaxPos.x > w->InnerClipRect.Max.x + kSlack ||
+        w->DC.CursorMaxPos.y > w->InnerClipRect.Max.y + kSlack)
         return false;
     for (const ImGuiWindow* child : w->DC.ChildWindows)
         if (child->Active && !itemsInside(child)) return false;
@@ -26,7 +27,7 @@ float overflowBelow(const ImGuiWindow* w) {
     return over;
 }
 
-} // namespace
+}  // namespace
 
 void View::setLayout(ImVec2 pos, ImVec2 size, bool force) {
     m_pos = pos;
@@ -57,7 +58,8 @@ void View::draw(AppState& state) {
     m_contentFits = !visible || itemsInside(ImGui::GetCurrentWindow());
     m_overflowHeight = visible ? overflowBelow(ImGui::GetCurrentWindow()) : 0;
     // Right click where no widget is: the view alone, for slides.
-    if (exportable() && ImGui::BeginPopupContextWindow("##view", ImGuiPopupFlags_MouseButtonRight | ImGuiPopupFlags_NoOpenOverItems)) {
+    if (exportable() &&
+        ImGui::BeginPopupContextWindow("##view", ImGuiPopupFlags_MouseButtonRight | ImGuiPopupFlags_NoOpenOverItems)) {
         if (ImGui::MenuItem(tr("Export PNG (2x)..."))) m_exportRequest = ".png";
         if (hasSvg() && ImGui::MenuItem(tr("Export SVG..."))) m_exportRequest = ".svg";
         ImGui::EndPopup();
@@ -79,4 +81,4 @@ void View::caption(const char* english) {
     ImGui::PopStyleColor();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -24,15 +24,15 @@ struct Ui {
     int hoveredToken = -1, highlightToken = -1;
     // The token the journey follows: clicked in the token strip or the gate scores.
     int pinnedToken = 0;
-    bool autoTrain = false;  // --train: the training view starts playing at once
-    bool heatmapLogits = false;  // the gate map colours the raw logits, not the scores (a lesson chapter may ask)
-    std::string glyphText;   // text beyond the input that the font atlas must cover (a lesson's)
+    bool autoTrain = false;        // --train: the training view starts playing at once
+    bool heatmapLogits = false;    // the gate map colours the raw logits, not the scores (a lesson chapter may ask)
+    std::string glyphText;         // text beyond the input that the font atlas must cover (a lesson's)
     std::set<std::string> hidden;  // views (by name) and settings (by key) students do not see
     bool fitToWindow = false;      // the UI scale follows the window size
     // On a projector (in a lesson, or View > Presentation mode): no paths, devices or
     // timings meant for engineers.
-    bool presentationMode = false;  // the menu's choice
-    bool presenting = false;        // this frame: the menu's choice, or a lesson is open
+    bool presentationMode = false;          // the menu's choice
+    bool presenting = false;                // this frame: the menu's choice, or a lesson is open
     std::map<std::string, float> measured;  // sizes the views drew this frame, for --layout-report
     // False while no two open views overlap (the layout tiles them): their backgrounds are
     // then the clear colour, not a second full-screen fill for a software rasteriser.
@@ -89,4 +89,4 @@ private:
     float m_overflowHeight = 0;
 };
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -51,15 +51,19 @@ const ViewInfo kViews[] = {
 
 // In the View menu's order, which the shortcuts follow.
 const PageInfo kPages[] = {
-    {Page::Routing, "routing", N_("Routing page"), "Ctrl+1",
-     {"text", "dense", "tokens", "heatmap", "load"}, {"text", "tokens", "heatmap", "load"}},
+    {Page::Routing,
+     "routing",
+     N_("Routing page"),
+     "Ctrl+1",
+     {"text", "dense", "tokens", "heatmap", "load"},
+     {"text", "tokens", "heatmap", "load"}},
     {Page::Parallel, "parallel", N_("Expert parallel"), "Ctrl+2", {"traffic", "gpus"}, {}},
     {Page::Training, "training", N_("Training"), "Ctrl+3", {"training", "tokens"}, {}},
     {Page::Journey, "journey", N_("Token journey page"), "Ctrl+4", {"tokens", "embedding", "journey", "heatmap"}, {}},
     {Page::Compare, "compare", N_("Compare A/B page"), "Ctrl+5", {"compare"}, {}},
 };
 
-} // namespace
+}  // namespace
 
 std::span<const ViewInfo> viewInfos() { return kViews; }
 
@@ -118,4 +122,4 @@ std::vector<std::string> viewAndPageTitles() {
     return out;
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

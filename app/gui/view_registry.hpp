@@ -35,9 +35,9 @@ struct ViewInfo {
 
 struct PageInfo {
     Page page;
-    const char* key;       // its name for --page, a chapter's page: and codes
-    const char* label;     // English, as the View menu shows it
-    const char* shortcut;  // "Ctrl+1": Ctrl and the shortcut's last character
+    const char* key;                             // its name for --page, a chapter's page: and codes
+    const char* label;                           // English, as the View menu shows it
+    const char* shortcut;                        // "Ctrl+1": Ctrl and the shortcut's last character
     std::vector<std::string_view> views;         // in layout order
     std::vector<std::string_view> compactViews;  // on a small logical screen; empty: the same
 };
@@ -56,4 +56,4 @@ std::vector<std::string> exportableViews();
 std::string joinedNames(const std::vector<std::string>& names, const char* separator);
 std::vector<std::string> pageKeys();
 
-} // namespace moe::gui
+}  // namespace moe::gui

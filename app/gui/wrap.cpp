@@ -115,7 +115,7 @@ void textWrappedv(const char* fmt, va_list args) {
     std::vsnprintf(buf, sizeof buf, fmt, args);
     textWrapped(buf);
 }
-} // namespace
+}  // namespace
 
 void textWrappedf(const char* fmt, ...) {
     va_list args;
@@ -133,4 +133,4 @@ void textDisabledWrappedf(const char* fmt, ...) {
     ImGui::PopStyleColor();
 }
 
-} // namespace moe::gui
+}  // namespace moe::gui

@@ -39,4 +39,4 @@ public:
     }
 };
 
-} // namespace moe
+}  // namespace moe

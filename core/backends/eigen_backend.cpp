@@ -36,4 +36,4 @@ void EigenBackend::experts(const ModelWeights& w, const Mat& x, const Routing& r
     m_runner.run(w, x, r, out);
 }
 
-} // namespace moe
+}  // namespace moe

@@ -20,4 +20,4 @@ private:
     ExpertRunner m_runner;
 };
 
-} // namespace moe
+}  // namespace moe

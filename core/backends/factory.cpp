@@ -25,4 +25,4 @@ BackendChoice makeBackend(BackendKind kind, const std::string& deviceHint) {
     return c;
 }
 
-} // namespace moe
+}  // namespace moe

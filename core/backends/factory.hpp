@@ -18,4 +18,4 @@ struct BackendChoice {
 // OpenCL asked for by name throws InputError("--backend opencl", why).
 BackendChoice makeBackend(BackendKind kind, const std::string& deviceHint = "");
 
-} // namespace moe
+}  // namespace moe

@@ -53,7 +53,7 @@ void decoderLayer(Backend& b, const LmModel& m, const LmLayer& layer, const Rout
     x += moe.outputs;  // a dropped assignment added nothing: the residual carries the token
 }
 
-} // namespace
+}  // namespace
 
 Mat lmStep(Backend& b, const LmModel& m, const RouterConfig& routing, std::string_view bytes, const RopeTable& rope,
            LmCache& cache, std::vector<LayerResult>& layers) {
@@ -100,4 +100,4 @@ LmRun runLm(Backend& b, const LmModel& m, const RouterConfig& routing, std::stri
     return run;
 }
 
-} // namespace moe
+}  // namespace moe

@@ -39,4 +39,4 @@ Mat lmStep(Backend& backend, const LmModel& m, const RouterConfig& routing, std:
 // Row-wise log-softmax (in double, rounded to float).
 Mat logSoftmaxRows(const Mat& logits);
 
-} // namespace moe
+}  // namespace moe

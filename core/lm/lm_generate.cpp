@@ -53,7 +53,7 @@ std::vector<std::vector<int>> lastByteExperts(const std::vector<LayerResult>& la
     return out;
 }
 
-} // namespace
+}  // namespace
 
 LmGeneration generate(Backend& backend, const LmModel& m, const RouterConfig& routing, std::string_view prompt,
                       const SampleOptions& o) {
@@ -79,4 +79,4 @@ LmGeneration generate(Backend& backend, const LmModel& m, const RouterConfig& ro
     return g;
 }
 
-} // namespace moe
+}  // namespace moe

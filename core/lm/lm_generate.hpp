@@ -11,9 +11,9 @@
 namespace moe {
 
 struct SampleOptions {
-    int bytes = 60;            // how many bytes to generate
-    double temperature = 0;    // 0: greedy (the likeliest byte; the lowest on a tie); else softmax(logits / T)
-    uint64_t seed = 0;         // the sampling draws' seed (core/rng.hpp): same seed, same text
+    int bytes = 60;          // how many bytes to generate
+    double temperature = 0;  // 0: greedy (the likeliest byte; the lowest on a tie); else softmax(logits / T)
+    uint64_t seed = 0;       // the sampling draws' seed (core/rng.hpp): same seed, same text
 };
 
 struct GeneratedByte {
@@ -56,4 +56,4 @@ LmGeneration generate(Backend& backend, const LmModel& m, const RouterConfig& ro
 // The byte to emit after a row of logits: greedy at temperature 0, else drawn with u in [0, 1).
 int chooseByte(const float* logits, int vocab, double temperature, double u);
 
-} // namespace moe
+}  // namespace moe

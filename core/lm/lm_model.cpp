@@ -65,7 +65,7 @@ void checkConsistent(const LmConfig& c, const ConfigReader& r) {
         r.fail("num_experts_per_tok", "must be at most num_local_experts (" + std::to_string(c.experts) + ")");
 }
 
-} // namespace
+}  // namespace
 
 LmConfig parseLmConfig(const std::string& text, const std::string& source) {
     checkJsonDepth(text, source + " config");
@@ -132,7 +132,7 @@ LmLayer loadLayer(const SafetensorsFile& f, const LmConfig& c, int l) {
     return layer;
 }
 
-} // namespace
+}  // namespace
 
 std::string lmPath(const std::string& nameOrPath) {
     return nameOrPath == "tiny-lm" ? dataPath("models/tiny-lm.safetensors") : nameOrPath;
@@ -160,4 +160,4 @@ LmModel parseLm(std::string bytes, const std::string& path) {
     return m;
 }
 
-} // namespace moe
+}  // namespace moe

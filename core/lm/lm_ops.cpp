@@ -68,4 +68,4 @@ void causalAttentionReference(const Mat& q, const Mat& k, const Mat& v, const At
     }
 }
 
-} // namespace moe
+}  // namespace moe

@@ -39,4 +39,4 @@ void ropeReference(Mat& qk, int heads, const RopeTable& table, int firstPos);
 void causalAttentionReference(const Mat& q, const Mat& k, const Mat& v, const AttentionShape& s, int firstPos,
                               Mat& out);
 
-} // namespace moe
+}  // namespace moe

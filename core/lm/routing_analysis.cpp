@@ -110,7 +110,7 @@ std::vector<std::vector<int64_t>> transitions(const std::vector<int>& from, cons
 
 nlohmann::json numberOrNull(double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); }
 
-} // namespace
+}  // namespace
 
 double chanceSameFirst(int experts) { return experts > 0 ? 1.0 / experts : kNaN; }
 
@@ -176,8 +176,10 @@ Routing joinSlots(const std::vector<Routing>& pieces) {
         out.slotWeight.insert(out.slotWeight.end(), p.slotWeight.begin(), p.slotWeight.end());
         out.slotKept.insert(out.slotKept.end(), p.slotKept.begin(), p.slotKept.end());
         if (anySkips) {
-            if (p.slotSkipped.empty()) out.slotSkipped.resize(out.slotExpert.size(), 0);
-            else out.slotSkipped.insert(out.slotSkipped.end(), p.slotSkipped.begin(), p.slotSkipped.end());
+            if (p.slotSkipped.empty())
+                out.slotSkipped.resize(out.slotExpert.size(), 0);
+            else
+                out.slotSkipped.insert(out.slotSkipped.end(), p.slotSkipped.begin(), p.slotSkipped.end());
         }
     }
     return out;
@@ -190,19 +192,19 @@ std::vector<int> byteValues(std::string_view bytes) {
 }
 
 nlohmann::json layerStatsJson(const LayerRoutingStats& s) {
-    return {{"layer", s.layer},
-            {"tokens", s.tokens},
-            {"pairs", s.pairs},
-            {"consecutive_same_first", numberOrNull(s.consecutiveSameFirst)},
-            {"consecutive_same_any", numberOrNull(s.consecutiveSameAny)},
-            {"chance_same_first", numberOrNull(s.chanceSameFirst)},
-            {"chance_same_any", numberOrNull(s.chanceSameAny)},
-            {"load", s.load},
-            {"coactivation", s.coactivation},
-            {"token_specialisation", numberOrNull(s.tokenSpecialisation)},
-            {"token_specialisation_values", s.specialisationValues},
-            {"layer_transition",
-             s.layerTransition.empty() ? nlohmann::json::array() : nlohmann::json(s.layerTransition)}};
+    return {
+        {"layer", s.layer},
+        {"tokens", s.tokens},
+        {"pairs", s.pairs},
+        {"consecutive_same_first", numberOrNull(s.consecutiveSameFirst)},
+        {"consecutive_same_any", numberOrNull(s.consecutiveSameAny)},
+        {"chance_same_first", numberOrNull(s.chanceSameFirst)},
+        {"chance_same_any", numberOrNull(s.chanceSameAny)},
+        {"load", s.load},
+        {"coactivation", s.coactivation},
+        {"token_specialisation", numberOrNull(s.tokenSpecialisation)},
+        {"token_specialisation_values", s.specialisationValues},
+        {"layer_transition", s.layerTransition.empty() ? nlohmann::json::array() : nlohmann::json(s.layerTransition)}};
 }
 
-} // namespace moe
+}  // namespace moe

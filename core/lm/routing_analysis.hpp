@@ -75,4 +75,4 @@ std::vector<int> byteValues(std::string_view bytes);
 // The contract's JSON of one layer: "layer", "tokens", "consecutive_same_first", ... (NaN as null).
 nlohmann::json layerStatsJson(const LayerRoutingStats& s);
 
-} // namespace moe
+}  // namespace moe

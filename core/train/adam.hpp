@@ -29,4 +29,4 @@ inline void adamUpdate(double* w, const double* g, double* m, double* v, Eigen::
     }
 }
 
-} // namespace moe::train
+}  // namespace moe::train

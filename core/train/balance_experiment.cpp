@@ -14,7 +14,7 @@ TrainConfig balanceExperimentConfig(bool balanced, uint64_t seed) {
     r.k = 1;
     r.renormalize = false;  // w = s: the router learns from the output
     r.temperature = 0.5f;
-    r.capacityFactor = 0;   // dropless: capacity does not hide the collapse
+    r.capacityFactor = 0;  // dropless: capacity does not hide the collapse
     c.model.auxCoef = balanced ? kBalancedAuxCoef : 0.0;
     c.model.zCoef = 0;
     c.lr = 0.2;
@@ -66,4 +66,4 @@ BalanceRun runBalanceExperiment(bool balanced, const std::string& corpus, uint64
     return run;
 }
 
-} // namespace moe::train
+}  // namespace moe::train

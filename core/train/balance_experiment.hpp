@@ -40,4 +40,4 @@ struct BalanceRun {
 // as the app does, so that all three show the same outcome.
 BalanceRun runBalanceExperiment(bool balanced, const std::string& corpus, uint64_t seed = 0);
 
-} // namespace moe::train
+}  // namespace moe::train

@@ -38,4 +38,4 @@ private:
     std::vector<float> m_values;
 };
 
-} // namespace moe::train
+}  // namespace moe::train

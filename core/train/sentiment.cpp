@@ -24,12 +24,18 @@ std::vector<Review> parseReviews(const std::string& tsv) {
         if (b == std::string::npos) throw InputError(where, "expected label<TAB>language<TAB>text");
         const std::string label = line.substr(0, a), lang = line.substr(a + 1, b - a - 1);
         Review r;
-        if (label == "pos") r.label = kPositive;
-        else if (label == "neg") r.label = kNegative;
-        else throw InputError(where, "label must be pos or neg (got '" + label + "')");
-        if (lang == "zh") r.language = kChinese;
-        else if (lang == "en") r.language = kEnglish;
-        else throw InputError(where, "language must be zh or en (got '" + lang + "')");
+        if (label == "pos")
+            r.label = kPositive;
+        else if (label == "neg")
+            r.label = kNegative;
+        else
+            throw InputError(where, "label must be pos or neg (got '" + label + "')");
+        if (lang == "zh")
+            r.language = kChinese;
+        else if (lang == "en")
+            r.language = kEnglish;
+        else
+            throw InputError(where, "language must be zh or en (got '" + lang + "')");
         r.text = line.substr(b + 1);
         if (r.text.empty()) throw InputError(where, "empty text");
         out.push_back(std::move(r));
@@ -63,12 +69,18 @@ SentimentVerdict verdict(const SentimentResult& r) {
 
 const char* verdictName(SentimentVerdict v) {
     switch (v) {
-    case SentimentVerdict::Sentiment: return "sentiment";
-    case SentimentVerdict::Language: return "language";
-    case SentimentVerdict::Both: return "both";
-    case SentimentVerdict::LeansSentiment: return "leans-sentiment";
-    case SentimentVerdict::LeansLanguage: return "leans-language";
-    default: return "neither";
+        case SentimentVerdict::Sentiment:
+            return "sentiment";
+        case SentimentVerdict::Language:
+            return "language";
+        case SentimentVerdict::Both:
+            return "both";
+        case SentimentVerdict::LeansSentiment:
+            return "leans-sentiment";
+        case SentimentVerdict::LeansLanguage:
+            return "leans-language";
+        default:
+            return "neither";
     }
 }
 
@@ -87,7 +99,7 @@ void fillUniform(VecD& v, Rng& r, double bound) {
     for (int i = 0; i < v.size(); ++i) v[i] = r.uniform(-1, 1) * bound;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<int> featureRows(const std::string& text, int buckets) {
     std::vector<int> rows;
@@ -96,8 +108,9 @@ std::vector<int> featureRows(const std::string& text, int buckets) {
         rows.push_back(static_cast<int>(byte(i)));
         if (i >= 1) rows.push_back(256 + static_cast<int>(splitmix64(byte(i - 1) << 8 | byte(i)) % buckets));
         if (i >= 2)
-            rows.push_back(256 + static_cast<int>(splitmix64(1ull << 24 | byte(i - 2) << 16 | byte(i - 1) << 8 | byte(i)) %
-                                                  buckets));
+            rows.push_back(
+                256 +
+                static_cast<int>(splitmix64(1ull << 24 | byte(i - 2) << 16 | byte(i - 1) << 8 | byte(i)) % buckets));
     }
     return rows;
 }
@@ -126,17 +139,22 @@ namespace {
 
 // What the backward pass needs of the forward one, per example of the batch.
 struct ForwardCache {
-    std::vector<VecD> xs, ss, hs, ps;             // gate input, scores, head input, class probabilities
-    std::vector<std::vector<VecD>> as, outs;      // each chosen expert's pre-activation and output
-    std::vector<double> norms;                    // 1 / Σ top-k scores
-    std::vector<int> assigned;                    // assignments per expert in the batch
+    std::vector<VecD> xs, ss, hs, ps;         // gate input, scores, head input, class probabilities
+    std::vector<std::vector<VecD>> as, outs;  // each chosen expert's pre-activation and output
+    std::vector<double> norms;                // 1 / Σ top-k scores
+    std::vector<int> assigned;                // assignments per expert in the batch
 };
 
 // Every example forward, first: the aux loss needs the batch's assignment shares.
 ForwardCache forwardBatch(const Params& p, const SentimentConfig& c, const std::vector<Example>& batch, Pass& out) {
     const int N = static_cast<int>(batch.size()), E = c.experts, k = c.k, D = c.dim;
-    ForwardCache f{std::vector<VecD>(N), std::vector<VecD>(N), std::vector<VecD>(N), std::vector<VecD>(N),
-                   std::vector<std::vector<VecD>>(N), std::vector<std::vector<VecD>>(N), std::vector<double>(N),
+    ForwardCache f{std::vector<VecD>(N),
+                   std::vector<VecD>(N),
+                   std::vector<VecD>(N),
+                   std::vector<VecD>(N),
+                   std::vector<std::vector<VecD>>(N),
+                   std::vector<std::vector<VecD>>(N),
+                   std::vector<double>(N),
                    std::vector<int>(E, 0)};
     VecD meanScore = VecD::Zero(E);
     for (int i = 0; i < N; ++i) {
@@ -212,7 +230,7 @@ void backwardOne(const Params& p, const SentimentConfig& c, const std::vector<Ex
     for (int r : batch[i].rows) g.embed.row(r) += share * dx.transpose();
 }
 
-} // namespace
+}  // namespace
 
 Pass lossAndGrad(const Params& p, const SentimentConfig& c, const std::vector<Example>& batch, Params* g) {
     const int N = static_cast<int>(batch.size());
@@ -229,7 +247,7 @@ Pass lossAndGrad(const Params& p, const SentimentConfig& c, const std::vector<Ex
     return out;
 }
 
-} // namespace sentiment
+}  // namespace sentiment
 
 namespace {
 
@@ -261,7 +279,7 @@ private:
     int m_t = 0;
 };
 
-} // namespace
+}  // namespace
 
 SentimentResult runSentimentExperiment(const std::vector<Review>& reviews, const SentimentConfig& c,
                                        const std::function<void(int, double)>& progress,
@@ -307,8 +325,11 @@ SentimentResult runSentimentExperiment(const std::vector<Review>& reviews, const
     res.trainAccuracy = double(lossAndGrad(p, c, train, nullptr).correct) / train.size();
     const Pass h = lossAndGrad(p, c, held, nullptr);
     res.heldOutAccuracy = double(h.correct) / held.size();
-    for (RoutingTable* t : {&res.firstChoice, &res.topK}) t->bySentiment.assign(c.experts, {}), t->byLanguage.assign(c.experts, {});
-    const auto count = [](RoutingTable& t, int e, const Review& r) { ++t.bySentiment[e][r.label], ++t.byLanguage[e][r.language]; };
+    for (RoutingTable* t : {&res.firstChoice, &res.topK})
+        t->bySentiment.assign(c.experts, {}), t->byLanguage.assign(c.experts, {});
+    const auto count = [](RoutingTable& t, int e, const Review& r) {
+        ++t.bySentiment[e][r.label], ++t.byLanguage[e][r.language];
+    };
     for (size_t i = 0; i < held.size(); ++i)
         for (int j = 0; j < c.k; ++j) {
             count(res.topK, h.choices[i][j], *heldReviews[i]);
@@ -320,4 +341,4 @@ SentimentResult runSentimentExperiment(const std::vector<Review>& reviews, const
     return res;
 }
 
-} // namespace moe::train
+}  // namespace moe::train

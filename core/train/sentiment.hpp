@@ -34,11 +34,11 @@ std::vector<Review> parseReviews(const std::string& tsv);
 
 struct SentimentConfig {
     int experts = 4, k = 2, dim = 32, hidden = 32;
-    int buckets = 4096;   // hashed bigram and trigram rows, beside the 256 byte rows
+    int buckets = 4096;  // hashed bigram and trigram rows, beside the 256 byte rows
     int epochs = 40, batch = 32;
     double lr = 0.01, auxCoef = 0.01;
     double embedStd = 0.1;  // initial embedding rows ~ N(0, embedStd²); 1.0 holds out 2 points worse
-    int heldOutEvery = 5;  // every 5th review is held out
+    int heldOutEvery = 5;   // every 5th review is held out
     uint64_t seed = 0;
 };
 
@@ -83,13 +83,13 @@ using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMaj
 using VecD = Eigen::VectorXd;
 
 struct Params {
-    MatD embed;                 // [256 + buckets, D]
-    MatD wg;                    // [E, D]
-    VecD bg;                    // [E]
-    std::vector<MatD> w1, w2;   // [H, D], [D, H]
-    std::vector<VecD> b1, b2;   // [H], [D]
-    MatD wo;                    // [2, D]
-    VecD bo;                    // [2]
+    MatD embed;                // [256 + buckets, D]
+    MatD wg;                   // [E, D]
+    VecD bg;                   // [E]
+    std::vector<MatD> w1, w2;  // [H, D], [D, H]
+    std::vector<VecD> b1, b2;  // [H], [D]
+    MatD wo;                   // [2, D]
+    VecD bo;                   // [2]
 
     template <typename F>
     void forEach(F&& f) {
@@ -123,5 +123,5 @@ struct Pass {
 // Mean loss over the examples and, when grads is given, its gradient (overwritten).
 Pass lossAndGrad(const Params& p, const SentimentConfig& cfg, const std::vector<Example>& batch, Params* grads);
 
-} // namespace sentiment
-} // namespace moe::train
+}  // namespace sentiment
+}  // namespace moe::train

@@ -14,19 +14,24 @@ namespace {
 
 double act(double a, Activation f) {
     switch (f) {
-    case Activation::Relu: return a > 0 ? a : 0;
-    case Activation::Gelu: return 0.5 * a * (1 + std::erf(a / std::sqrt(2.0)));
-    default: return a / (1 + std::exp(-a));
+        case Activation::Relu:
+            return a > 0 ? a : 0;
+        case Activation::Gelu:
+            return 0.5 * a * (1 + std::erf(a / std::sqrt(2.0)));
+        default:
+            return a / (1 + std::exp(-a));
     }
 }
 double actGrad(double a, Activation f) {
     switch (f) {
-    case Activation::Relu: return a > 0 ? 1 : 0;
-    case Activation::Gelu: return 0.5 * (1 + std::erf(a / std::sqrt(2.0))) + a * std::exp(-0.5 * a * a) / std::sqrt(2 * M_PI);
-    default: {
-        const double s = 1 / (1 + std::exp(-a));
-        return s * (1 + a * (1 - s));
-    }
+        case Activation::Relu:
+            return a > 0 ? 1 : 0;
+        case Activation::Gelu:
+            return 0.5 * (1 + std::erf(a / std::sqrt(2.0))) + a * std::exp(-0.5 * a * a) / std::sqrt(2 * M_PI);
+        default: {
+            const double s = 1 / (1 + std::exp(-a));
+            return s * (1 + a * (1 - s));
+        }
     }
 }
 double sigmoidD(double x) { return 1 / (1 + std::exp(-x)); }
@@ -45,7 +50,7 @@ void softmaxRows(const MatD& z, double invT, MatD& out, VecD* lse) {
 
 MatD toD(const Mat& m) { return m.cast<double>(); }
 
-} // namespace
+}  // namespace
 
 Params Params::zerosLike() const {
     Params z = *this;
@@ -65,10 +70,14 @@ void Params::setZeroLike(const Params& p) {
 }
 
 void checkTrainable(const ModelSettings& s) {
-    if (s.shape.activation == Activation::SwiGlu) throw InputError("--activation", "swiglu is not trainable here (relu|gelu|silu)");
-    if (s.shape.sharedExperts != 0) throw InputError("--shared-experts", "training uses routed experts only (got " + std::to_string(s.shape.sharedExperts) + ")");
+    if (s.shape.activation == Activation::SwiGlu)
+        throw InputError("--activation", "swiglu is not trainable here (relu|gelu|silu)");
+    if (s.shape.sharedExperts != 0)
+        throw InputError("--shared-experts",
+                         "training uses routed experts only (got " + std::to_string(s.shape.sharedExperts) + ")");
     if (s.router.mode != RoutingMode::TokenChoice) throw InputError("--routing", "training uses token-choice routing");
-    if (s.router.temperature <= 0) throw InputError("--temperature", "must be > 0 for training (argmax has no gradient)");
+    if (s.router.temperature <= 0)
+        throw InputError("--temperature", "must be > 0 for training (argmax has no gradient)");
     if (s.router.score != ScoreFn::Softmax) throw InputError("--score", "training uses softmax scores");
     if (s.mixerTaps < 1 || s.mixerTaps > 16) throw InputError("--mixer-taps", "must be in 1..16");
     validate(s.shape);
@@ -151,18 +160,18 @@ struct Forward {
     // embedding and mixer
     MatD X, Hm;  // [T, D] embedded bytes; mixed: the layer's input
     // router
-    MatD J, R;                  // jitter factors and the router's (jittered) input
-    MatD Z, NL, Eps, S;         // clean logits, noise logits and draws, scores
-    MatD SZ;                    // softmax of the clean logits, for the z-loss
-    VecD lseZ;                  // their logsumexp
-    std::vector<int> choices;   // [T*k] top-k before capacity
-    std::vector<double> norm;   // per token: 1 / sum of its k chosen scores, or 1
-    std::vector<double> weight; // per slot: score * norm
+    MatD J, R;                           // jitter factors and the router's (jittered) input
+    MatD Z, NL, Eps, S;                  // clean logits, noise logits and draws, scores
+    MatD SZ;                             // softmax of the clean logits, for the z-loss
+    VecD lseZ;                           // their logsumexp
+    std::vector<int> choices;            // [T*k] top-k before capacity
+    std::vector<double> norm;            // per token: 1 / sum of its k chosen scores, or 1
+    std::vector<double> weight;          // per slot: score * norm
     std::vector<double> requestedShare;  // per expert: f_i = requested / (T·k), for the aux loss
     // experts
-    std::vector<int> offsets, slots;           // kept slots bucketed by expert
-    std::vector<MatD> Hg, A1, Act, Out;        // per expert: gathered input, pre-activation, activation, output
-    MatD Y;                                    // layer output + residual
+    std::vector<int> offsets, slots;     // kept slots bucketed by expert
+    std::vector<MatD> Hg, A1, Act, Out;  // per expert: gathered input, pre-activation, activation, output
+    MatD Y;                              // layer output + residual
     // head
     MatD P;  // [T, 256] next-byte probabilities
 };
@@ -346,7 +355,7 @@ void embeddingBackward(const Params& p, const Batch& b, const Forward& f, const 
     for (int t = 0; t < T; ++t) g.embed.row(b.input[t]) += dX.row(t);
 }
 
-} // namespace
+}  // namespace
 
 LossParts lossAndGrad(const Params& p, const VecD& bias, const ModelSettings& s, const Batch& b, uint64_t noiseSeed,
                       Params* g) {
@@ -368,4 +377,4 @@ LossParts lossAndGrad(const Params& p, const VecD& bias, const ModelSettings& s,
     return out;
 }
 
-} // namespace moe::train
+}  // namespace moe::train

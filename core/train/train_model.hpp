@@ -18,15 +18,15 @@ using MatD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMaj
 using VecD = Eigen::VectorXd;
 
 struct Params {
-    MatD embed;          // [256, D]
-    MatD mixer;          // [K, D]: row j weighs the byte j positions back
-    MatD wg;             // [E, D] router
-    VecD bg;             // [E]
-    MatD wn;             // [E, D] noisy top-k's W_noise
+    MatD embed;                // [256, D]
+    MatD mixer;                // [K, D]: row j weighs the byte j positions back
+    MatD wg;                   // [E, D] router
+    VecD bg;                   // [E]
+    MatD wn;                   // [E, D] noisy top-k's W_noise
     std::vector<MatD> w1, w2;  // [H, D], [D, H] per expert
     std::vector<VecD> b1, b2;  // [H], [D]
-    MatD wo;             // [256, D] output head
-    VecD bo;             // [256]
+    MatD wo;                   // [256, D] output head
+    VecD bo;                   // [256]
 
     // f(name, data, size) over every tensor, in a fixed order.
     template <typename F>
@@ -110,4 +110,4 @@ Params initParams(const ModelSettings& s, uint64_t seed);
 // Float weights for the routing views and safetensors (mixer and head included).
 ModelWeights toWeights(const Params& p, const ModelSettings& s, const VecD& bias);
 
-} // namespace moe::train
+}  // namespace moe::train

@@ -32,7 +32,8 @@ Trainer::Trainer(TrainConfig cfg, std::string corpus) : m_cfg(std::move(cfg)), m
     const size_t need = size_t(m_cfg.seqLen + 1) * 10;
     if (m_corpus.size() < need)
         throw InputError("--corpus", "needs at least " + std::to_string(need) + " bytes for --seq-len " +
-                                         std::to_string(m_cfg.seqLen) + " (got " + std::to_string(m_corpus.size()) + ")");
+                                         std::to_string(m_cfg.seqLen) + " (got " + std::to_string(m_corpus.size()) +
+                                         ")");
     m_trainEnd = m_corpus.size() * 9 / 10;
     reset();
 }
@@ -79,7 +80,8 @@ Batch Trainer::heldOutBatch() const {
 StepLog Trainer::step() {
     const Batch b = sample();
     Params& g = m_grad;
-    const LossParts parts = lossAndGrad(m_params, m_bias, m_cfg.model, b, splitmix64(m_cfg.seed + 7919ull * m_step), &g);
+    const LossParts parts =
+        lossAndGrad(m_params, m_bias, m_cfg.model, b, splitmix64(m_cfg.seed + 7919ull * m_step), &g);
     // Global-norm clipping, then Adam (Kingma & Ba 2015) with bias correction.
     double norm2 = 0;
     g.forEach([&](const char*, double* d, Eigen::Index n) {
@@ -111,7 +113,8 @@ StepLog Trainer::step() {
     mean /= E;
     // DeepSeek-V3 auxiliary-loss-free balancing: raise the bias of underloaded experts.
     if (m_cfg.biasRate > 0)
-        for (int e = 0; e < E; ++e) m_bias[e] += m_cfg.biasRate * (mean > r.requested[e] ? 1 : mean < r.requested[e] ? -1 : 0);
+        for (int e = 0; e < E; ++e)
+            m_bias[e] += m_cfg.biasRate * (mean > r.requested[e] ? 1 : mean < r.requested[e] ? -1 : 0);
     return log;
 }
 
@@ -136,10 +139,10 @@ std::vector<std::array<int, kByteClasses>> Trainer::specialisation() const {
 }
 
 std::string logLine(const StepLog& s) {
-    return nlohmann::json{{"step", s.step},       {"loss", s.loss}, {"aux_loss", s.aux},         {"z_loss", s.z},
-                          {"cv", s.cv},           {"drop_rate", s.dropRate}, {"load", s.load}, {"ce", s.ce},
-                          {"grad_norm", s.gradNorm}}
+    return nlohmann::json{{"step", s.step}, {"loss", s.loss}, {"aux_loss", s.aux},
+                          {"z_loss", s.z},  {"cv", s.cv},     {"drop_rate", s.dropRate},
+                          {"load", s.load}, {"ce", s.ce},     {"grad_norm", s.gradNorm}}
         .dump();
 }
 
-} // namespace moe::train
+}  // namespace moe::train

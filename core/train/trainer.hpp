@@ -64,4 +64,4 @@ private:
 // One JSON object of `moelab train --log` (docs/contract.md).
 std::string logLine(const StepLog& s);
 
-} // namespace moe::train
+}  // namespace moe::train

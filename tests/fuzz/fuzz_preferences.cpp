@@ -16,7 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string written = moe::gui::preferencesJson(p);
     const moe::gui::Preferences q = moe::gui::parsePreferences(written, "written.json");
     require(q.theme == p.theme && q.language == p.language && q.scale == p.scale && q.lessonSeen == p.lessonSeen &&
-                q.fit == p.fit, "the preferences");
+                q.fit == p.fit,
+            "the preferences");
     require(moe::gui::preferencesJson(q) == written, "the file written");
     return 0;
 }

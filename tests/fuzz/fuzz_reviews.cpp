@@ -14,7 +14,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             moe::fuzz::require(!r.text.empty(), "an accepted review's text (empty)");
             moe::fuzz::require(r.text.find('\n') == std::string::npos, "an accepted review's text (holds a newline)");
         }
-    } catch (const moe::InputError&) {
-    }
+    } catch (const moe::InputError&) {}
     return 0;
 }

@@ -11,9 +11,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string bytes(reinterpret_cast<const char*>(data), size);
     try {
         const moe::SafetensorsFile file(bytes, "fuzz.safetensors");
-        for (const auto& [name, view] : file.tensors()) moe::fuzz::require(view.bytes <= size, "a tensor's size (past the file)");
-    } catch (const moe::InputError&) {
-    }
+        for (const auto& [name, view] : file.tensors())
+            moe::fuzz::require(view.bytes <= size, "a tensor's size (past the file)");
+    } catch (const moe::InputError&) {}
     moe::ModelWeights first;
     try {
         first = moe::parseWeights(bytes, "fuzz.safetensors");

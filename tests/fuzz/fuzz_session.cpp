@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const moe::LoadedSession again = moe::parseSession(written, "written.json");  // must not throw
     moe::fuzz::require(again.unknownKeys.empty(), "the keys sessionJson writes (one is unknown)");
     for (const moe::SettingSpec& spec : moe::settingSpecs())
-        if (spec.inSession) moe::fuzz::require(moe::sameValue(spec, first, again.settings), std::string(spec.key).c_str());
+        if (spec.inSession)
+            moe::fuzz::require(moe::sameValue(spec, first, again.settings), std::string(spec.key).c_str());
     moe::fuzz::require(moe::sessionJson(again.settings) == written, "the session file written");
     return 0;
 }

@@ -29,7 +29,8 @@ std::string base64url(const std::string& bytes) {
 std::string codeAround(const std::string& json) {
     uLongf size = compressBound(json.size());
     std::string packed(size, '\0');
-    compress2(reinterpret_cast<Bytef*>(packed.data()), &size, reinterpret_cast<const Bytef*>(json.data()), json.size(), 9);
+    compress2(reinterpret_cast<Bytef*>(packed.data()), &size, reinterpret_cast<const Bytef*>(json.data()), json.size(),
+              9);
     packed.resize(size);
     char crc[9];
     std::snprintf(crc, sizeof crc, "%08lx", crc32(0, reinterpret_cast<const Bytef*>(packed.data()), packed.size()));
@@ -54,7 +55,8 @@ void roundTrip(const std::string& code) {
     using moe::fuzz::require;
     require(sameSettings(first.settings, again.settings), "the settings");
     require(first.page == again.page || (first.page.empty() && again.page == "routing") ||
-                (first.page == "routing" && again.page.empty()), "the page");
+                (first.page == "routing" && again.page.empty()),
+            "the page");
     require(first.lesson == again.lesson, "the lesson");
     require(first.lesson.empty() || first.chapter == again.chapter, "the chapter");
     require(first.pinnedToken == again.pinnedToken, "the pinned token");
@@ -65,7 +67,7 @@ void roundTrip(const std::string& code) {
     require(moe::encodeShareCode(again) == encoded, "the code written");
 }
 
-} // namespace
+}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);

@@ -13,4 +13,4 @@ inline void require(bool ok, const char* what) {
     std::abort();
 }
 
-} // namespace moe::fuzz
+}  // namespace moe::fuzz

@@ -18,7 +18,7 @@ struct Embedded {
     std::size_t size;
 };
 extern const Embedded kEmbedded[];
-} // namespace moe::shaders
+}  // namespace moe::shaders
 
 namespace moe::opencl {
 namespace {
@@ -33,7 +33,7 @@ std::string trim(std::string s) {
     return s;
 }
 
-} // namespace
+}  // namespace
 
 std::vector<DeviceInfo> listDevices(std::string* why) {
     std::vector<DeviceInfo> out;
@@ -41,8 +41,9 @@ std::vector<DeviceInfo> listDevices(std::string* why) {
     try {
         cl::Platform::get(&platforms);
     } catch (const cl::Error& e) {
-        if (why) *why = "no OpenCL platform (ICD loader found none: install pocl-opencl-icd or a GPU driver; " +
-                        std::string(e.what()) + " " + std::to_string(e.err()) + ")";
+        if (why)
+            *why = "no OpenCL platform (ICD loader found none: install pocl-opencl-icd or a GPU driver; " +
+                   std::string(e.what()) + " " + std::to_string(e.err()) + ")";
         return out;
     }
     for (const auto& p : platforms) {
@@ -117,8 +118,8 @@ std::string cacheDirectory() {
 
 BuiltProgram buildProgram(const cl::Context& ctx, const DeviceInfo& dev, const std::string& source,
                           const std::string& options) {
-    const std::string identity = dev.platform + "|" + dev.name + "|" + dev.device.getInfo<CL_DRIVER_VERSION>() + "|" +
-                                 options + "|" + source;
+    const std::string identity =
+        dev.platform + "|" + dev.name + "|" + dev.device.getInfo<CL_DRIVER_VERSION>() + "|" + options + "|" + source;
     char key[17];
     std::snprintf(key, sizeof key, "%016llx", static_cast<unsigned long long>(hashName(identity)));
     BuiltProgram out;
@@ -134,9 +135,10 @@ BuiltProgram buildProgram(const cl::Context& ctx, const DeviceInfo& dev, const s
             p.build({dev.device}, options.c_str());
             out.program = p;
             out.fromCache = true;
-            out.buildLog = std::filesystem::exists(out.cachePath + ".log", ec)
-                               ? readFile(out.cachePath + ".log")
-                               : "(no log recorded: an earlier moelab built this; delete " + out.cachePath + " to rebuild)";
+            out.buildLog =
+                std::filesystem::exists(out.cachePath + ".log", ec)
+                    ? readFile(out.cachePath + ".log")
+                    : "(no log recorded: an earlier moelab built this; delete " + out.cachePath + " to rebuild)";
             return out;
         } catch (const std::exception&) {
             // stale or foreign binary: rebuild from source below
@@ -152,7 +154,8 @@ BuiltProgram buildProgram(const cl::Context& ctx, const DeviceInfo& dev, const s
     }
     out.program = p;
     out.buildLog = p.getBuildInfo<CL_PROGRAM_BUILD_LOG>(dev.device);
-    while (!out.buildLog.empty() && std::isspace(static_cast<unsigned char>(out.buildLog.back()))) out.buildLog.pop_back();
+    while (!out.buildLog.empty() && std::isspace(static_cast<unsigned char>(out.buildLog.back())))
+        out.buildLog.pop_back();
     try {
         const auto bins = p.getInfo<CL_PROGRAM_BINARIES>();
         if (!bins.empty() && !bins[0].empty()) {
@@ -166,4 +169,4 @@ BuiltProgram buildProgram(const cl::Context& ctx, const DeviceInfo& dev, const s
     return out;
 }
 
-} // namespace moe::opencl
+}  // namespace moe::opencl

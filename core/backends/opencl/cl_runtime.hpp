@@ -44,4 +44,4 @@ BuiltProgram buildProgram(const cl::Context& ctx, const DeviceInfo& dev, const s
 // else ~/.cache/moelab.
 std::string cacheDirectory();
 
-} // namespace moe::opencl
+}  // namespace moe::opencl

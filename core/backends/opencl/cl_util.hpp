@@ -16,4 +16,4 @@ void setArgs(cl::Kernel& k, Args&&... args) {
     (k.setArg(i++, std::forward<Args>(args)), ...);
 }
 
-} // namespace moe::opencl
+}  // namespace moe::opencl

@@ -14,41 +14,61 @@
 namespace moe {
 namespace {
 
-constexpr int kRowsPerTile = 8;  // RM in expert_ffn.cl
-constexpr int kTiledRows = 64;   // TT in expert_ffn_tiled.cl: rows (and columns) per work-group
+constexpr int kRowsPerTile = 8;              // RM in expert_ffn.cl
+constexpr int kTiledRows = 64;               // TT in expert_ffn_tiled.cl: rows (and columns) per work-group
 constexpr size_t kHostMetricsBelow = 16384;  // tokens x experts whose metric sums stay on the host
-constexpr int kLanes = 16;       // experts per work-item in router.cl (float16)
-constexpr int kFfnLanes = 32;    // outputs per work-item in expert_ffn.cl (two float16), the FFN widths' padding
+constexpr int kLanes = 16;                   // experts per work-item in router.cl (float16)
+constexpr int kFfnLanes = 32;  // outputs per work-item in expert_ffn.cl (two float16), the FFN widths' padding
 
 using opencl::roundUp;
 using opencl::setArgs;
 
 const char* clErrorName(cl_int code) {
     switch (code) {
-    case CL_DEVICE_NOT_FOUND: return "CL_DEVICE_NOT_FOUND";
-    case CL_DEVICE_NOT_AVAILABLE: return "CL_DEVICE_NOT_AVAILABLE";
-    case CL_MEM_OBJECT_ALLOCATION_FAILURE: return "CL_MEM_OBJECT_ALLOCATION_FAILURE";
-    case CL_OUT_OF_RESOURCES: return "CL_OUT_OF_RESOURCES";
-    case CL_OUT_OF_HOST_MEMORY: return "CL_OUT_OF_HOST_MEMORY";
-    case CL_BUILD_PROGRAM_FAILURE: return "CL_BUILD_PROGRAM_FAILURE";
-    case CL_INVALID_VALUE: return "CL_INVALID_VALUE";
-    case CL_INVALID_CONTEXT: return "CL_INVALID_CONTEXT";
-    case CL_INVALID_MEM_OBJECT: return "CL_INVALID_MEM_OBJECT";
-    case CL_INVALID_PROGRAM_EXECUTABLE: return "CL_INVALID_PROGRAM_EXECUTABLE";
-    case CL_INVALID_KERNEL_NAME: return "CL_INVALID_KERNEL_NAME";
-    case CL_INVALID_KERNEL_ARGS: return "CL_INVALID_KERNEL_ARGS";
-    case CL_INVALID_ARG_INDEX: return "CL_INVALID_ARG_INDEX";
-    case CL_INVALID_ARG_VALUE: return "CL_INVALID_ARG_VALUE";
-    case CL_INVALID_ARG_SIZE: return "CL_INVALID_ARG_SIZE";
-    case CL_INVALID_WORK_GROUP_SIZE: return "CL_INVALID_WORK_GROUP_SIZE";
-    case CL_INVALID_GLOBAL_WORK_SIZE: return "CL_INVALID_GLOBAL_WORK_SIZE";
-    case CL_INVALID_BUFFER_SIZE: return "CL_INVALID_BUFFER_SIZE";
-    case CL_INVALID_COMMAND_QUEUE: return "CL_INVALID_COMMAND_QUEUE";
-    default: return "CL error";
+        case CL_DEVICE_NOT_FOUND:
+            return "CL_DEVICE_NOT_FOUND";
+        case CL_DEVICE_NOT_AVAILABLE:
+            return "CL_DEVICE_NOT_AVAILABLE";
+        case CL_MEM_OBJECT_ALLOCATION_FAILURE:
+            return "CL_MEM_OBJECT_ALLOCATION_FAILURE";
+        case CL_OUT_OF_RESOURCES:
+            return "CL_OUT_OF_RESOURCES";
+        case CL_OUT_OF_HOST_MEMORY:
+            return "CL_OUT_OF_HOST_MEMORY";
+        case CL_BUILD_PROGRAM_FAILURE:
+            return "CL_BUILD_PROGRAM_FAILURE";
+        case CL_INVALID_VALUE:
+            return "CL_INVALID_VALUE";
+        case CL_INVALID_CONTEXT:
+            return "CL_INVALID_CONTEXT";
+        case CL_INVALID_MEM_OBJECT:
+            return "CL_INVALID_MEM_OBJECT";
+        case CL_INVALID_PROGRAM_EXECUTABLE:
+            return "CL_INVALID_PROGRAM_EXECUTABLE";
+        case CL_INVALID_KERNEL_NAME:
+            return "CL_INVALID_KERNEL_NAME";
+        case CL_INVALID_KERNEL_ARGS:
+            return "CL_INVALID_KERNEL_ARGS";
+        case CL_INVALID_ARG_INDEX:
+            return "CL_INVALID_ARG_INDEX";
+        case CL_INVALID_ARG_VALUE:
+            return "CL_INVALID_ARG_VALUE";
+        case CL_INVALID_ARG_SIZE:
+            return "CL_INVALID_ARG_SIZE";
+        case CL_INVALID_WORK_GROUP_SIZE:
+            return "CL_INVALID_WORK_GROUP_SIZE";
+        case CL_INVALID_GLOBAL_WORK_SIZE:
+            return "CL_INVALID_GLOBAL_WORK_SIZE";
+        case CL_INVALID_BUFFER_SIZE:
+            return "CL_INVALID_BUFFER_SIZE";
+        case CL_INVALID_COMMAND_QUEUE:
+            return "CL_INVALID_COMMAND_QUEUE";
+        default:
+            return "CL error";
     }
 }
 
-} // namespace
+}  // namespace
 
 OpenCLBackend::OpenCLBackend(const std::string& hint, FfnKernels kernels) {
     std::string why;
@@ -58,8 +78,8 @@ OpenCLBackend::OpenCLBackend(const std::string& hint, FfnKernels kernels) {
     if (kernels == FfnKernels::Auto) {
         const char* env = std::getenv("MOELAB_CL_KERNELS");
         const std::string choice = env ? env : "";
-        kernels = choice == "tiled"     ? FfnKernels::Tiled
-                  : choice == "blocked" ? FfnKernels::Blocked
+        kernels = choice == "tiled"        ? FfnKernels::Tiled
+                  : choice == "blocked"    ? FfnKernels::Blocked
                   : m_device.type == "GPU" ? FfnKernels::Tiled
                                            : FfnKernels::Blocked;
     }
@@ -77,14 +97,26 @@ OpenCLBackend::OpenCLBackend(const std::string& hint, FfnKernels kernels) {
         m_cachePath = built.cachePath;
         m_buildLog = built.buildLog;
         const auto kernel = [&](const char* name) { return cl::Kernel(m_program, name); };
-        m_k = {kernel("router_linear"),        kernel("scores"),         kernel("topk"),
-               kernel("priority_order"),       kernel("capacity_drop"),  kernel("capacity_reroute"),
-               kernel("expert_choice_select"), kernel("expert_choice_gather"), kernel("bucket_slots"),
-               kernel("gather_rows"),          kernel("ffn_up"),         kernel("ffn_down"),
-               kernel("combine"),              kernel("token_stats"),    kernel("column_sums"),
-               kernel("ffn_up_tiled"),         kernel("ffn_down_tiled"), kernel("router_linear_tiled")};
-        m_lmk = {kernel("rms_norm"), kernel("linear_blocked"), kernel("linear_tiled"), kernel("rope"),
-                 kernel("causal_attention"), kernel("causal_attention_tiled")};
+        m_k = {kernel("router_linear"),
+               kernel("scores"),
+               kernel("topk"),
+               kernel("priority_order"),
+               kernel("capacity_drop"),
+               kernel("capacity_reroute"),
+               kernel("expert_choice_select"),
+               kernel("expert_choice_gather"),
+               kernel("bucket_slots"),
+               kernel("gather_rows"),
+               kernel("ffn_up"),
+               kernel("ffn_down"),
+               kernel("combine"),
+               kernel("token_stats"),
+               kernel("column_sums"),
+               kernel("ffn_up_tiled"),
+               kernel("ffn_down_tiled"),
+               kernel("router_linear_tiled")};
+        m_lmk = {kernel("rms_norm"), kernel("linear_blocked"),   kernel("linear_tiled"),
+                 kernel("rope"),     kernel("causal_attention"), kernel("causal_attention_tiled")};
     } catch (const cl::Error& e) {
         fail(("setting up " + m_device.label()).c_str(), e);
     }
@@ -207,7 +239,8 @@ void OpenCLBackend::scoreTokens(const ModelWeights& w, const RouterConfig& cfg, 
     cl::Buffer& beps = ensure(m_b.eps, cfg.noisyTopk ? TE * 4 : 4);
     cl::Buffer& bz = ensure(m_b.z, TE * 4);
     cl::Buffer& bs = ensure(m_b.scores, TE * 4);
-    setArgs(m_k.scores, blog, bnl, beps, int(cfg.noisyTopk), cfg.temperature, int(cfg.score == ScoreFn::Sigmoid), bz, bs, T, E);
+    setArgs(m_k.scores, blog, bnl, beps, int(cfg.noisyTopk), cfg.temperature, int(cfg.score == ScoreFn::Sigmoid), bz,
+            bs, T, E);
     launch(m_k.scores, cl::NDRange(T));
 
     const bool tokenChoice = cfg.mode == RoutingMode::TokenChoice;
@@ -243,8 +276,10 @@ Routing OpenCLBackend::route(const ModelWeights& w, const RouterConfig& cfg, con
         r.overflow.assign(E, 0);
         Mat jitterHold, noiseHold;  // host data of non-blocking uploads, alive until the final download
         scoreTokens(w, cfg, x, bias, jitterHold, noiseHold);
-        if (cfg.mode == RoutingMode::TokenChoice) capacityTokenChoice(cfg, r);
-        else selectExpertChoice(cfg, r);
+        if (cfg.mode == RoutingMode::TokenChoice)
+            capacityTokenChoice(cfg, r);
+        else
+            selectExpertChoice(cfg, r);
         const size_t TE = size_t(T) * E;
         r.logits.resize(T, E);
         r.scores.resize(T, E);
@@ -274,7 +309,7 @@ void OpenCLBackend::runExpertTiles(const ModelWeights& w, const std::vector<int>
     cl::Buffer& btn = upload(m_b.tileRows, t.rows.data(), t.rows.size() * 4);
     cl::Buffer& bh = ensure(m_b.h, size_t(offsets.back()) * Hp * 4);
     const int act = static_cast<int>(w.shape.activation);  // relu, gelu, silu, swiglu = 0..3
-    if (m_tiled) {  // 16 x 16 work-items per 64 x 64 block of a tile's outputs
+    if (m_tiled) {                                         // 16 x 16 work-items per 64 x 64 block of a tile's outputs
         const auto groups = [](int n) { return static_cast<size_t>((n + kTiledRows - 1) / kTiledRows) * 16; };
         setArgs(m_k.ffnUpTiled, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
         launch(m_k.ffnUpTiled, cl::NDRange(groups(Hp), size_t(tiles) * 16), cl::NDRange(16, 16));
@@ -378,4 +413,4 @@ ScoreSums OpenCLBackend::metricSums(const Routing& r) {
     }
 }
 
-} // namespace moe
+}  // namespace moe

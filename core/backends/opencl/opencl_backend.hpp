@@ -117,4 +117,4 @@ private:
     uint64_t m_routerVersion = 0, m_expertsVersion = 0;
 };
 
-} // namespace moe
+}  // namespace moe

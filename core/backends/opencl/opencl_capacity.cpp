@@ -106,8 +106,8 @@ void OpenCLBackend::selectExpertChoice(const RouterConfig& cfg, Routing& r) {
     cl::Buffer& bp = ensure(m_b.picked, TE);
     setArgs(m_k.expertChoiceSelect, m_b.keys.buf, cap, bp, T, E);
     launch(m_k.expertChoiceSelect, cl::NDRange(E));
-    setArgs(m_k.expertChoiceGather, bp, m_b.keys.buf, m_b.scores.buf, int(cfg.renormalize), ensure(m_b.ecExpert, TE * 4),
-            ensure(m_b.ecWeight, TE * 4), ensure(m_b.ecCount, size_t(T) * 4), T, E);
+    setArgs(m_k.expertChoiceGather, bp, m_b.keys.buf, m_b.scores.buf, int(cfg.renormalize),
+            ensure(m_b.ecExpert, TE * 4), ensure(m_b.ecWeight, TE * 4), ensure(m_b.ecCount, size_t(T) * 4), T, E);
     launch(m_k.expertChoiceGather, cl::NDRange(T));
     std::vector<int> ex(TE), cnt(T);
     std::vector<float> ew(TE);
@@ -128,4 +128,4 @@ void OpenCLBackend::selectExpertChoice(const RouterConfig& cfg, Routing& r) {
     r.kept = r.requested;
 }
 
-} // namespace moe
+}  // namespace moe

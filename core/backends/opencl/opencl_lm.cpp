@@ -15,13 +15,13 @@ namespace {
 using opencl::roundUp;
 using opencl::setArgs;
 
-constexpr int kNormGroup = 64;         // RN in lm.cl
-constexpr int kLinearRows = 8;         // RM (expert_ffn.cl) rows per work-item of linear_blocked
-constexpr int kLinearLanes = 32;       // outputs per work-item of linear_blocked, the weights' padding
-constexpr int kTiledBlock = 64;        // TT in expert_ffn_tiled.cl: rows and outputs per work-group
-constexpr int kMaxHeadDim = 128;       // ATT_MAX_HD in attention.cl
-constexpr int kAttentionKeys = 32;     // ATT_BK
-constexpr int kAttentionRows = 64;     // ATT_BQ
+constexpr int kNormGroup = 64;            // RN in lm.cl
+constexpr int kLinearRows = 8;            // RM (expert_ffn.cl) rows per work-item of linear_blocked
+constexpr int kLinearLanes = 32;          // outputs per work-item of linear_blocked, the weights' padding
+constexpr int kTiledBlock = 64;           // TT in expert_ffn_tiled.cl: rows and outputs per work-group
+constexpr int kMaxHeadDim = 128;          // ATT_MAX_HD in attention.cl
+constexpr int kAttentionKeys = 32;        // ATT_BK
+constexpr int kAttentionRows = 64;        // ATT_BQ
 constexpr int kAttentionRowsPerItem = 4;  // ATT_RQ
 // Work-items per work-group of the CPU attention: PoCL keeps a group's private arrays
 // (4.5 KB a work-item) on a worker thread's stack, which a size of its own choosing overflowed.
@@ -31,12 +31,12 @@ void require(bool ok, const std::string& what) {
     if (!ok) throw std::invalid_argument("OpenCL " + what);
 }
 
-} // namespace
+}  // namespace
 
 void OpenCLBackend::rmsNorm(const Mat& x, const Vec& gain, float eps, Mat& out) {
     const int T = static_cast<int>(x.rows()), D = static_cast<int>(x.cols());
-    require(gain.size() == D, "rmsNorm: gain has " + std::to_string(gain.size()) + " entries for rows of " +
-                                  std::to_string(D));
+    require(gain.size() == D,
+            "rmsNorm: gain has " + std::to_string(gain.size()) + " entries for rows of " + std::to_string(D));
     out.resize(T, D);
     if (T == 0 || D == 0) return;
     try {
@@ -82,9 +82,9 @@ void OpenCLBackend::rope(Mat& qk, int heads, const RopeTable& table, int firstPo
     const int n = static_cast<int>(qk.rows()), hd = table.headDim;
     require(heads * hd <= qk.cols(), "rope: " + std::to_string(heads) + " heads of " + std::to_string(hd) +
                                          " columns do not fit rows of " + std::to_string(qk.cols()));
-    require(firstPos >= 0 && firstPos + n <= table.cos.rows(),
-            "rope: positions up to " + std::to_string(firstPos + n) + " but the table has " +
-                std::to_string(table.cos.rows()));
+    require(firstPos >= 0 && firstPos + n <= table.cos.rows(), "rope: positions up to " + std::to_string(firstPos + n) +
+                                                                   " but the table has " +
+                                                                   std::to_string(table.cos.rows()));
     if (n == 0 || heads == 0 || hd / 2 == 0) return;
     try {
         // Only this call's rows of the table: positions firstPos..firstPos+n-1.
@@ -106,13 +106,13 @@ void OpenCLBackend::causalAttention(const Mat& q, const Mat& k, const Mat& v, co
     // attention.cl keeps a query and its sum in private arrays of kMaxHeadDim floats, as
     // float16 vectors on CPUs; other widths (the model's is 32) run on the reference.
     if (hd > kMaxHeadDim || hd % 16 != 0) return Backend::causalAttention(q, k, v, s, firstPos, out);
-    require(s.kvHeads > 0 && s.heads % s.kvHeads == 0, "attention: " + std::to_string(s.heads) +
-                                                            " heads are no multiple of " + std::to_string(s.kvHeads));
+    require(s.kvHeads > 0 && s.heads % s.kvHeads == 0,
+            "attention: " + std::to_string(s.heads) + " heads are no multiple of " + std::to_string(s.kvHeads));
     require(q.cols() == s.heads * hd && k.cols() == s.kvHeads * hd && v.cols() == k.cols(),
             "attention: q, k, v columns do not match heads x headDim");
     require(firstPos >= 0 && k.rows() >= keys && v.rows() >= keys,
-            "attention: " + std::to_string(keys) + " positions but k and v have " + std::to_string(k.rows()) +
-                " and " + std::to_string(v.rows()) + " rows");
+            "attention: " + std::to_string(keys) + " positions but k and v have " + std::to_string(k.rows()) + " and " +
+                std::to_string(v.rows()) + " rows");
     out.setZero(n, q.cols());
     if (n == 0 || hd == 0) return;
     const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
@@ -133,7 +133,7 @@ void OpenCLBackend::causalAttention(const Mat& q, const Mat& k, const Mat& v, co
             kt.assign(size_t(s.kvHeads) * hd * ldk, 0.0f);
             for (int g = 0; g < s.kvHeads; ++g)
                 Eigen::Map<Mat, 0, Eigen::OuterStride<>>(kt.data() + size_t(g) * hd * ldk, hd, keys,
-                                                        Eigen::OuterStride<>(ldk)) =
+                                                         Eigen::OuterStride<>(ldk)) =
                     k.block(0, g * hd, keys, hd).transpose();
             cl::Buffer& bkt = upload(m_lmb.k, kt.data(), kt.size() * 4);
             setArgs(m_lmk.attention, bq, bkt, bv, bo, n, firstPos, s.heads, s.kvHeads, hd, ldk, scale);
@@ -147,4 +147,4 @@ void OpenCLBackend::causalAttention(const Mat& q, const Mat& k, const Mat& v, co
     }
 }
 
-} // namespace moe
+}  // namespace moe
