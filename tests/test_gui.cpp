@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "test_support.hpp"
 #include "gui/app_state.hpp"
 #include "gui/training_session.hpp"
 #include "gui/wrap.hpp"
@@ -138,9 +139,9 @@ std::pair<int, std::string> runGui(const std::string& flags, int width, int heig
     return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, last};
 }
 
-bool haveXvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
-
 }  // namespace
+
+using moe::test::haveXvfb;
 
 TEST(Gui, LayoutHoldsAtEverySizeScaleAndLanguage) {
     // 1280x800 and 1920x1080, UI scale 100, 150 and 200 %, English and Chinese: every

@@ -35,24 +35,10 @@ std::string codeAtChapter(int chapter, float temperature) {
 
 gui::GuiOptions options(const std::vector<std::string>& argv) { return gui::parseGuiOptions(argv); }
 
-// Runs the app headless with --layout-report; returns the exit status and the report.
-std::pair<int, nlohmann::json> runApp(const std::string& flags) {
-    const auto out = std::filesystem::temp_directory_path() / ("moelab_gui_lesson_" + std::to_string(::getpid()));
-    const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' '" + std::string(MOELAB_BIN) +
-                            "' gui --frames 3 --screenshot '" + out.string() + ".png' --layout-report " + flags +
-                            " > '" + out.string() + "' 2>/dev/null";
-    const int status = std::system(cmd.c_str());
-    const std::string text = readFile(out.string());
-    std::filesystem::remove(out);
-    std::filesystem::remove(out.string() + ".png");
-    const size_t last = text.find_last_of('\n', text.size() > 1 ? text.size() - 2 : 0);
-    const std::string line = text.substr(last == std::string::npos ? 0 : last + 1);
-    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, nlohmann::json::parse(line, nullptr, false)};
-}
-
-bool haveXvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
-
 }  // namespace
+
+using moe::test::haveXvfb;
+const auto runApp = moe::test::runAppLayoutReport;
 
 TEST(GuiOptions, AChaptersSettingsComeFirstThenTheFlags) {
     const gui::GuiOptions plain = options({"--lesson", "builtin", "--chapter", "4"});

@@ -35,4 +35,22 @@ RunResult runMoelab(const std::vector<std::string>& args, const RunOptions& o) {
     return r;
 }
 
+bool haveXvfb() { return std::system("command -v xvfb-run >/dev/null 2>&1") == 0; }
+
+std::pair<int, nlohmann::json> runAppLayoutReport(const std::string& flags) {
+    static int n = 0;
+    const auto out = std::filesystem::temp_directory_path() /
+                     ("moelab_app_report_" + std::to_string(::getpid()) + "_" + std::to_string(n++));
+    const std::string cmd = "xvfb-run -a -s '-screen 0 1280x800x24' '" + std::string(MOELAB_BIN) +
+                            "' gui --frames 3 --screenshot '" + out.string() + ".png' --layout-report " + flags +
+                            " > '" + out.string() + "' 2>/dev/null";
+    const int status = std::system(cmd.c_str());
+    const std::string text = std::filesystem::exists(out) ? readFile(out.string()) : "";
+    std::filesystem::remove(out);
+    std::filesystem::remove(out.string() + ".png");
+    const size_t last = text.find_last_of('\n', text.size() > 1 ? text.size() - 2 : 0);
+    const std::string line = text.substr(last == std::string::npos ? 0 : last + 1);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, nlohmann::json::parse(line, nullptr, false)};
+}
+
 }  // namespace moe::test

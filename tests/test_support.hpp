@@ -2,6 +2,7 @@
 // Helpers for hand-computed routing cases, for errors that must name their field, and
 // the one way tests run the moelab binary.
 #include <cmath>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
@@ -62,6 +63,13 @@ struct RunOptions {
 // Runs MOELAB_BIN with args, each quoted, stdin from /dev/null; stdout and stderr
 // are read back (stderr always, stdout unless o.stdoutFile takes it).
 RunResult runMoelab(const std::vector<std::string>& args, const RunOptions& o = {});
+
+// Whether xvfb-run is on PATH (the app's tests skip without it).
+bool haveXvfb();
+
+// Runs the app headless at 1280x800 (3 frames, a screenshot to a temporary file) with
+// --layout-report and `flags` (shell text); the exit status and the report's last line.
+std::pair<int, nlohmann::json> runAppLayoutReport(const std::string& flags);
 
 }  // namespace moe::test
 

@@ -55,13 +55,19 @@ class Attention(nn.Module):
         self.v_proj = nn.Linear(d, self.kv_heads * self.head_dim, bias=False)
         self.o_proj = nn.Linear(self.heads * self.head_dim, d, bias=False)
 
-    def forward(self, x, cos, sin, mask):
+    def forward(self, x, cos, sin, mask, cache=None):
+        """cache (generation): a list that holds this layer's keys and values, [] at first;
+        the rows of x then come after the cached positions and join them."""
         b, t, _ = x.shape
         q = self.q_proj(x).view(b, t, self.heads, self.head_dim).transpose(1, 2)
         k = self.k_proj(x).view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
         v = self.v_proj(x).view(b, t, self.kv_heads, self.head_dim).transpose(1, 2)
         q = q * cos + rotate_half(q) * sin
         k = k * cos + rotate_half(k) * sin
+        if cache is not None:
+            if cache:
+                k, v = torch.cat((cache[0], k), dim=2), torch.cat((cache[1], v), dim=2)
+            cache[:] = [k, v]
         group = self.heads // self.kv_heads  # query head h uses kv head h // group
         k = k.repeat_interleave(group, dim=1)
         v = v.repeat_interleave(group, dim=1)
@@ -303,25 +309,6 @@ def route_text(model, text):
 
 # ---- generation with a KV cache ---------------------------------------------
 
-def _cached_attention(attn, x, cos, sin, pos, cache):
-    """The new rows of x attend to the cached keys and values and to each other."""
-    b, t, _ = x.shape
-    q = attn.q_proj(x).view(b, t, attn.heads, attn.head_dim).transpose(1, 2)
-    k = attn.k_proj(x).view(b, t, attn.kv_heads, attn.head_dim).transpose(1, 2)
-    v = attn.v_proj(x).view(b, t, attn.kv_heads, attn.head_dim).transpose(1, 2)
-    q = q * cos + rotate_half(q) * sin
-    k = k * cos + rotate_half(k) * sin
-    if cache:
-        k, v = torch.cat((cache[0], k), dim=2), torch.cat((cache[1], v), dim=2)
-    cache[:] = [k, v]
-    group = attn.heads // attn.kv_heads
-    k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
-    mask = torch.full((t, pos + t), float("-inf")).triu(pos + 1)  # row i is position pos + i
-    scores = (q * (1.0 / math.sqrt(attn.head_dim))) @ k.transpose(-1, -2) + mask
-    out = torch.softmax(scores, dim=-1) @ v
-    return attn.o_proj(out.transpose(1, 2).reshape(b, t, -1))
-
-
 def forward_cached(model, tokens, pos, caches):
     """Logits for `tokens` [1, t] at positions pos..pos+t-1, extending `caches` (one list per layer)."""
     t = tokens.shape[1]
@@ -329,8 +316,9 @@ def forward_cached(model, tokens, pos, caches):
     cos, sin = rope_cos_sin(pos + t, head_dim, model.cfg["rope_theta"])
     cos, sin = cos[pos:], sin[pos:]
     x = model.embed_tokens(tokens)
+    mask = torch.full((t, pos + t), float("-inf")).triu(pos + 1)  # row i is position pos + i
     for layer, cache in zip(model.layers, caches):
-        h = x + _cached_attention(layer.self_attn, layer.input_layernorm(x), cos, sin, pos, cache)
+        h = x + layer.self_attn(layer.input_layernorm(x), cos, sin, mask, cache)
         x = h + layer.ffn(layer.post_attention_layernorm(h))
     return model.lm_head(model.norm(x))
 
