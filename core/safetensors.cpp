@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <cstring>
 #include <limits>
+#include <type_traits>
 #include <nlohmann/json.hpp>
 
 #include "atomic_file.hpp"
@@ -39,6 +40,20 @@ void checkValues(const std::string& name, const float* p, Eigen::Index n) {
                          "element " + std::to_string(i) + " is " + v +
                              ", beyond the magnitude 1e6 moelab loads (its 32-bit float arithmetic would overflow)");
     }
+}
+
+// A JSON list of integers; a float (JSON has one number type: 4e42 parses as one) or a
+// value out of T's range is refused, as converting it would be undefined behaviour.
+template <typename T>
+std::vector<T> integers(const nlohmann::json& list, const std::string& tensor, const char* key) {
+    if (!list.is_array()) throw InputError(tensor, std::string(key) + " is not a list");
+    std::vector<T> out;
+    for (const auto& v : list) {
+        const bool fits = std::is_signed_v<T> ? v.is_number_integer() : v.is_number_unsigned();
+        if (!fits) throw InputError(tensor, std::string(key) + " holds " + v.dump() + ", not an integer in range");
+        out.push_back(v.get<T>());
+    }
+    return out;
 }
 
 std::string shapeText(const std::vector<int64_t>& s) {
@@ -115,8 +130,8 @@ SafetensorsFile::SafetensorsFile(std::string bytes, std::string path)
         try {
             TensorView t;
             t.dtype = info.at("dtype").get<std::string>();
-            t.shape = info.at("shape").get<std::vector<int64_t>>();
-            const auto off = info.at("data_offsets").get<std::vector<uint64_t>>();
+            t.shape = integers<int64_t>(info.at("shape"), name, "shape");
+            const auto off = integers<uint64_t>(info.at("data_offsets"), name, "data_offsets");
             if (off.size() != 2) throw InputError(name, "data_offsets must have 2 entries");
             const int64_t size = dtypeSize(t.dtype);
             if (size == 0) throw InputError(name, "unknown dtype " + t.dtype);

@@ -132,6 +132,9 @@ TEST(Robustness, AShapeWhoseSizeOverflowsIsRefused) {
         SafetensorsFile f(readFile(seed("safetensors", "shape_overflow.safetensors")), "shape_overflow.safetensors");
     });
     EXPECT_CONTAINS(text, "embed.weight: bad shape [4294967296, 4294967296]");
+    // Too big for any integer, JSON reads it as a float: converting that was undefined behaviour.
+    EXPECT_CONTAINS(inputErrorText([] { loadWeights(seed("safetensors", "shape_float.safetensors")); }),
+                    "embed.weight: shape holds 4.294967298888889e+42, not an integer in range");
     EXPECT_CONTAINS(inputErrorText([] { loadWeights(seed("safetensors", "deep_header.safetensors")); }),
                     "deep_header.safetensors header: nests arrays or objects deeper than 64 levels");
 }

@@ -62,6 +62,10 @@ m["experts.1.ffn.0.weight"][1][3] = 3e38
 write("safetensors", "huge_value.safetensors", safetensors(m))
 write("safetensors", "shape_overflow.safetensors",
       safetensors({}, json.dumps({"embed.weight": {"dtype": "F32", "shape": [1 << 32, 1 << 32], "data_offsets": [0, 0]}})))
+# found by the fuzzer: a shape entry too big for an integer is a JSON float
+write("safetensors", "shape_float.safetensors",
+      safetensors({}, '{"embed.weight": {"dtype": "F32", "shape": [4294967298888888888888888888888888888888880, 0], '
+                  '"data_offsets": [0, 0]}}'))
 write("safetensors", "deep_header.safetensors", safetensors({}, '{"a":' + deep[:100000] + deep[-100000:] + "}"))
 
 lesson = "lesson: Seed\n\nchapter: one\ntitle: One\ntext: Text.\n"
