@@ -43,8 +43,12 @@ std::string topologyNames() {
 void applyTopologyPreset(ClusterConfig& c, std::string_view name) {
     for (const TopologyPreset& t : kTopologies) {
         if (name != t.name) continue;
-        c.gpusPerNode = t.gpusPerNode, c.intraBwGBps = t.intraBwGBps, c.interBwGBps = t.interBwGBps;
-        c.intraLatencyUs = t.intraLatencyUs, c.interLatencyUs = t.interLatencyUs, c.gpuTflops = t.gpuTflops;
+        c.gpusPerNode = t.gpusPerNode;
+        c.intraBwGBps = t.intraBwGBps;
+        c.interBwGBps = t.interBwGBps;
+        c.intraLatencyUs = t.intraLatencyUs;
+        c.interLatencyUs = t.interLatencyUs;
+        c.gpuTflops = t.gpuTflops;
         return;
     }
     std::vector<std::string_view> names;

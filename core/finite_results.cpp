@@ -50,7 +50,10 @@ void addExpert(std::vector<Named>& t, const std::string& prefix, const ExpertWei
     float most = -1;
     for (const Named& t : suspects)
         for (Eigen::Index i = 0; i < t.size; ++i)
-            if (std::abs(t.data[i]) > most) most = std::abs(t.data[i]), worst = &t;
+            if (std::abs(t.data[i]) > most) {
+                most = std::abs(t.data[i]);
+                worst = &t;
+            }
     char value[32];
     std::snprintf(value, sizeof value, "%g", double(most));
     throw InputError(worst ? worst->name : "weights", "holds values up to " + std::string(value) + ": " + what +

@@ -24,9 +24,10 @@ void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, co
     Backend& backend = runnerFor(asked, cfg, out.fallback);
     out.routing = backend.route(w, cfg, x);
     checkFiniteRouting(w, out.routing.logits, out.routing.scores);
-    if (withOutputs)
-        backend.experts(w, x, out.routing, out.outputs), checkFiniteOutputs(w, x, out.routing, out.outputs);
-    else
+    if (withOutputs) {
+        backend.experts(w, x, out.routing, out.outputs);
+        checkFiniteOutputs(w, x, out.routing, out.outputs);
+    } else
         out.outputs.resize(0, w.shape.dim);
     out.metrics = computeMetrics(out.routing, w.shape, cfg.k,
                                  out.routing.tokens > 0 ? backend.metricSums(out.routing) : ScoreSums{});
@@ -36,7 +37,12 @@ void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, co
 Routing expandRouting(const Routing& u, const std::vector<int>& unitOf) {
     Routing r;
     const int T = static_cast<int>(unitOf.size());
-    r.tokens = T, r.experts = u.experts, r.k = u.k, r.mode = u.mode, r.capacity = u.capacity, r.padded = u.padded;
+    r.tokens = T;
+    r.experts = u.experts;
+    r.k = u.k;
+    r.mode = u.mode;
+    r.capacity = u.capacity;
+    r.padded = u.padded;
     r.logits.resize(T, u.experts);
     r.scores.resize(T, u.experts);
     r.slotBegin.assign(1, 0);
@@ -53,7 +59,9 @@ Routing expandRouting(const Routing& u, const std::vector<int>& unitOf) {
         }
         r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
     }
-    r.requested = u.requested, r.kept = u.kept, r.overflow = u.overflow;  // counted in units
+    r.requested = u.requested;
+    r.kept = u.kept;
+    r.overflow = u.overflow;  // counted in units
     return r;
 }
 
@@ -73,9 +81,10 @@ void runLayer(Backend& asked, const ModelWeights& w, const RouterConfig& cfg, st
     out.unitRouting = backend.route(w, cfg, means);
     checkFiniteRouting(w, out.unitRouting.logits, out.unitRouting.scores);
     out.routing = expandRouting(out.unitRouting, unitOf);
-    if (withOutputs)
-        backend.experts(w, x, out.routing, out.outputs), checkFiniteOutputs(w, x, out.routing, out.outputs);
-    else
+    if (withOutputs) {
+        backend.experts(w, x, out.routing, out.outputs);
+        checkFiniteOutputs(w, x, out.routing, out.outputs);
+    } else
         out.outputs.resize(0, w.shape.dim);
     out.metrics =
         computeMetrics(out.unitRouting, w.shape, cfg.k, S > 0 ? backend.metricSums(out.unitRouting) : ScoreSums{});

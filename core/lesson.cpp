@@ -30,11 +30,17 @@ std::vector<std::string> splitFlags(const std::string& line) {
     bool quoted = false, any = false;
     for (char c : line) {
         if (c == '"') {
-            quoted = !quoted, any = true;
+            quoted = !quoted;
+            any = true;
         } else if ((c == ' ' || c == '\t') && !quoted) {
-            if (any) out.push_back(cur), cur.clear(), any = false;
+            if (any) {
+                out.push_back(cur);
+                cur.clear();
+                any = false;
+            }
         } else {
-            cur += c, any = true;
+            cur += c;
+            any = true;
         }
     }
     if (any) out.push_back(cur);
@@ -57,9 +63,14 @@ Settings chapterSettings(const Lesson& lesson, int chapter, int tryIndex, const 
         backend |= args.has("backend") || args.has("device");
     }
     if (!model) useShippedModel(s);
-    if (!text) s.text = current.text, s.textFile = current.textFile;
-    if (!backend)
-        s.backend = current.backend, s.device = current.device;  // a lesson is about the model, not the device
+    if (!text) {
+        s.text = current.text;
+        s.textFile = current.textFile;
+    }
+    if (!backend) {  // a lesson is about the model, not the device
+        s.backend = current.backend;
+        s.device = current.device;
+    }
     resolveSettings(s);
     return s;
 }

@@ -150,7 +150,10 @@ Metrics computeMetrics(const Routing& r, const ModelShape& shape, int k, const S
     m.entropy = sums.entropy / T;
 
     double mean = 0, mx = 0;
-    for (int n : r.requested) mean += n, mx = std::max<double>(mx, n);
+    for (int n : r.requested) {
+        mean += n;
+        mx = std::max<double>(mx, n);
+    }
     mean /= E;
     m.cv = coefficientOfVariation(r.requested);
     m.maxOverMean = mean > 0 ? mx / mean : 0.0;

@@ -37,7 +37,10 @@ LayerResult routeInChunks(const ModelWeights& w, const RouterConfig& cfg, std::s
 
     LayerResult out;
     Routing& r = out.routing;
-    r.tokens = T, r.experts = E, r.k = k, r.mode = cfg.mode;
+    r.tokens = T;
+    r.experts = E;
+    r.k = k;
+    r.mode = cfg.mode;
     r.capacity = layerCapacity(cfg, T, E);
     r.scores.resize(T, E);
     Mat keys(keepKeys ? T : 0, E);
@@ -74,7 +77,12 @@ LayerResult routeInChunks(const ModelWeights& w, const RouterConfig& cfg, std::s
 
 Routing routingRows(const Routing& r, int t0, int t1) {
     Routing s;
-    s.tokens = t1 - t0, s.experts = r.experts, s.k = r.k, s.mode = r.mode, s.capacity = r.capacity, s.padded = r.padded;
+    s.tokens = t1 - t0;
+    s.experts = r.experts;
+    s.k = r.k;
+    s.mode = r.mode;
+    s.capacity = r.capacity;
+    s.padded = r.padded;
     const int a = r.slotBegin[t0], b = r.slotBegin[t1];
     s.slotBegin.resize(t1 - t0 + 1);
     for (int t = t0; t <= t1; ++t) s.slotBegin[t - t0] = r.slotBegin[t] - a;

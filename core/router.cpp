@@ -155,9 +155,10 @@ Mat selectionKeys(const Mat& z, const Mat& scores, const RouterConfig& cfg, cons
             } else {  // V3: sum of the group's two best
                 float a = -std::numeric_limits<float>::infinity(), b = a;
                 for (int i = 0; i < per; ++i) {
-                    if (k[i] > a)
-                        b = a, a = k[i];
-                    else if (k[i] > b)
+                    if (k[i] > a) {
+                        b = a;
+                        a = k[i];
+                    } else if (k[i] > b)
                         b = k[i];
                 }
                 groupScore[g] = a + b;

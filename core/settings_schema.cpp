@@ -441,7 +441,11 @@ const SettingSpec kSpecs[] = {
                     std::to_string(s.router.groups) + ")";
          return "";
      },
-     .repair = [](Settings& s) { s.router.groups = 1, s.router.topkGroups = 0; },
+     .repair =
+         [](Settings& s) {
+             s.router.groups = 1;
+             s.router.topkGroups = 0;
+         },
      .onChange = [](Settings& s) { s.router.topkGroups = 0; }},
     {.key = "topk_groups",
      .flag = "topk-groups",
@@ -572,13 +576,21 @@ const SettingSpec kSpecs[] = {
                     " to divide the expert count " + std::to_string(s.shape.experts);
          return "";
      },
-     .repair = [](Settings& s) { s.routeGroups = RouteGroups::Off, s.router.groups = 1, s.router.topkGroups = 0; },
+     .repair =
+         [](Settings& s) {
+             s.routeGroups = RouteGroups::Off;
+             s.router.groups = 1;
+             s.router.topkGroups = 0;
+         },
      .onChange =
          [](Settings& s) {
-             if (s.routeGroups == RouteGroups::Off)
-                 s.router.groups = 1, s.router.topkGroups = 0;
-             else
-                 s.cluster.placement = Placement::Contiguous, s.router.topkGroups = 1;
+             if (s.routeGroups == RouteGroups::Off) {
+                 s.router.groups = 1;
+                 s.router.topkGroups = 0;
+             } else {
+                 s.cluster.placement = Placement::Contiguous;
+                 s.router.topkGroups = 1;
+             }
          }},
     {.key = "sim_hidden",
      .flag = "sim-hidden",
@@ -1100,7 +1112,8 @@ std::string settingsHelp() {
     for (const SettingSpec& spec : kSpecs) {
         if (first || spec.group != group) {
             out += std::string(first ? "" : "\n") + groupName(spec.group) + ":\n";
-            group = spec.group, first = false;
+            group = spec.group;
+            first = false;
         }
         std::string value;
         switch (spec.kind) {

@@ -60,8 +60,10 @@ std::vector<ByteToken> ByteTokenStream::take(size_t n) {
         size_t start = m_next;
         while (start > 0 && m_next - start < 3 && (static_cast<uint8_t>(m_s[start]) & 0xC0) == 0x80) --start;
         int len = utf8SequenceLength(m_s, start);
-        if (start != m_next && (len == 0 || start + len <= m_next))
-            start = m_next, len = utf8SequenceLength(m_s, m_next);
+        if (start != m_next && (len == 0 || start + len <= m_next)) {
+            start = m_next;
+            len = utf8SequenceLength(m_s, m_next);
+        }
         ByteToken t;
         t.byte = static_cast<uint8_t>(m_s[m_next]);
         if (len == 0) {

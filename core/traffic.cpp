@@ -30,8 +30,14 @@ double phaseTime(const Matrix& m, const ClusterConfig& c, std::vector<double>* p
         for (int o = 0; o < G; ++o) {
             if (o == g) continue;
             const int inter = o / N != g / N;
-            if (m[g][o]) bytes[inter] += m[g][o], ++msgs[inter];
-            if (m[o][g]) bytes[2 + inter] += m[o][g], ++msgs[2 + inter];
+            if (m[g][o]) {
+                bytes[inter] += m[g][o];
+                ++msgs[inter];
+            }
+            if (m[o][g]) {
+                bytes[2 + inter] += m[o][g];
+                ++msgs[2 + inter];
+            }
         }
         const auto link = [&](int i, double bw, double lat) { return msgs[i] * lat + bytes[i] / (bw * 1e3); };
         const double t = std::max({link(0, c.intraBwGBps, c.intraLatencyUs), link(1, c.interBwGBps, c.interLatencyUs),
@@ -102,7 +108,9 @@ void deviceBalance(const Routing& r, Traffic& tr, int M) {
     std::vector<int> count(D, 0), sentTo(D, 0);
     for (int e = 0; e < E; ++e) {
         const int d = tr.expertGpus[e].front();
-        fDev[d] += f[e], pDev[d] += P[e], ++count[d];
+        fDev[d] += f[e];
+        pDev[d] += P[e];
+        ++count[d];
     }
     std::vector<char> seen(D);
     for (int t = 0; t < T; ++t) {
@@ -126,7 +134,10 @@ void dispatchTokens(const Routing& r, const ClusterConfig& c, int64_t vec, Traff
     const int G = c.gpus, N = std::max(1, c.gpusPerNode);
     std::vector<int> replicaUse(r.experts, 0);
     std::vector<char> sentTo(G, 0), nodeReached((G + N - 1) / N, 0);
-    const auto send = [&](int from, int to) { tr.dispatchBytes[from][to] += vec, ++tr.dispatchTokens[from][to]; };
+    const auto send = [&](int from, int to) {
+        tr.dispatchBytes[from][to] += vec;
+        ++tr.dispatchTokens[from][to];
+    };
     for (int t = 0; t < r.tokens; ++t) {
         const int home = homeGpu(t, r.tokens, G);
         std::fill(sentTo.begin(), sentTo.end(), 0);
@@ -142,7 +153,10 @@ void dispatchTokens(const Routing& r, const ClusterConfig& c, int64_t vec, Traff
             int from = home;
             if (c.forwardInNode && dst / N != home / N) {
                 from = forwardingGpu(home, dst / N, G, N);
-                if (!nodeReached[dst / N]) nodeReached[dst / N] = 1, send(home, from);  // over the network, once
+                if (!nodeReached[dst / N]) {  // over the network, once
+                    nodeReached[dst / N] = 1;
+                    send(home, from);
+                }
                 if (dst == from) continue;  // the network's copy serves the experts there
             }
             if (c.dedupPerGpu && sentTo[dst]) continue;  // the hidden vector is already there
@@ -160,8 +174,10 @@ void dispatchPadded(const Routing& r, int G, int64_t vec, Traffic& tr) {
         const int slots = (r.capacity + copies - 1) / copies, share = (slots + G - 1) / G;
         for (int d : tr.expertGpus[e]) {
             tr.perGpu[d].tokensComputed += slots;
-            for (int src = 0; src < G; ++src)
-                tr.dispatchBytes[src][d] += share * vec, tr.dispatchTokens[src][d] += share;
+            for (int src = 0; src < G; ++src) {
+                tr.dispatchBytes[src][d] += share * vec;
+                tr.dispatchTokens[src][d] += share;
+            }
         }
     }
 }

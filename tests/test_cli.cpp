@@ -107,7 +107,10 @@ TEST(Cli, RouteJsonFollowsTheContract) {
         EXPECT_NEAR(std::exp(double(t["logits"][0])) / z, double(t["scores"][0]), 1e-5);
     }
     int keptSum = 0, requested = 0;
-    for (const auto& e : j["experts"]) keptSum += int(e["kept"]), requested += int(e["requested"]);
+    for (const auto& e : j["experts"]) {
+        keptSum += int(e["kept"]);
+        requested += int(e["requested"]);
+    }
     EXPECT_EQ(keptSum, kept);
     EXPECT_EQ(requested, 12);
     const auto& m = j["metrics"];
@@ -321,9 +324,10 @@ TEST(Cli, RouteCsvHasOneRowPerByteAndTheJsonDecisions) {
         for (char c : rows[t + 1] + ",") {
             if (c == '"')
                 quoted = !quoted;
-            else if (c == ',' && !quoted)
-                f.push_back(cell), cell.clear();
-            else
+            else if (c == ',' && !quoted) {
+                f.push_back(cell);
+                cell.clear();
+            } else
                 cell += c;
         }
         ASSERT_EQ(f.size(), 4 + 4 + 6u) << rows[t + 1];

@@ -30,7 +30,10 @@ Routing routing(int experts, const std::vector<std::vector<int>>& perToken) {
     r.experts = experts;
     r.slotBegin = {0};
     for (const auto& es : perToken) {
-        for (int e : es) r.slotExpert.push_back(e), r.slotWeight.push_back(1.0f);
+        for (int e : es) {
+            r.slotExpert.push_back(e);
+            r.slotWeight.push_back(1.0f);
+        }
         r.slotBegin.push_back(static_cast<int>(r.slotExpert.size()));
     }
     r.slotKept.assign(r.slotExpert.size(), 1);
@@ -168,9 +171,11 @@ double optimalBusiest(const std::vector<int>& load, int G) {
         }
         for (int g = 0; g < G; ++g) {
             if (count[g] == per) continue;
-            ++count[g], sum[g] += load[e];
+            ++count[g];
+            sum[g] += load[e];
             if (*std::max_element(sum.begin(), sum.end()) < best) place(e + 1);
-            --count[g], sum[g] -= load[e];
+            --count[g];
+            sum[g] -= load[e];
             if (count[g] == 0) break;  // empty GPUs are interchangeable
         }
     };
@@ -370,7 +375,8 @@ TEST(Topology, PresetsSetTheirLinksAndUnknownNamesAreRefused) {
 // Route groups: one per GPU, or one per node of N GPUs (at least one).
 TEST(Topology, RouteGroupCountIsGpusOrNodes) {
     Settings s;
-    s.cluster.gpus = 64, s.cluster.gpusPerNode = 8;
+    s.cluster.gpus = 64;
+    s.cluster.gpusPerNode = 8;
     EXPECT_EQ(routeGroupCount(s), 1);  // off
     s.routeGroups = RouteGroups::Gpus;
     EXPECT_EQ(routeGroupCount(s), 64);

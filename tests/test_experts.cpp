@@ -213,7 +213,10 @@ TEST(Experts, MicroKernelSumsEveryOutputInOrderThroughIndexedRows) {
     const Vec b = random(1, out).row(0).transpose();
     const PackedWeight p = packWeight(w, b);
     std::vector<int> xRows(rows), yRows(rows);
-    for (int i = 0; i < rows; ++i) xRows[i] = (i * 17 + 3) % 40, yRows[i] = 2 * i + 1;  // odd rows of y only
+    for (int i = 0; i < rows; ++i) {
+        xRows[i] = (i * 17 + 3) % 40;
+        yRows[i] = 2 * i + 1;  // odd rows of y only
+    }
     Mat y = Mat::Constant(2 * rows + 1, p.outPadded, 99.0f);
     gemmRows({x.data(), in, xRows.data()}, rows, p, Epilogue::Bias, Activation::Relu, {},
              {y.data(), p.outPadded, yRows.data()});

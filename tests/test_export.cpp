@@ -176,7 +176,8 @@ TEST(ExportView, SvgOfTheGateScoresRendersInLibrsvgAndPngIsTwiceTheView) {
     std::smatch m;
     const std::string& layout = withReport.out;
     ASSERT_TRUE(std::regex_search(layout, m, view)) << layout;
-    vh = int(std::lround(std::stod(m[1].str()))), vw = int(std::lround(std::stod(m[2].str())));
+    vh = int(std::lround(std::stod(m[1].str())));
+    vw = int(std::lround(std::stod(m[2].str())));
     int w = 0, h = 0;
     EXPECT_GT(colourCount(png, w, h), 50);  // a real render at 2x, not a blank buffer
     EXPECT_NEAR(w, 2 * vw, 1);

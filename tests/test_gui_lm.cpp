@@ -113,7 +113,9 @@ TEST(NextBytePanel, LabelsCharactersAndEscapesTheRest) {
 
 TEST(NextBytePanel, TheLikeliestBytesBestFirstFromTheLastRow) {
     Mat lp = Mat::Constant(2, 256, std::log(0.001f));
-    lp(1, 'a') = std::log(0.5f), lp(1, 'b') = std::log(0.2f), lp(1, 'c') = std::log(0.1f);
+    lp(1, 'a') = std::log(0.5f);
+    lp(1, 'b') = std::log(0.2f);
+    lp(1, 'c') = std::log(0.1f);
     lp(0, 'z') = 0;  // an earlier row does not count
     const auto next = gui::likeliestNextBytes(lp, "xy", 3);
     ASSERT_EQ(next.size(), 3u);

@@ -73,7 +73,8 @@ void checkEveryToken(const std::vector<std::string>& flags) {
             if (st.kept) {
                 EXPECT_LT(st.place, j.capacity < 0 ? 1 << 30 : j.capacity);
             }
-            rerouted += st.rerouted, dropped += !st.kept;
+            rerouted += st.rerouted;
+            dropped += !st.kept;
             for (size_t d = 0; st.kept && d < sum.size(); ++d) sum[d] += double(st.weight) * st.expertOutput[d];
             ++i;
         }
@@ -117,7 +118,10 @@ TEST(Journey, PlacesFollowTheOrderCapacityIsHandedOut) {
     // Two tokens both want expert 0 first; capacity 1: token 0 gets place 0, token 1 is
     // dropped (position priority); expert 1's second choices take places 0 and 1.
     Routing r;
-    r.tokens = 2, r.experts = 2, r.k = 2, r.capacity = 2;
+    r.tokens = 2;
+    r.experts = 2;
+    r.k = 2;
+    r.capacity = 2;
     r.scores.resize(2, 2);
     r.scores << 0.9f, 0.1f, 0.8f, 0.2f;
     r.slotBegin = {0, 2, 4};

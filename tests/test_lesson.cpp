@@ -78,7 +78,8 @@ TEST(Lesson, ChaptersSetUpTheirSettings) {
     EXPECT_TRUE(two.weightsPath.empty());  // a model flag: random weights from the seed
     EXPECT_EQ(two.router.k, 2);            // chapter one's k does not leak
     // The device the app runs on is not the lesson's business.
-    current.backend = BackendKind::Auto, current.device = "pocl";
+    current.backend = BackendKind::Auto;
+    current.device = "pocl";
     const Settings three = chapterSettings(l, 1, -1, current);
     EXPECT_EQ(three.backend, BackendKind::Auto);
     EXPECT_EQ(three.device, "pocl");

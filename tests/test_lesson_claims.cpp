@@ -94,8 +94,10 @@ TEST(LessonClaims, TheSentenceIs27Tokens) {
     EXPECT_EQ(countCharacters(run.settings.text), 11);
     EXPECT_EQ(run.result.routing.tokens, 27);
     int oneByte = 0, threeBytes = 0;
-    for (const ByteToken& t : run.tokens)
-        oneByte += t.charBytes == 1, threeBytes += t.charBytes == 3 && t.byteInChar == 0;
+    for (const ByteToken& t : run.tokens) {
+        oneByte += t.charBytes == 1;
+        threeBytes += t.charBytes == 3 && t.byteInChar == 0;
+    }
     EXPECT_EQ(oneByte, 3);
     EXPECT_EQ(threeBytes, 8);
 }
@@ -172,8 +174,10 @@ TEST(LessonClaims, RenormalisedWeightsAddUpToOne) {
     for (int t = 0; t < norm.tokens; ++t) {
         double sum = 0, rawSum = 0, scores = 0;
         for (int s = norm.slotBegin[t]; s < norm.slotBegin[t + 1]; ++s) sum += norm.slotWeight[s];
-        for (int s = raw.slotBegin[t]; s < raw.slotBegin[t + 1]; ++s)
-            rawSum += raw.slotWeight[s], scores += raw.scores(t, raw.slotChoice[s]);
+        for (int s = raw.slotBegin[t]; s < raw.slotBegin[t + 1]; ++s) {
+            rawSum += raw.slotWeight[s];
+            scores += raw.scores(t, raw.slotChoice[s]);
+        }
         EXPECT_NEAR(sum, 1.0, 1e-6) << "token " << t;
         EXPECT_NEAR(rawSum, scores, 1e-6) << "token " << t;
         EXPECT_LT(rawSum, 1.0) << "token " << t;

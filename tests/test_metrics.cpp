@@ -139,7 +139,9 @@ TEST(Metrics, EmptyInputIsAllZeroNotNaN) {
 // entropy is that of {1/2, 1/2}, ln 2.
 TEST(Metrics, EntropyStaysFiniteWhenAShareIsBelowFloatRange) {
     Routing r;
-    r.tokens = 1, r.experts = 3, r.k = 1;
+    r.tokens = 1;
+    r.experts = 3;
+    r.k = 1;
     r.logits = Mat::Zero(1, 3);
     r.scores = (Mat(1, 3) << 1.0f, 1.0f, std::numeric_limits<float>::denorm_min()).finished();
     const ScoreSums s = scoreSums(r);

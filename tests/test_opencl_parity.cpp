@@ -62,7 +62,11 @@ std::vector<Case> cases() {
     const auto add = [&](std::string name, int T, int E, int k, int D, int H, auto tweak) {
         Case c;
         c.name = std::move(name);
-        c.T = T, c.E = E, c.k = k, c.D = D, c.H = H;
+        c.T = T;
+        c.E = E;
+        c.k = k;
+        c.D = D;
+        c.H = H;
         c.cfg.k = k;
         tweak(c);
         out.push_back(c);
@@ -77,50 +81,104 @@ std::vector<Case> cases() {
     // Every routing option.
     add("sigmoid", 19, 5, 2, 19, 37, [](Case& c) { c.cfg.score = ScoreFn::Sigmoid; });
     add("T0-softmax", 19, 5, 3, 19, 37, [](Case& c) { c.cfg.temperature = 0; });
-    add("T0-sigmoid", 19, 5, 3, 19, 37, [](Case& c) { c.cfg.temperature = 0, c.cfg.score = ScoreFn::Sigmoid; });
+    add("T0-sigmoid", 19, 5, 3, 19, 37, [](Case& c) {
+        c.cfg.temperature = 0;
+        c.cfg.score = ScoreFn::Sigmoid;
+    });
     add("T-half", 23, 64, 4, 19, 37, [](Case& c) { c.cfg.temperature = 0.5f; });
     add("raw-weights", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.renormalize = false; });
     add("dropless", 23, 3, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = 0; });
     add("tight", 4099, 64, 8, 19, 37, [](Case& c) { c.cfg.capacityFactor = 0.5; });
-    add("min-capacity", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = 0.2, c.cfg.minCapacity = 3; });
-    add("score-priority", 4099, 5, 2, 19, 37,
-        [](Case& c) { c.cfg.capacityFactor = 0.7, c.cfg.dropPriority = DropPriority::Score; });
-    add("reroute", 4099, 64, 8, 19, 37,
-        [](Case& c) { c.cfg.capacityFactor = 0.6, c.cfg.overflow = Overflow::Reroute; });
+    add("min-capacity", 23, 5, 2, 19, 37, [](Case& c) {
+        c.cfg.capacityFactor = 0.2;
+        c.cfg.minCapacity = 3;
+    });
+    add("score-priority", 4099, 5, 2, 19, 37, [](Case& c) {
+        c.cfg.capacityFactor = 0.7;
+        c.cfg.dropPriority = DropPriority::Score;
+    });
+    add("reroute", 4099, 64, 8, 19, 37, [](Case& c) {
+        c.cfg.capacityFactor = 0.6;
+        c.cfg.overflow = Overflow::Reroute;
+    });
     add("reroute-score", 23, 5, 2, 19, 37, [](Case& c) {
-        c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute, c.cfg.dropPriority = DropPriority::Score;
+        c.cfg.capacityFactor = 0.5;
+        c.cfg.overflow = Overflow::Reroute;
+        c.cfg.dropPriority = DropPriority::Score;
     });
     add("expert-choice", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.mode = RoutingMode::ExpertChoice; });
     add("expert-choice-large", 4099, 64, 8, 19, 37, [](Case& c) { c.cfg.mode = RoutingMode::ExpertChoice; });
-    add("expert-choice-raw", 13, 3, 1, 19, 37,
-        [](Case& c) { c.cfg.mode = RoutingMode::ExpertChoice, c.cfg.renormalize = false, c.cfg.capacityFactor = 2; });
-    add("noisy", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.noisyTopk = true, c.cfg.noiseSeed = 4; });
-    add("jitter", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.jitter = 0.05f, c.cfg.noiseSeed = 4; });
-    add("groups-max", 23, 64, 6, 19, 37, [](Case& c) { c.cfg.groups = 8, c.cfg.topkGroups = 3; });
-    add("groups-top2", 4099, 64, 8, 19, 37,
-        [](Case& c) { c.cfg.groups = 8, c.cfg.topkGroups = 4, c.cfg.groupScore = GroupScore::Top2Sum; });
+    add("expert-choice-raw", 13, 3, 1, 19, 37, [](Case& c) {
+        c.cfg.mode = RoutingMode::ExpertChoice;
+        c.cfg.renormalize = false;
+        c.cfg.capacityFactor = 2;
+    });
+    add("noisy", 23, 5, 2, 19, 37, [](Case& c) {
+        c.cfg.noisyTopk = true;
+        c.cfg.noiseSeed = 4;
+    });
+    add("jitter", 23, 5, 2, 19, 37, [](Case& c) {
+        c.cfg.jitter = 0.05f;
+        c.cfg.noiseSeed = 4;
+    });
+    add("groups-max", 23, 64, 6, 19, 37, [](Case& c) {
+        c.cfg.groups = 8;
+        c.cfg.topkGroups = 3;
+    });
+    add("groups-top2", 4099, 64, 8, 19, 37, [](Case& c) {
+        c.cfg.groups = 8;
+        c.cfg.topkGroups = 4;
+        c.cfg.groupScore = GroupScore::Top2Sum;
+    });
     add("bias", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.expertBias = {0.1f, -0.2f, 0.3f, 0.0f, 0.05f}; });
     add("gelu", 23, 5, 2, 19, 37, [](Case& c) { c.act = Activation::Gelu; });
     add("silu", 23, 5, 2, 19, 37, [](Case& c) { c.act = Activation::Silu; });
-    add("swiglu-shared", 23, 5, 2, 19, 37, [](Case& c) { c.act = Activation::SwiGlu, c.shared = 2; });
-    add("shared-only-kept", 7, 3, 1, 19, 37, [](Case& c) { c.shared = 1, c.cfg.capacityFactor = 0.01; });
+    add("swiglu-shared", 23, 5, 2, 19, 37, [](Case& c) {
+        c.act = Activation::SwiGlu;
+        c.shared = 2;
+    });
+    add("shared-only-kept", 7, 3, 1, 19, 37, [](Case& c) {
+        c.shared = 1;
+        c.cfg.capacityFactor = 0.01;
+    });
     add("wide", 13, 5, 2, 130, 300, none);
     // The systems' rules: GShard, DeepSpeed-MoE, Tutel, Megatron.
-    add("random-routing", 4099, 8, 2, 19, 37, [](Case& c) { c.cfg.randomRouting = true, c.cfg.noiseSeed = 3; });
-    add("random-routing-k4", 23, 8, 4, 19, 37,
-        [](Case& c) { c.cfg.randomRouting = true, c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute; });
-    add("random-priority", 4099, 8, 2, 19, 37,
-        [](Case& c) { c.cfg.dropPriority = DropPriority::Random, c.cfg.capacityFactor = 0.6, c.cfg.noiseSeed = 9; });
+    add("random-routing", 4099, 8, 2, 19, 37, [](Case& c) {
+        c.cfg.randomRouting = true;
+        c.cfg.noiseSeed = 3;
+    });
+    add("random-routing-k4", 23, 8, 4, 19, 37, [](Case& c) {
+        c.cfg.randomRouting = true;
+        c.cfg.capacityFactor = 0.5;
+        c.cfg.overflow = Overflow::Reroute;
+    });
+    add("random-priority", 4099, 8, 2, 19, 37, [](Case& c) {
+        c.cfg.dropPriority = DropPriority::Random;
+        c.cfg.capacityFactor = 0.6;
+        c.cfg.noiseSeed = 9;
+    });
     add("random-priority-reroute", 23, 5, 2, 19, 37, [](Case& c) {
-        c.cfg.dropPriority = DropPriority::Random, c.cfg.capacityFactor = 0.5, c.cfg.overflow = Overflow::Reroute;
+        c.cfg.dropPriority = DropPriority::Random;
+        c.cfg.capacityFactor = 0.5;
+        c.cfg.overflow = Overflow::Reroute;
     });
     add("dynamic-capacity", 4099, 16, 2, 19, 37, [](Case& c) { c.cfg.capacityFactor = -1.5; });
-    add("dynamic-capacity-loose", 23, 5, 2, 19, 37,
-        [](Case& c) { c.cfg.capacityFactor = -8, c.cfg.randomRouting = true; });
-    add("padded", 23, 5, 2, 19, 37, [](Case& c) { c.cfg.padToCapacity = true, c.cfg.capacityFactor = 1; });
-    add("group-capacity", 4099, 16, 2, 19, 37, [](Case& c) { c.cfg.capacityGroups = 7, c.cfg.capacityFactor = 1; });
+    add("dynamic-capacity-loose", 23, 5, 2, 19, 37, [](Case& c) {
+        c.cfg.capacityFactor = -8;
+        c.cfg.randomRouting = true;
+    });
+    add("padded", 23, 5, 2, 19, 37, [](Case& c) {
+        c.cfg.padToCapacity = true;
+        c.cfg.capacityFactor = 1;
+    });
+    add("group-capacity", 4099, 16, 2, 19, 37, [](Case& c) {
+        c.cfg.capacityGroups = 7;
+        c.cfg.capacityFactor = 1;
+    });
     add("group-capacity-reroute", 23, 5, 2, 19, 37, [](Case& c) {
-        c.cfg.capacityGroups = 3, c.cfg.capacityFactor = 0.8, c.cfg.overflow = Overflow::Reroute,
+        c.cfg.capacityGroups = 3;
+        c.cfg.capacityFactor = 0.8;
+        c.cfg.overflow = Overflow::Reroute;
         c.cfg.dropPriority = DropPriority::Score;
     });
     return out;
@@ -235,12 +293,15 @@ TEST(OpenCL, SentenceRoutingMatchesTheReference) {
     // Sentence level: the gate sees each sentence's mean embedding; bytes follow their sentence.
     REQUIRE_OPENCL();
     Case c;
-    c.E = 4, c.D = 19, c.H = 37;
+    c.E = 4;
+    c.D = 19;
+    c.H = 37;
     const ModelWeights w = weightsFor(c, 23);
     const std::string text = "这个电影真是太精彩了！Service was awful. 房间也很脏。\nOK";
     const Mat x = embedBytes(w, text);
     RouterConfig cfg;
-    cfg.level = RouteLevel::Sentence, cfg.capacityFactor = 1;
+    cfg.level = RouteLevel::Sentence;
+    cfg.capacityFactor = 1;
     EigenBackend ref;
     LayerResult a, b;
     runLayer(ref, w, cfg, text, x, true, a);
@@ -285,7 +346,10 @@ TEST(OpenCL, WeightsChangeIsSeen) {
 class EnvGuard {
 public:
     EnvGuard(const char* name, const std::string& value) : m_name(name) {
-        if (const char* old = std::getenv(name)) m_old = old, m_had = true;
+        if (const char* old = std::getenv(name)) {
+            m_old = old;
+            m_had = true;
+        }
         setenv(name, value.c_str(), 1);
     }
     ~EnvGuard() {

@@ -56,7 +56,13 @@ TEST(Sentiment, FeaturesAreBytesBigramsAndTrigrams) {
 
 TEST(Sentiment, GradientMatchesFiniteDifferences) {
     SentimentConfig c;
-    c.dim = 4, c.hidden = 5, c.buckets = 16, c.experts = 4, c.k = 2, c.auxCoef = 0.1, c.seed = 3;
+    c.dim = 4;
+    c.hidden = 5;
+    c.buckets = 16;
+    c.experts = 4;
+    c.k = 2;
+    c.auxCoef = 0.1;
+    c.seed = 3;
     sentiment::Params p = sentiment::initParams(c);
     const std::vector<sentiment::Example> batch = {{sentiment::featureRows("good", c.buckets), 1},
                                                    {sentiment::featureRows("不好", c.buckets), 0},
@@ -65,7 +71,10 @@ TEST(Sentiment, GradientMatchesFiniteDifferences) {
     const sentiment::Pass base = sentiment::lossAndGrad(p, c, batch, &g);
     std::vector<double*> ws, gs;
     std::vector<Eigen::Index> sizes;
-    p.forEach([&](double* d, Eigen::Index n) { ws.push_back(d), sizes.push_back(n); });
+    p.forEach([&](double* d, Eigen::Index n) {
+        ws.push_back(d);
+        sizes.push_back(n);
+    });
     g.forEach([&](double* d, Eigen::Index) { gs.push_back(d); });
     int checked = 0;
     for (size_t t = 0; t < ws.size(); ++t)
@@ -133,7 +142,8 @@ TEST(Sentiment, CancelStopsAfterTheCurrentEpoch) {
 TEST(Sentiment, VerdictByBits) {
     SentimentResult r;
     const auto at = [&](double s, double l) {
-        r.sentimentBits = s, r.languageBits = l;
+        r.sentimentBits = s;
+        r.languageBits = l;
         return verdict(r);
     };
     EXPECT_EQ(at(0.9, 0.1), SentimentVerdict::Sentiment);

@@ -36,14 +36,35 @@ std::vector<Settings> unusualSettings(const std::string& textFile, const std::st
     a.seed = 7;
     a.weightsPath = weightsFile;
     RouterConfig& r = a.router;
-    r.k = 3, r.score = ScoreFn::Sigmoid, r.temperature = 0.5f, r.renormalize = false;
-    r.mode = RoutingMode::ExpertChoice, r.capacityFactor = 2, r.minCapacity = 3, r.overflow = Overflow::Reroute;
-    r.dropPriority = DropPriority::Score, r.noisyTopk = true, r.jitter = 0.125f, r.noiseSeed = 11;
-    r.groups = 3, r.topkGroups = 2, r.groupScore = GroupScore::Top2Sum, r.expertBias = {0, 0.5f, 0, 0, -0.25f, 1};
+    r.k = 3;
+    r.score = ScoreFn::Sigmoid;
+    r.temperature = 0.5f;
+    r.renormalize = false;
+    r.mode = RoutingMode::ExpertChoice;
+    r.capacityFactor = 2;
+    r.minCapacity = 3;
+    r.overflow = Overflow::Reroute;
+    r.dropPriority = DropPriority::Score;
+    r.noisyTopk = true;
+    r.jitter = 0.125f;
+    r.noiseSeed = 11;
+    r.groups = 3;
+    r.topkGroups = 2;
+    r.groupScore = GroupScore::Top2Sum;
+    r.expertBias = {0, 0.5f, 0, 0, -0.25f, 1};
     ClusterConfig& c = a.cluster;
-    c.gpus = 3, c.gpusPerNode = 2, c.replicateHot = 2, c.simHidden = 1024, c.simFfnHidden = 3000;
-    c.dtype = SimDtype::Fp8, c.intraBwGBps = 300, c.interBwGBps = 25, c.intraLatencyUs = 3, c.interLatencyUs = 7;
-    c.gpuTflops = 200, c.dedupPerGpu = true;
+    c.gpus = 3;
+    c.gpusPerNode = 2;
+    c.replicateHot = 2;
+    c.simHidden = 1024;
+    c.simFfnHidden = 3000;
+    c.dtype = SimDtype::Fp8;
+    c.intraBwGBps = 300;
+    c.interBwGBps = 25;
+    c.intraLatencyUs = 3;
+    c.interLatencyUs = 7;
+    c.gpuTflops = 200;
+    c.dedupPerGpu = true;
     a.routeGroups = RouteGroups::Gpus;
     a.backend = BackendKind::Auto;
     a.device = "no-such-device";
@@ -51,12 +72,17 @@ std::vector<Settings> unusualSettings(const std::string& textFile, const std::st
     b.routeGroups = RouteGroups::Off;
     b.cluster.placement = Placement::LoadAware;
     Settings t = b;  // the token-choice systems: GShard random routing, Tutel dynamic capacity, Megatron padding
-    t.router.mode = RoutingMode::TokenChoice, t.router.k = 2, t.router.capacityFactor = -1.5f;
-    t.router.randomRouting = true, t.router.padToCapacity = true, t.router.level = RouteLevel::Sentence;
+    t.router.mode = RoutingMode::TokenChoice;
+    t.router.k = 2;
+    t.router.capacityFactor = -1.5f;
+    t.router.randomRouting = true;
+    t.router.padToCapacity = true;
+    t.router.level = RouteLevel::Sentence;
     t.router.dropPriority = DropPriority::Random;
     t.cluster.allToAll = AllToAll::Hierarchical;
     Settings g = t;  // GShard's group-local capacity needs a fixed capacity
-    g.router.capacityFactor = 1.5f, g.router.capacityGroups = 3;
+    g.router.capacityFactor = 1.5f;
+    g.router.capacityGroups = 3;
     return {a, b, t, g};
 }
 

@@ -113,18 +113,34 @@ TEST(RouteInChunks, EveryStreamingRuleGivesTheOneShotResultBitForBit) {
     cases.push_back({"drop by position", c});
     c.overflow = Overflow::Reroute;
     cases.push_back({"reroute", c});
-    c = {}, c.dropPriority = DropPriority::Score, c.capacityFactor = 0.8;
+    c = {};
+    c.dropPriority = DropPriority::Score;
+    c.capacityFactor = 0.8;
     cases.push_back({"drop by score", c});
-    c = {}, c.noisyTopk = true, c.jitter = 0.05f, c.noiseSeed = 9;
+    c = {};
+    c.noisyTopk = true;
+    c.jitter = 0.05f;
+    c.noiseSeed = 9;
     cases.push_back({"noise and jitter", c});
-    c = {}, c.randomRouting = true, c.capacityGroups = 4, c.capacityFactor = 2.0, c.renormalize = true;
+    c = {};
+    c.randomRouting = true;
+    c.capacityGroups = 4;
+    c.capacityFactor = 2.0;
+    c.renormalize = true;
     cases.push_back({"GShard: random routing, group capacity", c});
-    c = {}, c.groups = 4, c.topkGroups = 2, c.score = ScoreFn::Sigmoid,
+    c = {};
+    c.groups = 4;
+    c.topkGroups = 2;
+    c.score = ScoreFn::Sigmoid;
     c.expertBias = {0.1f, 0, 0, -0.2f, 0, 0, 0.3f, 0};
     cases.push_back({"DeepSeek: groups, sigmoid, bias", c});
-    c = {}, c.capacityFactor = -2.0, c.dropPriority = DropPriority::Random;
+    c = {};
+    c.capacityFactor = -2.0;
+    c.dropPriority = DropPriority::Random;
     cases.push_back({"Tutel dynamic capacity, random token selection", c});
-    c = {}, c.temperature = 0.0f, c.capacityFactor = 0.0;
+    c = {};
+    c.temperature = 0.0f;
+    c.capacityFactor = 0.0;
     cases.push_back({"T = 0, dropless", c});
     w.noiseW.setConstant(0.05f);
     for (const auto& [name, cfg] : cases) {
@@ -169,7 +185,8 @@ TEST(RouteInChunks, SentenceRoutingAndExpertChoiceDoNotStream) {
     EXPECT_TRUE(streamable(c));
     c.mode = RoutingMode::ExpertChoice;
     EXPECT_FALSE(streamable(c));
-    c = {}, c.level = RouteLevel::Sentence;
+    c = {};
+    c.level = RouteLevel::Sentence;
     EXPECT_FALSE(streamable(c));
 }
 
@@ -187,7 +204,8 @@ TEST(RouteInChunks, TheCommandPrintsTheSameJsonStreamedAndInOnePiece) {
     const auto hash = [&](const std::string& env) {
         const std::string json = (dir / "out.json").string(), out = (dir / "sum").string();
         moe::test::RunOptions o;
-        o.env = env, o.stdoutFile = json;
+        o.env = env;
+        o.stdoutFile = json;
         const moe::test::RunResult r =
             moe::test::runMoelab({"route", "--text-file", file, "--capacity-factor", "1", "--json"}, o);
         // A route that fails, the same way each time, must not hash three equal empty outputs.
@@ -201,7 +219,10 @@ TEST(RouteInChunks, TheCommandPrintsTheSameJsonStreamedAndInOnePiece) {
         std::filesystem::remove(json);
         std::string sum(64, ' ');
         std::FILE* in = std::fopen(out.c_str(), "rb");
-        if (in) sum.resize(std::fread(sum.data(), 1, 64, in)), std::fclose(in);
+        if (in) {
+            sum.resize(std::fread(sum.data(), 1, 64, in));
+            std::fclose(in);
+        }
         return sum;
     };
     // Three threads format each chunk in three shares; one thread writes it alone.

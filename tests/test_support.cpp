@@ -29,7 +29,10 @@ RunResult runMoelab(const std::vector<std::string>& args, const RunOptions& o) {
     cmd.append(" >").append(shellQuote(out)).append(" 2>").append(shellQuote(err)).append(" </dev/null");
     const int status = std::system(cmd.c_str());
     RunResult r{WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), "", ""};
-    if (o.stdoutFile.empty()) r.out = readFile(out), std::filesystem::remove(out);  // big outputs: o.stdoutFile
+    if (o.stdoutFile.empty()) {  // big outputs: o.stdoutFile
+        r.out = readFile(out);
+        std::filesystem::remove(out);
+    }
     r.err = readFile(err);
     std::filesystem::remove(err);
     return r;

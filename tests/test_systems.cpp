@@ -31,7 +31,8 @@ RouterConfig presetRouter(const char* name) {
 // A token that puts `first` first and `second` second among E experts.
 std::vector<float> prefers(int E, int first, int second) {
     std::vector<float> p(E, 0.2f / (E - 2));
-    p[first] = 0.5f, p[second] = 0.3f;
+    p[first] = 0.5f;
+    p[second] = 0.3f;
     return p;
 }
 
@@ -249,7 +250,8 @@ TEST(Presets, DeepSeekV2BalanceLossesAreOneWhenBalanced) {
         probs.push_back(p);
     }
     RouterConfig cfg;
-    cfg.k = 2, cfg.capacityFactor = 0;
+    cfg.k = 2;
+    cfg.capacityFactor = 0;
     const Routing r = routeProbs(probs, cfg);
     ClusterConfig c;
     c.gpus = 2;
@@ -300,7 +302,10 @@ TEST(Presets, DeepSpeedMoEDropsUniformlyOverPositions) {
     int quarter[4] = {0, 0, 0, 0};
     double meanPos = 0;
     for (int t = 0; t < 1000; ++t)
-        if (r.slotKept[t]) ++quarter[t / 250], meanPos += t / 125.0;
+        if (r.slotKept[t]) {
+            ++quarter[t / 250];
+            meanPos += t / 125.0;
+        }
     // Uniform: 31.25 a quarter (sd ≈ 4.8) and a mean position of 499.5 (sd ≈ 24).
     for (int q : quarter) EXPECT_GT(q, 15);
     EXPECT_NEAR(meanPos, 499.5, 100);
@@ -333,7 +338,9 @@ TEST(Presets, MegatronCountsThePaddingInFlopsAndTraffic) {
     // Two GPUs, four experts each: every GPU computes 4·2 = 8 slots and sends every
     // expert ceil(2/2) = 1 slot: 4 vectors to each GPU, the padding included.
     ClusterConfig c;
-    c.gpus = 2, c.simHidden = 100, c.dtype = SimDtype::Fp32;
+    c.gpus = 2;
+    c.simHidden = 100;
+    c.dtype = SimDtype::Fp32;
     const Traffic tr = simulateTraffic(r, c);
     EXPECT_EQ(tr.perGpu[0].tokensComputed, 8);
     EXPECT_EQ(tr.perGpu[1].tokensComputed, 8);
@@ -360,7 +367,9 @@ TEST(Presets, TutelCapacityIsTheLargestLoadUpToTheBound) {
 TEST(Presets, TutelHierarchicalAllToAllSendsFewerMessages) {
     // 4 GPUs in 2 nodes; token t lives on GPU t and uses all four experts (expert e on GPU e).
     Routing r;
-    r.tokens = 4, r.experts = 4, r.k = 4;
+    r.tokens = 4;
+    r.experts = 4;
+    r.k = 4;
     for (int t = 0; t <= 4; ++t) r.slotBegin.push_back(4 * t);
     for (int t = 0; t < 4; ++t)
         for (int e = 0; e < 4; ++e) r.slotExpert.push_back(e);
@@ -368,8 +377,14 @@ TEST(Presets, TutelHierarchicalAllToAllSendsFewerMessages) {
     r.slotWeight.assign(16, 0.25f);
     r.slotKept.assign(16, 1);
     ClusterConfig c;
-    c.gpus = 4, c.gpusPerNode = 2, c.simHidden = 1000, c.dtype = SimDtype::Fp32;  // 4000-byte vectors
-    c.intraBwGBps = 100, c.interBwGBps = 10, c.intraLatencyUs = 2, c.interLatencyUs = 5;
+    c.gpus = 4;
+    c.gpusPerNode = 2;
+    c.simHidden = 1000;
+    c.dtype = SimDtype::Fp32;  // 4000-byte vectors
+    c.intraBwGBps = 100;
+    c.interBwGBps = 10;
+    c.intraLatencyUs = 2;
+    c.interLatencyUs = 5;
     const Traffic tr = simulateTraffic(r, c);
     // Flat: every GPU sends 3 messages a phase, one inside its node, two out: 24 in all.
     EXPECT_EQ(tr.flat.messages, 24);
@@ -424,7 +439,8 @@ TEST(Presets, GShardCapacityIsPerGroupOfTokens) {
     std::vector<std::vector<float>> probs(8, {0.9f, 0.1f});
     probs[6] = probs[7] = {0.1f, 0.9f};
     RouterConfig cfg;
-    cfg.k = 1, cfg.capacityFactor = 1;
+    cfg.k = 1;
+    cfg.capacityFactor = 1;
     // One group: capacity ceil(1·8/2·1) = 4, E0 keeps tokens 0-3 and drops 4 and 5.
     Routing r = routeProbs(probs, cfg);
     EXPECT_EQ(r.capacity, 4);
@@ -452,7 +468,9 @@ TEST(Presets, CapacityGroupsSplitTokensByPosition) {
     EXPECT_EQ(capacityGroupOf(5, 10, 4), 2);
     EXPECT_EQ(capacityGroupOf(9, 10, 4), 3);
     RouterConfig cfg;
-    cfg.k = 2, cfg.capacityFactor = 1, cfg.capacityGroups = 4;
+    cfg.k = 2;
+    cfg.capacityFactor = 1;
+    cfg.capacityGroups = 4;
     // ceil(2·n/2·1) = n for groups of 3, 2, 3, 2 tokens; 10 slots per expert in all.
     EXPECT_EQ(groupCapacities(cfg, 10, 2), (std::vector<int>{3, 2, 3, 2}));
     EXPECT_EQ(layerCapacity(cfg, 10, 2), 10);
@@ -462,7 +480,9 @@ TEST(Presets, CapacityGroupsSplitTokensByPosition) {
 
 TEST(Presets, KeepTheTextAndTheDevice) {
     Settings base;
-    base.text = "kept", base.backend = BackendKind::Auto, base.device = "pocl";
+    base.text = "kept";
+    base.backend = BackendKind::Auto;
+    base.device = "pocl";
     const Settings s = presetSettings(*findPreset("switch"), base);
     EXPECT_EQ(s.text, "kept");
     EXPECT_EQ(s.backend, BackendKind::Auto);

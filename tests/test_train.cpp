@@ -134,7 +134,10 @@ TEST(Train, LossFallsAndIsDeterministic) {
     Trainer a(c, corpus()), b(c, corpus());
     const double before = a.heldOutLoss();
     StepLog la, lb;
-    for (int i = 0; i < 120; ++i) la = a.step(), lb = b.step();
+    for (int i = 0; i < 120; ++i) {
+        la = a.step();
+        lb = b.step();
+    }
     EXPECT_LT(a.heldOutLoss(), before - 1.0);  // from ln 256 = 5.5 nats down
     EXPECT_EQ(la.loss, lb.loss);               // same seed, same numbers
     EXPECT_EQ(serializeWeights(a.weights()), serializeWeights(b.weights()));
@@ -230,8 +233,11 @@ TEST(Train, TheTrainableModelSaysWhatItChanged) {
     EXPECT_TRUE(same.changes.empty());
     EXPECT_NO_THROW(train::checkTrainable(same.model));
 
-    shape.activation = Activation::SwiGlu, shape.sharedExperts = 2;
-    router.mode = RoutingMode::ExpertChoice, router.score = ScoreFn::Sigmoid, router.temperature = 0;
+    shape.activation = Activation::SwiGlu;
+    shape.sharedExperts = 2;
+    router.mode = RoutingMode::ExpertChoice;
+    router.score = ScoreFn::Sigmoid;
+    router.temperature = 0;
     router.expertBias.assign(shape.experts, 0.5f);
     const train::TrainableModel t = train::trainableModel(shape, router);
     EXPECT_EQ(t.changes.size(), 6u);  // every entry of kTrainableChanges

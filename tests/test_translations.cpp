@@ -42,10 +42,14 @@ std::string unescape(const std::string& s) {
             i += 4;
             if (cp < 0x80)
                 out += char(cp);
-            else if (cp < 0x800)
-                out += char(0xC0 | cp >> 6), out += char(0x80 | (cp & 63));
-            else
-                out += char(0xE0 | cp >> 12), out += char(0x80 | (cp >> 6 & 63)), out += char(0x80 | (cp & 63));
+            else if (cp < 0x800) {
+                out += char(0xC0 | cp >> 6);
+                out += char(0x80 | (cp & 63));
+            } else {
+                out += char(0xE0 | cp >> 12);
+                out += char(0x80 | (cp >> 6 & 63));
+                out += char(0x80 | (cp & 63));
+            }
         } else
             out += c;
     }

@@ -57,7 +57,9 @@ void appendLayerTokens(std::string& out, const Routing& r) {
         for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
             if (r.skipped(s)) continue;
             const char* sep = experts.empty() ? "" : ",";
-            experts += sep, weights += sep, kept += sep;
+            experts += sep;
+            weights += sep;
+            kept += sep;
             appendInt(experts, r.slotExpert[s]);
             appendFloat(weights, r.slotWeight[s]);
             kept += r.slotKept[s] ? "true" : "false";

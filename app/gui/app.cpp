@@ -163,10 +163,14 @@ void App::frame() {
     glfwGetWindowSize(m_window, &w, &h);
     if (w != m_windowW || h != m_windowH) {  // the views reflow with the window
         const float scale = m_ui.fitToWindow ? fitScale(w, h) : heldScale(m_ui.wantedScale, w, h);
-        if (std::abs(scale - m_ui.scale) > 0.01f) newScale = scale, rebuildStyle = true;
+        if (std::abs(scale - m_ui.scale) > 0.01f) {
+            newScale = scale;
+            rebuildStyle = true;
+        }
         m_relayout |= m_windowW != 0;
         m_grownHeight.clear();  // strips grow again for the new size
-        m_windowW = w, m_windowH = h;
+        m_windowW = w;
+        m_windowH = h;
     }
     if (m_firstFrame || m_relayout) {  // the layout needs the fonts' sizes, known only inside a frame
         showViews();

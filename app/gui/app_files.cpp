@@ -23,7 +23,10 @@ void App::openPath(PathAction a, const std::string& suggestion) {
 }
 
 void App::pathPopup() {
-    if (m_openPopup) ImGui::OpenPopup("##path"), m_openPopup = false;
+    if (m_openPopup) {
+        ImGui::OpenPopup("##path");
+        m_openPopup = false;
+    }
     if (!ImGui::BeginPopupModal("##path", nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
     ImGui::Text("%s", tr("Path"));
     ImGui::SetNextItemWidth(kPathFieldWidth * m_ui.scale);

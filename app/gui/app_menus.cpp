@@ -97,10 +97,14 @@ void App::exportViewMenu() {
     for (View* v : m_views.all()) {
         if (!v->open() || !v->exportable()) continue;
         if (ImGui::BeginMenu(tr(v->title()))) {
-            if (ImGui::MenuItem(tr("Export PNG (2x)...")))
-                m_exportView = v->id(), openPath(PathAction::ExportView, m_exportView + ".png");
-            if (v->hasSvg() && ImGui::MenuItem(tr("Export SVG...")))
-                m_exportView = v->id(), openPath(PathAction::ExportView, m_exportView + ".svg");
+            if (ImGui::MenuItem(tr("Export PNG (2x)..."))) {
+                m_exportView = v->id();
+                openPath(PathAction::ExportView, m_exportView + ".png");
+            }
+            if (v->hasSvg() && ImGui::MenuItem(tr("Export SVG..."))) {
+                m_exportView = v->id();
+                openPath(PathAction::ExportView, m_exportView + ".svg");
+            }
             ImGui::EndMenu();
         }
     }
@@ -125,8 +129,14 @@ void App::viewMenu() {
     }
     if (ImGui::MenuItem(tr("Full screen"), "F11", glfwGetWindowMonitor(m_window) != nullptr)) toggleFullScreen();
     ImGui::MenuItem(tr("Presentation mode (no paths, devices or timings)"), nullptr, &m_ui.presentationMode);
-    if (ImGui::MenuItem(tr("Dark theme"), nullptr, theme == Theme::Dark)) theme = Theme::Dark, rebuildStyle = true;
-    if (ImGui::MenuItem(tr("Light theme"), nullptr, theme == Theme::Light)) theme = Theme::Light, rebuildStyle = true;
+    if (ImGui::MenuItem(tr("Dark theme"), nullptr, theme == Theme::Dark)) {
+        theme = Theme::Dark;
+        rebuildStyle = true;
+    }
+    if (ImGui::MenuItem(tr("Light theme"), nullptr, theme == Theme::Light)) {
+        theme = Theme::Light;
+        rebuildStyle = true;
+    }
     scaleMenu();
     ImGui::EndMenu();
 }
@@ -141,8 +151,10 @@ void App::scaleMenu() {
         char name[16];
         std::snprintf(name, sizeof name, "%.0f%%", s * 100);
         if (ImGui::MenuItem(name, nullptr, !m_ui.fitToWindow && std::abs(m_ui.wantedScale - s) < 0.01f)) {
-            m_ui.wantedScale = s, m_ui.fitToWindow = false;
-            newScale = heldScale(s, m_windowW, m_windowH), rebuildStyle = true;
+            m_ui.wantedScale = s;
+            m_ui.fitToWindow = false;
+            newScale = heldScale(s, m_windowW, m_windowH);
+            rebuildStyle = true;
         }
     }
     ImGui::EndMenu();

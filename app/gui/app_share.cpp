@@ -43,7 +43,10 @@ void App::applySharedState(const SharedState& s) {
 
 // The teacher's window: which views and controls students see, and the code to hand out.
 void App::sharePopup() {
-    if (m_openShare) ImGui::OpenPopup("##share"), m_openShare = false;
+    if (m_openShare) {
+        ImGui::OpenPopup("##share");
+        m_openShare = false;
+    }
     ImGui::SetNextWindowSize(ImVec2(560 * m_ui.scale, 480 * m_ui.scale), ImGuiCond_Appearing);
     if (!ImGui::BeginPopupModal("##share", nullptr)) return;
     textWrapped(

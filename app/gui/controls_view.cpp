@@ -135,6 +135,37 @@ void ControlsView::settingsSection(AppState& state, SettingGroup group) {
     }
 }
 
+// Each preset a line; its paper, what was scaled down and its flags on hover.
+void ControlsView::presetList(AppState& state) {
+    Settings& o = state.settings();
+    const bool zh = language() == Language::Chinese;
+    for (const Preset& p : presets()) {
+        ImGui::PushID(p.name);
+        if (ImGui::Selectable(zh ? p.titleZh : p.title)) {
+            Settings next = presetSettings(p, o);
+            // The shipped checkpoint stays when the preset keeps its shape.
+            bool sameModel = !o.weightsPath.empty();
+            for (const SettingSpec& spec : settingSpecs())
+                if (spec.effect == SettingEffect::Weights && spec.key != "weights")
+                    sameModel &= sameValue(spec, next, o);
+            if (sameModel) next.weightsPath = o.weightsPath;
+            if (const std::string e = state.replaceSettings(next, true); !e.empty()) m_message = e;
+        }
+        if (ImGui::IsItemHovered()) {
+            ImGui::BeginTooltip();
+            ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
+            textWrapped(p.paper, ImGui::GetFontSize() * 30);
+            ImGui::TextDisabled("%s: %s", tr("scaled down"), zh ? p.scaledZh : p.scaled);
+            ImGui::Separator();
+            ImGui::TextDisabled("moelab --preset %s", p.name);
+            for (const std::string& f : presetFlags(p)) ImGui::BulletText("%s", f.c_str());
+            ImGui::PopTextWrapPos();
+            ImGui::EndTooltip();
+        }
+        ImGui::PopID();
+    }
+}
+
 void ControlsView::drawContent(AppState& state) {
     Settings& o = state.settings();
     ImGui::PushItemWidth(-px(kLabelWidth));
@@ -143,34 +174,8 @@ void ControlsView::drawContent(AppState& state) {
     const bool applyOpen = m_applyOpen;
     m_applyOpen = false;
     if (applyOpen) ImGui::SetNextItemOpen(!m_parallelOpen, ImGuiCond_Always);
-    if (!ui().hidden.count("presets") && ImGui::CollapsingHeader(tr("Presets"), ImGuiTreeNodeFlags_DefaultOpen)) {
-        const bool zh = language() == Language::Chinese;
-        for (const Preset& p : presets()) {
-            ImGui::PushID(p.name);
-            if (ImGui::Selectable(zh ? p.titleZh : p.title)) {
-                Settings next = presetSettings(p, o);
-                // The shipped checkpoint stays when the preset keeps its shape.
-                bool sameModel = !o.weightsPath.empty();
-                for (const SettingSpec& spec : settingSpecs())
-                    if (spec.effect == SettingEffect::Weights && spec.key != "weights")
-                        sameModel &= sameValue(spec, next, o);
-                if (sameModel) next.weightsPath = o.weightsPath;
-                if (const std::string e = state.replaceSettings(next, true); !e.empty()) m_message = e;
-            }
-            if (ImGui::IsItemHovered()) {
-                ImGui::BeginTooltip();
-                ImGui::PushTextWrapPos(ImGui::GetFontSize() * 30);
-                textWrapped(p.paper, ImGui::GetFontSize() * 30);
-                ImGui::TextDisabled("%s: %s", tr("scaled down"), zh ? p.scaledZh : p.scaled);
-                ImGui::Separator();
-                ImGui::TextDisabled("moelab --preset %s", p.name);
-                for (const std::string& f : presetFlags(p)) ImGui::BulletText("%s", f.c_str());
-                ImGui::PopTextWrapPos();
-                ImGui::EndTooltip();
-            }
-            ImGui::PopID();
-        }
-    }
+    if (!ui().hidden.count("presets") && ImGui::CollapsingHeader(tr("Presets"), ImGuiTreeNodeFlags_DefaultOpen))
+        presetList(state);
     for (SettingGroup g : {SettingGroup::Model, SettingGroup::Router, SettingGroup::Capacity, SettingGroup::Noise,
                            SettingGroup::Groups, SettingGroup::Parallel, SettingGroup::Compute}) {
         const bool openByDefault = g == SettingGroup::Model || g == SettingGroup::Router ||

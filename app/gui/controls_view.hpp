@@ -10,13 +10,17 @@ class ControlsView final : public View {
 public:
     ControlsView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
     // Opens (or closes) the expert-parallel section once, on a page switch.
-    void showParallel(bool open) { m_parallelOpen = open, m_applyOpen = true; }
+    void showParallel(bool open) {
+        m_parallelOpen = open;
+        m_applyOpen = true;
+    }
 
 protected:
     void drawContent(AppState& state) override;
 
 private:
     void settingsSection(AppState& state, SettingGroup group);
+    void presetList(AppState& state);
     void topologyButtons(AppState& state);
     void computeStatus(AppState& state);
     bool m_parallelOpen = false, m_applyOpen = false;

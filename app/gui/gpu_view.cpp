@@ -36,7 +36,10 @@ void GpuView::gpuBoxes(const Traffic& t, const std::vector<int>& load) {
                            a.y + ImGui::GetTextLineHeight() + px(4) + (i / cols) * (sq + px(2)));
             const float heat = 0.25f + 0.75f * float(load[ex[i]]) / maxLoad;
             dl->AddRectFilled(p, ImVec2(p.x + sq, p.y + sq), expertColor(ex[i], heat));
-            if (ImGui::IsMouseHoveringRect(p, ImVec2(p.x + sq, p.y + sq))) hovExpert = ex[i], hovGpu = g;
+            if (ImGui::IsMouseHoveringRect(p, ImVec2(p.x + sq, p.y + sq))) {
+                hovExpert = ex[i];
+                hovGpu = g;
+            }
         }
     }
     const int rows = (G + perRow - 1) / perRow;

@@ -66,7 +66,10 @@ struct ExportRestore {
     ~ExportRestore() {
         if (ImGui::GetCurrentContext()->WithinFrameScope) ImGui::EndFrame();  // an exception mid-frame
         const bool rescale = ui.scale != scale;
-        ui.scale = scale, ui.opaqueWindows = opaque, ui.hoveredToken = hovered, ui.highlightToken = highlight;
+        ui.scale = scale;
+        ui.opaqueWindows = opaque;
+        ui.hoveredToken = hovered;
+        ui.highlightToken = highlight;
         try {
             if (rescale)
                 rebuildFonts(ui, app, state);
@@ -89,7 +92,8 @@ ImVec2 settleAlone(View& view, Ui& ui, AppState& state, ImVec2 logical, float fa
     const float tallest = logical.y * 4;
     for (int i = 0, settled = 0; settled < 3 && i < 16; ++i) {
         if (i > 0 && !view.contentFits() && logical.y * 1.25f <= tallest) {
-            logical.y *= 1.25f, settled = 0;
+            logical.y *= 1.25f;
+            settled = 0;
             size.y = std::round(logical.y * factor);
         } else if (i > 0) {
             ++settled;
@@ -188,7 +192,10 @@ void drawFrame(App& app, Ui& ui, AppState& state, bool headless) {
         }
     }
     if (app.rebuildStyle || ui.fonts.needsRebuild(state.settings().text, ui.glyphText)) {
-        if (app.newScale > 0) ui.scale = app.newScale, app.newScale = 0;
+        if (app.newScale > 0) {
+            ui.scale = app.newScale;
+            app.newScale = 0;
+        }
         rebuildFonts(ui, app, state);
         if (app.rebuildStyle) app.layout(true);
         app.rebuildStyle = false;
@@ -313,8 +320,10 @@ int run(const GuiOptions& opts) {
     // The engine first: a bad weights file fails before any window opens.
     AppState state(opts.settings);
     if (!state.error().empty()) throw InputError("moelab gui", state.error());
-    if (headless)
-        state.waitForBackend(), state.computeInline(true);  // a screenshot shows the device and result it asked for
+    if (headless) {  // a screenshot shows the device and result it asked for
+        state.waitForBackend();
+        state.computeInline(true);
+    }
 
     Window window(opts.width, opts.height, "moelab", !headless);
     static std::string iniPath;

@@ -193,9 +193,10 @@ float outputStages(const TokenJourney& j, const StageSizes& z) {
     std::string formula = "y =";
     char term[48];
     for (const JourneyStop& s : j.stops)
-        if (s.kept)
-            std::snprintf(term, sizeof term, "%s %.3f\u00b7E%d(x)", formula.size() > 3 ? " +" : "", s.weight, s.expert),
-                formula += term;
+        if (s.kept) {
+            std::snprintf(term, sizeof term, "%s %.3f\u00b7E%d(x)", formula.size() > 3 ? " +" : "", s.weight, s.expert);
+            formula += term;
+        }
     if (!j.sharedOutputs.empty()) formula += tr(" + shared");
     if (formula.size() == 3) formula += " 0";
     textWrapped(formula);
@@ -232,7 +233,8 @@ void JourneyView::drawContent(AppState& state) {
     if (m_version != state.resultVersion() || m_token != t) {
         m_journey = traceToken(state.weights(), state.settings().router, state.settings().text, state.inputs(),
                                state.result(), t);
-        m_version = state.resultVersion(), m_token = t;
+        m_version = state.resultVersion();
+        m_token = t;
     }
     const TokenJourney& j = m_journey;
     caption(

@@ -76,7 +76,10 @@ float LayersView::rowsHeight(const AppState& state, float width) const {
         const int n = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
         const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
         const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
-        if (x + w > width - labelW && x > 0) x = 0, ++lines;
+        if (x + w > width - labelW && x > 0) {
+            x = 0;
+            ++lines;
+        }
         x += w;
         t += n;
     }
@@ -84,69 +87,81 @@ float LayersView::rowsHeight(const AppState& state, float width) const {
     return layers * (lines * rowLineHeight() + px(3) + ImGui::GetStyle().ItemSpacing.y);
 }
 
-// Rows = layers; each character a cell split into its bytes, each byte's slice in the
-// colour of that layer's first choice for it. The shown layer's label is marked.
+// One layer's row: each character a cell split into its bytes, each byte's slice in
+// the colour of the layer's first choice for it. Sets `hovered` to the byte under the mouse.
+void LayersView::drawLayerRow(const AppState& state, int layer, const RowGeometry& g, int& hovered) {
+    const std::vector<ByteToken>& tokens = state.tokens();
+    const std::vector<int> first = firstChoices(state.lmRun()->layers[layer].routing);
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImVec2 origin = ImGui::GetCursorScreenPos(), mouse = ImGui::GetMousePos();
+    char label[16];
+    std::snprintf(label, sizeof label, "L%d", layer);
+    dl->AddText(origin, ImGui::GetColorU32(layer == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), label);
+    float x = 0, y = 0;
+    for (size_t t = 0; t < tokens.size();) {
+        const ByteToken& lead = tokens[t];
+        const int n = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
+        const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
+        const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
+        if (x + w > g.width && x > 0) {
+            x = 0;
+            y += g.lineH;
+        }
+        if (y >= g.maxLines * g.lineH) {  // the rest of the text does not fit
+            y -= g.lineH;
+            break;
+        }
+        const ImVec2 p(origin.x + g.labelW + x, origin.y + y), q(p.x + w, p.y + g.lineH - px(1));
+        for (int b = 0; b < n; ++b) {
+            const int e = first[t + b];
+            const ImU32 c = e < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(e);
+            dl->AddRectFilled(ImVec2(p.x + w * b / n, p.y), ImVec2(p.x + w * (b + 1) / n, q.y), c);
+        }
+        const ImU32 lead0 = first[t] < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(first[t]);
+        dl->AddText(ImVec2(p.x + px(1), p.y + g.lineH * 0.1f), textOn(lead0), shown.c_str());
+        if (ImGui::IsWindowHovered() && mouse.x >= p.x && mouse.x < q.x && mouse.y >= p.y && mouse.y < p.y + g.lineH)
+            hovered = int(t) + std::clamp(int((mouse.x - p.x) / w * n), 0, n - 1);
+        if (int(t) <= ui().pinnedToken && ui().pinnedToken < int(t) + n) dl->AddRect(p, q, kHighlight, 0, 0, px(1.5f));
+        x += w;
+        t += n;
+    }
+    ImGui::Dummy(ImVec2(g.labelW + g.width, y + g.lineH + px(3)));
+}
+
+// Rows = layers, as many lines per layer as the height holds; the shown layer's label is marked.
 void LayersView::drawTextRows(AppState& state, float height) {
     const LmRun& run = *state.lmRun();
-    const std::vector<ByteToken>& tokens = state.tokens();
     ImGui::BeginChild("##layerrows", ImVec2(0, height));
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float lineH = rowLineHeight(), labelW = ImGui::CalcTextSize("L00 ").x;
-    const float width = ImGui::GetContentRegionAvail().x - labelW;
-    // As many lines per layer as the height holds; the rest of the text is left out.
+    RowGeometry g;
+    g.lineH = rowLineHeight();
+    g.labelW = ImGui::CalcTextSize("L00 ").x;
+    g.width = ImGui::GetContentRegionAvail().x - g.labelW;
     const int layers = int(run.layers.size());
-    const int maxLines =
-        std::max(1, int((height - layers * (px(3) + ImGui::GetStyle().ItemSpacing.y)) / (layers * lineH) + 0.01f));
-    const ImVec2 mouse = ImGui::GetMousePos();
+    const float rowGaps = layers * (px(3) + ImGui::GetStyle().ItemSpacing.y);
+    g.maxLines = std::max(1, int((height - rowGaps) / (layers * g.lineH) + 0.01f));
     int hoveredLayer = -1, hoveredToken = -1;
-    for (int l = 0; l < int(run.layers.size()); ++l) {
-        const std::vector<int> first = firstChoices(run.layers[l].routing);
-        ImVec2 origin = ImGui::GetCursorScreenPos();
-        char label[8];
-        std::snprintf(label, sizeof label, "L%d", l);
-        dl->AddText(origin, ImGui::GetColorU32(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), label);
-        float x = 0, y = 0;
-        for (size_t t = 0; t < tokens.size();) {
-            const ByteToken& lead = tokens[t];
-            const int n = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
-            const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
-            const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
-            if (x + w > width && x > 0) x = 0, y += lineH;
-            if (y >= maxLines * lineH) {
-                y -= lineH;
-                break;
-            }
-            const ImVec2 p(origin.x + labelW + x, origin.y + y);
-            for (int b = 0; b < n; ++b) {
-                const int e = first[t + b];
-                const ImU32 c = e < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(e);
-                dl->AddRectFilled(ImVec2(p.x + w * b / n, p.y), ImVec2(p.x + w * (b + 1) / n, p.y + lineH - px(1)), c);
-            }
-            const int e0 = first[t];
-            dl->AddText(ImVec2(p.x + px(1), p.y + lineH * 0.1f),
-                        textOn(e0 < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(e0)), shown.c_str());
-            if (mouse.x >= p.x && mouse.x < p.x + w && mouse.y >= p.y && mouse.y < p.y + lineH &&
-                ImGui::IsWindowHovered())
-                hoveredLayer = l, hoveredToken = int(t) + std::clamp(int((mouse.x - p.x) / w * n), 0, n - 1);
-            if (int(t) <= ui().pinnedToken && ui().pinnedToken < int(t) + n)
-                dl->AddRect(p, ImVec2(p.x + w, p.y + lineH - px(1)), kHighlight, 0, 0, px(1.5f));
-            x += w;
-            t += n;
+    for (int l = 0; l < layers; ++l) {
+        int hovered = -1;
+        drawLayerRow(state, l, g, hovered);
+        if (hovered >= 0) {
+            hoveredLayer = l;
+            hoveredToken = hovered;
         }
-        ImGui::Dummy(ImVec2(labelW + width, y + lineH + px(3)));
     }
-    if (hoveredToken >= 0) {
-        ui().hoveredToken = hoveredToken;
-        if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ui().pinnedToken = hoveredToken;
-        const Routing& r = run.layers[hoveredLayer].routing;
-        ImGui::BeginTooltip();
-        ImGui::Text(tr("layer %d, byte %d (0x%02X)"), hoveredLayer, hoveredToken, tokens[hoveredToken].byte);
-        for (int s = r.slotBegin[hoveredToken]; s < r.slotBegin[hoveredToken + 1]; ++s)
-            if (!r.skipped(s))
-                ImGui::Text("E%d  %.3f%s", r.slotExpert[s], r.slotWeight[s], r.slotKept[s] ? "" : tr(" (dropped)"));
-        ImGui::EndTooltip();
-    }
+    if (hoveredToken >= 0) layerByteTooltip(state, hoveredLayer, hoveredToken);
     ImGui::EndChild();
+}
+
+void LayersView::layerByteTooltip(const AppState& state, int layer, int token) {
+    ui().hoveredToken = token;
+    if (ImGui::IsMouseClicked(ImGuiMouseButton_Left)) ui().pinnedToken = token;
+    const Routing& r = state.lmRun()->layers[layer].routing;
+    ImGui::BeginTooltip();
+    ImGui::Text(tr("layer %d, byte %d (0x%02X)"), layer, token, state.tokens()[token].byte);
+    for (int s = r.slotBegin[token]; s < r.slotBegin[token + 1]; ++s)
+        if (!r.skipped(s))
+            ImGui::Text("E%d  %.3f%s", r.slotExpert[s], r.slotWeight[s], r.slotKept[s] ? "" : tr(" (dropped)"));
+    ImGui::EndTooltip();
 }
 
 // Per layer: the share of neighbouring bytes with the same first choice (bar) against
@@ -157,7 +172,8 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
         std::vector<Routing> routings;
         for (const LayerResult& l : run->layers) routings.push_back(l.routing);
         m_stats = analyzeRouting(routings, byteValues(state.settings().text));
-        m_statsOf = run, m_statsVersion = state.resultVersion();
+        m_statsOf = run;
+        m_statsVersion = state.resultVersion();
     }
     ImGui::TextUnformatted(
         tr("Per layer: neighbours with the same first expert (bar) vs chance (line); token specialisation"));
@@ -187,7 +203,7 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
         const float cy = p.y + top + (h - top) * float(1 - s.chanceSameFirst);
         dl->AddLine(ImVec2(x - px(2), cy), ImVec2(x + bw + px(2), cy), kWarning, px(2));
         bar(x + bw + px(4), s.tokenSpecialisation, specC);
-        char label[8];
+        char label[16];
         std::snprintf(label, sizeof label, "L%d", l);
         dl->AddText(ImVec2(x, p.y + h + px(2)),
                     ImGui::GetColorU32(l == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), label);

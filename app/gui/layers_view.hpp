@@ -18,7 +18,13 @@ protected:
     void drawContent(AppState& state) override;
 
 private:
+    struct RowGeometry {
+        float lineH = 0, labelW = 0, width = 0;
+        int maxLines = 1;
+    };
     void drawTextRows(AppState& state, float height);
+    void drawLayerRow(const AppState& state, int layer, const RowGeometry& g, int& hovered);
+    void layerByteTooltip(const AppState& state, int layer, int token);
     float rowLineHeight() const;
     float rowsHeight(const AppState& state, float width) const;
     void drawAnalysis(const AppState& state, float height);

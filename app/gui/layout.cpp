@@ -75,9 +75,10 @@ std::vector<LayoutBox> tileViews(const std::vector<LayoutSlot>& slots, LayoutBox
     float fixed = 0, growMin = 0;
     int growing = 0;
     for (const Row& r : rows) {
-        if (r.grows)
-            growMin += r.minHeight, ++growing;
-        else
+        if (r.grows) {
+            growMin += r.minHeight;
+            ++growing;
+        } else
             fixed += r.minHeight;
     }
     // No growing row: the fixed rows grow instead, in proportion.

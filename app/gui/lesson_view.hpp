@@ -19,7 +19,8 @@ public:
     };
     LessonView(const ViewInfo& info, Ui& ui) : View(info, ui) {}
     void connect(std::optional<LessonProgress>& progress, Actions actions) {
-        m_progress = &progress, m_actions = std::move(actions);
+        m_progress = &progress;
+        m_actions = std::move(actions);
     }
     // The keys of a clicker or keyboard: Try button `index` (0-based), the answer.
     void pressTry(int index);

@@ -50,11 +50,18 @@ std::pair<double, double> yRange(const std::vector<PlotSeries>& series, const Ch
     double lo = 1e300, hi = -1e300;
     for (const PlotSeries& s : series)
         for (float v : *s.y)
-            if (std::isfinite(v)) lo = std::min(lo, double(v)), hi = std::max(hi, double(v));
-    if (lo > hi) lo = 0, hi = 1;
-    if (axes.yTo > axes.yFrom)
-        lo = std::min(lo, axes.yFrom), hi = std::max(hi, axes.yTo);
-    else if (lo > 0 && lo < 0.3 * hi)
+            if (std::isfinite(v)) {
+                lo = std::min(lo, double(v));
+                hi = std::max(hi, double(v));
+            }
+    if (lo > hi) {
+        lo = 0;
+        hi = 1;
+    }
+    if (axes.yTo > axes.yFrom) {
+        lo = std::min(lo, axes.yFrom);
+        hi = std::max(hi, axes.yTo);
+    } else if (lo > 0 && lo < 0.3 * hi)
         lo = 0;  // start at zero when the data is not far from it
     if (hi - lo < 1e-9) hi = lo + 1;
     return {lo, hi};
@@ -89,7 +96,8 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
         if (!s.x->empty()) last = std::max(last, s.x->back());
     std::vector<double> yt = niceTicks(lo, hi, std::max(2, int(size.y / (line * 2))));
     if (yt.empty()) yt = {lo, hi};
-    lo = std::min(lo, yt.front()), hi = std::max(hi, yt.back());
+    lo = std::min(lo, yt.front());
+    hi = std::max(hi, yt.back());
     // Plot area: room for the y labels on the left, the title above, the x labels below.
     float labelW = 0;
     for (double v : yt) labelW = std::max(labelW, ImGui::CalcTextSize(tickLabel(v).c_str()).x);

@@ -20,7 +20,10 @@ void ProblemDialog::open(const char* heading, const char* hint, std::vector<std:
 }
 
 void ProblemDialog::draw(float scale) {
-    if (m_pending) ImGui::OpenPopup("###problems"), m_pending = false;
+    if (m_pending) {
+        ImGui::OpenPopup("###problems");
+        m_pending = false;
+    }
     ImGui::SetNextWindowSize(ImVec2(kDialogWidth * scale, 0), ImGuiCond_Appearing);
     if (!ImGui::BeginPopupModal(label(m_heading, "problems"), nullptr, ImGuiWindowFlags_AlwaysAutoResize)) return;
     textWrapped(tr(m_hint), kDialogWidth * scale);

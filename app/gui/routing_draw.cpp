@@ -92,7 +92,10 @@ std::pair<int, int> gateCells(ImDrawList* dl, const RoutingPicture& p, const Ui&
         for (int t = g.tBegin; t < g.tEnd; ++t) {
             const ImVec2 a(g.x(t), y), b(a.x + g.cellW - 1, y + g.cellH - 1);
             dl->AddRectFilled(a, b, scoreColor((values(t, e) - lo) / std::max(hi - lo, 1e-12f)));
-            if (ImGui::IsMouseHoveringRect(a, b)) hovT = t, hovE = e;
+            if (ImGui::IsMouseHoveringRect(a, b)) {
+                hovT = t;
+                hovE = e;
+            }
         }
     }
     return {hovT, hovE};
@@ -244,7 +247,8 @@ int drawLoadBars(const Routing& r, Ui& ui, ImVec2 size, int yMax) {
     const float scale = (size.y - axisH - px(ui, 14)) / top;
     if (yMax > 0) {  // the axis takes a gutter at the left
         const float w = loadAxis(dl, o, o.y + size.y - axisH, scale, top, ui);
-        o.x += w, size.x -= w;
+        o.x += w;
+        size.x -= w;
     }
     // The capacity label gets a gutter at the right, so it never covers a bar's overflow.
     char capLabel[48] = "";
@@ -306,9 +310,10 @@ void drawMetricsTable(const Metrics& m, const char* id) {
         N_("Z-loss"),    N_("Entropy")};
     // Two pairs a row when they fit, else one.
     float nameW = 0, valueW = 0;
-    for (int i = 0; i < kRows; ++i)
-        nameW = std::max(nameW, ImGui::CalcTextSize(tr(names[i])).x),
+    for (int i = 0; i < kRows; ++i) {
+        nameW = std::max(nameW, ImGui::CalcTextSize(tr(names[i])).x);
         valueW = std::max(valueW, ImGui::CalcTextSize(buf[i]).x);
+    }
     const float pad = ImGui::GetStyle().CellPadding.x * 4 + ImGui::GetStyle().ItemSpacing.x;
     const int pairs = ImGui::GetContentRegionAvail().x >= 2 * (nameW + valueW + pad) ? 2 : 1;
     if (!ImGui::BeginTable(id, 2 * pairs, ImGuiTableFlags_SizingStretchProp)) return;

@@ -50,7 +50,10 @@ void routingTable(const train::RoutingTable& t) {
     ImGui::TableHeadersRow();
     std::array<int, 4> colTotal{};
     for (size_t e = 0; e < t.bySentiment.size(); ++e)
-        for (int c = 0; c < 2; ++c) colTotal[c] += t.bySentiment[e][c], colTotal[2 + c] += t.byLanguage[e][c];
+        for (int c = 0; c < 2; ++c) {
+            colTotal[c] += t.bySentiment[e][c];
+            colTotal[2 + c] += t.byLanguage[e][c];
+        }
     for (size_t e = 0; e < t.bySentiment.size(); ++e) {
         ImGui::TableNextRow();
         ImGui::TableNextColumn();

@@ -39,7 +39,9 @@ void SentimentRun::start() {
     if (m_reviews.empty()) return;
     {
         std::lock_guard lock(m_mutex);
-        m_progress.epochs.clear(), m_progress.accuracy.clear(), m_progress.result.reset();
+        m_progress.epochs.clear();
+        m_progress.accuracy.clear();
+        m_progress.result.reset();
     }
     m_running = true;
     m_worker = std::thread([this] {
@@ -48,7 +50,8 @@ void SentimentRun::start() {
                 m_reviews, train::SentimentConfig{},
                 [this](int epoch, double acc) {
                     std::lock_guard lock(m_mutex);
-                    m_progress.epochs.push_back(epoch), m_progress.accuracy.push_back(float(acc));
+                    m_progress.epochs.push_back(epoch);
+                    m_progress.accuracy.push_back(float(acc));
                 },
                 &m_cancel));
             std::lock_guard lock(m_mutex);

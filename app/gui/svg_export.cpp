@@ -68,13 +68,19 @@ void appendUtf8(std::string& out, unsigned cp) {
         out += "&gt;";
     else if (cp < 0x80)
         out += char(cp);
-    else if (cp < 0x800)
-        out += char(0xC0 | (cp >> 6)), out += char(0x80 | (cp & 0x3F));
-    else if (cp < 0x10000)
-        out += char(0xE0 | (cp >> 12)), out += char(0x80 | ((cp >> 6) & 0x3F)), out += char(0x80 | (cp & 0x3F));
-    else
-        out += char(0xF0 | (cp >> 18)), out += char(0x80 | ((cp >> 12) & 0x3F)), out += char(0x80 | ((cp >> 6) & 0x3F)),
-            out += char(0x80 | (cp & 0x3F));
+    else if (cp < 0x800) {
+        out += char(0xC0 | (cp >> 6));
+        out += char(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += char(0xE0 | (cp >> 12));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    } else {
+        out += char(0xF0 | (cp >> 18));
+        out += char(0x80 | ((cp >> 12) & 0x3F));
+        out += char(0x80 | ((cp >> 6) & 0x3F));
+        out += char(0x80 | (cp & 0x3F));
+    }
 }
 
 // A gradient (AddRectFilledMultiColor) becomes its mean colour.
@@ -96,7 +102,10 @@ public:
 
     void polygon(const ImVec2* p, int n, ImU32 colour) {
         flushText();
-        if (colour != m_pathColour) flushPath(), m_pathColour = colour;
+        if (colour != m_pathColour) {
+            flushPath();
+            m_pathColour = colour;
+        }
         // One winding for every subpath: with the nonzero rule, overlaps then stay filled.
         float area = 0;
         for (int i = 0; i < n; ++i) area += p[i].x * p[(i + 1) % n].y - p[(i + 1) % n].x * p[i].y;
@@ -137,12 +146,19 @@ public:
             }
         }
         flushText();
-        m_font = g.font, m_textColour = colour, m_baseline = baseline, m_x = x, m_size = size;
+        m_font = g.font;
+        m_textColour = colour;
+        m_baseline = baseline;
+        m_x = x;
+        m_size = size;
         appendUtf8(m_text, gl.Codepoint);
         m_nextX = x + gl.AdvanceX * s;
     }
 
-    void flush() { flushPath(), flushText(); }
+    void flush() {
+        flushPath();
+        flushText();
+    }
 
 private:
     void flushPath() {
@@ -183,7 +199,8 @@ void commandShapes(SvgWriter& w, const GlyphIndex& glyphs, const ImDrawList& lis
     const ImDrawVert* vtx = list.VtxBuffer.Data + cmd.VtxOffset;
     const auto at = [&](unsigned i) {
         ImDrawVert v = vtx[idx[i]];
-        v.pos.x -= origin.x, v.pos.y -= origin.y;
+        v.pos.x -= origin.x;
+        v.pos.y -= origin.y;
         return v;
     };
     for (unsigned i = 0; i + 2 < cmd.ElemCount; i += 3) {

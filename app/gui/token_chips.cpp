@@ -101,7 +101,10 @@ int drawTokenChips(const RoutingPicture& p, Ui& ui, ImVec2 size, const char* id)
     for (int t = 0; t < T;) {
         const int n = std::max(1, tokens[t].charBytes);
         const float groupW = n * chipW + (n - 1) * gap;
-        if (x > 0 && x + groupW > width) x = 0, y += chipH + labelH + px(ui, 8);
+        if (x > 0 && x + groupW > width) {
+            x = 0;
+            y += chipH + labelH + px(ui, 8);
+        }
         if (origin.y + y > clipBottom || origin.y + y + chipH + labelH < clipTop) {  // scrolled out: skip
             x += groupW + charGap;
             t += n;

@@ -8,6 +8,58 @@
 
 namespace moe::gui {
 
+namespace {
+
+// One expert's score bar, logit, and what became of the token there.
+void expertScoreRow(const Routing& r, int t, int e, float maxScore) {
+    int slot = -1, asked = -1;
+    for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
+        if (r.slotExpert[s] == e) slot = s;
+        if (r.slotChoice[s] == e && r.rerouted(s)) asked = s;
+    }
+    const float barW = 160 * ImGui::GetFontSize() / 17.0f, h = ImGui::GetTextLineHeight();
+    ImGui::Text("E%-2d", e);
+    ImGui::SameLine();
+    const ImVec2 p = ImGui::GetCursorScreenPos();
+    ImGui::GetWindowDrawList()->AddRectFilled(p, ImVec2(p.x + barW * r.scores(t, e) / maxScore, p.y + h * 0.8f),
+                                              expertColor(e));
+    ImGui::Dummy(ImVec2(barW, h));
+    ImGui::SameLine();
+    ImGui::Text("%.4f  logit %+.3f", r.scores(t, e), r.logits(t, e));
+    ImGui::SameLine();
+    const ImVec4 warning = ImGui::ColorConvertU32ToFloat4(kWarning);
+    if (slot >= 0 && r.slotKept[slot] && r.rerouted(slot))
+        ImGui::Text("\u2192 w=%.4f %s E%d", r.slotWeight[slot], tr("rerouted from"), r.slotChoice[slot]);
+    else if (slot >= 0 && r.slotKept[slot])
+        ImGui::Text("\u2605 w=%.4f", r.slotWeight[slot]);
+    else if (slot >= 0)
+        ImGui::TextColored(warning, "\u2605 w=%.4f %s", r.slotWeight[slot], tr("dropped"));
+    else if (asked >= 0)
+        ImGui::TextColored(warning, "\u2605 %s \u2192 E%d", tr("full"), r.slotExpert[asked]);
+    else
+        ImGui::NewLine();
+}
+
+// The weight formula with this token's numbers.
+void weightFormula(const Routing& r, const RouterConfig& cfg, int t) {
+    if (r.mode != RoutingMode::TokenChoice || r.slotBegin[t + 1] <= r.slotBegin[t]) return;
+    ImGui::Separator();
+    const int s0 = r.slotBegin[t];
+    const int e0 = r.slotExpert[s0];
+    if (cfg.renormalize) {
+        float sum = 0;  // over the k original choices, as the weights were fixed before capacity
+        for (int s = s0; s < r.slotBegin[t + 1]; ++s) sum += r.scores(t, r.slotChoice[s]);
+        ImGui::Text("w = s / \u03a3 top-k = %.4f / %.4f = %.4f", r.scores(t, e0), sum, r.slotWeight[s0]);
+    } else {
+        ImGui::Text("w = s = %.4f", r.slotWeight[s0]);
+    }
+    if (cfg.temperature > 0)
+        ImGui::TextDisabled("s = %s(logit / T), T = %.2f", cfg.score == ScoreFn::Softmax ? "softmax" : "sigmoid",
+                            cfg.temperature);
+}
+
+}  // namespace
+
 void tokenTooltip(const AppState& state, int t) {
     const Routing& r = state.result().routing;
     const auto& tokens = state.tokens();
@@ -22,52 +74,8 @@ void tokenTooltip(const AppState& state, int t) {
     ImGui::TextDisabled("%s", tr("all experts' scores"));
     float maxScore = 1e-9f;
     for (int e = 0; e < r.experts; ++e) maxScore = std::max(maxScore, r.scores(t, e));
-    ImDrawList* dl = ImGui::GetWindowDrawList();
-    const float barW = 160 * ImGui::GetFontSize() / 17.0f, h = ImGui::GetTextLineHeight();
-    for (int e = 0; e < r.experts; ++e) {
-        int slot = -1, asked = -1;
-        for (int s = r.slotBegin[t]; s < r.slotBegin[t + 1]; ++s) {
-            if (r.slotExpert[s] == e) slot = s;
-            if (r.slotChoice[s] == e && r.rerouted(s)) asked = s;
-        }
-        ImGui::Text("E%-2d", e);
-        ImGui::SameLine();
-        const ImVec2 p = ImGui::GetCursorScreenPos();
-        dl->AddRectFilled(p, ImVec2(p.x + barW * r.scores(t, e) / maxScore, p.y + h * 0.8f), expertColor(e));
-        ImGui::Dummy(ImVec2(barW, h));
-        ImGui::SameLine();
-        ImGui::Text("%.4f  logit %+.3f", r.scores(t, e), r.logits(t, e));
-        ImGui::SameLine();
-        if (slot >= 0 && r.slotKept[slot] && r.rerouted(slot))
-            ImGui::Text("\u2192 w=%.4f %s E%d", r.slotWeight[slot], tr("rerouted from"), r.slotChoice[slot]);
-        else if (slot >= 0 && r.slotKept[slot])
-            ImGui::Text("\u2605 w=%.4f", r.slotWeight[slot]);
-        else if (slot >= 0)
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u2605 w=%.4f %s", r.slotWeight[slot],
-                               tr("dropped"));
-        else if (asked >= 0)
-            ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "\u2605 %s \u2192 E%d", tr("full"),
-                               r.slotExpert[asked]);
-        else
-            ImGui::NewLine();
-    }
-    // The weight formula with this token's numbers.
-    const RouterConfig& cfg = state.settings().router;
-    if (r.mode == RoutingMode::TokenChoice && r.slotBegin[t + 1] > r.slotBegin[t]) {
-        ImGui::Separator();
-        const int s0 = r.slotBegin[t];
-        const int e0 = r.slotExpert[s0];
-        if (cfg.renormalize) {
-            float sum = 0;  // over the k original choices, as the weights were fixed before capacity
-            for (int s = s0; s < r.slotBegin[t + 1]; ++s) sum += r.scores(t, r.slotChoice[s]);
-            ImGui::Text("w = s / \u03a3 top-k = %.4f / %.4f = %.4f", r.scores(t, e0), sum, r.slotWeight[s0]);
-        } else {
-            ImGui::Text("w = s = %.4f", r.slotWeight[s0]);
-        }
-        if (cfg.temperature > 0)
-            ImGui::TextDisabled("s = %s(logit / T), T = %.2f", cfg.score == ScoreFn::Softmax ? "softmax" : "sigmoid",
-                                cfg.temperature);
-    }
+    for (int e = 0; e < r.experts; ++e) expertScoreRow(r, t, e, maxScore);
+    weightFormula(r, state.settings().router, t);
     ImGui::EndTooltip();
 }
 

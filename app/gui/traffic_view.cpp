@@ -81,7 +81,8 @@ struct TrafficSums {
 TrafficSums trafficSums(const Traffic& t) {
     const int G = t.gpus;
     TrafficSums s;
-    s.rowSum.assign(G, 0), s.colSum.assign(G, 0);
+    s.rowSum.assign(G, 0);
+    s.colSum.assign(G, 0);
     for (int a = 0; a < G; ++a)
         for (int b = 0; b < G; ++b) {
             s.peak = std::max(s.peak, t.dispatchBytes[a][b]);
@@ -113,7 +114,10 @@ std::pair<int, int> drawMatrix(ImDrawList* dl, const Traffic& t, const TrafficSu
             const int64_t v = t.dispatchBytes[a][c];
             dl->AddRectFilled(p0, p1, v ? bytesColor(v, sums.peak) : ImGui::GetColorU32(ImGuiCol_FrameBg));
             if (a == c) dl->AddRectFilled(p0, p1, IM_COL32(255, 255, 255, 60));  // local: crosses no link
-            if (ImGui::IsMouseHoveringRect(p0, p1)) hovA = a, hovB = c;
+            if (ImGui::IsMouseHoveringRect(p0, p1)) {
+                hovA = a;
+                hovB = c;
+            }
         }
     // Node boundaries.
     for (int n = 0; n <= (G + N - 1) / N; ++n) {

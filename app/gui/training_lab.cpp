@@ -24,8 +24,11 @@ void TrainingLab::restart(const Settings& s) {
     m_changes = std::move(trainable.changes);
     train::TrainConfig c;
     c.model = std::move(trainable.model);
-    c.model.auxCoef = hyper.aux, c.model.zCoef = hyper.z;
-    c.lr = hyper.lr, c.biasRate = hyper.bias, c.batch = hyper.batch;
+    c.model.auxCoef = hyper.aux;
+    c.model.zCoef = hyper.z;
+    c.lr = hyper.lr;
+    c.biasRate = hyper.bias;
+    c.batch = hyper.batch;
     c.seed = s.seed;
     m_session->reset(c, lessonCorpus());
     m_weightsVersion = 0;

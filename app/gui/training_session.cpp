@@ -88,6 +88,68 @@ bool TrainingSession::weightsSince(uint64_t& version, ModelWeights& out) const {
     return true;
 }
 
+// Waits under the lock for a step to take; false when the session ends.
+bool TrainingSession::awaitStep(bool& playing) {
+    std::unique_lock lock(m_mutex);
+    for (;;) {
+        m_wake.wait(lock, [&] { return m_quit || m_pending || ((m_playing || m_stepsRequested > 0) && m_trainer); });
+        if (m_quit) return false;
+        if (m_pending) m_trainer = std::move(m_pending);
+        if (m_playing || m_stepsRequested > 0) break;
+    }
+    if (m_stepsRequested > 0) --m_stepsRequested;
+    playing = m_playing;
+    if (m_tune) {
+        train::TrainConfig& c = m_trainer->config();
+        c.lr = m_tune->lr;
+        c.model.auxCoef = m_tune->aux;
+        c.model.zCoef = m_tune->z;
+        c.biasRate = m_tune->bias;
+        c.batch = m_tune->batch;
+        m_tune.reset();
+    }
+    return true;
+}
+
+// Runs unlocked: the window keeps drawing meanwhile. Weights every 10 steps, the
+// held-out measures every 20, both after a single step.
+TrainingSession::StepResults TrainingSession::takeStep(bool playing) {
+    StepResults r;
+    r.log = m_trainer->step();
+    r.report = r.log.step % 10 == 0 || !playing;
+    r.evaluate = r.log.step % 20 == 0 || !playing;
+    if (r.report) r.weights = m_trainer->weights();
+    if (r.evaluate) {
+        r.specialisation = m_trainer->specialisation();
+        r.heldOut = m_trainer->heldOutLoss();
+    }
+    r.tokens = m_trainer->config().batch * m_trainer->config().seqLen;
+    return r;
+}
+
+void TrainingSession::publish(StepResults& r) {
+    const train::StepLog& l = r.log;
+    ++m_snapVersion;
+    m_snap.step = l.step;
+    if (m_stepLimit > 0 && l.step >= m_stepLimit) {
+        m_playing = false;
+        m_stepLimit = 0;
+    }
+    m_snap.loss.add(l.step, static_cast<float>(l.ce));
+    m_snap.cv.add(l.step, static_cast<float>(l.cv));
+    m_snap.dropRate.add(l.step, static_cast<float>(l.dropRate));
+    m_snap.load.push_back(l.load);
+    if (m_snap.load.size() > kLoadHistory) m_snap.load.pop_front();
+    if (r.evaluate) {
+        m_snap.heldOut.add(l.step, static_cast<float>(r.heldOut));
+        m_snap.specialisation = std::move(r.specialisation);
+    }
+    if (r.report) {
+        m_weights = std::move(r.weights);
+        ++m_weightsVersion;
+    }
+}
+
 void TrainingSession::run() {
     // One thread per session: OpenMP teams inside two sessions and the renderer would
     // oversubscribe two cores and spin (measured: 40x slower).
@@ -95,54 +157,18 @@ void TrainingSession::run() {
     using Clock = std::chrono::steady_clock;
     auto windowStart = Clock::now();
     int windowTokens = 0;
-    for (;;) {
-        bool playing = false;
-        {
-            std::unique_lock lock(m_mutex);
-            m_wake.wait(lock,
-                        [&] { return m_quit || m_pending || ((m_playing || m_stepsRequested > 0) && m_trainer); });
-            if (m_quit) return;
-            if (m_pending) m_trainer = std::move(m_pending);
-            if (!(m_playing || m_stepsRequested > 0)) continue;
-            if (m_stepsRequested > 0) --m_stepsRequested;
-            playing = m_playing;
-            if (m_tune) {
-                train::TrainConfig& c = m_trainer->config();
-                c.lr = m_tune->lr, c.model.auxCoef = m_tune->aux, c.model.zCoef = m_tune->z;
-                c.biasRate = m_tune->bias, c.batch = m_tune->batch;
-                m_tune.reset();
-            }
-        }
-        // The step itself runs unlocked: the window keeps drawing meanwhile.
-        const train::StepLog l = m_trainer->step();
-        const bool report = l.step % 10 == 0 || !playing;
-        const bool evaluate = l.step % 20 == 0 || !playing;
-        ModelWeights w;
-        std::vector<std::array<int, train::kByteClasses>> spec;
-        double held = 0;
-        if (report) w = m_trainer->weights();
-        if (evaluate) spec = m_trainer->specialisation(), held = m_trainer->heldOutLoss();
-        windowTokens += m_trainer->config().batch * m_trainer->config().seqLen;
+    bool playing = false;
+    while (awaitStep(playing)) {
+        StepResults r = takeStep(playing);
+        windowTokens += r.tokens;
         const double secs = std::chrono::duration<double>(Clock::now() - windowStart).count();
-
         std::lock_guard lock(m_mutex);
         if (m_pending) continue;  // a reset arrived mid-step: this step's results are stale
-        ++m_snapVersion;
-        m_snap.step = l.step;
-        if (m_stepLimit > 0 && l.step >= m_stepLimit) m_playing = false, m_stepLimit = 0;
-        m_snap.loss.add(l.step, static_cast<float>(l.ce));
-        m_snap.cv.add(l.step, static_cast<float>(l.cv));
-        m_snap.dropRate.add(l.step, static_cast<float>(l.dropRate));
-        m_snap.load.push_back(l.load);
-        if (m_snap.load.size() > kLoadHistory) m_snap.load.pop_front();
-        if (secs > 1.0) m_snap.tokensPerSecond = windowTokens / secs, windowTokens = 0, windowStart = Clock::now();
-        if (evaluate) {
-            m_snap.heldOut.add(l.step, static_cast<float>(held));
-            m_snap.specialisation = std::move(spec);
-        }
-        if (report) {
-            m_weights = std::move(w);
-            ++m_weightsVersion;
+        publish(r);
+        if (secs > 1.0) {
+            m_snap.tokensPerSecond = windowTokens / secs;
+            windowTokens = 0;
+            windowStart = Clock::now();
         }
     }
 }

@@ -49,7 +49,18 @@ public:
     bool weightsSince(uint64_t& version, ModelWeights& out) const;
 
 private:
+    struct StepResults {
+        train::StepLog log;
+        bool report = false, evaluate = false;
+        ModelWeights weights;
+        std::vector<std::array<int, train::kByteClasses>> specialisation;
+        double heldOut = 0;
+        int tokens = 0;
+    };
     void run();
+    bool awaitStep(bool& playing);
+    StepResults takeStep(bool playing);
+    void publish(StepResults& r);  // under the lock
 
     mutable std::mutex m_mutex;
     std::condition_variable m_wake;

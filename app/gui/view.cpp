@@ -47,13 +47,17 @@ void View::draw(AppState& state) {
     }
     if (!m_ui.opaqueWindows) ImGui::SetNextWindowBgAlpha(0.0f);
     const bool visible = ImGui::Begin(label(m_info.title, m_info.id), &m_open, ImGuiWindowFlags_NoCollapse);
-    if (m_highlighted) ImGui::PopStyleColor(), ImGui::PopStyleVar();
+    if (m_highlighted) {
+        ImGui::PopStyleColor();
+        ImGui::PopStyleVar();
+    }
     // A double click on the title bar (ImGui would collapse the window) asks to maximise.
     const ImGuiWindow* w = ImGui::GetCurrentWindow();
     if (ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left) && ImGui::IsWindowHovered() &&
         ImGui::GetMousePos().y < w->Pos.y + w->TitleBarHeight())
         m_maximizeRequest = true;
-    m_lastPos = ImGui::GetWindowPos(), m_lastSize = ImGui::GetWindowSize();
+    m_lastPos = ImGui::GetWindowPos();
+    m_lastSize = ImGui::GetWindowSize();
     if (visible) drawContent(state);
     m_contentFits = !visible || itemsInside(ImGui::GetCurrentWindow());
     m_overflowHeight = visible ? overflowBelow(ImGui::GetCurrentWindow()) : 0;

@@ -55,7 +55,10 @@ std::vector<std::string_view> wrapLines(std::string_view text, float width,
         const unsigned c = decode(text, i, n);
         if (c == '\n') {
             lines.push_back(trimRight(text.substr(start, i - start)));
-            start = i = i + 1, breakAt = std::string_view::npos, w = 0, prev = 0;
+            start = i = i + 1;
+            breakAt = std::string_view::npos;
+            w = 0;
+            prev = 0;
             continue;
         }
         // A break is allowed before c after a space or a path's '/', or between CJK characters.
@@ -68,7 +71,8 @@ std::vector<std::string_view> wrapLines(std::string_view text, float width,
             lines.push_back(trimRight(text.substr(start, end - start)));
             start = end;
             while (start < text.size() && text[start] == ' ') ++start;
-            breakAt = std::string_view::npos, prev = 0;
+            breakAt = std::string_view::npos;
+            prev = 0;
             w = 0;
             for (size_t k = start; k < i;) {  // what moved to the new line
                 size_t m;

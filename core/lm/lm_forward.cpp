@@ -59,7 +59,9 @@ Mat lmStep(Backend& b, const LmModel& m, const RouterConfig& routing, std::strin
            LmCache& cache, std::vector<LayerResult>& layers) {
     const int n = static_cast<int>(bytes.size()), L = m.config.layers, first = cache.positions;
     if (rope.cos.rows() < first + n) throw std::logic_error("lmStep: the rope table is shorter than the text");
-    cache.k.resize(L), cache.v.resize(L), layers.resize(L);
+    cache.k.resize(L);
+    cache.v.resize(L);
+    layers.resize(L);
     Mat x(n, m.config.hidden);
     for (int t = 0; t < n; ++t) x.row(t) = m.embed.row(static_cast<unsigned char>(bytes[t]));
     for (int l = 0; l < L; ++l)

@@ -111,7 +111,9 @@ ModelWeights loadMoe(const SafetensorsFile& f, const LmConfig& c, const std::str
         x.wGate = f.matrix(p + "w1.weight", H, D);
         x.w1 = f.matrix(p + "w3.weight", H, D);
         x.w2 = f.matrix(p + "w2.weight", D, H);
-        x.bGate = Vec::Zero(H), x.b1 = Vec::Zero(H), x.b2 = Vec::Zero(D);
+        x.bGate = Vec::Zero(H);
+        x.b1 = Vec::Zero(H);
+        x.b2 = Vec::Zero(D);
         m.experts.push_back(std::move(x));
     }
     m.touch();

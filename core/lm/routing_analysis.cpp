@@ -54,7 +54,10 @@ void loadShares(const std::vector<int>& first, int E, LayerRoutingStats& s) {
     s.load.assign(E, 0.0);
     int n = 0;
     for (int e : first)
-        if (e >= 0) ++s.load[e], ++n;
+        if (e >= 0) {
+            ++s.load[e];
+            ++n;
+        }
     if (n)
         for (double& v : s.load) v /= n;
 }
@@ -164,7 +167,9 @@ Routing joinSlots(const std::vector<Routing>& pieces) {
     Routing out;
     out.slotBegin.assign(1, 0);
     if (pieces.empty()) return out;
-    out.experts = pieces[0].experts, out.k = pieces[0].k, out.mode = pieces[0].mode;
+    out.experts = pieces[0].experts;
+    out.k = pieces[0].k;
+    out.mode = pieces[0].mode;
     const bool anySkips =
         std::any_of(pieces.begin(), pieces.end(), [](const Routing& p) { return !p.slotSkipped.empty(); });
     for (const Routing& p : pieces) {

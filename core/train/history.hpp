@@ -19,7 +19,10 @@ public:
         m_values.push_back(value);
         if (m_steps.size() <= m_capacity) return;
         size_t j = 0;
-        for (size_t i = 0; i < m_steps.size(); i += 2, ++j) m_steps[j] = m_steps[i], m_values[j] = m_values[i];
+        for (size_t i = 0; i < m_steps.size(); i += 2, ++j) {
+            m_steps[j] = m_steps[i];
+            m_values[j] = m_values[i];
+        }
         m_steps.resize(j);
         m_values.resize(j);
         m_stride *= 2;

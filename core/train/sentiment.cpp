@@ -47,7 +47,10 @@ double mutualInformationBits(const std::vector<std::array<int, 2>>& counts) {
     double n = 0;
     std::array<double, 2> col{};
     for (const auto& row : counts)
-        for (int y = 0; y < 2; ++y) n += row[y], col[y] += row[y];
+        for (int y = 0; y < 2; ++y) {
+            n += row[y];
+            col[y] += row[y];
+        }
     if (n == 0) return 0;
     double mi = 0;
     for (const auto& row : counts) {
@@ -122,16 +125,24 @@ Params initParams(const SentimentConfig& c) {
         ro(c.seed, "sentiment.head");
     p.embed.resize(256 + c.buckets, c.dim);
     for (int i = 0; i < p.embed.size(); ++i) p.embed.data()[i] = c.embedStd * re.normal();
-    p.wg.resize(c.experts, c.dim), p.bg.resize(c.experts);
-    fillUniform(p.wg, rg, bd), fillUniform(p.bg, rg, bd);
+    p.wg.resize(c.experts, c.dim);
+    p.bg.resize(c.experts);
+    fillUniform(p.wg, rg, bd);
+    fillUniform(p.bg, rg, bd);
     for (int e = 0; e < c.experts; ++e) {
-        p.w1.emplace_back(c.hidden, c.dim), p.b1.emplace_back(c.hidden);
-        p.w2.emplace_back(c.dim, c.hidden), p.b2.emplace_back(c.dim);
-        fillUniform(p.w1[e], rf, bd), fillUniform(p.b1[e], rf, bd);
-        fillUniform(p.w2[e], rf, bh), fillUniform(p.b2[e], rf, bh);
+        p.w1.emplace_back(c.hidden, c.dim);
+        p.b1.emplace_back(c.hidden);
+        p.w2.emplace_back(c.dim, c.hidden);
+        p.b2.emplace_back(c.dim);
+        fillUniform(p.w1[e], rf, bd);
+        fillUniform(p.b1[e], rf, bd);
+        fillUniform(p.w2[e], rf, bh);
+        fillUniform(p.b2[e], rf, bh);
     }
-    p.wo.resize(2, c.dim), p.bo.resize(2);
-    fillUniform(p.wo, ro, bd), fillUniform(p.bo, ro, bd);
+    p.wo.resize(2, c.dim);
+    p.bo.resize(2);
+    fillUniform(p.wo, ro, bd);
+    fillUniform(p.bo, ro, bd);
     return p;
 }
 
@@ -168,14 +179,18 @@ ForwardCache forwardBatch(const Params& p, const SentimentConfig& c, const std::
         std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return s[a] > s[b]; });
         order.resize(k);
         double sum = 0;
-        for (int e : order) sum += s[e], ++f.assigned[e];
+        for (int e : order) {
+            sum += s[e];
+            ++f.assigned[e];
+        }
         f.norms[i] = 1 / sum;
         VecD h = x;
         for (int e : order) {
             VecD a = p.w1[e] * x + p.b1[e];
             const VecD o = p.w2[e] * a.cwiseMax(0.0) + p.b2[e];
             h += s[e] * f.norms[i] * o;
-            f.as[i].push_back(std::move(a)), f.outs[i].push_back(o);
+            f.as[i].push_back(std::move(a));
+            f.outs[i].push_back(o);
         }
         VecD prob = p.wo * h + p.bo;
         softmaxInPlace(prob);
@@ -183,7 +198,10 @@ ForwardCache forwardBatch(const Params& p, const SentimentConfig& c, const std::
         out.correct += (prob[1] > prob[0]) == (batch[i].label == 1);
         meanScore += s / N;
         out.choices[i] = std::move(order);
-        f.xs[i] = std::move(x), f.ss[i] = std::move(s), f.hs[i] = std::move(h), f.ps[i] = std::move(prob);
+        f.xs[i] = std::move(x);
+        f.ss[i] = std::move(s);
+        f.hs[i] = std::move(h);
+        f.ps[i] = std::move(prob);
     }
     // aux = E · Σ f_e · P_e, f_e = assignments / (N·k) held constant (Switch).
     for (int e = 0; e < E; ++e) out.aux += E * (double(f.assigned[e]) / (double(N) * k)) * meanScore[e];
@@ -300,7 +318,8 @@ SentimentResult runSentimentExperiment(const std::vector<Review>& reviews, const
     if (train.size() < 2 || held.empty()) throw InputError("reviews", "need at least 2 training and 1 held-out review");
 
     SentimentResult res;
-    res.trainCount = static_cast<int>(train.size()), res.heldOutCount = static_cast<int>(held.size());
+    res.trainCount = static_cast<int>(train.size());
+    res.heldOutCount = static_cast<int>(held.size());
     Params p = initParams(c), g;
     Adam adam(p);
     Rng shuffle(c.seed, "sentiment.shuffle");
@@ -325,10 +344,13 @@ SentimentResult runSentimentExperiment(const std::vector<Review>& reviews, const
     res.trainAccuracy = double(lossAndGrad(p, c, train, nullptr).correct) / train.size();
     const Pass h = lossAndGrad(p, c, held, nullptr);
     res.heldOutAccuracy = double(h.correct) / held.size();
-    for (RoutingTable* t : {&res.firstChoice, &res.topK})
-        t->bySentiment.assign(c.experts, {}), t->byLanguage.assign(c.experts, {});
+    for (RoutingTable* t : {&res.firstChoice, &res.topK}) {
+        t->bySentiment.assign(c.experts, {});
+        t->byLanguage.assign(c.experts, {});
+    }
     const auto count = [](RoutingTable& t, int e, const Review& r) {
-        ++t.bySentiment[e][r.label], ++t.byLanguage[e][r.language];
+        ++t.bySentiment[e][r.label];
+        ++t.byLanguage[e][r.language];
     };
     for (size_t i = 0; i < held.size(); ++i)
         for (int j = 0; j < c.k; ++j) {

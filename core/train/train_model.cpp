@@ -87,7 +87,8 @@ void checkTrainable(const ModelSettings& s) {
 TrainableModel trainableModel(const ModelShape& shape, const RouterConfig& router) {
     TrainableModel t;
     ModelSettings& m = t.model;
-    m.shape = shape, m.router = router;
+    m.shape = shape;
+    m.router = router;
     const auto change = [&](bool differs, int which) {
         if (differs) t.changes.push_back(kTrainableChanges[which]);
     };
@@ -205,7 +206,10 @@ void routerForward(const Params& p, const VecD& bias, const ModelSettings& s, ui
     softmaxRows(Zn, 1.0 / rc.temperature, f.S, nullptr);
 
     Routing& r = out.routing;
-    r.tokens = T, r.experts = E, r.k = k, r.mode = RoutingMode::TokenChoice;
+    r.tokens = T;
+    r.experts = E;
+    r.k = k;
+    r.mode = RoutingMode::TokenChoice;
     r.capacity = layerCapacity(rc, T, E);
     r.scores = f.S.cast<float>();
     r.logits = f.Z.cast<float>();
@@ -227,7 +231,10 @@ void routerForward(const Params& p, const VecD& bias, const ModelSettings& s, ui
 void expertsForward(const Params& p, const ModelSettings& s, const Routing& r, Forward& f) {
     const int E = s.shape.experts, D = s.shape.dim, k = r.k;
     bucketByExpert(r, f.offsets, f.slots);
-    f.Hg.assign(E, {}), f.A1.assign(E, {}), f.Act.assign(E, {}), f.Out.assign(E, {});
+    f.Hg.assign(E, {});
+    f.A1.assign(E, {});
+    f.Act.assign(E, {});
+    f.Out.assign(E, {});
 #pragma omp parallel for schedule(dynamic, 1)
     for (int e = 0; e < E; ++e) {
         const int n = f.offsets[e + 1] - f.offsets[e];

@@ -101,7 +101,11 @@ StepLog Trainer::step() {
 
     StepLog log;
     log.step = m_step;
-    log.loss = parts.loss, log.ce = parts.ce, log.aux = parts.aux, log.z = parts.z, log.gradNorm = norm;
+    log.loss = parts.loss;
+    log.ce = parts.ce;
+    log.aux = parts.aux;
+    log.z = parts.z;
+    log.gradNorm = norm;
     const Routing& r = parts.routing;
     log.load = r.requested;
     const int E = r.experts;

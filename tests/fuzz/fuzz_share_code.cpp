@@ -19,7 +19,8 @@ std::string base64url(const std::string& bytes) {
     uint32_t bits = 0;
     int count = 0;
     for (unsigned char c : bytes) {
-        bits = bits << 8 | c, count += 8;
+        bits = bits << 8 | c;
+        count += 8;
         while (count >= 6) out += kDigits[(bits >> (count -= 6)) & 63];
     }
     if (count > 0) out += kDigits[(bits << (6 - count)) & 63];

@@ -181,7 +181,10 @@ void OpenCLBackend::uploadExperts(const ModelWeights& w) {
     // Transposed to [in][out] and zero-padded to 32 outputs (see expert_ffn.cl).
     std::vector<float> w1t(G * D * Hp, 0.0f), b1(G * Hp, 0.0f), w2t(G * Hp * Dp, 0.0f), b2(G * Dp, 0.0f), wgt, bg;
     const bool swiglu = w.shape.activation == Activation::SwiGlu;
-    if (swiglu) wgt.assign(G * D * Hp, 0.0f), bg.assign(G * Hp, 0.0f);
+    if (swiglu) {
+        wgt.assign(G * D * Hp, 0.0f);
+        bg.assign(G * Hp, 0.0f);
+    }
     using Strided = Eigen::Map<Mat, 0, Eigen::OuterStride<>>;
     for (size_t g = 0; g < G; ++g) {
         const ExpertWeights& e = *all[g];
@@ -301,8 +304,11 @@ void OpenCLBackend::runExpertTiles(const ModelWeights& w, const std::vector<int>
     cl::Buffer& bxg = m_b.xg.buf;
     const int tileRows = m_tiled ? kTiledRows : kRowsPerTile;
     for (int g = 0; g < E + S; ++g)
-        for (int r0 = offsets[g]; r0 < offsets[g + 1]; r0 += tileRows)
-            t.expert.push_back(g), t.row.push_back(r0), t.rows.push_back(std::min(tileRows, offsets[g + 1] - r0));
+        for (int r0 = offsets[g]; r0 < offsets[g + 1]; r0 += tileRows) {
+            t.expert.push_back(g);
+            t.row.push_back(r0);
+            t.rows.push_back(std::min(tileRows, offsets[g + 1] - r0));
+        }
     const int tiles = static_cast<int>(t.expert.size());
     cl::Buffer& bte = upload(m_b.tileExpert, t.expert.data(), t.expert.size() * 4);
     cl::Buffer& btr = upload(m_b.tileRow, t.row.data(), t.row.size() * 4);
