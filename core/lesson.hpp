@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "lesson_names.hpp"
 #include "metrics.hpp"
 #include "settings.hpp"
 
@@ -53,12 +54,6 @@ struct Lesson {
     std::vector<LessonChapter> chapters;
 };
 
-// The views and pages a chapter may name. Core knows no view: the app gives its own
-// (app/gui/view_registry.hpp). An empty list accepts any name: a reader that shows no
-// view (moelab route, moelab code) checks only the rest.
-struct LessonNames {
-    std::vector<std::string> views, pages;
-};
 // The names goals may use besides numeric settings.
 inline constexpr const char* kLessonMetrics[] = {"drop_rate", "dropped",       "aux_loss", "z_loss",
                                                  "cv",        "max_over_mean", "entropy",  "capacity"};

@@ -26,7 +26,8 @@ Settings codeSettings(const SharedState& code, const Lesson* lesson, const Setti
     for (const std::string& key : code.keys)
         if (key != "backend" && key != "device") own[key] = settingValue(*findSetting(key), code.settings);
     applySettingsJson(s, own, "--code");
-    s.backend = machine.backend, s.device = machine.device;
+    s.backend = machine.backend;
+    s.device = machine.device;
     resolveSettings(s);
     return s;
 }
@@ -35,14 +36,17 @@ bool setsBackend(const Args& args) { return args.has("backend") || args.has("dev
 
 }  // namespace
 
-LessonRequest lessonRequest(const Args& args) {
+LessonRequest lessonRequest(const Args& args, const LessonNames& names) {
     LessonRequest r;
     if (auto code = args.str("code")) {
-        r.code = decodeShareCode(*code);
+        r.code = decodeShareCode(*code, names);
         r.lesson = r.code->lesson;
         r.chapter = r.code->chapter;
     }
-    if (auto lesson = args.str("lesson"); lesson && *lesson != r.lesson) r.lesson = *lesson, r.chapter = 0;
+    if (auto lesson = args.str("lesson"); lesson && *lesson != r.lesson) {
+        r.lesson = *lesson;
+        r.chapter = 0;
+    }
     r.chapterFlag = args.has("chapter");
     if (r.chapterFlag) r.chapter = static_cast<int>(args.integer("chapter", 1, 1, 1000)) - 1;
     if (r.chapterFlag && r.lesson.empty()) r.lesson = "builtin";
@@ -69,7 +73,10 @@ Settings layeredSettings(const LessonRequest& r, const Lesson* lesson, const Set
     applyFlags(s, args);
     // A model flag asks for the seed's weights, unless it is --weights itself.
     if (setsModel(args) && !args.has("weights")) s.weightsPath.clear();
-    if (!setsBackend(args)) s.backend = before.backend, s.device = before.device;
+    if (!setsBackend(args)) {
+        s.backend = before.backend;
+        s.device = before.device;
+    }
     resolveSettings(s);
     if (s.weightsPath.empty()) validateSettings(s);  // a weights file fixes E first: its loader checks
     return s;
@@ -79,6 +86,14 @@ std::string encodeLessonCode(const SharedState& state, const Lesson* lesson) {
     if (!lesson || state.lesson.empty()) return encodeShareCode(state);
     const Settings base = codeBase(lesson, clampedChapter(*lesson, state.chapter));
     return encodeShareCode(state, &base);
+}
+
+void checkPageName(const std::string& page, const LessonNames& names, const std::string& flag) {
+    if (page.empty() || names.pages.empty()) return;
+    if (std::find(names.pages.begin(), names.pages.end(), page) != names.pages.end()) return;
+    std::string known;
+    for (const std::string& p : names.pages) known += (known.empty() ? "" : "|") + p;
+    throw InputError(flag, "names the page '" + page + "', which is not " + known);
 }
 
 std::vector<std::string> parseHideList(const std::string& list, const std::vector<std::string>& views) {

@@ -21,7 +21,7 @@ struct LessonRequest {
     bool chapterFlag = false;         // --chapter was given (checked against the lesson's chapters)
 };
 // Throws InputError naming --code or --chapter.
-LessonRequest lessonRequest(const Args& args);
+LessonRequest lessonRequest(const Args& args, const LessonNames& names = {});
 
 // The settings by the layering rule: the chapter's over `defaults` (without a lesson,
 // `defaults` themselves), then a session's (a whole state), then the code's own settings,

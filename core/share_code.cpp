@@ -31,7 +31,8 @@ std::string base64url(const std::string& in) {
     unsigned val = 0;
     int bits = 0;
     for (unsigned char c : in) {
-        val = (val << 8) | c, bits += 8;
+        val = (val << 8) | c;
+        bits += 8;
         while (bits >= 6) out += kAlphabet[(val >> (bits -= 6)) & 63];
     }
     if (bits > 0) out += kAlphabet[(val << (6 - bits)) & 63];
@@ -47,7 +48,8 @@ std::string unbase64url(const std::string& in) {
         if (!p || !c)
             throw InputError("--code",
                              "has a character that is not part of a lesson code: '" + std::string(1, c) + "'");
-        val = (val << 6) | unsigned(p - kAlphabet), bits += 6;
+        val = (val << 6) | unsigned(p - kAlphabet);
+        bits += 6;
         if (bits >= 8) out += char((val >> (bits -= 8)) & 0xFF);
     }
     return out;
@@ -76,7 +78,10 @@ json settingsDiff(const Settings& s, const Settings* layeredOver = nullptr) {
 Settings settingsFrom(const json& diff) {
     Settings s;
     json j = diff;
-    if (j.value("weights", json()) == kShippedModel) j.erase("weights"), useShippedModel(s);
+    if (j.value("weights", json()) == kShippedModel) {
+        j.erase("weights");
+        useShippedModel(s);
+    }
     applySettingsJson(s, j, "--code");
     resolveSettings(s);
     if (s.weightsPath.empty()) validateSettings(s, keyNamer("--code"));
@@ -89,7 +94,10 @@ Settings settingsFrom(const json& diff) {
 std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
     json j = {{"s", settingsDiff(s.settings, layeredOver)}};
     if (!s.page.empty() && s.page != "routing") j["page"] = s.page;
-    if (!s.lesson.empty()) j["lesson"] = s.lesson, j["chapter"] = s.chapter;
+    if (!s.lesson.empty()) {
+        j["lesson"] = s.lesson;
+        j["chapter"] = s.chapter;
+    }
     if (s.pinnedToken) j["pin"] = s.pinnedToken;
     if (!s.maximized.empty()) j["max"] = s.maximized;
     if (!s.hidden.empty()) j["hide"] = s.hidden;
@@ -104,7 +112,7 @@ std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
     return kPrefix + base64url(packed) + "-" + hex32(crc);
 }
 
-SharedState decodeShareCode(const std::string& raw) {
+SharedState decodeShareCode(const std::string& raw, const LessonNames& names) {
     if (raw.size() > kMaxCodeChars)
         throw InputError("--code", "is " + std::to_string(raw.size()) +
                                        " characters long, more than a lesson code holds (" +
@@ -148,10 +156,7 @@ SharedState decodeShareCode(const std::string& raw) {
         for (const auto& [key, value] : j.at("s").items())
             if (findSetting(key)) s.keys.push_back(key);
         s.page = j.value("page", std::string());
-        if (!s.page.empty() && s.page != "routing" && s.page != "journey" && s.page != "parallel" &&
-            s.page != "training" && s.page != "compare")
-            throw InputError("--code",
-                             "names the page '" + s.page + "', which is not routing|journey|parallel|training|compare");
+        checkPageName(s.page, names, "--code");
         s.lesson = j.value("lesson", std::string());
         s.chapter = j.value("chapter", 0);
         s.pinnedToken = j.value("pin", 0);

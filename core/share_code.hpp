@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "lesson_names.hpp"
 #include "settings.hpp"
 
 namespace moe {
 
 struct SharedState {
     Settings settings;
-    std::string page;    // routing, journey, parallel or training; empty: routing
+    std::string page;    // a page of the app, by name (LessonNames); empty: routing
     std::string lesson;  // "builtin" or a lesson file; empty: none
     int chapter = 0;     // 0-based
     int pinnedToken = 0;
@@ -30,6 +31,6 @@ struct SharedState {
 std::string encodeShareCode(const SharedState& s, const Settings* layeredOver = nullptr);
 // Throws InputError("--code", ...) naming what is wrong: the version, a cut-off or
 // altered code (checksum), or a setting out of range.
-SharedState decodeShareCode(const std::string& code);
+SharedState decodeShareCode(const std::string& code, const LessonNames& names = {});
 
 }  // namespace moe

@@ -69,14 +69,19 @@ TEST(Robustness, ACodeAsksForNoMoreThanAStudentsMachineHolds) {
     // the embedding, and per expert 2·D router weights, 2 biases and 2·D·4D + 4D + D in
     // its FFN. D = 1020: 66,903,856 floats fit; D = 1024: 67,428,368 do not.
     ModelShape shape;
-    shape.dim = 1024, shape.hidden = 4096;
+    shape.dim = 1024;
+    shape.hidden = 4096;
     EXPECT_EQ(weightBytes(shape), 4u * 67'428'368);
     SharedState s;
-    s.settings.shape.dim = 1020, s.settings.shape.hidden = 4080;
+    s.settings.shape.dim = 1020;
+    s.settings.shape.hidden = 4080;
     EXPECT_NO_THROW(decodeShareCode(encodeShareCode(s)));
-    s.settings.shape.dim = 1024, s.settings.shape.hidden = 4096;
+    s.settings.shape.dim = 1024;
+    s.settings.shape.hidden = 4096;
     EXPECT_INPUT_ERROR(decodeShareCode(encodeShareCode(s)), "--code: dim");
-    s.settings.shape.dim = 32, s.settings.shape.hidden = 128, s.settings.shape.experts = 4096;
+    s.settings.shape.dim = 32;
+    s.settings.shape.hidden = 128;
+    s.settings.shape.experts = 4096;
     s.settings.shape.sharedExperts = 64;  // 4160 FFNs of 8352 floats: 140 MB, fits
     EXPECT_NO_THROW(decodeShareCode(encodeShareCode(s)));
     // `moelab code` makes no code its students' moelab would refuse.
@@ -86,9 +91,18 @@ TEST(Robustness, ACodeAsksForNoMoreThanAStudentsMachineHolds) {
     EXPECT_EQ(runBounded({"code", "--dim", "1020"}).code, 0);
 }
 
+// Core knows no page: the app's names decide (view_registry), and `moelab code` hands out
+// no code the app would refuse.
 TEST(Robustness, ACodesUnknownPageIsBlamedOnTheCode) {
-    const std::string text = inputErrorText([] { decodeShareCode(readFile(seed("share_code", "bad_page.txt"))); });
-    EXPECT_CONTAINS(text, "--code: names the page 'nosuch'");
+    const std::string code = readFile(seed("share_code", "bad_page.txt"));
+    const LessonNames app{{"routing_table"}, {"routing", "journey"}};
+    EXPECT_EQ(inputErrorText([&] { decodeShareCode(code, app); }),
+              "--code: names the page 'nosuch', which is not routing|journey");
+    EXPECT_EQ(decodeShareCode(code).page, "nosuch");  // a reader that shows no page
+    const test::RunResult bad = runBounded({"code", "--page", "nosuch"});
+    EXPECT_EQ(bad.code, 2);
+    EXPECT_CONTAINS(bad.err, "--page: names the page 'nosuch', which is not routing|");
+    EXPECT_EQ(runBounded({"code", "--page", "journey"}).code, 0);
 }
 
 // ---- sessions ----
@@ -143,9 +157,12 @@ TEST(Robustness, AShapeWhoseSizeOverflowsIsRefused) {
 // naming the tensor with the largest values, rather than printed as -nan or a silent 0.
 TEST(Robustness, NonFiniteResultsNameTheTensorBehindThem) {
     ModelShape shape;
-    shape.experts = 4, shape.dim = 8, shape.hidden = 16;
+    shape.experts = 4;
+    shape.dim = 8;
+    shape.hidden = 16;
     RouterConfig cfg;
-    cfg.k = 2, cfg.capacityFactor = 0;
+    cfg.k = 2;
+    cfg.capacityFactor = 0;
     const std::string text = "overflow";
     EigenBackend backend;
     LayerResult res;

@@ -217,7 +217,10 @@ int cmdBench(const std::vector<std::string>& argv) {
         if (!json) printSentiment(r);
     }
     nlohmann::json out{{"results", results}, {"training", training}, {"balance", balance}, {"sentiment", sentiment}};
-    if (layerShapes) out["peak_gflops"] = peak, out["peak_isa"] = fmaPeakIsa();
+    if (layerShapes) {
+        out["peak_gflops"] = peak;
+        out["peak_isa"] = fmaPeakIsa();
+    }
     if (only.empty() || only == "cluster") {
         const double simMs = benchClusterSimulationMs(minTime);
         out["simulation"] = {{"tokens", 65536}, {"experts", 256}, {"k", 8}, {"gpus", 64}, {"ms", simMs}};
@@ -233,13 +236,14 @@ int cmdCode(const std::vector<std::string>& argv, const LessonNames& appNames) {
     const Args a(argv, flags, {});
     SharedState s;
     // A chapter's settings first, then the flags given (lesson_code.hpp).
-    const LessonRequest request = lessonRequest(a);
+    const LessonRequest request = lessonRequest(a, appNames);
     std::optional<Lesson> lesson;
     if (!request.lesson.empty()) lesson = loadLesson(lessonFile(request.lesson));
     Settings defaults;
     useShippedModel(defaults);
     s.settings = layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, a, defaults);
     s.page = a.str("page", "");
+    checkPageName(s.page, appNames, "--page");
     s.lesson = request.lesson;
     s.chapter = request.chapter;
     s.pinnedToken = static_cast<int>(a.integer("pin", 0, 0, 1 << 30));

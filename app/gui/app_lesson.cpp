@@ -49,7 +49,10 @@ void App::goChapter(int chapter, int tryIndex, bool applySettings) {
         if (applySettings && model.empty()) m_state.leaveLm();
         // A model chapter starts from the model's trained routing, so its settings apply
         // even when the command line's are already there.
-        if (!model.empty() && m_state.lmName() != model) useLm(model), applySettings = true;
+        if (!model.empty() && m_state.lmName() != model) {
+            useLm(model);
+            applySettings = true;
+        }
         const RouterConfig trained = m_state.lm() ? trainedRouting(m_state.lm()->config) : RouterConfig{};
         const Settings next =
             chapterSettings(lesson, chapter, tryIndex, m_state.settings(), m_state.lm() ? &trained : nullptr);
@@ -91,7 +94,7 @@ void App::leaveLesson() {
 void App::openCode(const std::string& text) {
     SharedState shared;
     try {
-        shared = decodeShareCode(text);
+        shared = decodeShareCode(text, lessonNames());
     } catch (const std::exception& e) {
         m_problems.open(N_("This lesson code cannot be opened"),
                         N_("Copy the whole code again (it is one line) and open it once more. Nothing has changed."),
@@ -105,7 +108,9 @@ void App::openCode(const std::string& text) {
         // openLesson below lists the file's problems
     }
     LessonRequest request;
-    request.code = shared, request.lesson = shared.lesson, request.chapter = shared.chapter;
+    request.code = shared;
+    request.lesson = shared.lesson;
+    request.chapter = shared.chapter;
     const Settings next =
         layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, Args({}, {}, {}), m_state.settings());
     m_message = m_state.replaceSettings(next);

@@ -1,5 +1,7 @@
 #include "gui_options.hpp"
 
+#include "gui_main.hpp"
+
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -50,7 +52,7 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
                   "code", "session", "hide", "export-view", "out", "model", "layer"});
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
-    const LessonRequest request = lessonRequest(args);
+    const LessonRequest request = lessonRequest(args, lessonNames());
     o.settings = startSettings(args, request);
     o.screenshot = args.str("screenshot", "");
     o.lmModel = args.str("model", "");
