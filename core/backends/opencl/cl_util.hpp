@@ -7,6 +7,10 @@
 
 namespace moe::opencl {
 
+inline constexpr int kRowsPerTile = 8;  // RM in expert_ffn.cl
+inline constexpr int kTiledRows = 64;   // TT in expert_ffn_tiled.cl: rows (and columns) per work-group
+inline constexpr int kFfnLanes = 32;    // outputs per work-item in expert_ffn.cl (two float16), the FFN widths' padding
+
 inline size_t roundUp(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
 // Sets a kernel's arguments in order.
