@@ -53,13 +53,18 @@ LessonRequest lessonRequest(const Args& args, const LessonNames& names) {
     return r;
 }
 
+std::string requestedModel(const LessonRequest& r, const Lesson* lesson) {
+    if (r.code) return r.code->model;
+    return lesson ? lesson->chapters[clampedChapter(*lesson, r.chapter)].model : "";
+}
+
 Settings layeredSettings(const LessonRequest& r, const Lesson* lesson, const Settings* session, const Args& args,
-                         const Settings& defaults) {
+                         const Settings& defaults, const RouterConfig* startRouter) {
     if (lesson && r.chapterFlag && r.chapter >= int(lesson->chapters.size()))
         throw InputError("--chapter", "must be in 1.." + std::to_string(lesson->chapters.size()) +
                                           " (the chapters of " + lesson->path + ")");
     const int chapter = lesson ? clampedChapter(*lesson, r.chapter) : 0;
-    Settings s = lesson ? chapterSettings(*lesson, chapter, -1, defaults) : defaults;
+    Settings s = lesson ? chapterSettings(*lesson, chapter, -1, defaults, startRouter) : defaults;
     if (session) s = *session;
     if (r.code) {
         // The code's lesson may differ from --lesson's: a code is laid over its own chapter

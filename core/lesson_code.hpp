@@ -22,14 +22,17 @@ struct LessonRequest {
 };
 // Throws InputError naming --code or --chapter.
 LessonRequest lessonRequest(const Args& args, const LessonNames& names = {});
+// The language model a request runs: a code's own (empty: one layer), else the chapter's.
+std::string requestedModel(const LessonRequest& r, const Lesson* lesson);
 
 // The settings by the layering rule: the chapter's over `defaults` (without a lesson,
 // `defaults` themselves), then a session's (a whole state), then the code's own settings,
 // then the setting flags in `args`. `lesson` is the request's, loaded, or nullptr. The
 // backend and device stay `defaults`' unless a flag sets them: the machine is the
 // student's. Throws InputError naming --chapter when the lesson has no such chapter.
+// startRouter: the routing a chapter's flags start from (a language model's trained one).
 Settings layeredSettings(const LessonRequest& request, const Lesson* lesson, const Settings* session, const Args& args,
-                         const Settings& defaults);
+                         const Settings& defaults, const RouterConfig* startRouter = nullptr);
 
 // The code File → Share with students makes of `state`. When it names a chapter of
 // `lesson`, every setting that differs from that chapter's is written too (one moved back

@@ -1051,10 +1051,14 @@ json configJson(const Settings& s, const std::string& backend, const std::string
     return c;
 }
 
-std::string sessionJson(const Settings& s) {
+std::string sessionJson(const Settings& s, const std::string& model, int layer) {
     json j = {{"format", "moelab-session"}, {"version", kSessionVersion}};
     for (const SettingSpec& spec : kSpecs)
         if (spec.inSession) j[std::string(spec.key)] = spec.get(s);
+    if (!model.empty()) {
+        j["model"] = model;
+        j["layer"] = layer;
+    }
     j["text"] = s.text;  // the text itself, even when it came from a file
     // Invalid UTF-8 in the text is written as U+FFFD.
     return j.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
@@ -1074,6 +1078,19 @@ std::vector<std::string> applySettingsJson(Settings& s, const json& object, cons
         if (!findSetting(key)) unknown.push_back(key);
     return unknown;
 }
+
+namespace {
+// A session's language model: a name or path, and a layer in 0..1000.
+void readSessionModel(const json& j, const std::string& path, LoadedSession& out) {
+    if (j.contains("model") && !j["model"].is_string())
+        throw InputError(path + ": model", "must be a name (tiny-lm) or a .safetensors path");
+    if (j.contains("layer") &&
+        (!j["layer"].is_number_integer() || j["layer"].get<int64_t>() < 0 || j["layer"].get<int64_t>() > 1000))
+        throw InputError(path + ": layer", "must be a whole number in 0..1000 (got " + j["layer"].dump() + ")");
+    out.model = j.value("model", std::string());
+    out.layer = j.value("layer", 0);
+}
+}  // namespace
 
 LoadedSession parseSession(const std::string& text, const std::string& path) {
     checkJsonDepth(text, path);
@@ -1095,8 +1112,10 @@ LoadedSession parseSession(const std::string& text, const std::string& path) {
         throw InputError(path, "version " + j["version"].dump() + " is newer than this moelab reads (" +
                                    std::to_string(kSessionVersion) + ")");
     LoadedSession out;
+    readSessionModel(j, path, out);
     for (const std::string& key : applySettingsJson(out.settings, j, path))
-        if (key != "format" && key != "version" && key != "fallback_reason") out.unknownKeys.push_back(key);
+        if (key != "format" && key != "version" && key != "fallback_reason" && key != "model" && key != "layer")
+            out.unknownKeys.push_back(key);
     if (out.settings.weightsPath.empty()) {
         resolveSettings(out.settings);
         validateSettings(out.settings, keyNamer(path));

@@ -114,10 +114,13 @@ nlohmann::json configJson(const Settings& s, const std::string& backend, const s
 
 // Session files: the text and every setting, with a format name and version.
 inline constexpr int kSessionVersion = 2;
-std::string sessionJson(const Settings& s);
+// With a language model shown, its name and the layer followed ("model", "layer").
+std::string sessionJson(const Settings& s, const std::string& model = "", int layer = 0);
 struct LoadedSession {
     Settings settings;
     std::vector<std::string> unknownKeys;  // reported to the user, not applied
+    std::string model;                     // empty: the one-layer model
+    int layer = 0;
 };
 // Reads a session (version 1 or 2) onto the defaults. Throws InputError naming the
 // file and the key when it does not parse or a value is out of range.

@@ -102,6 +102,10 @@ std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
     if (!s.maximized.empty()) j["max"] = s.maximized;
     if (!s.hidden.empty()) j["hide"] = s.hidden;
     if (s.compareA) j["a"] = settingsDiff(*s.compareA);
+    if (!s.model.empty()) {
+        j["model"] = s.model;
+        j["layer"] = s.layer;
+    }
     const std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
     uLongf size = compressBound(text.size());
     std::string packed(size, '\0');
@@ -163,6 +167,11 @@ SharedState decodeShareCode(const std::string& raw, const LessonNames& names) {
         s.maximized = j.value("max", std::string());
         s.hidden = j.value("hide", std::vector<std::string>{});
         if (j.contains("a")) s.compareA = settingsFrom(j["a"]);
+        s.model = j.value("model", std::string());
+        s.layer = j.value("layer", 0);
+        if (s.layer < 0 || s.layer > kMaxModelLayer)
+            throw InputError("--code",
+                             "layer " + std::to_string(s.layer) + " is not in 0.." + std::to_string(kMaxModelLayer));
     } catch (const json::exception& e) {
         throw InputError("--code", std::string("holds no moelab state: ") + e.what());
     }

@@ -24,7 +24,11 @@ struct SharedState {
     std::vector<std::string> hidden;   // view names and setting keys students do not see
     std::optional<Settings> compareA;  // the pinned "A" of an A/B comparison
     std::vector<std::string> keys;     // decoded: the settings the code itself holds (lesson_code.hpp)
+    std::string model;                 // the language model shown ("tiny-lm" or a path); empty: one layer
+    int layer = 0;                     // the model's layer the routing views follow
 };
+
+inline constexpr int kMaxModelLayer = 1000;  // the --layer flag's bound
 
 // Writes every setting that differs from the defaults, and from `layeredOver` too when
 // given (the settings of the chapter the code names: see encodeLessonCode).

@@ -14,7 +14,6 @@
 
 namespace moe::test {
 
-
 inline RouterConfig presetRouter(const char* name) {
     const Preset* p = findPreset(name);
     EXPECT_NE(p, nullptr) << name;

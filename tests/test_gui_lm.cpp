@@ -153,3 +153,36 @@ TEST(GuiLm, AModelThatDoesNotLoadLeavesTheOneLayerApp) {
     const auto [bad, none] = runApp("--layer 2");
     EXPECT_EQ(bad, 2);  // --layer needs --model
 }
+
+// What File > Share and Save session hand out with the model shown opens it again: the
+// same layer, the same routing (capacity 1, not the trained dropless one), the same bits
+// per byte; route --code runs the model too.
+TEST(GuiLm, ItsCodeAndSessionOpenTheModelAtTheSameLayer) {
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    const auto [status, report] =
+        runApp("--model tiny-lm --layer 2 --capacity-factor 1 --text '床前明月光，疑是地上霜。'");
+    ASSERT_EQ(status, 0);
+    ASSERT_TRUE(report["lm"].is_object()) << report.dump();
+    const double bpb = report["lm"]["bits_per_byte"].get<double>();
+    EXPECT_GT(bpb, report["lm"]["as_trained_bits_per_byte"].get<double>());  // capacity 1 drops
+    const std::string code = report["code"].get<std::string>();
+    const auto [codeStatus, fromCode] = runApp("--code " + code);
+    ASSERT_EQ(codeStatus, 0);
+    ASSERT_TRUE(fromCode["lm"].is_object()) << fromCode.dump();
+    EXPECT_EQ(fromCode["lm"]["layer"], 2);
+    EXPECT_NEAR(fromCode["lm"]["bits_per_byte"].get<double>(), bpb, 1e-9);
+
+    const std::string session =
+        (std::filesystem::temp_directory_path() / ("lm_session_" + std::to_string(::getpid()) + ".json")).string();
+    moe::writeFileAtomic(session, report["settings"].dump());
+    const auto [sessionStatus, fromSession] = runApp("--session '" + session + "'");
+    std::filesystem::remove(session);
+    ASSERT_EQ(sessionStatus, 0);
+    ASSERT_TRUE(fromSession["lm"].is_object()) << fromSession.dump();
+    EXPECT_EQ(fromSession["lm"]["layer"], 2);
+    EXPECT_NEAR(fromSession["lm"]["bits_per_byte"].get<double>(), bpb, 1e-9);
+
+    const auto route = moe::test::runMoelab({"route", "--code", code, "--json"});
+    ASSERT_EQ(route.code, 0) << route.err;
+    EXPECT_NEAR(nlohmann::json::parse(route.out)["bits_per_byte"].get<double>(), bpb, 1e-4);  // the app may run OpenCL
+}

@@ -9,6 +9,7 @@
 
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
+#include "share_code.hpp"
 #include "test_support.hpp"
 #include "tiny_lm_file.hpp"
 
@@ -175,4 +176,45 @@ TEST(LmCli, BenchWithoutPyTorchSaysSoAndTimesMoelab) {
     }
     EXPECT_GT(lm["generate"]["moelab_bytes_per_s"].get<double>(), 0.0);
     EXPECT_EQ(lm["threads"], 1);
+}
+
+// A chapter or code of the language model runs it, as `route --model` would with the
+// chapter's text (chapter 12 sets no routing: the model as trained); a code carries the
+// model and the layer shown.
+TEST(LmCli, AModelChapterOrItsCodeRunsTheModel) {
+    const std::string text =
+        "床前明月光，疑是地上霜。举头望明月，低头思故乡。And God said, Let there be light: and there was light.";
+    const auto direct = runMoelab({"route", "--model", "tiny-lm", "--text", text, "--json"});
+    ASSERT_EQ(direct.code, 0) << direct.err;
+    const double bpb = json::parse(direct.out)["bits_per_byte"].get<double>();
+    const auto chapter = runMoelab({"route", "--lesson", "builtin", "--chapter", "12", "--json"});
+    ASSERT_EQ(chapter.code, 0) << chapter.err;
+    const json c = json::parse(chapter.out);
+    EXPECT_EQ(c["layers"].size(), 4u);
+    EXPECT_EQ(c["config"]["model"], "tiny-lm");
+    EXPECT_NEAR(c["bits_per_byte"].get<double>(), bpb, 1e-9);
+    // A flag on top of the chapter: capacity 1 drops tokens and costs bits.
+    const auto dropped = runMoelab({"route", "--chapter", "12", "--capacity-factor", "1", "--json"});
+    ASSERT_EQ(dropped.code, 0) << dropped.err;
+    EXPECT_GT(json::parse(dropped.out)["bits_per_byte"].get<double>(), bpb + 0.01);
+
+    const auto code = runMoelab({"code", "--lesson", "builtin", "--chapter", "12", "--layer", "2"});
+    ASSERT_EQ(code.code, 0) << code.err;
+    const std::string shared = code.out.substr(0, code.out.find('\n'));
+    const moe::SharedState decoded = moe::decodeShareCode(shared);
+    EXPECT_EQ(decoded.model, "tiny-lm");
+    EXPECT_EQ(decoded.layer, 2);
+    const auto fromCode = runMoelab({"route", "--code", shared, "--json"});
+    ASSERT_EQ(fromCode.code, 0) << fromCode.err;
+    EXPECT_NEAR(json::parse(fromCode.out)["bits_per_byte"].get<double>(), bpb, 1e-9);
+    // A one-layer chapter's code stays one layer; --layer needs a model.
+    const auto one = runMoelab({"code", "--lesson", "builtin", "--chapter", "3"});
+    ASSERT_EQ(one.code, 0) << one.err;
+    EXPECT_EQ(moe::decodeShareCode(one.out.substr(0, one.out.find('\n'))).model, "");
+    const auto noModel = runMoelab({"code", "--layer", "2"});
+    EXPECT_EQ(noModel.code, 2);
+    EXPECT_NE(noModel.err.find("--layer"), std::string::npos) << noModel.err;
+    const auto both = runMoelab({"route", "--model", "tiny-lm", "--chapter", "12"});
+    EXPECT_EQ(both.code, 2);
+    EXPECT_NE(both.err.find("--chapter"), std::string::npos) << both.err;
 }

@@ -283,6 +283,29 @@ TEST(Session, BadValuesNameTheKey) {
 }  // namespace
 
 namespace {
+// A session and a code made with the language model shown carry it and the layer; one
+// without names none.
+TEST(Session, CarriesTheLanguageModelAndItsLayer) {
+    Settings s;
+    s.router.capacityFactor = 1;
+    const LoadedSession back = parseSession(sessionJson(s, "tiny-lm", 3), "s.json");
+    EXPECT_EQ(back.model, "tiny-lm");
+    EXPECT_EQ(back.layer, 3);
+    EXPECT_TRUE(back.unknownKeys.empty());
+    EXPECT_EQ(back.settings.router.capacityFactor, 1.0f);
+    EXPECT_EQ(parseSession(sessionJson(s), "s.json").model, "");
+    EXPECT_INPUT_ERROR(parseSession(R"({"model": 5})", "x.json"), "x.json: model");
+    EXPECT_INPUT_ERROR(parseSession(R"({"model": "tiny-lm", "layer": 1001})", "x.json"), "x.json: layer");
+    EXPECT_INPUT_ERROR(parseSession(R"({"model": "tiny-lm", "layer": -1})", "x.json"), "x.json: layer");
+    SharedState code;
+    code.model = "tiny-lm";
+    code.layer = 2;
+    const SharedState decoded = decodeShareCode(encodeShareCode(code));
+    EXPECT_EQ(decoded.model, "tiny-lm");
+    EXPECT_EQ(decoded.layer, 2);
+    EXPECT_EQ(decodeShareCode(encodeShareCode(SharedState{})).model, "");
+}
+
 TEST(Settings, TheContractNamesEveryFlagAndKey) {
     // docs/contract.md is the outside world's copy: a setting it lacks is a setting
     // scripts cannot know about.

@@ -29,7 +29,10 @@ void refuseModelFlags(const Args& a) {
         if (spec.group == SettingGroup::Model && a.has(std::string(spec.flag)))
             throw InputError("--" + std::string(spec.flag),
                              "cannot be combined with --model: the language model's file fixes its shape and weights");
-    for (const char* flag : {"preset", "lesson", "chapter", "code", "csv"})
+    for (const char* flag : {"preset", "csv"})
+        if (a.has(flag)) throw InputError("--" + std::string(flag), "cannot be combined with --model");
+    if (!a.has("model")) return;
+    for (const char* flag : {"lesson", "chapter", "code"})
         if (a.has(flag)) throw InputError("--" + std::string(flag), "cannot be combined with --model");
 }
 
@@ -43,6 +46,21 @@ Settings modelSettings(const Args& a, const LmModel& m) {
     validateSettings(s);
     if (s.text.empty())
         throw InputError(a.has("text-file") ? "--text-file" : "--text", "is empty: the model needs a byte");
+    return s;
+}
+
+// A chapter's or code's settings by the layering rule, over the model's shape and trained
+// routing; the file's shape wins over any the chapter names.
+Settings lessonModelSettings(const Args& a, const LmModel& m, const ModelLesson& from) {
+    Settings base;
+    base.shape = m.layers[0].moe.shape;
+    base.router = trainedRouting(m.config);
+    Settings s = layeredSettings(*from.request, from.lesson, nullptr, a, base, &base.router);
+    s.shape = base.shape;
+    s.weightsPath.clear();
+    resolveSettings(s);
+    validateSettings(s);
+    if (s.text.empty()) throw InputError("--text", "is empty: the model needs a byte");
     return s;
 }
 
@@ -116,12 +134,11 @@ std::string modelJsonFields(const Settings& o, const LmRun& run, bool logprobs) 
 
 }  // namespace
 
-int routeModel(const Args& a) {
+int routeModel(const Args& a, const std::string& name, const ModelLesson& from) {
     refuseModelFlags(a);
     if (a.has("logprobs") && !a.has("json")) throw InputError("--logprobs", "needs --json");
-    const std::string name = *a.str("model");
     const LmModel m = loadLm(name);
-    const Settings o = modelSettings(a, m);
+    const Settings o = from.request ? lessonModelSettings(a, m, from) : modelSettings(a, m);
     const BackendChoice bc = makeBackend(o.backend, o.device);
     const LmRun run = runLm(*bc.backend, m, o.router, o.text);
     const LayerResult& first = run.layers[0];

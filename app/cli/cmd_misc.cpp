@@ -15,6 +15,7 @@
 #include "settings_schema.hpp"
 #include "lesson.hpp"
 #include "lesson_code.hpp"
+#include "lm_commands.hpp"
 #include "presets.hpp"
 #include "routing_stages.hpp"
 #include "safetensors.hpp"
@@ -232,21 +233,29 @@ int cmdBench(const std::vector<std::string>& argv) {
 
 int cmdCode(const std::vector<std::string>& argv, const LessonNames& appNames) {
     auto flags = settingFlags();
-    flags.insert({"page", "lesson", "chapter", "hide", "a", "pin"});
+    flags.insert({"page", "lesson", "chapter", "hide", "a", "pin", "model", "layer"});
     const Args a(argv, flags, {});
     SharedState s;
     // A chapter's settings first, then the flags given (lesson_code.hpp).
     const LessonRequest request = lessonRequest(a, appNames);
     std::optional<Lesson> lesson;
     if (!request.lesson.empty()) lesson = loadLesson(lessonFile(request.lesson));
-    Settings defaults;
-    useShippedModel(defaults);
-    s.settings = layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, a, defaults);
+    s.model = a.str("model", requestedModel(request, lesson ? &*lesson : nullptr));
+    if (!s.model.empty()) {  // the model's trained routing under the chapter's and the flags
+        s.settings = lessonModelSettings(a, loadLm(s.model), {&request, lesson ? &*lesson : nullptr});
+    } else {
+        Settings defaults;
+        useShippedModel(defaults);
+        s.settings = layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, a, defaults);
+    }
     s.page = a.str("page", "");
     checkPageName(s.page, appNames, "--page");
     s.lesson = request.lesson;
     s.chapter = request.chapter;
     s.pinnedToken = static_cast<int>(a.integer("pin", 0, 0, 1 << 30));
+    if (a.has("layer") && s.model.empty())
+        throw InputError("--layer", "goes with --model (the language model's layers)");
+    s.layer = static_cast<int>(a.integer("layer", 0, 0, kMaxModelLayer));
     if (auto hide = a.str("hide")) s.hidden = parseHideList(*hide, appNames.views);
     if (auto flagsA = a.str("a")) {  // A of an A/B comparison: the same flags with these on top
         std::vector<std::string> both = argv;

@@ -326,14 +326,7 @@ void writeCsv(RowSource& rows, const Routing& r) {
     fl.flush();
 }
 
-// The flags alone, or by the layering rule when a lesson chapter or a lesson code is named.
-Settings routeSettings(const Args& a) {
-    if (!a.has("lesson") && !a.has("chapter") && !a.has("code")) return settingsFromFlags(a);
-    const LessonRequest request = lessonRequest(a);
-    std::optional<Lesson> lesson;
-    if (!request.lesson.empty()) lesson = loadLesson(lessonFile(request.lesson));
-    return layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, a, Settings{});
-}
+bool namesALesson(const Args& a) { return a.has("lesson") || a.has("chapter") || a.has("code"); }
 
 }  // namespace
 
@@ -348,9 +341,21 @@ int cmdRoute(const std::vector<std::string>& argv) {
     flags.insert({"max-rows", "lesson", "chapter", "code", "model"});
     const Args a(argv, flags, {"json", "outputs", "csv", "logprobs"});
     if (a.has("json") && a.has("csv")) throw InputError("--csv", "cannot be combined with --json");
-    if (a.has("model")) return routeModel(a);  // the language model: every layer (cmd_lm.cpp)
+    if (a.has("model")) return routeModel(a, *a.str("model"));  // the language model: every layer (cmd_lm.cpp)
+    // The flags alone, or by the layering rule when a lesson chapter or a lesson code is named;
+    // a chapter or code of the language model runs it.
+    std::optional<LessonRequest> request;
+    std::optional<Lesson> lesson;
+    if (namesALesson(a)) {
+        request = lessonRequest(a);
+        if (!request->lesson.empty()) lesson = loadLesson(lessonFile(request->lesson));
+        const Lesson* l = lesson ? &*lesson : nullptr;
+        if (const std::string model = requestedModel(*request, l); !model.empty())
+            return routeModel(a, model, {&*request, l});
+    }
     if (a.has("logprobs")) throw InputError("--logprobs", "needs --model (the language model's next-byte predictions)");
-    Settings o = routeSettings(a);
+    Settings o =
+        request ? layeredSettings(*request, lesson ? &*lesson : nullptr, nullptr, a, Settings{}) : settingsFromFlags(a);
     const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));
     const ModelWeights w = buildWeights(o);
     BackendChoice bc = makeBackend(o.backend, o.device);  // --backend opencl without a device: exit 2

@@ -79,6 +79,7 @@ public:
     // file that does not load leaves the one-layer mode on with a message.
     void useLm(const std::string& nameOrPath, bool asTrained = true);
     void leaveLm();
+    void showModel(const std::string& model, int layer);
     AppState& state() { return m_state; }
 
 private:

@@ -47,6 +47,17 @@ void App::useLm(const std::string& nameOrPath, bool asTrained) {
     m_relayout = true;
 }
 
+// A session's or code's model (empty: the one-layer model), routing as saved: the
+// settings laid on next carry it.
+void App::showModel(const std::string& model, int layer) {
+    if (model.empty()) {
+        leaveLm();
+        return;
+    }
+    if (m_state.lmName() != model) useLm(model, false);
+    m_state.setLayer(layer);
+}
+
 void App::leaveLm() {
     m_state.leaveLm();
     m_relayout = true;
@@ -71,10 +82,11 @@ void App::runPathAction() {
                 m_state.loadWeights(m_path);
                 break;
             case PathAction::SaveSession:
-                writeFileAtomic(m_path, sessionJson(m_state.settings()));
+                writeFileAtomic(m_path, sessionJson(m_state.settings(), m_state.lmName(), m_state.layer()));
                 break;
             case PathAction::LoadSession: {
                 LoadedSession loaded = parseSession(readFile(m_path), m_path);
+                showModel(loaded.model, loaded.layer);
                 m_message = m_state.replaceSettings(std::move(loaded.settings));
                 if (m_message.empty() && !loaded.unknownKeys.empty()) {
                     m_message = m_path + ": " + tr("ignored unknown keys") + ":";

@@ -107,6 +107,7 @@ void App::openCode(const std::string& text) {
     } catch (const std::exception&) {
         // openLesson below lists the file's problems
     }
+    showModel(shared.model, shared.layer);
     LessonRequest request;
     request.code = shared;
     request.lesson = shared.lesson;

@@ -25,6 +25,10 @@ SharedState App::sharedState() {
     if (m_maximized) s.maximized = m_maximized->id();
     s.hidden.assign(m_ui.hidden.begin(), m_ui.hidden.end());
     if (m_state.pinnedA()) s.compareA = m_state.pinnedA()->settings;
+    if (m_state.lm()) {
+        s.model = m_state.lmName();
+        s.layer = m_state.layer();
+    }
     return s;
 }
 
@@ -107,18 +111,19 @@ std::string App::layoutReport() {
     nlohmann::json lesson = nullptr;
     if (inLesson())
         lesson = {{"chapter", m_state.lesson()->chapter + 1}, {"footer_visible", m_views.lesson.footerVisible()}};
-    return nlohmann::json{{"window", {m_windowW, m_windowH}},
-                          {"scale", m_ui.scale},
-                          {"lesson", lesson},
-                          {"lm", lm},
-                          {"top", ImGui::GetFrameHeight()},
-                          {"bottom", m_windowH - ImGui::GetFrameHeight()},
-                          {"min_view", {kMinViewWidth * m_ui.scale, kMinViewHeight * m_ui.scale}},
-                          {"views", views},
-                          {"measured", measured},
-                          {"code", shareCode()},
-                          {"problems", m_problems.lines()},  // the problem dialog's last lines
-                          {"settings", nlohmann::json::parse(sessionJson(m_state.settings()))}}
+    return nlohmann::json{
+        {"window", {m_windowW, m_windowH}},
+        {"scale", m_ui.scale},
+        {"lesson", lesson},
+        {"lm", lm},
+        {"top", ImGui::GetFrameHeight()},
+        {"bottom", m_windowH - ImGui::GetFrameHeight()},
+        {"min_view", {kMinViewWidth * m_ui.scale, kMinViewHeight * m_ui.scale}},
+        {"views", views},
+        {"measured", measured},
+        {"code", shareCode()},
+        {"problems", m_problems.lines()},  // the problem dialog's last lines
+        {"settings", nlohmann::json::parse(sessionJson(m_state.settings(), m_state.lmName(), m_state.layer()))}}
         .dump();
 }
 

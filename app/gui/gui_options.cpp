@@ -24,13 +24,7 @@ namespace {
 // code's own, then the flags given. Without a model flag the app opens on the shipped
 // checkpoint, and it runs on OpenCL where there is a device (the CLI's default stays
 // Eigen). A lesson that does not load adds nothing here: the app shows its problems.
-Settings startSettings(const Args& args, const LessonRequest& request) {
-    std::optional<LoadedSession> session;
-    if (auto path = args.str("session")) {
-        session = parseSession(readFile(*path), *path);
-        for (const std::string& k : session->unknownKeys)
-            std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
-    }
+Settings startSettings(const Args& args, const LessonRequest& request, const std::optional<LoadedSession>& session) {
     std::optional<Lesson> lesson;
     if (!request.lesson.empty()) {
         try {
@@ -44,6 +38,26 @@ Settings startSettings(const Args& args, const LessonRequest& request) {
                            defaults);
 }
 
+// --model and --layer, else a code's or session's model and layer, whose saved routing is
+// in the settings already.
+void startModel(const Args& args, const LessonRequest& request, const std::optional<LoadedSession>& session,
+                GuiOptions& o) {
+    o.lmModel = args.str("model", "");
+    if (args.has("model") && o.lmModel.empty())
+        throw InputError("--model", "needs a name (tiny-lm) or a .safetensors path");
+    o.lmRoutingGiven = routingFlagsGiven(args);
+    if (!args.has("model")) {
+        const bool fromCode = request.code && !request.code->model.empty();
+        const bool fromSession = !fromCode && session && !session->model.empty();
+        o.lmModel = fromCode ? request.code->model : fromSession ? session->model : "";
+        o.layer = fromCode ? request.code->layer : fromSession ? session->layer : 0;
+        o.lmRoutingGiven = fromCode || fromSession;  // the saved routing, not the trained one
+    }
+    if (args.has("layer") && o.lmModel.empty())
+        throw InputError("--layer", "goes with --model (the language model's layers)");
+    o.layer = static_cast<int>(args.integer("layer", o.layer, 0, kMaxModelLayer));
+}
+
 }  // namespace
 
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
@@ -53,15 +67,15 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
     const LessonRequest request = lessonRequest(args, lessonNames());
-    o.settings = startSettings(args, request);
+    std::optional<LoadedSession> session;
+    if (auto path = args.str("session")) {
+        session = parseSession(readFile(*path), *path);
+        for (const std::string& k : session->unknownKeys)
+            std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
+    }
+    o.settings = startSettings(args, request, session);
     o.screenshot = args.str("screenshot", "");
-    o.lmModel = args.str("model", "");
-    if (args.has("model") && o.lmModel.empty())
-        throw InputError("--model", "needs a name (tiny-lm) or a .safetensors path");
-    o.lmRoutingGiven = routingFlagsGiven(args);
-    if (args.has("layer") && o.lmModel.empty())
-        throw InputError("--layer", "goes with --model (the language model's layers)");
-    o.layer = static_cast<int>(args.integer("layer", 0, 0, 1000));
+    startModel(args, request, session, o);
     o.frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     o.width = static_cast<int>(args.integer("width", 1280, 320, 8192));
     o.height = static_cast<int>(args.integer("height", 800, 240, 8192));
