@@ -15,6 +15,8 @@
 #include "errors.hpp"
 #include "input_limits.hpp"
 #include "layer.hpp"
+#include "lm/lm_forward.hpp"
+#include "lm/lm_model.hpp"
 #include "lesson.hpp"
 #include "route_stream.hpp"
 #include "safetensors.hpp"
@@ -256,3 +258,25 @@ TEST(Robustness, OutOfMemoryIsSaidInWords) {
 }
 
 }  // namespace
+
+// ---- language model files ----
+
+// The fuzzer's seeds (tests/fuzz/make_corpus.py): the small models load and run in every
+// dtype; a damaged one is refused naming what is wrong.
+TEST(Robustness, LanguageModelSeeds) {
+    const auto lm = [](const char* name) { return parseLm(readFile(seed("lm", name)), name); };
+    for (const char* name :
+         {"valid_f32.safetensors", "valid_f16_tied_one_layer.safetensors", "valid_bf16_top1.safetensors"}) {
+        const LmModel m = lm(name);
+        EigenBackend eigen;
+        const LmRun run = runLm(eigen, m, trainedRouting(m.config), "ab");
+        EXPECT_TRUE(run.logprobs.allFinite()) << name;
+        EXPECT_EQ(run.layers.size(), size_t(m.config.layers)) << name;
+    }
+    EXPECT_EQ(lm("valid_f16_tied_one_layer.safetensors").config.layers, 1);
+    EXPECT_INPUT_ERROR(lm("missing_tensor.safetensors"), "model.layers.1.self_attn.o_proj.weight");
+    EXPECT_INPUT_ERROR(lm("wrong_shape.safetensors"), "model.layers.0.block_sparse_moe.gate.weight");
+    EXPECT_CONTAINS(inputErrorText([&] { lm("truncated.safetensors"); }), "truncated");
+    EXPECT_INPUT_ERROR(lm("config_missing_key.safetensors"), "config_missing_key.safetensors config.rope_theta");
+    EXPECT_CONTAINS(inputErrorText([&] { lm("k_over_experts.safetensors"); }), "num_experts_per_tok");
+}

@@ -9,18 +9,22 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string text(reinterpret_cast<const char*>(data), size);
-    moe::Settings first;
+    moe::LoadedSession loaded;
     try {
-        first = moe::parseSession(text, "fuzz.json").settings;
+        loaded = moe::parseSession(text, "fuzz.json");
     } catch (const moe::InputError&) {
         return 0;
     }
-    const std::string written = moe::sessionJson(first);
+    const moe::Settings& first = loaded.settings;
+    const std::string written = moe::sessionJson(first, loaded.model, loaded.layer);
     const moe::LoadedSession again = moe::parseSession(written, "written.json");  // must not throw
     moe::fuzz::require(again.unknownKeys.empty(), "the keys sessionJson writes (one is unknown)");
+    moe::fuzz::require(again.model == loaded.model, "the language model");
+    moe::fuzz::require(loaded.model.empty() || again.layer == loaded.layer, "the model's layer");
     for (const moe::SettingSpec& spec : moe::settingSpecs())
         if (spec.inSession)
             moe::fuzz::require(moe::sameValue(spec, first, again.settings), std::string(spec.key).c_str());
-    moe::fuzz::require(moe::sessionJson(again.settings) == written, "the session file written");
+    moe::fuzz::require(moe::sessionJson(again.settings, again.model, again.layer) == written,
+                       "the session file written");
     return 0;
 }

@@ -65,6 +65,8 @@ void roundTrip(const std::string& code) {
     require(first.hidden == again.hidden, "the hidden views");
     require(first.compareA.has_value() == again.compareA.has_value(), "whether there is an A to compare");
     require(!first.compareA || sameSettings(*first.compareA, *again.compareA), "the A settings");
+    require(first.model == again.model, "the language model");
+    require(first.model.empty() || first.layer == again.layer, "the model's layer");
     require(moe::encodeShareCode(again) == encoded, "the code written");
 }
 

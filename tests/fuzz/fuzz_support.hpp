@@ -13,4 +13,11 @@ inline void require(bool ok, const char* what) {
     std::abort();
 }
 
+// A property that must hold whatever the input (not a round trip).
+inline void expect(bool ok, const char* what) {
+    if (ok) return;
+    std::fprintf(stderr, "fuzz: %s\n", what);
+    std::abort();
+}
+
 }  // namespace moe::fuzz

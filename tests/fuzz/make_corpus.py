@@ -165,3 +165,71 @@ write("preferences", "scale_out_of_range.json", '{"theme": "dark", "scale": 9}\n
 write("preferences", "not_an_object.json", '[1, 2, 3]\n')
 # Before parsePreferences, a bad value after an unchecked theme left the theme applied.
 write("preferences", "theme_then_bad_scale.json", '{"theme": "blue", "scale": "big"}\n')
+
+# Language model files (the contract's byte-level Mixtral): a small one as moelab loads it
+# (F32, F16 and BF16, tied and untied), and damaged ones.
+def lm_config(D=8, L=2, H=6, E=4, k=2, heads=2, kv=1, tie=False):
+    return {"vocab_size": 256, "hidden_size": D, "intermediate_size": H, "num_hidden_layers": L,
+            "num_attention_heads": heads, "num_key_value_heads": kv, "num_local_experts": E,
+            "num_experts_per_tok": k, "rope_theta": 10000.0, "rms_norm_eps": 1e-5,
+            "max_position_embeddings": 16, "tie_word_embeddings": tie}
+
+
+def lm_tensors(c):
+    D, H, E = c["hidden_size"], c["intermediate_size"], c["num_local_experts"]
+    hd = D // c["num_attention_heads"]
+    t = [("model.embed_tokens.weight", [256, D])]
+    for l in range(c["num_hidden_layers"]):
+        p = "model.layers.%d." % l
+        t += [(p + "input_layernorm.weight", [D]), (p + "self_attn.q_proj.weight", [D, D]),
+              (p + "self_attn.k_proj.weight", [c["num_key_value_heads"] * hd, D]),
+              (p + "self_attn.v_proj.weight", [c["num_key_value_heads"] * hd, D]),
+              (p + "self_attn.o_proj.weight", [D, D]), (p + "post_attention_layernorm.weight", [D]),
+              (p + "block_sparse_moe.gate.weight", [E, D])]
+        for e in range(E):
+            q = p + "block_sparse_moe.experts.%d." % e
+            t += [(q + "w1.weight", [H, D]), (q + "w3.weight", [H, D]), (q + "w2.weight", [D, H])]
+    t.append(("model.norm.weight", [D]))
+    if not c["tie_word_embeddings"]:
+        t.append(("lm_head.weight", [256, D]))
+    return t
+
+
+def lm_file(c, dtype="F32", leave_out=None, shape_of=None):
+    header, data, i = {"__metadata__": {"config": json.dumps(c)}}, b"", 0
+    for name, shape in lm_tensors(c):
+        if name == leave_out:
+            continue
+        n = 1
+        for d in shape:
+            n *= d
+        vals = [(1.0 if len(shape) == 1 else 0.0) + 0.3 * (((i + j) * 37 % 17) / 17 - 0.5) for j in range(n)]
+        i += 1
+        if dtype == "F32":
+            raw = struct.pack("<%df" % n, *vals)
+        elif dtype == "F16":
+            raw = struct.pack("<%de" % n, *vals)
+        else:  # BF16: the upper half of each float32
+            raw = b"".join(struct.pack("<f", v)[2:] for v in vals)
+        header[name] = {"dtype": dtype, "shape": shape_of.get(name, shape) if shape_of else shape,
+                        "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    h = json.dumps(header)
+    h += " " * ((8 - len(h) % 8) % 8)
+    return struct.pack("<Q", len(h)) + h.encode() + data
+
+
+write("lm", "valid_f32.safetensors", lm_file(lm_config()))
+write("lm", "valid_f16_tied_one_layer.safetensors", lm_file(lm_config(L=1, tie=True), "F16"))
+write("lm", "valid_bf16_top1.safetensors", lm_file(lm_config(k=1, kv=2), "BF16"))
+write("lm", "missing_tensor.safetensors", lm_file(lm_config(), leave_out="model.layers.1.self_attn.o_proj.weight"))
+write("lm", "wrong_shape.safetensors",
+      lm_file(lm_config(), shape_of={"model.layers.0.block_sparse_moe.gate.weight": [2, 16]}))
+write("lm", "truncated.safetensors", lm_file(lm_config())[:-100])
+bad = lm_config()
+del bad["rope_theta"]
+write("lm", "config_missing_key.safetensors", lm_file(bad))
+write("lm", "k_over_experts.safetensors", lm_file(lm_config(k=5)))
+write("session", "with_model.json", json.dumps({"format": "moelab-session", "version": 2, "model": "tiny-lm",
+                                                "layer": 2, "capacity_factor": 1}, indent=2) + "\n")
+write("share_code", "with_model.txt", code('{"s":{"capacity_factor":1},"model":"tiny-lm","layer":3}'))
