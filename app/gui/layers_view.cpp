@@ -60,7 +60,10 @@ void LayersView::drawContent(AppState& state) {
     const float rowsH = std::min(rowsHeight(state, ImGui::GetContentRegionAvail().x), avail - spacing);
     drawTextRows(state, std::max(line, rowsH));
     const float left = ImGui::GetContentRegionAvail().y;
-    if (left >= minChart) drawAnalysis(state, std::min(left, line * 10));
+    if (left >= minChart)
+        drawAnalysis(state, std::min(left, line * 10));
+    else if (left >= line)
+        ImGui::TextDisabled("%s", tr("The per-layer chart needs a taller view (or a shorter text)."));
 }
 
 float LayersView::rowLineHeight() const { return ImGui::GetTextLineHeight() * 1.25f; }
@@ -213,7 +216,13 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
     ImGui::SameLine();
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(kWarning), "%s", tr("chance (1/E)"));
     ImGui::SameLine();
-    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(specC), "%s", tr("token specialisation"));
+    // Specialisation counts byte values seen 10 times or more: a short text may have none.
+    bool anySpecialisation = false;
+    for (const LayerRoutingStats& s : m_stats) anySpecialisation |= !std::isnan(s.tokenSpecialisation);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(specC), "%s",
+                       anySpecialisation
+                           ? tr("token specialisation")
+                           : tr("token specialisation: none (no byte value occurs 10 times in this text)"));
 }
 
 void drawLmJourney(const AppState& state, Ui& ui, int token) {

@@ -90,7 +90,9 @@ void lineChart(const char* title, const char* yUnit, const std::vector<PlotSerie
     const ImVec2 p = ImGui::GetCursorScreenPos();
     const float line = ImGui::GetTextLineHeight();
     const ImU32 text = ImGui::GetColorU32(ImGuiCol_Text), faint = ImGui::GetColorU32(ImGuiCol_TextDisabled);
-    auto [lo, hi] = yRange(series, axes);
+    const std::pair<double, double> range = yRange(series, axes);
+    double lo = range.first;  // a lambda below captures them: no structured binding (clang 14)
+    double hi = range.second;
     int last = 1;
     for (const PlotSeries& s : series)
         if (!s.x->empty()) last = std::max(last, s.x->back());

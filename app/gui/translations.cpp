@@ -481,6 +481,9 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"same first expert", "第一选择相同"},
         {"the model gave this byte p = %.3f", "模型给这个字节的概率 p = %.3f"},
         {"token specialisation", "词元专一度"},
+        {"token specialisation: none (no byte value occurs 10 times in this text)",
+         "词元专一度：无（本文中没有出现 10 次的字节值）"},
+        {"The per-layer chart needs a taller view (or a shorter text).", "每层图表需要更高的视图（或更短的文本）。"},
     };
     return t;
 }

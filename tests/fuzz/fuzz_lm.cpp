@@ -23,7 +23,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         const moe::LmRun run = moe::runLm(eigen, m, moe::trainedRouting(m.config), "a\xE5\xBA");
         moe::fuzz::expect(run.logprobs.allFinite(), "a model that loaded gave a non-finite log-probability");
         moe::fuzz::expect(std::isfinite(run.bitsPerByte), "a model that loaded gave non-finite bits per byte");
-    } catch (const moe::InputError&) {
-    }
+    } catch (const moe::InputError&) {}
     return 0;
 }
