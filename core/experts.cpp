@@ -35,9 +35,11 @@ void activate(float* p, Eigen::Index n, Activation a) {
             for (Eigen::Index i = 0; i < n; ++i) p[i] = 0.5f * p[i] * (1.0f + std::erf(p[i] * 0.70710678f));
             break;
         case Activation::Silu:
-        case Activation::SwiGlu:
-            for (Eigen::Index i = 0; i < n; ++i) p[i] = p[i] / (1.0f + std::exp(-p[i]));
+        case Activation::SwiGlu: {  // Eigen's vectorised exp: a scalar expf per element was 10% of a forward pass
+            Eigen::Map<Eigen::ArrayXf> v(p, n);
+            v = v / (1.0f + (-v).exp());
             break;
+        }
     }
 }
 
