@@ -73,14 +73,14 @@ Mat lmStep(Backend& b, const LmModel& m, const RouterConfig& routing, std::strin
     return logits;
 }
 
+// In float with Eigen's vectorised exp, as PyTorch's float32 log_softmax: a scalar double
+// exp per logit was 5% of a forward pass at T = 256.
 Mat logSoftmaxRows(const Mat& z) {
     Mat out(z.rows(), z.cols());
     for (Eigen::Index t = 0; t < z.rows(); ++t) {
-        const double top = z.row(t).maxCoeff();
-        double sum = 0;
-        for (Eigen::Index j = 0; j < z.cols(); ++j) sum += std::exp(double(z(t, j)) - top);
-        const double logSum = top + std::log(sum);
-        for (Eigen::Index j = 0; j < z.cols(); ++j) out(t, j) = static_cast<float>(double(z(t, j)) - logSum);
+        const float top = z.row(t).maxCoeff();
+        const float logSum = top + std::log((z.row(t).array() - top).exp().sum());
+        out.row(t) = z.row(t).array() - logSum;
     }
     return out;
 }
