@@ -144,6 +144,17 @@ TEST(GuiLm, TheModelOpensWithTheLayersViewAndTheChosenLayer) {
     EXPECT_NEAR(layer0["lm"]["bits_per_byte"].get<double>(), report["lm"]["bits_per_byte"].get<double>(), 1e-12);
 }
 
+// Every layer's row is in view, at 100 % and at 200 % (held to what 1280 x 800 holds), in
+// both languages: thinner strips where a line of text each does not fit.
+TEST(GuiLm, EveryLayerRowIsInView) {
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    for (const char* flags : {"--model tiny-lm", "--model tiny-lm --scale 2 --lang zh"}) {
+        const auto [status, report] = runApp(flags);
+        ASSERT_EQ(status, 0) << flags;
+        EXPECT_EQ(report["measured"]["layer_rows_in_view"], 4.0) << flags;
+    }
+}
+
 TEST(GuiLm, AModelThatDoesNotLoadLeavesTheOneLayerApp) {
     if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
     const auto [status, report] = runApp("--model /nonexistent/lm.safetensors");
@@ -185,4 +196,24 @@ TEST(GuiLm, ItsCodeAndSessionOpenTheModelAtTheSameLayer) {
     const auto route = moe::test::runMoelab({"route", "--code", code, "--json"});
     ASSERT_EQ(route.code, 0) << route.err;
     EXPECT_NEAR(nlohmann::json::parse(route.out)["bits_per_byte"].get<double>(), bpb, 1e-4);  // the app may run OpenCL
+}
+
+// Auto with only a CPU OpenCL device (PoCL): the one-layer model runs there, the language
+// model on Eigen, which is faster on the same cores; a GPU would keep it.
+TEST(AppStateLm, AutoRunsTheModelOnEigenWhereOpenClIsTheCpu) {
+    Settings s;
+    s.text = kText;
+    s.backend = BackendKind::Auto;
+    gui::AppState state(s);
+    state.computeInline(true);
+    state.update();
+    state.waitForBackend();
+    if (state.backendName() != "opencl") GTEST_SKIP() << "skipped: no OpenCL device (" << state.deviceName() << ")";
+    const bool cpuDevice = state.deviceName().find("CPU") != std::string::npos;
+    EXPECT_FALSE(state.lmOnEigenInstead());
+    ASSERT_EQ(state.useLm("tiny-lm"), "");
+    EXPECT_EQ(state.lmOnEigenInstead(), cpuDevice);
+    EXPECT_EQ(state.backendName(), cpuDevice ? "eigen" : "opencl");
+    state.leaveLm();
+    EXPECT_EQ(state.backendName(), "opencl");
 }

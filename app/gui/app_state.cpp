@@ -183,19 +183,38 @@ std::optional<double> AppState::knownTrainedBpb() const {
     return m_trainedBpb;
 }
 
+bool AppState::lmOnEigenInstead() const {
+    return m_lm && m_settings.backend == BackendKind::Auto && m_backend && m_backend->name() != "eigen" &&
+           m_backend->onCpu();
+}
+
+std::string AppState::backendName() const { return lmOnEigenInstead() ? "eigen" : m_backendName; }
+
+std::string AppState::deviceName() const {
+    if (!lmOnEigenInstead()) return m_deviceName;
+    static const std::string eigenDevice = EigenBackend().device();
+    return eigenDevice;
+}
+
+Backend& AppState::computeBackend() {
+    if (!lmOnEigenInstead()) return *m_backend;
+    if (!m_lmCpu) m_lmCpu = std::make_unique<EigenBackend>();
+    return *m_lmCpu;
+}
+
 void AppState::recompute() {
     const double predictedMs = m_computeMs * work(m_settings) / m_computedWork;
     m_computedWork = work(m_settings);
     if (m_inline || predictedMs <= kFrameBudgetMs) {
-        take(compute(m_settings, m_weights, *m_backend, m_lm, m_layer, knownTrainedBpb()));
+        take(compute(m_settings, m_weights, computeBackend(), m_lm, m_layer, knownTrainedBpb()));
         return;
     }
     // The worker gets its own copies (the views and the training thread may change
     // settings and weights meanwhile) and the backend, which nothing else uses until
     // the result is taken (update() waits to install a new one).
-    m_pendingResult =
-        std::async(std::launch::async, [s = m_settings, w = m_weights, b = m_backend.get(), lm = m_lm, layer = m_layer,
-                                        known = knownTrainedBpb()] { return compute(s, w, *b, lm, layer, known); });
+    m_pendingResult = std::async(std::launch::async,
+                                 [s = m_settings, w = m_weights, b = &computeBackend(), lm = m_lm, layer = m_layer,
+                                  known = knownTrainedBpb()] { return compute(s, w, *b, lm, layer, known); });
 }
 
 bool AppState::takeFinished() {

@@ -57,8 +57,11 @@ public:
     uint64_t resultVersion() const { return m_resultVersion; }
     const std::deque<MetricSample>& history() const { return m_history; }
     const std::string& error() const { return m_error; }
-    const std::string& backendName() const { return m_backendName; }
-    const std::string& deviceName() const { return m_deviceName; }
+    // What computes what is shown: with the language model, Auto uses Eigen when the OpenCL
+    // device is the CPU itself (PoCL ran the model 5x slower there: README).
+    std::string backendName() const;
+    std::string deviceName() const;
+    bool lmOnEigenInstead() const;
     const std::string& fallbackReason() const { return m_fallback; }
     // OpenCL compiles its kernels on a worker (a second or more on PoCL); meanwhile
     // Eigen computes what is shown, and update() switches when the device is ready.
@@ -140,12 +143,14 @@ private:
     void rebuildBackend();
     void installBackend(BackendChoice c);
     void recompute();
+    Backend& computeBackend();
     void take(Computed c);
     bool takeFinished();  // true when a worker's result came in (or failed)
 
     Settings m_settings;
     ModelWeights m_weights;
     std::unique_ptr<Backend> m_backend;
+    std::unique_ptr<Backend> m_lmCpu;  // Eigen for the language model where Auto found only a CPU device
     std::future<BackendChoice> m_pendingBackend;
     std::string m_backendName, m_deviceName, m_fallback;
     LayerResult m_result;

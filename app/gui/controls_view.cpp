@@ -216,6 +216,13 @@ void ControlsView::topologyButtons(AppState& state) {
 
 void ControlsView::computeStatus(AppState& state) {
     textWrapped(translateMessage(state.deviceName()));
+    if (state.lmOnEigenInstead()) {
+        ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+        textWrapped(
+            tr("Auto runs the language model on Eigen: the OpenCL device here is this CPU, where Eigen is "
+               "faster."));
+        ImGui::PopStyleColor();
+    }
     const std::string& problem = !state.fallbackReason().empty() ? state.fallbackReason() : m_message;
     if (!problem.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kWarning));

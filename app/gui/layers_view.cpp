@@ -63,7 +63,8 @@ void LayersView::drawContent(AppState& state) {
     if (left >= minChart)
         drawAnalysis(state, std::min(left, line * 10));
     else if (left >= line)
-        ImGui::TextDisabled("%s", tr("The per-layer chart needs a taller view (or a shorter text)."));
+        ImGui::TextDisabled("%s",
+                            tr("The per-layer chart needs a taller view: double-click the title to maximise it."));
 }
 
 float LayersView::rowLineHeight() const { return ImGui::GetTextLineHeight() * 1.25f; }
@@ -99,7 +100,9 @@ void LayersView::drawLayerRow(const AppState& state, int layer, const RowGeometr
     const ImVec2 origin = ImGui::GetCursorScreenPos(), mouse = ImGui::GetMousePos();
     char label[16];
     std::snprintf(label, sizeof label, "L%d", layer);
-    dl->AddText(origin, ImGui::GetColorU32(layer == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled), label);
+    const ImU32 labelColour = ImGui::GetColorU32(layer == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled);
+    const float pitch = g.lineH + px(3) + ImGui::GetStyle().ItemSpacing.y;  // a row's height with its gap
+    dl->AddText(ImGui::GetFont(), std::min(ImGui::GetFontSize(), pitch), origin, labelColour, label);
     float x = 0, y = 0;
     for (size_t t = 0; t < tokens.size();) {
         const ByteToken& lead = tokens[t];
@@ -121,7 +124,7 @@ void LayersView::drawLayerRow(const AppState& state, int layer, const RowGeometr
             dl->AddRectFilled(ImVec2(p.x + w * b / n, p.y), ImVec2(p.x + w * (b + 1) / n, q.y), c);
         }
         const ImU32 lead0 = first[t] < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(first[t]);
-        dl->AddText(ImVec2(p.x + px(1), p.y + g.lineH * 0.1f), textOn(lead0), shown.c_str());
+        if (g.showText) dl->AddText(ImVec2(p.x + px(1), p.y + g.lineH * 0.1f), textOn(lead0), shown.c_str());
         if (ImGui::IsWindowHovered() && mouse.x >= p.x && mouse.x < q.x && mouse.y >= p.y && mouse.y < p.y + g.lineH)
             hovered = int(t) + std::clamp(int((mouse.x - p.x) / w * n), 0, n - 1);
         if (int(t) <= ui().pinnedToken && ui().pinnedToken < int(t) + n) dl->AddRect(p, q, kHighlight, 0, 0, px(1.5f));
@@ -134,18 +137,21 @@ void LayersView::drawLayerRow(const AppState& state, int layer, const RowGeometr
 // Rows = layers, as many lines per layer as the height holds; the shown layer's label is marked.
 void LayersView::drawTextRows(AppState& state, float height) {
     const LmRun& run = *state.lmRun();
-    ImGui::BeginChild("##layerrows", ImVec2(0, height));
+    ImGui::BeginChild("##layerrows", ImVec2(0, height), false, ImGuiWindowFlags_NoScrollbar);
     RowGeometry g;
-    g.lineH = rowLineHeight();
     g.labelW = ImGui::CalcTextSize("L00 ").x;
     g.width = ImGui::GetContentRegionAvail().x - g.labelW;
     const int layers = int(run.layers.size());
     const float rowGaps = layers * (px(3) + ImGui::GetStyle().ItemSpacing.y);
+    // Every layer shows: where a line of text each does not fit, thinner colour strips.
+    g.lineH = std::max(px(4), std::min(rowLineHeight(), (height - rowGaps) / layers));
+    g.showText = g.lineH >= ImGui::GetTextLineHeight();
     g.maxLines = std::max(1, int((height - rowGaps) / (layers * g.lineH) + 0.01f));
-    int hoveredLayer = -1, hoveredToken = -1;
+    int hoveredLayer = -1, hoveredToken = -1, rowsInView = 0;
     for (int l = 0; l < layers; ++l) {
         int hovered = -1;
         drawLayerRow(state, l, g, hovered);
+        rowsInView += ImGui::GetCursorPosY() <= height + 0.5f;  // the row ended inside the child
         if (hovered >= 0) {
             hoveredLayer = l;
             hoveredToken = hovered;
@@ -153,6 +159,7 @@ void LayersView::drawTextRows(AppState& state, float height) {
     }
     if (hoveredToken >= 0) layerByteTooltip(state, hoveredLayer, hoveredToken);
     ImGui::EndChild();
+    ui().measured["layer_rows_in_view"] = float(rowsInView);
 }
 
 void LayersView::layerByteTooltip(const AppState& state, int layer, int token) {

@@ -21,6 +21,7 @@ private:
     struct RowGeometry {
         float lineH = 0, labelW = 0, width = 0;
         int maxLines = 1;
+        bool showText = true;  // false: colour strips too thin for the characters
     };
     void drawTextRows(AppState& state, float height);
     void drawLayerRow(const AppState& state, int layer, const RowGeometry& g, int& hovered);

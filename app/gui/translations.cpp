@@ -481,9 +481,12 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
         {"same first expert", "第一选择相同"},
         {"the model gave this byte p = %.3f", "模型给这个字节的概率 p = %.3f"},
         {"token specialisation", "词元专一度"},
+        {"Auto runs the language model on Eigen: the OpenCL device here is this CPU, where Eigen is faster.",
+         "自动模式下语言模型在 Eigen 上运行：这里的 OpenCL 设备就是本机 CPU，Eigen 更快。"},
         {"token specialisation: none (no byte value occurs 10 times in this text)",
          "词元专一度：无（本文中没有出现 10 次的字节值）"},
-        {"The per-layer chart needs a taller view (or a shorter text).", "每层图表需要更高的视图（或更短的文本）。"},
+        {"The per-layer chart needs a taller view: double-click the title to maximise it.",
+         "每层图表需要更高的视图：双击标题栏将其最大化。"},
     };
     return t;
 }

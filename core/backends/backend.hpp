@@ -14,8 +14,9 @@ namespace moe {
 class Backend {
 public:
     virtual ~Backend() = default;
-    virtual std::string name() const = 0;    // "eigen" or "opencl"
-    virtual std::string device() const = 0;  // what runs it, for config.device
+    virtual std::string name() const = 0;        // "eigen" or "opencl"
+    virtual std::string device() const = 0;      // what runs it, for config.device
+    virtual bool onCpu() const { return true; }  // the host's cores, directly or through OpenCL
     // Router GEMMs, score function, top-k and capacity for the rows of x.
     virtual Routing route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) = 0;
     // Expert FFNs and the weighted combine (plus shared experts) for a routing.

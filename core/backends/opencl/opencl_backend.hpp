@@ -21,6 +21,7 @@ public:
 
     std::string name() const override { return "opencl"; }
     std::string device() const override { return m_device.label(); }
+    bool onCpu() const override { return m_device.type == "CPU"; }
     bool tiledKernels() const { return m_tiled; }
     Routing route(const ModelWeights& w, const RouterConfig& cfg, const Mat& x) override;
     void experts(const ModelWeights& w, const Mat& x, const Routing& r, Mat& out) override;
