@@ -168,10 +168,13 @@ SharedState decodeShareCode(const std::string& raw, const LessonNames& names) {
         s.hidden = j.value("hide", std::vector<std::string>{});
         if (j.contains("a")) s.compareA = settingsFrom(j["a"]);
         s.model = j.value("model", std::string());
+        const bool layerOk =
+            !j.contains("layer") || (j["layer"].is_number_integer() && j["layer"].get<int64_t>() >= 0 &&
+                                     j["layer"].get<int64_t>() <= kMaxModelLayer);
+        if (!layerOk)
+            throw InputError("--code", "layer " + j["layer"].dump() + " is not a whole number in 0.." +
+                                           std::to_string(kMaxModelLayer));
         s.layer = j.value("layer", 0);
-        if (s.layer < 0 || s.layer > kMaxModelLayer)
-            throw InputError("--code",
-                             "layer " + std::to_string(s.layer) + " is not in 0.." + std::to_string(kMaxModelLayer));
     } catch (const json::exception& e) {
         throw InputError("--code", std::string("holds no moelab state: ") + e.what());
     }

@@ -217,3 +217,25 @@ TEST(AppStateLm, AutoRunsTheModelOnEigenWhereOpenClIsTheCpu) {
     state.leaveLm();
     EXPECT_EQ(state.backendName(), "opencl");
 }
+
+// A code made in the model's chapter keeps its own routing when the app opens it (the
+// chapter finds the model loaded), and --layer goes with a model chapter.
+TEST(GuiLm, AModelChaptersCodeKeepsItsRouting) {
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    const auto code = moe::test::runMoelab({"code", "--chapter", "12", "--capacity-factor", "1", "--layer", "3"});
+    ASSERT_EQ(code.code, 0) << code.err;
+    const std::string shared = code.out.substr(0, code.out.find('\n'));
+    const auto route = moe::test::runMoelab({"route", "--code", shared, "--json"});
+    ASSERT_EQ(route.code, 0) << route.err;
+    const double bpb = nlohmann::json::parse(route.out)["bits_per_byte"].get<double>();
+    const auto [status, report] = runApp("--code " + shared);
+    ASSERT_EQ(status, 0);
+    ASSERT_TRUE(report["lm"].is_object()) << report.dump();
+    EXPECT_EQ(report["lm"]["layer"], 3);
+    EXPECT_NEAR(report["lm"]["bits_per_byte"].get<double>(), bpb, 1e-4);
+    EXPECT_GT(bpb, report["lm"]["as_trained_bits_per_byte"].get<double>());  // capacity 1 drops
+    const auto [chapterStatus, chapter] = runApp("--chapter 12 --layer 2");
+    ASSERT_EQ(chapterStatus, 0);
+    ASSERT_TRUE(chapter["lm"].is_object()) << chapter.dump();
+    EXPECT_EQ(chapter["lm"]["layer"], 2);
+}

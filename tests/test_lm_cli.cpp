@@ -218,3 +218,27 @@ TEST(LmCli, AModelChapterOrItsCodeRunsTheModel) {
     EXPECT_EQ(both.code, 2);
     EXPECT_NE(both.err.find("--chapter"), std::string::npos) << both.err;
 }
+
+// What the model's file fixes is refused whoever asked for the model, naming where it came
+// from; a code's A side and its layer follow the model.
+TEST(LmCli, ChapterAndCodeOfTheModelRefuseShapeFlagsAndCheckTheLayer) {
+    const auto chapter = runMoelab({"route", "--chapter", "12", "--experts", "16"});
+    EXPECT_EQ(chapter.code, 2);
+    EXPECT_NE(chapter.err.find("--experts: cannot be combined with the language model this chapter or code runs"),
+              std::string::npos)
+        << chapter.err;
+    const auto shape = runMoelab({"code", "--model", "tiny-lm", "--experts", "4"});
+    EXPECT_EQ(shape.code, 2);
+    EXPECT_NE(shape.err.find("--experts"), std::string::npos) << shape.err;
+    const auto layer = runMoelab({"code", "--model", "tiny-lm", "--layer", "4"});  // layers 0..3
+    EXPECT_EQ(layer.code, 2);
+    EXPECT_NE(layer.err.find("--layer"), std::string::npos) << layer.err;
+    const auto ab = runMoelab({"code", "--model", "tiny-lm", "--layer", "3", "--a", "--k 1"});
+    ASSERT_EQ(ab.code, 0) << ab.err;
+    const moe::SharedState s = moe::decodeShareCode(ab.out.substr(0, ab.out.find('\n')));
+    EXPECT_EQ(s.layer, 3);
+    ASSERT_TRUE(s.compareA.has_value());
+    EXPECT_EQ(s.compareA->router.k, 1);
+    EXPECT_EQ(s.compareA->shape.dim, 128);              // the model's, not the one-layer checkpoint's
+    EXPECT_EQ(s.settings.router.capacityFactor, 0.0f);  // as trained: dropless
+}

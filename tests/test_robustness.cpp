@@ -263,6 +263,14 @@ TEST(Robustness, OutOfMemoryIsSaidInWords) {
 
 // The fuzzer's seeds (tests/fuzz/make_corpus.py): the small models load and run in every
 // dtype; a damaged one is refused naming what is wrong.
+TEST(Robustness, ACodesLayerIsAWholeNumberInRange) {
+    EXPECT_CONTAINS(inputErrorText([] { decodeShareCode(readFile(seed("share_code", "layer_float.txt"))); }),
+                    "--code: layer 2.7 is not a whole number in 0..1000");
+    EXPECT_CONTAINS(inputErrorText([] { decodeShareCode(readFile(seed("share_code", "layer_wraps.txt"))); }),
+                    "--code: layer 4294967298 is not a whole number");
+    EXPECT_EQ(decodeShareCode(readFile(seed("share_code", "with_model.txt"))).layer, 3);
+}
+
 TEST(Robustness, LanguageModelSeeds) {
     const auto lm = [](const char* name) { return parseLm(readFile(seed("lm", name)), name); };
     for (const char* name :

@@ -25,12 +25,13 @@ namespace moe::cli {
 
 // The model file fixes the shape and the weights: flags that set them make no sense with it.
 void refuseModelFlags(const Args& a) {
+    const std::string with = a.has("model") ? "--model" : "the language model this chapter or code runs";
     for (const SettingSpec& spec : settingSpecs())
         if (spec.group == SettingGroup::Model && a.has(std::string(spec.flag)))
             throw InputError("--" + std::string(spec.flag),
-                             "cannot be combined with --model: the language model's file fixes its shape and weights");
+                             "cannot be combined with " + with + ": the model's file fixes its shape and weights");
     for (const char* flag : {"preset", "csv"})
-        if (a.has(flag)) throw InputError("--" + std::string(flag), "cannot be combined with --model");
+        if (a.has(flag)) throw InputError("--" + std::string(flag), "cannot be combined with " + with);
     if (!a.has("model")) return;
     for (const char* flag : {"lesson", "chapter", "code"})
         if (a.has(flag)) throw InputError("--" + std::string(flag), "cannot be combined with --model");
@@ -60,7 +61,8 @@ Settings lessonModelSettings(const Args& a, const LmModel& m, const ModelLesson&
     s.weightsPath.clear();
     resolveSettings(s);
     validateSettings(s);
-    if (s.text.empty()) throw InputError("--text", "is empty: the model needs a byte");
+    if (s.text.empty())
+        throw InputError(a.has("text-file") ? "--text-file" : "--text", "is empty: the model needs a byte");
     return s;
 }
 
@@ -153,7 +155,7 @@ int routeModel(const Args& a, const std::string& name, const ModelLesson& from) 
         const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));
         const size_t prefix = std::min(o.text.size(), size_t(maxRows) + 3);
         const std::vector<ByteToken> firstTokens = tokenize(std::string_view(o.text).substr(0, prefix));
-        printLmReport(std::cout, o, name, m, run, firstTokens, !routingFlagsGiven(a), maxRows);
+        printLmReport(std::cout, o, name, m, run, firstTokens, routesAs(o, trainedRouting(m.config)), maxRows);
     }
     return 0;
 }

@@ -241,8 +241,12 @@ int cmdCode(const std::vector<std::string>& argv, const LessonNames& appNames) {
     std::optional<Lesson> lesson;
     if (!request.lesson.empty()) lesson = loadLesson(lessonFile(request.lesson));
     s.model = a.str("model", requestedModel(request, lesson ? &*lesson : nullptr));
+    int modelLayers = 0;
     if (!s.model.empty()) {  // the model's trained routing under the chapter's and the flags
-        s.settings = lessonModelSettings(a, loadLm(s.model), {&request, lesson ? &*lesson : nullptr});
+        refuseModelFlags(a);
+        const LmModel m = loadLm(s.model);
+        modelLayers = m.config.layers;
+        s.settings = lessonModelSettings(a, m, {&request, lesson ? &*lesson : nullptr});
     } else {
         Settings defaults;
         useShippedModel(defaults);
@@ -255,19 +259,20 @@ int cmdCode(const std::vector<std::string>& argv, const LessonNames& appNames) {
     s.pinnedToken = static_cast<int>(a.integer("pin", 0, 0, 1 << 30));
     if (a.has("layer") && s.model.empty())
         throw InputError("--layer", "goes with --model (the language model's layers)");
-    s.layer = static_cast<int>(a.integer("layer", 0, 0, kMaxModelLayer));
+    s.layer = static_cast<int>(a.integer("layer", 0, 0, std::max(0, modelLayers - 1)));
     if (auto hide = a.str("hide")) s.hidden = parseHideList(*hide, appNames.views);
     if (auto flagsA = a.str("a")) {  // A of an A/B comparison: the same flags with these on top
         std::vector<std::string> both = argv;
         for (size_t i = 0; i < both.size();)  // drop the code's own options, keep the settings
             if (both[i] == "--a" || both[i] == "--page" || both[i] == "--lesson" || both[i] == "--chapter" ||
-                both[i] == "--hide" || both[i] == "--pin")
+                both[i] == "--hide" || both[i] == "--pin" || both[i] == "--model" || both[i] == "--layer")
                 both.erase(both.begin() + i, both.begin() + std::min(both.size(), i + 2));
             else
                 ++i;
         Settings sa = settingsFromFlags(Args(both, settingFlags(), {}));
+        if (!s.model.empty()) sa = s.settings;  // the language model's A: its routing, these flags on top
         applyFlags(sa, Args(splitFlags(*flagsA), settingFlags(), {}));
-        if (!setsModel(a)) useShippedModel(sa);
+        if (!setsModel(a) && s.model.empty()) useShippedModel(sa);
         s.compareA = sa;
     }
     // A code its students' moelab would refuse is no use (decodeShareCode checks the same).

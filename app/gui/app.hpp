@@ -80,6 +80,7 @@ public:
     void useLm(const std::string& nameOrPath, bool asTrained = true);
     void leaveLm();
     void showModel(const std::string& model, int layer);
+    void keepProblem(const std::string& problem);
     AppState& state() { return m_state; }
 
 private:

@@ -47,6 +47,11 @@ void App::useLm(const std::string& nameOrPath, bool asTrained) {
     m_relayout = true;
 }
 
+// A problem of the settings, or the one already said (a model that did not load).
+void App::keepProblem(const std::string& problem) {
+    if (!problem.empty()) m_message = problem;
+}
+
 // A session's or code's model (empty: the one-layer model), routing as saved: the
 // settings laid on next carry it.
 void App::showModel(const std::string& model, int layer) {
@@ -87,7 +92,7 @@ void App::runPathAction() {
             case PathAction::LoadSession: {
                 LoadedSession loaded = parseSession(readFile(m_path), m_path);
                 showModel(loaded.model, loaded.layer);
-                m_message = m_state.replaceSettings(std::move(loaded.settings));
+                keepProblem(m_state.replaceSettings(std::move(loaded.settings)));
                 if (m_message.empty() && !loaded.unknownKeys.empty()) {
                     m_message = m_path + ": " + tr("ignored unknown keys") + ":";
                     for (const std::string& k : loaded.unknownKeys) m_message += " " + k;

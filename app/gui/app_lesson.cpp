@@ -107,6 +107,7 @@ void App::openCode(const std::string& text) {
     } catch (const std::exception&) {
         // openLesson below lists the file's problems
     }
+    m_message.clear();
     showModel(shared.model, shared.layer);
     LessonRequest request;
     request.code = shared;
@@ -114,7 +115,7 @@ void App::openCode(const std::string& text) {
     request.chapter = shared.chapter;
     const Settings next =
         layeredSettings(request, lesson ? &*lesson : nullptr, nullptr, Args({}, {}, {}), m_state.settings());
-    m_message = m_state.replaceSettings(next);
+    keepProblem(m_state.replaceSettings(next));
     m_ui.hidden = std::set<std::string>(shared.hidden.begin(), shared.hidden.end());
     applySharedState(shared);
     if (!shared.lesson.empty()) openLesson(shared.lesson, shared.chapter, true);

@@ -6,6 +6,7 @@
 #include "backends/eigen_backend.hpp"
 #include "embedding.hpp"
 #include "errors.hpp"
+#include "model_flags.hpp"
 #include "settings_schema.hpp"
 
 namespace moe::gui {
@@ -13,18 +14,6 @@ namespace moe::gui {
 namespace {
 constexpr size_t kHistory = 120;      // metric samples kept for the sparklines
 constexpr double kFrameBudgetMs = 8;  // a recompute slower than this moves to the worker
-
-// Whether the settings' routing is this one, as every routing setting reads it.
-bool routesAs(const Settings& s, const RouterConfig& r) {
-    Settings other = s;
-    other.router = r;
-    for (const SettingSpec& spec : settingSpecs()) {
-        const bool routing = spec.group == SettingGroup::Router || spec.group == SettingGroup::Capacity ||
-                             spec.group == SettingGroup::Noise || spec.group == SettingGroup::Groups;
-        if (routing && settingValue(spec, s) != settingValue(spec, other)) return false;
-    }
-    return true;
-}
 }  // namespace
 
 AppState::AppState(Settings settings) : m_settings(std::move(settings)) { update(); }

@@ -260,17 +260,18 @@ void setUpUi(Ui& ui, const GuiOptions& opts, const Preferences& saved, const App
 void startApp(App& app, const GuiOptions& opts, const Preferences& saved) {
     app.theme = (!opts.theme.empty() ? opts.theme : saved.theme) == "light" ? Theme::Light : Theme::Dark;
     if (opts.hasCode) app.applySharedState(opts.shared);
-    if (!opts.lesson.empty())
-        app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
-    else if (!opts.headless() && !saved.lessonSeen && !opts.hasCode)
-        app.openLesson("builtin", 0);
+    // The model before the lesson: a model chapter finds it loaded and keeps the code's routing.
     if (!opts.lmModel.empty()) {  // a file that does not load: said on stderr and in the app, which carries on
         app.useLm(opts.lmModel, !opts.lmRoutingGiven);
         if (!app.state().lm())
             std::cerr << "moelab: --model " << opts.lmModel << ": "
                       << tr("The language model did not load; the one-layer model stays:") << "\n";
-        app.state().setLayer(opts.layer);
     }
+    if (!opts.lesson.empty())
+        app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
+    else if (!opts.headless() && !saved.lessonSeen && !opts.hasCode)
+        app.openLesson("builtin", 0);
+    if (app.state().lm()) app.state().setLayer(opts.layer);
 }
 
 // Frames until the window closes, or, headless, `opts.frames` of them (the last one saved).

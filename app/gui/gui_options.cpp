@@ -24,13 +24,8 @@ namespace {
 // code's own, then the flags given. Without a model flag the app opens on the shipped
 // checkpoint, and it runs on OpenCL where there is a device (the CLI's default stays
 // Eigen). A lesson that does not load adds nothing here: the app shows its problems.
-Settings startSettings(const Args& args, const LessonRequest& request, const std::optional<LoadedSession>& session) {
-    std::optional<Lesson> lesson;
-    if (!request.lesson.empty()) {
-        try {
-            lesson = loadLesson(lessonFile(request.lesson));
-        } catch (const std::exception&) {}
-    }
+Settings startSettings(const Args& args, const LessonRequest& request, const std::optional<Lesson>& lesson,
+                       const std::optional<LoadedSession>& session) {
     Settings defaults;
     useShippedModel(defaults);
     defaults.backend = BackendKind::Auto;
@@ -40,20 +35,21 @@ Settings startSettings(const Args& args, const LessonRequest& request, const std
 
 // --model and --layer, else a code's or session's model and layer, whose saved routing is
 // in the settings already.
-void startModel(const Args& args, const LessonRequest& request, const std::optional<LoadedSession>& session,
-                GuiOptions& o) {
+void startModel(const Args& args, const LessonRequest& request, const Lesson* lesson,
+                const std::optional<LoadedSession>& session, GuiOptions& o) {
     o.lmModel = args.str("model", "");
     if (args.has("model") && o.lmModel.empty())
         throw InputError("--model", "needs a name (tiny-lm) or a .safetensors path");
     o.lmRoutingGiven = routingFlagsGiven(args);
-    if (!args.has("model")) {
-        const bool fromCode = request.code && !request.code->model.empty();
+    if (!args.has("model")) {  // a code decides (no model: one layer), else a session
+        const bool fromCode = request.code.has_value();
         const bool fromSession = !fromCode && session && !session->model.empty();
         o.lmModel = fromCode ? request.code->model : fromSession ? session->model : "";
         o.layer = fromCode ? request.code->layer : fromSession ? session->layer : 0;
-        o.lmRoutingGiven = fromCode || fromSession;  // the saved routing, not the trained one
+        o.lmRoutingGiven = !o.lmModel.empty();  // the saved routing, not the trained one
     }
-    if (args.has("layer") && o.lmModel.empty())
+    // A model chapter (lesson.hpp's model:) runs the model too: --layer goes with it.
+    if (args.has("layer") && o.lmModel.empty() && requestedModel(request, lesson).empty())
         throw InputError("--layer", "goes with --model (the language model's layers)");
     o.layer = static_cast<int>(args.integer("layer", o.layer, 0, kMaxModelLayer));
 }
@@ -73,9 +69,15 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
         for (const std::string& k : session->unknownKeys)
             std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
     }
-    o.settings = startSettings(args, request, session);
+    std::optional<Lesson> lesson;  // one that does not load adds nothing here: the app shows its problems
+    if (!request.lesson.empty()) {
+        try {
+            lesson = loadLesson(lessonFile(request.lesson));
+        } catch (const std::exception&) {}
+    }
+    o.settings = startSettings(args, request, lesson, session);
     o.screenshot = args.str("screenshot", "");
-    startModel(args, request, session, o);
+    startModel(args, request, lesson ? &*lesson : nullptr, session, o);
     o.frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     o.width = static_cast<int>(args.integer("width", 1280, 320, 8192));
     o.height = static_cast<int>(args.integer("height", 800, 240, 8192));

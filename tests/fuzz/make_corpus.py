@@ -233,3 +233,5 @@ write("lm", "k_over_experts.safetensors", lm_file(lm_config(k=5)))
 write("session", "with_model.json", json.dumps({"format": "moelab-session", "version": 2, "model": "tiny-lm",
                                                 "layer": 2, "capacity_factor": 1}, indent=2) + "\n")
 write("share_code", "with_model.txt", code('{"s":{"capacity_factor":1},"model":"tiny-lm","layer":3}'))
+write("share_code", "layer_float.txt", code('{"s":{},"model":"tiny-lm","layer":2.7}'))
+write("share_code", "layer_wraps.txt", code('{"s":{},"model":"tiny-lm","layer":4294967298}'))
