@@ -1084,13 +1084,17 @@ namespace {
 void readSessionModel(const json& j, const std::string& path, LoadedSession& out) {
     if (j.contains("model") && !j["model"].is_string())
         throw InputError(path + ": model", "must be a name (tiny-lm) or a .safetensors path");
-    if (j.contains("layer") &&
-        (!j["layer"].is_number_integer() || j["layer"].get<int64_t>() < 0 || j["layer"].get<int64_t>() > 1000))
-        throw InputError(path + ": layer", "must be a whole number in 0..1000 (got " + j["layer"].dump() + ")");
+    if (j.contains("layer") && !isModelLayer(j["layer"]))
+        throw InputError(path + ": layer", "must be a whole number in 0.." + std::to_string(kMaxModelLayer) + " (got " +
+                                               j["layer"].dump() + ")");
     out.model = j.value("model", std::string());
     out.layer = j.value("layer", 0);
 }
 }  // namespace
+
+bool isModelLayer(const json& v) {
+    return v.is_number_integer() && v.get<int64_t>() >= 0 && v.get<int64_t>() <= kMaxModelLayer;
+}
 
 LoadedSession parseSession(const std::string& text, const std::string& path) {
     checkJsonDepth(text, path);

@@ -114,6 +114,9 @@ nlohmann::json configJson(const Settings& s, const std::string& backend, const s
 
 // Session files: the text and every setting, with a format name and version.
 inline constexpr int kSessionVersion = 2;
+// The layer a session or code may name: a whole number in 0..kMaxModelLayer (--layer's bound).
+inline constexpr int kMaxModelLayer = 1000;
+bool isModelLayer(const nlohmann::json& v);
 // With a language model shown, its name and the layer followed ("model", "layer").
 std::string sessionJson(const Settings& s, const std::string& model = "", int layer = 0);
 struct LoadedSession {

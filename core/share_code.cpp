@@ -116,6 +116,35 @@ std::string encodeShareCode(const SharedState& s, const Settings* layeredOver) {
     return kPrefix + base64url(packed) + "-" + hex32(crc);
 }
 
+namespace {
+// The state inside a code, its JSON unpacked.
+SharedState sharedStateFrom(const std::string& text, const LessonNames& names) {
+    SharedState s;
+    try {
+        const json j = json::parse(text);
+        s.settings = settingsFrom(j.at("s"));
+        for (const auto& [key, value] : j.at("s").items())
+            if (findSetting(key)) s.keys.push_back(key);
+        s.page = j.value("page", std::string());
+        checkPageName(s.page, names, "--code");
+        s.lesson = j.value("lesson", std::string());
+        s.chapter = j.value("chapter", 0);
+        s.pinnedToken = j.value("pin", 0);
+        s.maximized = j.value("max", std::string());
+        s.hidden = j.value("hide", std::vector<std::string>{});
+        if (j.contains("a")) s.compareA = settingsFrom(j["a"]);
+        s.model = j.value("model", std::string());
+        if (j.contains("layer") && !isModelLayer(j["layer"]))
+            throw InputError("--code", "layer " + j["layer"].dump() + " is not a whole number in 0.." +
+                                           std::to_string(kMaxModelLayer));
+        s.layer = j.value("layer", 0);
+    } catch (const json::exception& e) {
+        throw InputError("--code", std::string("holds no moelab state: ") + e.what());
+    }
+    return s;
+}
+}  // namespace
+
 SharedState decodeShareCode(const std::string& raw, const LessonNames& names) {
     if (raw.size() > kMaxCodeChars)
         throw InputError("--code", "is " + std::to_string(raw.size()) +
@@ -153,32 +182,7 @@ SharedState decodeShareCode(const std::string& raw, const LessonNames& names) {
         break;
     }
     checkJsonDepth(text, "--code");
-    SharedState s;
-    try {
-        const json j = json::parse(text);
-        s.settings = settingsFrom(j.at("s"));
-        for (const auto& [key, value] : j.at("s").items())
-            if (findSetting(key)) s.keys.push_back(key);
-        s.page = j.value("page", std::string());
-        checkPageName(s.page, names, "--code");
-        s.lesson = j.value("lesson", std::string());
-        s.chapter = j.value("chapter", 0);
-        s.pinnedToken = j.value("pin", 0);
-        s.maximized = j.value("max", std::string());
-        s.hidden = j.value("hide", std::vector<std::string>{});
-        if (j.contains("a")) s.compareA = settingsFrom(j["a"]);
-        s.model = j.value("model", std::string());
-        const bool layerOk =
-            !j.contains("layer") || (j["layer"].is_number_integer() && j["layer"].get<int64_t>() >= 0 &&
-                                     j["layer"].get<int64_t>() <= kMaxModelLayer);
-        if (!layerOk)
-            throw InputError("--code", "layer " + j["layer"].dump() + " is not a whole number in 0.." +
-                                           std::to_string(kMaxModelLayer));
-        s.layer = j.value("layer", 0);
-    } catch (const json::exception& e) {
-        throw InputError("--code", std::string("holds no moelab state: ") + e.what());
-    }
-    return s;
+    return sharedStateFrom(text, names);
 }
 
 }  // namespace moe

@@ -28,8 +28,6 @@ struct SharedState {
     int layer = 0;                     // the model's layer the routing views follow
 };
 
-inline constexpr int kMaxModelLayer = 1000;  // the --layer flag's bound
-
 // Writes every setting that differs from the defaults, and from `layeredOver` too when
 // given (the settings of the chapter the code names: see encodeLessonCode).
 std::string encodeShareCode(const SharedState& s, const Settings* layeredOver = nullptr);

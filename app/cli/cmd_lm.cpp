@@ -37,12 +37,20 @@ void refuseModelFlags(const Args& a) {
         if (a.has(flag)) throw InputError("--" + std::string(flag), "cannot be combined with --model");
 }
 
-// The model's MoE shape and trained routing, then the routing, cluster and backend flags given.
-Settings modelSettings(const Args& a, const LmModel& m) {
+namespace {
+
+// The model's MoE shape and trained routing: what the flags, a chapter or a code start from.
+Settings modelBase(const LmModel& m) {
     Settings s;
     s.shape = m.layers[0].moe.shape;
     s.router = trainedRouting(m.config);
-    applyFlags(s, a);
+    return s;
+}
+
+// The file's shape and weights win over any the settings name; the text must not be empty.
+Settings checkedModelSettings(Settings s, const LmModel& m, const Args& a) {
+    s.shape = m.layers[0].moe.shape;
+    s.weightsPath.clear();
     resolveSettings(s);
     validateSettings(s);
     if (s.text.empty())
@@ -50,20 +58,19 @@ Settings modelSettings(const Args& a, const LmModel& m) {
     return s;
 }
 
-// A chapter's or code's settings by the layering rule, over the model's shape and trained
-// routing; the file's shape wins over any the chapter names.
+}  // namespace
+
+// The model's MoE shape and trained routing, then the routing, cluster and backend flags given.
+Settings modelSettings(const Args& a, const LmModel& m) {
+    Settings s = modelBase(m);
+    applyFlags(s, a);
+    return checkedModelSettings(s, m, a);
+}
+
+// A chapter's or code's settings by the layering rule over the model's base.
 Settings lessonModelSettings(const Args& a, const LmModel& m, const ModelLesson& from) {
-    Settings base;
-    base.shape = m.layers[0].moe.shape;
-    base.router = trainedRouting(m.config);
-    Settings s = layeredSettings(*from.request, from.lesson, nullptr, a, base, &base.router);
-    s.shape = base.shape;
-    s.weightsPath.clear();
-    resolveSettings(s);
-    validateSettings(s);
-    if (s.text.empty())
-        throw InputError(a.has("text-file") ? "--text-file" : "--text", "is empty: the model needs a byte");
-    return s;
+    const Settings base = modelBase(m);
+    return checkedModelSettings(layeredSettings(*from.request, from.lesson, nullptr, a, base, &base.router), m, a);
 }
 
 namespace {

@@ -231,6 +231,19 @@ int cmdBench(const std::vector<std::string>& argv) {
     return 0;
 }
 
+namespace {
+// argv without the code's own options (--page P, --lesson L, ...): the setting flags alone.
+std::vector<std::string> settingArgsOnly(std::vector<std::string> argv) {
+    for (size_t i = 0; i < argv.size();)
+        if (argv[i] == "--a" || argv[i] == "--page" || argv[i] == "--lesson" || argv[i] == "--chapter" ||
+            argv[i] == "--hide" || argv[i] == "--pin" || argv[i] == "--model" || argv[i] == "--layer")
+            argv.erase(argv.begin() + i, argv.begin() + std::min(argv.size(), i + 2));
+        else
+            ++i;
+    return argv;
+}
+}  // namespace
+
 int cmdCode(const std::vector<std::string>& argv, const LessonNames& appNames) {
     auto flags = settingFlags();
     flags.insert({"page", "lesson", "chapter", "hide", "a", "pin", "model", "layer"});
@@ -262,15 +275,8 @@ int cmdCode(const std::vector<std::string>& argv, const LessonNames& appNames) {
     s.layer = static_cast<int>(a.integer("layer", 0, 0, std::max(0, modelLayers - 1)));
     if (auto hide = a.str("hide")) s.hidden = parseHideList(*hide, appNames.views);
     if (auto flagsA = a.str("a")) {  // A of an A/B comparison: the same flags with these on top
-        std::vector<std::string> both = argv;
-        for (size_t i = 0; i < both.size();)  // drop the code's own options, keep the settings
-            if (both[i] == "--a" || both[i] == "--page" || both[i] == "--lesson" || both[i] == "--chapter" ||
-                both[i] == "--hide" || both[i] == "--pin" || both[i] == "--model" || both[i] == "--layer")
-                both.erase(both.begin() + i, both.begin() + std::min(both.size(), i + 2));
-            else
-                ++i;
-        Settings sa = settingsFromFlags(Args(both, settingFlags(), {}));
-        if (!s.model.empty()) sa = s.settings;  // the language model's A: its routing, these flags on top
+        // The language model's A: its settings; else the setting flags given, without the code's own options.
+        Settings sa = s.model.empty() ? settingsFromFlags(Args(settingArgsOnly(argv), settingFlags(), {})) : s.settings;
         applyFlags(sa, Args(splitFlags(*flagsA), settingFlags(), {}));
         if (!setsModel(a) && s.model.empty()) useShippedModel(sa);
         s.compareA = sa;

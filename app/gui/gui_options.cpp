@@ -33,6 +33,26 @@ Settings startSettings(const Args& args, const LessonRequest& request, const std
                            defaults);
 }
 
+// --session FILE, its unknown keys said on stderr.
+std::optional<LoadedSession> sessionFlag(const Args& args) {
+    const auto path = args.str("session");
+    if (!path) return std::nullopt;
+    LoadedSession session = parseSession(readFile(*path), *path);
+    for (const std::string& k : session.unknownKeys)
+        std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
+    return session;
+}
+
+// The lesson asked for; one that does not load adds nothing here: the app shows its problems.
+std::optional<Lesson> requestedLesson(const LessonRequest& request) {
+    if (request.lesson.empty()) return std::nullopt;
+    try {
+        return loadLesson(lessonFile(request.lesson));
+    } catch (const std::exception&) {
+        return std::nullopt;
+    }
+}
+
 // --model and --layer, else a code's or session's model and layer, whose saved routing is
 // in the settings already.
 void startModel(const Args& args, const LessonRequest& request, const Lesson* lesson,
@@ -63,18 +83,8 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
     const LessonRequest request = lessonRequest(args, lessonNames());
-    std::optional<LoadedSession> session;
-    if (auto path = args.str("session")) {
-        session = parseSession(readFile(*path), *path);
-        for (const std::string& k : session->unknownKeys)
-            std::cerr << "moelab: " << *path << ": ignored unknown key " << k << "\n";
-    }
-    std::optional<Lesson> lesson;  // one that does not load adds nothing here: the app shows its problems
-    if (!request.lesson.empty()) {
-        try {
-            lesson = loadLesson(lessonFile(request.lesson));
-        } catch (const std::exception&) {}
-    }
+    const std::optional<LoadedSession> session = sessionFlag(args);
+    const std::optional<Lesson> lesson = requestedLesson(request);
     o.settings = startSettings(args, request, lesson, session);
     o.screenshot = args.str("screenshot", "");
     startModel(args, request, lesson ? &*lesson : nullptr, session, o);

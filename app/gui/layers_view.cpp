@@ -43,6 +43,30 @@ void expertLegend(int experts) {
 
 }  // namespace
 
+std::vector<LayersView::TextCell> LayersView::wrapCells(const std::vector<ByteToken>& tokens, float width, float pad) {
+    std::vector<TextCell> cells;
+    float x = 0;
+    int line = 0;
+    for (size_t t = 0; t < tokens.size();) {
+        const ByteToken& lead = tokens[t];
+        TextCell c;
+        c.token = int(t);
+        c.bytes = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
+        c.shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
+        c.w = ImGui::CalcTextSize(c.shown.c_str()).x + pad;
+        if (x + c.w > width && x > 0) {
+            x = 0;
+            ++line;
+        }
+        c.x = x;
+        c.line = line;
+        x += c.w;
+        t += c.bytes;
+        cells.push_back(std::move(c));
+    }
+    return cells;
+}
+
 void LayersView::drawContent(AppState& state) {
     const LmRun* run = state.lmRun();
     if (!run || run->layers.empty()) {
@@ -57,8 +81,11 @@ void LayersView::drawContent(AppState& state) {
     // that is enough to read it. Nothing scrolls.
     const float avail = ImGui::GetContentRegionAvail().y, line = ImGui::GetTextLineHeight();
     const float minChart = line * 5, spacing = ImGui::GetStyle().ItemSpacing.y;
-    const float rowsH = std::min(rowsHeight(state, ImGui::GetContentRegionAvail().x), avail - spacing);
-    drawTextRows(state, std::max(line, rowsH));
+    const float labelW = ImGui::CalcTextSize("L00 ").x;
+    const std::vector<TextCell> cells = wrapCells(state.tokens(), ImGui::GetContentRegionAvail().x - labelW, px(2));
+    const int lines = cells.empty() ? 1 : cells.back().line + 1;
+    const float rowsH = std::min(rowsHeight(lines, int(run->layers.size())), avail - spacing);
+    drawTextRows(state, cells, labelW, std::max(line, rowsH));
     const float left = ImGui::GetContentRegionAvail().y;
     if (left >= minChart)
         drawAnalysis(state, std::min(left, line * 10));
@@ -69,32 +96,15 @@ void LayersView::drawContent(AppState& state) {
 
 float LayersView::rowLineHeight() const { return ImGui::GetTextLineHeight() * 1.25f; }
 
-// The height of every layer's text, wrapped to `width`.
-float LayersView::rowsHeight(const AppState& state, float width) const {
-    const float labelW = ImGui::CalcTextSize("L00 ").x;
-    float x = 0;
-    int lines = 1;
-    const std::vector<ByteToken>& tokens = state.tokens();
-    for (size_t t = 0; t < tokens.size();) {
-        const ByteToken& lead = tokens[t];
-        const int n = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
-        const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
-        const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
-        if (x + w > width - labelW && x > 0) {
-            x = 0;
-            ++lines;
-        }
-        x += w;
-        t += n;
-    }
-    const int layers = int(state.lmRun()->layers.size());
+// The height of every layer's text in `lines` lines.
+float LayersView::rowsHeight(int lines, int layers) const {
     return layers * (lines * rowLineHeight() + px(3) + ImGui::GetStyle().ItemSpacing.y);
 }
 
 // One layer's row: each character a cell split into its bytes, each byte's slice in
 // the colour of the layer's first choice for it. Sets `hovered` to the byte under the mouse.
-void LayersView::drawLayerRow(const AppState& state, int layer, const RowGeometry& g, int& hovered) {
-    const std::vector<ByteToken>& tokens = state.tokens();
+void LayersView::drawLayerRow(const AppState& state, int layer, const std::vector<TextCell>& cells,
+                              const RowGeometry& g, int& hovered) {
     const std::vector<int> first = firstChoices(state.lmRun()->layers[layer].routing);
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const ImVec2 origin = ImGui::GetCursorScreenPos(), mouse = ImGui::GetMousePos();
@@ -103,44 +113,34 @@ void LayersView::drawLayerRow(const AppState& state, int layer, const RowGeometr
     const ImU32 labelColour = ImGui::GetColorU32(layer == state.layer() ? ImGuiCol_Text : ImGuiCol_TextDisabled);
     const float pitch = g.lineH + px(3) + ImGui::GetStyle().ItemSpacing.y;  // a row's height with its gap
     dl->AddText(ImGui::GetFont(), std::min(ImGui::GetFontSize(), pitch), origin, labelColour, label);
-    float x = 0, y = 0;
-    for (size_t t = 0; t < tokens.size();) {
-        const ByteToken& lead = tokens[t];
-        const int n = std::max(1, std::min<int>(lead.byteInChar == 0 ? lead.charBytes : 1, int(tokens.size() - t)));
-        const std::string shown = lead.byte == '\n' ? "\\n" : displayChar(lead);
-        const float w = ImGui::CalcTextSize(shown.c_str()).x + px(2);
-        if (x + w > g.width && x > 0) {
-            x = 0;
-            y += g.lineH;
-        }
-        if (y >= g.maxLines * g.lineH) {  // the rest of the text does not fit
-            y -= g.lineH;
-            break;
-        }
-        const ImVec2 p(origin.x + g.labelW + x, origin.y + y), q(p.x + w, p.y + g.lineH - px(1));
+    int lastLine = 0;
+    for (const TextCell& cell : cells) {
+        if (cell.line >= g.maxLines) break;  // the rest of the text does not fit
+        lastLine = cell.line;
+        const int t = cell.token, n = cell.bytes;
+        const float w = cell.w;
+        const ImVec2 p(origin.x + g.labelW + cell.x, origin.y + cell.line * g.lineH), q(p.x + w, p.y + g.lineH - px(1));
         for (int b = 0; b < n; ++b) {
             const int e = first[t + b];
             const ImU32 c = e < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(e);
             dl->AddRectFilled(ImVec2(p.x + w * b / n, p.y), ImVec2(p.x + w * (b + 1) / n, q.y), c);
         }
         const ImU32 lead0 = first[t] < 0 ? ImGui::GetColorU32(ImGuiCol_FrameBg) : expertColor(first[t]);
-        if (g.showText) dl->AddText(ImVec2(p.x + px(1), p.y + g.lineH * 0.1f), textOn(lead0), shown.c_str());
+        if (g.showText) dl->AddText(ImVec2(p.x + px(1), p.y + g.lineH * 0.1f), textOn(lead0), cell.shown.c_str());
         if (ImGui::IsWindowHovered() && mouse.x >= p.x && mouse.x < q.x && mouse.y >= p.y && mouse.y < p.y + g.lineH)
-            hovered = int(t) + std::clamp(int((mouse.x - p.x) / w * n), 0, n - 1);
-        if (int(t) <= ui().pinnedToken && ui().pinnedToken < int(t) + n) dl->AddRect(p, q, kHighlight, 0, 0, px(1.5f));
-        x += w;
-        t += n;
+            hovered = t + std::clamp(int((mouse.x - p.x) / w * n), 0, n - 1);
+        if (t <= ui().pinnedToken && ui().pinnedToken < t + n) dl->AddRect(p, q, kHighlight, 0, 0, px(1.5f));
     }
-    ImGui::Dummy(ImVec2(g.labelW + g.width, y + g.lineH + px(3)));
+    ImGui::Dummy(ImVec2(g.labelW + g.width, lastLine * g.lineH + g.lineH + px(3)));
 }
 
 // Rows = layers, as many lines per layer as the height holds; the shown layer's label is marked.
-void LayersView::drawTextRows(AppState& state, float height) {
+void LayersView::drawTextRows(AppState& state, const std::vector<TextCell>& cells, float labelW, float height) {
     const LmRun& run = *state.lmRun();
     ImGui::BeginChild("##layerrows", ImVec2(0, height), false, ImGuiWindowFlags_NoScrollbar);
     RowGeometry g;
-    g.labelW = ImGui::CalcTextSize("L00 ").x;
-    g.width = ImGui::GetContentRegionAvail().x - g.labelW;
+    g.labelW = labelW;
+    g.width = ImGui::GetContentRegionAvail().x - labelW;
     const int layers = int(run.layers.size());
     const float rowGaps = layers * (px(3) + ImGui::GetStyle().ItemSpacing.y);
     // Every layer shows: where a line of text each does not fit, thinner colour strips.
@@ -150,7 +150,7 @@ void LayersView::drawTextRows(AppState& state, float height) {
     int hoveredLayer = -1, hoveredToken = -1, rowsInView = 0;
     for (int l = 0; l < layers; ++l) {
         int hovered = -1;
-        drawLayerRow(state, l, g, hovered);
+        drawLayerRow(state, l, cells, g, hovered);
         rowsInView += ImGui::GetCursorPosY() <= height + 0.5f;  // the row ended inside the child
         if (hovered >= 0) {
             hoveredLayer = l;

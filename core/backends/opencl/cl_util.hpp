@@ -13,6 +13,9 @@ inline constexpr int kFfnLanes = 32;    // outputs per work-item in expert_ffn.c
 
 inline size_t roundUp(size_t n, size_t m) { return (n + m - 1) / m * m; }
 
+// Work-items along one axis of a tiled kernel: 16 per block of kTiledRows rows or outputs.
+inline size_t tiledItems(size_t n) { return roundUp(n, kTiledRows) / kTiledRows * 16; }
+
 // Sets a kernel's arguments in order.
 template <typename... Args>
 void setArgs(cl::Kernel& k, Args&&... args) {

@@ -16,6 +16,7 @@ using opencl::kRowsPerTile;
 using opencl::kTiledRows;
 using opencl::roundUp;
 using opencl::setArgs;
+using opencl::tiledItems;
 
 }  // namespace
 
@@ -76,11 +77,10 @@ void OpenCLBackend::runExpertTiles(const ModelWeights& w, const std::vector<int>
     cl::Buffer& bh = ensure(m_b.h, size_t(offsets.back()) * Hp * 4);
     const int act = static_cast<int>(w.shape.activation);  // relu, gelu, silu, swiglu = 0..3
     if (m_tiled) {                                         // 16 x 16 work-items per 64 x 64 block of a tile's outputs
-        const auto groups = [](int n) { return static_cast<size_t>((n + kTiledRows - 1) / kTiledRows) * 16; };
         setArgs(m_k.ffnUpTiled, bxg, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
-        launch(m_k.ffnUpTiled, cl::NDRange(groups(Hp), size_t(tiles) * 16), cl::NDRange(16, 16));
+        launch(m_k.ffnUpTiled, cl::NDRange(tiledItems(Hp), size_t(tiles) * 16), cl::NDRange(16, 16));
         setArgs(m_k.ffnDownTiled, bh, m_b.w2t.buf, m_b.b2.buf, bte, btr, btn, by, Dp, Hp);
-        launch(m_k.ffnDownTiled, cl::NDRange(groups(Dp), size_t(tiles) * 16), cl::NDRange(16, 16));
+        launch(m_k.ffnDownTiled, cl::NDRange(tiledItems(Dp), size_t(tiles) * 16), cl::NDRange(16, 16));
     } else {
         setArgs(m_k.ffnUp, bx, brt, m_b.w1t.buf, m_b.b1.buf, m_b.wgt.buf, m_b.bg.buf, bte, btr, btn, bh, D, Hp, act);
         launch(m_k.ffnUp, cl::NDRange(Hp / kFfnLanes, tiles));

@@ -14,11 +14,12 @@ namespace {
 
 using opencl::roundUp;
 using opencl::setArgs;
+using opencl::tiledItems;
+// linear_blocked shares expert_ffn.cl's blocking: RM rows and 32 outputs (the weights' padding) a work-item.
+constexpr int kLinearRows = opencl::kRowsPerTile;
+constexpr int kLinearLanes = opencl::kFfnLanes;
 
 constexpr int kNormGroup = 64;            // RN in lm.cl
-constexpr int kLinearRows = 8;            // RM (expert_ffn.cl) rows per work-item of linear_blocked
-constexpr int kLinearLanes = 32;          // outputs per work-item of linear_blocked, the weights' padding
-constexpr int kTiledBlock = 64;           // TT in expert_ffn_tiled.cl: rows and outputs per work-group
 constexpr int kMaxHeadDim = 128;          // ATT_MAX_HD in attention.cl
 constexpr int kAttentionKeys = 32;        // ATT_BK
 constexpr int kAttentionRows = 64;        // ATT_BQ
@@ -66,8 +67,7 @@ void OpenCLBackend::linear(const Mat& x, const Mat& w, Mat& out) {
         cl::Buffer& bo = ensure(m_lmb.out, out.size() * 4);
         if (m_tiled) {  // 16 x 16 work-items per 64 rows x 64 outputs
             setArgs(m_lmk.linearTiled, bx, bw, bo, T, K, N, Np);
-            const auto groups = [](int n) { return roundUp(n, kTiledBlock) / kTiledBlock * 16; };
-            launch(m_lmk.linearTiled, cl::NDRange(groups(N), groups(T)), cl::NDRange(16, 16));
+            launch(m_lmk.linearTiled, cl::NDRange(tiledItems(N), tiledItems(T)), cl::NDRange(16, 16));
         } else {
             setArgs(m_lmk.linearBlocked, bx, bw, bo, T, K, N, Np);
             launch(m_lmk.linearBlocked, cl::NDRange(Np / kLinearLanes, roundUp(T, kLinearRows) / kLinearRows));
