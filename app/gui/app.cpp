@@ -94,8 +94,9 @@ std::vector<View*> App::pageViews() {
         return out;
     }
     // The language model: its Layers view in place of the one-layer page's dense table and strip.
-    if (m_state.lm() && m_page == Page::Routing && compact) return {v.byName("text"), v.byName("layers")};
-    if (m_state.lm() && m_page == Page::Routing)
+    const bool layered = m_state.layerCount() > 0;  // the language model or a router trace
+    if (layered && m_page == Page::Routing && compact) return {v.byName("text"), v.byName("layers")};
+    if (layered && m_page == Page::Routing)
         return {v.byName("text"), v.byName("layers"), v.byName("heatmap"), v.byName("load")};
     const PageInfo& page = pageInfo(m_page);
     std::vector<View*> out;

@@ -78,7 +78,8 @@ public:
     // The language model on or off (Model menu, --model, a lesson chapter's model:); a
     // file that does not load leaves the one-layer mode on with a message.
     void useLm(const std::string& nameOrPath, bool asTrained = true);
-    void leaveLm();
+    void leaveLm();  // and the trace: back to the one-layer model
+    void openTrace(const std::string& path);
     void showModel(const std::string& model, int layer);
     void keepProblem(const std::string& problem);
     AppState& state() { return m_state; }
@@ -93,7 +94,8 @@ private:
         ExportPng,
         ExportView,
         OpenLesson,
-        OpenCode
+        OpenCode,
+        OpenTrace
     };
     std::vector<View*> shownViews();  // right of the left column, in layout order, less hidden ones
     std::vector<View*> pageViews();   // the page's or chapter's views

@@ -63,7 +63,15 @@ void App::showModel(const std::string& model, int layer) {
     m_state.setLayer(layer);
 }
 
+// A router trace in place of the model (File > Open a router trace, gui --trace).
+void App::openTrace(const std::string& path) {
+    if (const std::string e = m_state.useTrace(path); !e.empty())
+        setNotice(std::string(tr("The router trace did not open; what was shown stays:")) + " " + e, true);
+    m_relayout = true;
+}
+
 void App::leaveLm() {
+    m_state.leaveTrace();
     m_state.leaveLm();
     m_relayout = true;
 }
@@ -113,6 +121,9 @@ void App::runPathAction() {
                 break;
             case PathAction::OpenCode:
                 openCode(m_path);
+                break;
+            case PathAction::OpenTrace:
+                openTrace(m_path);
                 break;
             case PathAction::None:
                 break;

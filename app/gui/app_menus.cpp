@@ -28,8 +28,8 @@ void App::keys() {
     if (ImGui::IsKeyPressed(GLFW_KEY_F11, false)) toggleFullScreen();
     if (io.WantTextInput) return;  // typing in the text box
     // [ and ] step the layer every routing view shows (the language model).
-    if (m_state.lm() && ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET)) m_state.setLayer(m_state.layer() - 1);
-    if (m_state.lm() && ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET)) m_state.setLayer(m_state.layer() + 1);
+    if (m_state.layerCount() > 0 && ImGui::IsKeyPressed(GLFW_KEY_LEFT_BRACKET)) m_state.setLayer(m_state.layer() - 1);
+    if (m_state.layerCount() > 0 && ImGui::IsKeyPressed(GLFW_KEY_RIGHT_BRACKET)) m_state.setLayer(m_state.layer() + 1);
     if (ImGui::IsKeyPressed(ImGuiKey_Escape, false) && m_maximized) {
         m_maximized = nullptr;
         showViews();
@@ -78,6 +78,7 @@ void App::fileMenu() {
     if (ImGui::MenuItem(tr("Load text file..."), "Ctrl+L")) openPath(PathAction::LoadText, "");
     if (ImGui::MenuItem(tr("Load weights..."))) openPath(PathAction::LoadWeights, "model.safetensors");
     if (ImGui::MenuItem(tr("Back to random weights"), nullptr, false, m_state.customWeights())) m_state.unloadWeights();
+    if (ImGui::MenuItem(tr("Open a router trace..."))) openPath(PathAction::OpenTrace, "trace.safetensors");
     ImGui::Separator();
     if (ImGui::MenuItem(tr("Save session..."), "Ctrl+S")) openPath(PathAction::SaveSession, "session.moelab.json");
     if (ImGui::MenuItem(tr("Load session..."), "Ctrl+O")) openPath(PathAction::LoadSession, "session.moelab.json");
@@ -163,12 +164,14 @@ void App::scaleMenu() {
 // The one-layer model or the language model, and the layer the routing views show.
 void App::modelMenu() {
     if (!ImGui::BeginMenu(tr("Model"))) return;
-    if (ImGui::MenuItem(tr("One MoE layer"), nullptr, !m_state.lm())) leaveLm();
+    if (ImGui::MenuItem(tr("One MoE layer"), nullptr, m_state.layerCount() == 0)) leaveLm();
     if (ImGui::MenuItem(tr("Language model (tiny-lm, 4 layers)"), nullptr, m_state.lmName() == "tiny-lm"))
         useLm("tiny-lm");
-    if (const LmModel* m = m_state.lm()) {
+    if (ImGui::MenuItem(tr("Router trace..."), nullptr, m_state.trace() != nullptr))
+        openPath(PathAction::OpenTrace, m_state.trace() ? m_state.tracePath() : "trace.safetensors");
+    if (m_state.layerCount() > 0) {
         ImGui::Separator();
-        if (ImGui::MenuItem(tr("Next layer"), "]", false, m_state.layer() + 1 < m->config.layers))
+        if (ImGui::MenuItem(tr("Next layer"), "]", false, m_state.layer() + 1 < m_state.layerCount()))
             m_state.setLayer(m_state.layer() + 1);
         if (ImGui::MenuItem(tr("Previous layer"), "[", false, m_state.layer() > 0))
             m_state.setLayer(m_state.layer() - 1);

@@ -102,12 +102,22 @@ std::string App::layoutReport() {
     nlohmann::json measured = nlohmann::json::object();
     for (const auto& [k, v] : m_ui.measured) measured[k] = v;
     nlohmann::json lm = nullptr;  // the language model: its layer shown and bits per byte
-    if (const LmRun* run = m_state.lmRun())
+    const LmRun* run = m_state.lmRun();
+    if (run && m_state.lm())
         lm = {{"model", m_state.lmName()},
               {"layers", run->layers.size()},
               {"layer", m_state.layer()},
               {"bits_per_byte", run->bitsPerByte},
               {"as_trained_bits_per_byte", m_state.asTrainedBitsPerByte()}};
+    nlohmann::json trace = nullptr;  // a router trace: which, its layer shown, what it cannot apply
+    if (const RouterTrace* t = m_state.trace())
+        trace = {{"model", t->model},
+                 {"layers", t->numLayers()},
+                 {"layer", m_state.layer()},
+                 {"tokens", t->tokenCount()},
+                 {"has_logits", t->hasLogits()},
+                 {"ignored", m_state.traceIgnores()},
+                 {"drop_rate", m_state.result().metrics.dropRate}};
     nlohmann::json lesson = nullptr;
     if (inLesson())
         lesson = {{"chapter", m_state.lesson()->chapter + 1}, {"footer_visible", m_views.lesson.footerVisible()}};
@@ -116,6 +126,7 @@ std::string App::layoutReport() {
         {"scale", m_ui.scale},
         {"lesson", lesson},
         {"lm", lm},
+        {"trace", trace},
         {"top", ImGui::GetFrameHeight()},
         {"bottom", m_windowH - ImGui::GetFrameHeight()},
         {"min_view", {kMinViewWidth * m_ui.scale, kMinViewHeight * m_ui.scale}},

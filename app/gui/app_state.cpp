@@ -54,9 +54,8 @@ std::string AppState::replaceSettings(Settings next, bool clamp) {
         m_history.clear();
         m_dirty = true;
         m_backendDirty |= newBackend;
-        if (m_lm) {  // the language model stays on: its shape and layer weights
-            m_settings.shape = m_lm->layers[0].moe.shape;
-            m_settings.weightsPath.clear();
+        if (m_lm || m_trace) {  // the language model or trace stays on: its shape and layer
+            keepShape();
             showLayer();
         }
         update();
@@ -110,9 +109,15 @@ void AppState::waitForBackend() {
 
 AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, Backend& backend,
                                      std::shared_ptr<const LmModel> lm, int layer,
-                                     std::optional<double> knownTrainedBpb) {
+                                     std::optional<double> knownTrainedBpb,
+                                     std::shared_ptr<const RouterTrace> trace) {
     const auto t0 = std::chrono::steady_clock::now();
     Computed c;
+    if (trace) {
+        replayTrace(s, *trace, layer, c);
+        c.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+        return c;
+    }
     c.tokens = tokenize(s.text);
     if (lm) {
         c.text = s.text;
@@ -146,7 +151,7 @@ void AppState::take(Computed c) {
     m_traffic = std::move(c.traffic);
     m_lmRun = std::move(c.lm);
     m_trainedBpb = c.trainedBpb;
-    m_trainedBpbText = c.lm ? c.text : std::string();
+    m_trainedBpbText = m_lmRun ? c.text : std::string();  // (c.lm was moved from)
     if (m_lmRun && c.layer != m_layer && m_layer < int(m_lmRun->layers.size())) {  // the layer changed meanwhile
         m_result = m_lmRun->layers[m_layer];
         m_traffic = simulateTraffic(m_result.routing, m_settings.cluster, deviceLimit(m_settings));
@@ -195,7 +200,7 @@ void AppState::recompute() {
     const double predictedMs = m_computeMs * work(m_settings) / m_computedWork;
     m_computedWork = work(m_settings);
     if (m_inline || predictedMs <= kFrameBudgetMs) {
-        take(compute(m_settings, m_weights, computeBackend(), m_lm, m_layer, knownTrainedBpb()));
+        take(compute(m_settings, m_weights, computeBackend(), m_lm, m_layer, knownTrainedBpb(), m_trace));
         return;
     }
     // The worker gets its own copies (the views and the training thread may change
@@ -203,7 +208,9 @@ void AppState::recompute() {
     // the result is taken (update() waits to install a new one).
     m_pendingResult = std::async(std::launch::async,
                                  [s = m_settings, w = m_weights, b = &computeBackend(), lm = m_lm, layer = m_layer,
-                                  known = knownTrainedBpb()] { return compute(s, w, *b, lm, layer, known); });
+                                  known = knownTrainedBpb(), trace = m_trace] {
+                                     return compute(s, w, *b, lm, layer, known, trace);
+                                 });
 }
 
 bool AppState::takeFinished() {
@@ -238,11 +245,7 @@ void AppState::update() {
     if (!m_dirty) return;
     m_dirty = false;
     try {
-        if (m_lm) {
-            m_settings.shape = m_lm->layers[0].moe.shape;  // the model's file fixes the shape
-            m_settings.weightsPath.clear();
-            m_weightsDirty = false;
-        }
+        keepShape();
         if (m_weightsDirty) {
             m_weightsDirty = false;
             m_liveWeights = false;
@@ -265,7 +268,9 @@ std::string AppState::useLm(const std::string& nameOrPath, bool asTrained) {
     try {
         auto model = std::make_shared<const LmModel>(loadLm(nameOrPath));
         waitForResult();
-        if (!m_lm) m_beforeLm = m_settings;
+        if (!m_lm && !m_trace) m_beforeLm = m_settings;
+        m_trace.reset();  // one layered source at a time
+        m_tracePath.clear();
         m_lm = std::move(model);
         m_lmRun.reset();  // another model: nothing of the last one's run stays
         m_trainedBpbText.clear();
@@ -306,16 +311,18 @@ void AppState::leaveLm() {
 }
 
 void AppState::setLayer(int layer) {
-    m_layer = m_lm ? std::clamp(layer, 0, m_lm->config.layers - 1) : 0;
+    m_layer = std::clamp(layer, 0, std::max(0, layerCount() - 1));
     showLayer();
 }
 
 void AppState::showLayer() {
-    if (!m_lm) return;
-    ModelWeights w = m_lm->layers[m_layer].moe;
-    w.embed = m_lm->embed;  // the embedding view shows the model's table
-    w.touch();
-    m_weights = std::move(w);
+    if (!m_lm && !m_trace) return;
+    if (m_lm) {
+        ModelWeights w = m_lm->layers[m_layer].moe;
+        w.embed = m_lm->embed;  // the embedding view shows the model's table
+        w.touch();
+        m_weights = std::move(w);
+    }
     if (!m_lmRun || m_layer >= int(m_lmRun->layers.size())) return;
     m_result = m_lmRun->layers[m_layer];
     m_traffic = simulateTraffic(m_result.routing, m_settings.cluster, deviceLimit(m_settings));

@@ -17,6 +17,7 @@
 #include "settings.hpp"
 #include "settings_schema.hpp"
 #include "tokenizer.hpp"
+#include "trace.hpp"
 #include "traffic.hpp"
 #include "training_lab.hpp"
 
@@ -107,11 +108,24 @@ public:
     void leaveLm();
     const LmModel* lm() const { return m_lm.get(); }
     const std::string& lmName() const { return m_lmName; }
-    const LmRun* lmRun() const { return m_lm ? m_lmRun.get() : nullptr; }
+    const LmRun* lmRun() const { return m_lm || m_trace ? m_lmRun.get() : nullptr; }
     // Bits per byte of the text with the model's trained routing (beside the current one).
     double asTrainedBitsPerByte() const { return m_trainedBpb; }
     int layer() const { return m_layer; }
-    void setLayer(int layer);  // clamped to the model's layers; 0 without a model
+    void setLayer(int layer);  // clamped to the model's or the trace's layers; 0 without either
+    // The layers the routing views step through: the model's, the trace's, else 0.
+    int layerCount() const;
+
+    // A router trace (issue 26): its layers replayed under the routing settings, shown as
+    // the model's are (lmRun() holds them; lm() stays null). useTrace returns "" or why the
+    // file did not load (what was shown stays); it leaves the language model.
+    // asRecorded: the routing becomes the trace's own (its k and score, dropless).
+    std::string useTrace(const std::string& path, bool asRecorded = true);
+    void leaveTrace();
+    const RouterTrace* trace() const { return m_trace.get(); }
+    const std::string& tracePath() const { return m_tracePath; }
+    // The settings a choices-only trace cannot apply (flag names); empty otherwise.
+    std::vector<std::string> traceIgnores() const;
     // The lesson in progress (none: the app's own pages), and the training page's runs.
     std::optional<LessonProgress>& lesson() { return m_lesson; }
     const std::optional<LessonProgress>& lesson() const { return m_lesson; }
@@ -136,7 +150,10 @@ private:
     };
     static Computed compute(const Settings& s, const ModelWeights& w, Backend& backend,
                             std::shared_ptr<const LmModel> lm = nullptr, int layer = 0,
-                            std::optional<double> knownTrainedBpb = std::nullopt);
+                            std::optional<double> knownTrainedBpb = std::nullopt,
+                            std::shared_ptr<const RouterTrace> trace = nullptr);
+    static void replayTrace(const Settings& s, const RouterTrace& trace, int layer, Computed& c);
+    void keepShape();  // the model's or trace's shape over what the settings say
     std::optional<double> knownTrainedBpb() const;
     void showLayer();  // result, weights and traffic from the model's run at m_layer
     static double work(const Settings& s);
@@ -173,7 +190,9 @@ private:
     double m_trainedBpb = 0;
     std::string m_trainedBpbText;  // the text m_trainedBpb is of
     int m_layer = 0;
-    std::optional<Settings> m_beforeLm;  // the one-layer settings, back when the model is left
+    std::shared_ptr<const RouterTrace> m_trace;
+    std::string m_tracePath;
+    std::optional<Settings> m_beforeLm;  // the one-layer settings, back when the model or trace is left
     std::optional<LessonProgress> m_lesson;
     TrainingLab m_training;  // last: its runs' threads stop before the rest goes
 };

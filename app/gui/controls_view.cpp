@@ -1,5 +1,6 @@
 #include "controls_view.hpp"
 #include "layers_view.hpp"
+#include "next_byte_panel.hpp"
 
 #include <filesystem>
 #include "wrap.hpp"
@@ -186,6 +187,11 @@ void ControlsView::drawContent(AppState& state) {
             continue;
         if (g == SettingGroup::Model && state.lm()) {  // the language model's file fixes its shape
             textWrappedf("%s: %s", tr("Language model"), state.lmName().c_str());
+            layerControl(state, ui());
+            continue;
+        }
+        if (g == SettingGroup::Model && state.trace()) {  // the trace fixes the experts and the text
+            drawTraceSummary(state, ui());
             layerControl(state, ui());
             continue;
         }

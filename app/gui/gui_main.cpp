@@ -267,11 +267,15 @@ void startApp(App& app, const GuiOptions& opts, const Preferences& saved) {
             std::cerr << "moelab: --model " << opts.lmModel << ": "
                       << tr("The language model did not load; the one-layer model stays:") << "\n";
     }
+    if (!opts.trace.empty()) {  // likewise: a trace that does not open is said, and the app carries on
+        if (const std::string e = app.state().useTrace(opts.trace, !opts.traceRoutingGiven); !e.empty())
+            std::cerr << "moelab: --trace " << opts.trace << ": " << e << "\n";
+    }
     if (!opts.lesson.empty())
         app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
     else if (!opts.headless() && !saved.lessonSeen && !opts.hasCode)
         app.openLesson("builtin", 0);
-    if (app.state().lm()) app.state().setLayer(opts.layer);
+    if (app.state().layerCount() > 0) app.state().setLayer(opts.layer);
 }
 
 // Frames until the window closes, or, headless, `opts.frames` of them (the last one saved).

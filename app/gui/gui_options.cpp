@@ -68,9 +68,13 @@ void startModel(const Args& args, const LessonRequest& request, const Lesson* le
         o.layer = fromCode ? request.code->layer : fromSession ? session->layer : 0;
         o.lmRoutingGiven = !o.lmModel.empty();  // the saved routing, not the trained one
     }
+    o.trace = args.str("trace", "");
+    o.traceRoutingGiven = routingFlagsGiven(args);
+    if (args.has("trace") && o.trace.empty()) throw InputError("--trace", "needs a trace file (.safetensors)");
+    if (!o.trace.empty() && args.has("model")) throw InputError("--trace", "and --model: one of them, not both");
     // A model chapter (lesson.hpp's model:) runs the model too: --layer goes with it.
-    if (args.has("layer") && o.lmModel.empty() && requestedModel(request, lesson).empty())
-        throw InputError("--layer", "goes with --model (the language model's layers)");
+    if (args.has("layer") && o.lmModel.empty() && o.trace.empty() && requestedModel(request, lesson).empty())
+        throw InputError("--layer", "goes with --model or --trace (the language model's or the trace's layers)");
     o.layer = static_cast<int>(args.integer("layer", o.layer, 0, kMaxModelLayer));
 }
 
@@ -79,7 +83,7 @@ void startModel(const Args& args, const LessonRequest& request, const Lesson* le
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
     flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter",
-                  "code", "session", "hide", "export-view", "out", "model", "layer"});
+                  "code", "session", "hide", "export-view", "out", "model", "layer", "trace"});
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
     const LessonRequest request = lessonRequest(args, lessonNames());

@@ -10,13 +10,13 @@
 namespace moe::gui {
 
 void layerControl(AppState& state, Ui& ui, bool hint) {
-    const LmModel* m = state.lm();
-    if (!m) return;
+    const int layers = state.layerCount();
+    if (layers == 0) return;
     int shown = state.layer();
     ImGui::TextUnformatted(tr("Layer"));
     ImGui::SameLine();
     ImGui::SetNextItemWidth(std::min(ImGui::GetContentRegionAvail().x * 0.4f, ui.scale * 160));
-    if (ImGui::SliderInt("##layer", &shown, 0, m->config.layers - 1, "L%d")) state.setLayer(shown);
+    if (ImGui::SliderInt("##layer", &shown, 0, layers - 1, "L%d")) state.setLayer(shown);
     if (ImGui::IsItemHovered()) ImGui::SetTooltip("%s", tr("[ and ] step the layer every routing view shows"));
     if (!hint) return;
     ImGui::SameLine();
@@ -70,7 +70,9 @@ std::vector<LayersView::TextCell> LayersView::wrapCells(const std::vector<ByteTo
 void LayersView::drawContent(AppState& state) {
     const LmRun* run = state.lmRun();
     if (!run || run->layers.empty()) {
-        caption("The language model's layers show here: choose Model > Language model (tiny-lm, 4 layers).");
+        caption(
+            "The language model's layers show here: choose Model > Language model (tiny-lm, 4 layers), or open a "
+            "router trace (File > Open a router trace).");
         return;
     }
     caption("The text once per layer, each byte coloured by the expert the layer chose first (Mixtral's Fig. 8).");
@@ -181,7 +183,7 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
     if (m_statsOf != run || m_statsVersion != state.resultVersion()) {
         std::vector<Routing> routings;
         for (const LayerResult& l : run->layers) routings.push_back(l.routing);
-        m_stats = analyzeRouting(routings, byteValues(state.settings().text));
+        m_stats = analyzeRouting(routings, state.trace() ? state.trace()->tokens : byteValues(state.settings().text));
         m_statsOf = run;
         m_statsVersion = state.resultVersion();
     }

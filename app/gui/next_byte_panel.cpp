@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <numeric>
 
 #include "tokenizer.hpp"
+#include "wrap.hpp"
 
 namespace moe::gui {
 
@@ -46,9 +48,31 @@ void sameLineIfFits(float width) {
 }
 }  // namespace
 
+void drawTraceSummary(const AppState& state, const Ui& ui) {
+    const RouterTrace* trace = state.trace();
+    if (!trace) return;
+    // On a projector the file's name, not where it sits on this machine.
+    const std::string file = ui.presenting ? std::filesystem::path(state.tracePath()).filename().string()
+                                           : state.tracePath();
+    textWrappedf(tr("Router trace: %s (%s)"), trace->model.c_str(), file.c_str());
+    textWrappedf(tr("%d layers, %d tokens, %d experts, top-%d"), trace->numLayers(), trace->tokenCount(),
+                 trace->numExperts, trace->topK);
+    if (trace->hasLogits()) {
+        ImGui::TextDisabled("%s", tr("It holds the router's logits: every routing setting applies."));
+        return;
+    }
+    ImGui::TextDisabled("%s", tr("It holds only the choices: capacity, drops, placement and traffic apply."));
+    std::string ignored;
+    for (const std::string& flag : state.traceIgnores()) ignored += (ignored.empty() ? "" : ", ") + flag;
+    if (!ignored.empty())
+        ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.2f, 1), "%s %s", tr("Not applied, they need the router's scores:"),
+                           ignored.c_str());
+}
+
 void drawNextBytePanel(AppState& state, Ui& ui) {
+    if (state.trace()) return drawTraceSummary(state, ui);
     const LmRun* run = state.lmRun();
-    if (!run) return;
+    if (!run || !state.lm()) return;
     const std::string& text = state.settings().text;
     const std::vector<NextByte> next = likeliestNextBytes(run->logprobs, text);
     ImGui::TextUnformatted(tr("Next byte:"));

@@ -25,4 +25,8 @@ std::string nextByteLabel(const std::string& text, int byte);
 
 void drawNextBytePanel(AppState& state, Ui& ui);
 
+// With a router trace open, in its place: what the trace is, whether it has the router's
+// logits, and the settings a choices-only trace cannot apply.
+void drawTraceSummary(const AppState& state, const Ui& ui);
+
 }  // namespace moe::gui

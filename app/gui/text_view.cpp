@@ -10,13 +10,16 @@
 namespace moe::gui {
 
 void TextView::drawContent(AppState& state) {
-    caption("Type or paste a sentence. Every UTF-8 byte becomes one token.");
+    // A router trace brings its own tokens: its text is shown, not edited.
+    const bool fromTrace = state.trace() != nullptr;
+    caption(fromTrace ? "The router trace's text: its tokens are the ones the model saw (File > Open a router trace)."
+                      : "Type or paste a sentence. Every UTF-8 byte becomes one token.");
     std::string& text = state.settings().text;
     const float examplesWidth = std::min(px(220), ImGui::GetContentRegionAvail().x * 0.4f);
     const ImVec2 box(ImGui::GetContentRegionAvail().x - examplesWidth - ImGui::GetStyle().ItemSpacing.x,
                      ImGui::GetContentRegionAvail().y);
     ImGui::PushFont(ui().fonts.large());
-    if (ImGui::InputTextMultiline("##text", &text, box)) {
+    if (ImGui::InputTextMultiline("##text", &text, box, fromTrace ? ImGuiInputTextFlags_ReadOnly : 0)) {
         state.settings().textFile.clear();
         state.changed(SettingEffect::Route);
     }
@@ -28,7 +31,7 @@ void TextView::drawContent(AppState& state) {
         ImGui::PushID(s);
         const bool picked = ImGui::Selectable(ellipsized(s, ImGui::GetContentRegionAvail().x).c_str());
         ImGui::PopID();
-        if (picked) {
+        if (picked && !fromTrace) {
             text = s;
             state.settings().textFile.clear();
             state.changed(SettingEffect::Route);
