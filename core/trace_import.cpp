@@ -26,8 +26,7 @@ RoutedExperts shaped(const std::vector<int64_t>& shape, const std::string& sourc
     r.tokens = static_cast<int>(shape[0]);
     r.layers = static_cast<int>(shape[1]);
     r.topK = static_cast<int>(shape[2]);
-    r.ids.reserve(r.count());
-    return r;
+    return r;  // ids not reserved: the caller checks the data holds them first
 }
 
 std::string npyField(const std::string& header, const char* pattern, const std::string& source, const char* what) {
@@ -104,6 +103,7 @@ RoutedExperts parseNpyExperts(const std::string& bytes, const std::string& sourc
     if (bytes.size() - data != n * width)
         throw InputError(source, "holds " + std::to_string(bytes.size() - data) + " data bytes, but " + descr + " (" +
                                      shapeText + ") needs " + std::to_string(n * width));
+    r.ids.reserve(n);
     for (size_t i = 0; i < n; ++i) {
         int64_t v = 0;
         std::memcpy(&v, bytes.data() + data + i * width, size_t(width));              // little-endian host
@@ -150,6 +150,7 @@ RoutedExperts parseSglangExperts(const std::string& text, const std::string& sou
     if (raw.size() != n * 4)
         throw InputError(source, "routed_experts holds " + std::to_string(raw.size()) + " bytes, but shape needs " +
                                      std::to_string(n * 4) + " (int32)");
+    r.ids.reserve(n);
     for (size_t i = 0; i < n; ++i) {
         int32_t v;
         std::memcpy(&v, raw.data() + 4 * i, 4);
