@@ -43,6 +43,7 @@ void printHelp() {
            "                    [--json]   per layer: adjacent bytes on the same experts vs chance, load,\n"
            "                                        co-activation, byte specialisation, layer-to-layer flow,\n"
            "                                        drop rate at capacity factors 1 to 2\n"
+           "                    [--trace-out FILE]   also writes the run as a router trace\n"
            "       moelab analyze --trace FILE [--json]   the same for a router trace\n\n"
            "app flags (moelab gui):\n"
            "  --lang en|zh --theme dark|light --scale X|fit   language, theme, UI scale (default: saved)\n"

@@ -149,6 +149,12 @@ TEST(TraceCli, ModelRunWrittenAsTraceReplaysToTheModelsRouting) {
         EXPECT_EQ(viaModel["layers"][layer]["consecutive_same_first"],
                   viaTrace["layers"][layer]["consecutive_same_first"]);
     }
+    // In windows of 4 bytes, --trace-out writes the windows' logits joined: the same analysis.
+    const std::string windowed = tempPath("windowed_trace.safetensors");
+    const json inWindows = jsonOf(
+        {"analyze", "--model", model, "--text", "hello, traces", "--window", "4", "--trace-out", windowed, "--json"});
+    const json fromFile = jsonOf({"analyze", "--trace", windowed, "--json"});
+    EXPECT_EQ(inWindows, fromFile);
 }
 
 TEST(TraceCli, AnalyzeTraceSweepsTheCapacityFactor) {

@@ -62,7 +62,8 @@ Mat stacked(const std::vector<Mat>& pieces) {
 // The text through the model a window at a time, each window from position 0 as the model
 // was trained and evaluated (window 0: the whole text at once); every layer's routing of
 // the windows joined into one routing of the text.
-RoutedText routeWithModel(const std::string& name, const LmModel& m, const Settings& o, int window) {
+RoutedText routeWithModel(const std::string& name, const LmModel& m, const Settings& o, int window,
+                          const std::string& traceOut) {
     BackendChoice bc = makeBackend(o.backend, o.device);
     const std::string_view text = o.text;
     const size_t step = window > 0 ? size_t(window) : text.size();
@@ -81,7 +82,9 @@ RoutedText routeWithModel(const std::string& name, const LmModel& m, const Setti
     out.tokenValues = byteValues(text);
     std::vector<Mat> layerLogits;
     for (const auto& p : logits) layerLogits.push_back(stacked(p));
-    out.sweeps = capacitySweeps(lmTrace(name, m.config, std::move(layerLogits), text));
+    const RouterTrace trace = lmTrace(name, m.config, std::move(layerLogits), text);
+    if (!traceOut.empty()) saveTrace(trace, traceOut);
+    out.sweeps = capacitySweeps(trace);
     return out;
 }
 
@@ -154,7 +157,7 @@ int analyzeTrace(const std::vector<std::string>& argv) {
 
 int cmdAnalyze(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert({"model", "window", "trace"});
+    flags.insert({"model", "window", "trace", "trace-out"});
     const Args a(argv, flags, {"json"});
     if (a.has("trace")) {
         for (const std::string& arg : argv)
@@ -175,7 +178,7 @@ int cmdAnalyze(const std::vector<std::string>& argv) {
             a.str("text-file") ? "--text-file" : "--text",
             "needs at least 2 bytes: the analysis compares adjacent bytes (got " + std::to_string(o.text.size()) + ")");
     const int window = static_cast<int>(a.integer("window", m.config.maxPositions, 0, 1 << 30));
-    report(routeWithModel(*a.str("model"), m, o, window), a.has("json"));
+    report(routeWithModel(*a.str("model"), m, o, window, a.str("trace-out", "")), a.has("json"));
     return 0;
 }
 
