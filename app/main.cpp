@@ -23,6 +23,11 @@ void printHelp() {
            "                                        the little MoE language model: every layer's routing,\n"
            "                                        the next byte and bits per byte (as trained unless\n"
            "                                        routing flags are given: they apply to every layer)\n"
+           "                    [--trace-out FILE]   also writes every layer's router logits as a trace\n"
+           "       moelab route --trace FILE [--layer L] [routing and cluster flags] [--json]   replays a\n"
+           "                                        router trace's layer under the flags given\n"
+           "       moelab import-trace --from vllm|sglang IN --out FILE [--num-experts E] [--model NAME]\n"
+           "                                        an engine's routed-experts array as a trace\n"
            "       moelab generate --model tiny-lm|FILE --text PROMPT [--bytes N] [--sample-temperature X]\n"
            "                    [--sample-seed S] [--json]   continues the prompt (X = 0: greedy)\n"
            "       moelab export-weights --out FILE [flags]\n"
@@ -36,7 +41,10 @@ void printHelp() {
            "                    [--aux-coef A] [--z-coef Z] [--bias-rate G] [--out FILE] [--log FILE]\n"
            "       moelab analyze --model tiny-lm|FILE --text T|--text-file PATH [routing flags] [--window N]\n"
            "                    [--json]   per layer: adjacent bytes on the same experts vs chance, load,\n"
-           "                                        co-activation, byte specialisation, layer-to-layer flow\n\n"
+           "                                        co-activation, byte specialisation, layer-to-layer flow,\n"
+           "                                        drop rate at capacity factors 1 to 2\n"
+           "                    [--trace-out FILE]   also writes the run as a router trace\n"
+           "       moelab analyze --trace FILE [--json]   the same for a router trace\n\n"
            "app flags (moelab gui):\n"
            "  --lang en|zh --theme dark|light --scale X|fit   language, theme, UI scale (default: saved)\n"
            "  --page routing|journey|parallel|training|compare --lesson FILE|builtin --chapter N\n"
@@ -66,6 +74,7 @@ int main(int argc, char** argv) {
     try {
         if (cmd == "route") return moe::cli::cmdRoute(args);
         if (cmd == "analyze") return moe::cli::cmdAnalyze(args);
+        if (cmd == "import-trace") return moe::cli::cmdImportTrace(args);
         if (cmd == "export-weights") return moe::cli::cmdExportWeights(args);
         if (cmd == "bench") return moe::cli::cmdBench(args);
         if (cmd == "info") return moe::cli::cmdInfo(args);
@@ -74,8 +83,9 @@ int main(int argc, char** argv) {
         if (cmd == "code") return moe::cli::cmdCode(args, moe::gui::lessonNames());
         if (cmd == "lesson") return moe::cli::cmdLesson(args, moe::gui::lessonNames());
         if (cmd == "gui") return moe::gui::guiMain(args);
-        std::cerr << "moelab: unknown command '" << cmd
-                  << "' (route, generate, analyze, export-weights, bench, info, train, code, lesson, gui)\n";
+        std::cerr
+            << "moelab: unknown command '" << cmd
+            << "' (route, generate, analyze, import-trace, export-weights, bench, info, train, code, lesson, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

@@ -181,17 +181,66 @@ Vec SafetensorsFile::vector(const std::string& name, int64_t size) const {
     return v;
 }
 
+std::vector<int32_t> SafetensorsFile::ints(const std::string& name, const std::vector<int64_t>& shape) const {
+    const TensorView& t = at(name);
+    if (t.shape != shape) throw InputError(name, "shape " + shapeText(t.shape) + ", expected " + shapeText(shape));
+    const int64_t size = dtypeSize(t.dtype);
+    if ((t.dtype != "I16" && t.dtype != "I32" && t.dtype != "I64"))
+        throw InputError(name, "dtype " + t.dtype + " is not supported (moelab reads I16, I32 and I64 here)");
+    const size_t n = t.bytes / size_t(size);
+    std::vector<int32_t> out(n);
+    for (size_t i = 0; i < n; ++i) {
+        int64_t v = 0;
+        if (size == 2) {
+            int16_t x;
+            std::memcpy(&x, t.data + 2 * i, 2);
+            v = x;
+        } else if (size == 4) {
+            int32_t x;
+            std::memcpy(&x, t.data + 4 * i, 4);
+            v = x;
+        } else {
+            std::memcpy(&v, t.data + 8 * i, 8);
+        }
+        if (v < INT32_MIN || v > INT32_MAX)
+            throw InputError(name, "element " + std::to_string(i) + " is " + std::to_string(v) + ", beyond int32");
+        out[i] = static_cast<int32_t>(v);
+    }
+    return out;
+}
+
+std::string serializeSafetensors(const std::vector<TensorOut>& tensors,
+                                 const std::map<std::string, std::string>& metadata) {
+    const auto bytesOf = [](const TensorOut& e) {
+        int64_t numel = 1;
+        for (int64_t d : e.shape) numel *= d;
+        return uint64_t(numel) * 4;  // F32 and I32 alike
+    };
+    nlohmann::json header;
+    uint64_t offset = 0;
+    for (const TensorOut& e : tensors) {
+        header[e.name] = {{"dtype", e.dtype}, {"shape", e.shape}, {"data_offsets", {offset, offset + bytesOf(e)}}};
+        offset += bytesOf(e);
+    }
+    header["__metadata__"] = metadata;
+    std::string h = header.dump();
+    h.append((8 - h.size() % 8) % 8, ' ');  // align the data to 8 bytes, as the reference writer does
+    std::string out(8, '\0');
+    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t(h.size()) >> (8 * i)) & 0xFF);
+    out += h;
+    out.reserve(out.size() + offset);
+    for (const TensorOut& e : tensors) out.append(static_cast<const char*>(e.data), static_cast<size_t>(bytesOf(e)));
+    return out;
+}
+
 std::string serializeWeights(const ModelWeights& w, bool noisyTopk) {
-    struct Entry {
-        std::string name;
-        std::vector<int64_t> shape;
-        const float* data;
-    };
-    std::vector<Entry> entries;
+    std::vector<TensorOut> entries;
     const auto addMat = [&](const std::string& n, const Mat& m) {
-        entries.push_back({n, {m.rows(), m.cols()}, m.data()});
+        entries.push_back({n, "F32", {m.rows(), m.cols()}, m.data()});
     };
-    const auto addVec = [&](const std::string& n, const Vec& v) { entries.push_back({n, {v.size()}, v.data()}); };
+    const auto addVec = [&](const std::string& n, const Vec& v) {
+        entries.push_back({n, "F32", {v.size()}, v.data()});
+    };
     addMat("embed.weight", w.embed);
     addMat("router.w_g.weight", w.routerW);
     addVec("router.w_g.bias", w.routerB);
@@ -218,28 +267,8 @@ std::string serializeWeights(const ModelWeights& w, bool noisyTopk) {
         addVec("head.bias", w.headB);
     }
 
-    nlohmann::json header;
-    uint64_t offset = 0;
-    for (const Entry& e : entries) {
-        int64_t numel = 1;
-        for (int64_t d : e.shape) numel *= d;
-        header[e.name] = {{"dtype", "F32"}, {"shape", e.shape}, {"data_offsets", {offset, offset + numel * 4}}};
-        offset += numel * 4;
-    }
-    header["__metadata__"] = {
-        {"format", "pt"}, {"activation", std::string(toString(w.shape.activation))}, {"producer", "moelab"}};
-    std::string h = header.dump();
-    h.append((8 - h.size() % 8) % 8, ' ');  // align the data to 8 bytes, as the reference writer does
-    std::string out(8, '\0');
-    for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((uint64_t(h.size()) >> (8 * i)) & 0xFF);
-    out += h;
-    out.reserve(out.size() + offset);
-    for (const Entry& e : entries) {
-        int64_t numel = 1;
-        for (int64_t d : e.shape) numel *= d;
-        out.append(reinterpret_cast<const char*>(e.data), static_cast<size_t>(numel * 4));
-    }
-    return out;
+    return serializeSafetensors(
+        entries, {{"format", "pt"}, {"activation", std::string(toString(w.shape.activation))}, {"producer", "moelab"}});
 }
 
 void saveWeights(const ModelWeights& w, const std::string& path, bool noisyTopk) {

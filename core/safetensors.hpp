@@ -1,7 +1,8 @@
 #pragma once
 // safetensors (huggingface/safetensors): u64 little-endian header length N,
 // N bytes of JSON {"name": {"dtype", "shape", "data_offsets": [begin, end]}},
-// then the raw tensor bytes. moelab reads F32, F16 and BF16 (as float32) and writes F32.
+// then the raw tensor bytes. moelab reads F32, F16 and BF16 (as float32) and I16, I32 and
+// I64 (as int32), and writes F32 and I32.
 #include <cstdint>
 #include <map>
 #include <string>
@@ -32,6 +33,9 @@ public:
     // InputError naming it otherwise.
     Mat matrix(const std::string& name, int64_t rows, int64_t cols) const;
     Vec vector(const std::string& name, int64_t size) const;
+    // Copies an I16, I32 or I64 tensor of exactly this shape as int32 (an I64 value beyond
+    // int32 is refused); throws InputError naming it otherwise.
+    std::vector<int32_t> ints(const std::string& name, const std::vector<int64_t>& shape) const;
 
 private:
     std::string m_bytes;
@@ -43,6 +47,17 @@ private:
 // IEEE 754 half precision and bfloat16 (the top 16 bits of a float32) to float32, exactly.
 float halfToFloat(uint16_t bits);
 float bfloat16ToFloat(uint16_t bits);
+
+// One tensor to write: F32 (data points at floats) or I32 (at int32s), numel elements.
+struct TensorOut {
+    std::string name;
+    std::string dtype;  // "F32" or "I32"
+    std::vector<int64_t> shape;
+    const void* data = nullptr;
+};
+// The file bytes of these tensors in this order, with these __metadata__ strings.
+std::string serializeSafetensors(const std::vector<TensorOut>& tensors,
+                                 const std::map<std::string, std::string>& metadata);
 
 // Serialises the weights with PyTorch state_dict names; metadata records the activation.
 // Only what the model uses is written, so that the seeds' SimpleMoE loads the file

@@ -18,11 +18,11 @@ struct RouterTrace {
     std::string model;  // who was traced: "tiny-lm", "Mixtral-8x7B", ...
     int numExperts = 0;
     int topK = 0;
-    ScoreFn score = ScoreFn::Softmax;  // the model's own score function
-    bool renormalize = true;           // the model renormalises its top-k weights
-    std::vector<int> tokens;           // [T] token ids; -1 where the source gave none
-    std::vector<std::string> tokenText;  // [T] each token's text (may be empty)
-    std::vector<Mat> logits;               // per layer [T, E]; empty for a choices-only trace
+    ScoreFn score = ScoreFn::Softmax;       // the model's own score function
+    bool renormalize = true;                // the model renormalises its top-k weights
+    std::vector<int> tokens;                // [T] token ids; -1 where the source gave none
+    std::vector<std::string> tokenText;     // [T] each token's text (may be empty)
+    std::vector<Mat> logits;                // per layer [T, E]; empty for a choices-only trace
     std::vector<std::vector<int>> topkIds;  // per layer [T * topK], best first; empty with logits
 
     int numLayers() const { return int(hasLogits() ? logits.size() : topkIds.size()); }
@@ -41,13 +41,24 @@ void saveTrace(const RouterTrace& trace, const std::string& path);  // atomic
 RouterConfig traceRouterConfig(const RouterTrace& trace);
 
 // Layer `layer` routed under cfg. With logits: the router's decision on them (every flag
-// applies). Choices only: the recorded ids in rank order (cfg.k at most the trace's k keeps
+// applies but those settingsNeedingScores names). Choices only: the recorded ids in rank order (cfg.k at most the trace's k keeps
 // the first cfg.k), equal weights, then cfg's capacity, overflow and priority.
 Routing replayTraceLayer(const RouterTrace& trace, int layer, const RouterConfig& cfg);
 
-// The flags of cfg a choices-only trace cannot honour (e.g. "--temperature", "--score"),
-// empty for a trace with logits or when none is set away from the trace's own rule.
+// The flags of cfg the trace cannot honour, which its replay ignores: for every trace
+// --noisy-topk, --jitter and --route-level (they act on the router's input, which a trace
+// lacks); for a choices-only trace also those set away from its own rule that need scores
+// (e.g. "--temperature", "--score", "--k" above the trace's k). Empty when none is set.
 std::vector<std::string> settingsNeedingScores(const RouterTrace& trace, const RouterConfig& cfg);
+
+// Layer `layer` under the trace's own rule but token choice with capacity factor c,
+// overflow dropped: the share of routed assignments dropped, for each c below.
+inline constexpr double kSweepCapacityFactors[] = {1.0, 1.25, 1.5, 1.75, 2.0};
+struct CapacityPoint {
+    double capacityFactor = 0;
+    double dropRate = 0;
+};
+std::vector<CapacityPoint> capacitySweep(const RouterTrace& trace, int layer);
 
 // A byte's text in a byte-level model's trace: printable ASCII as itself, any other byte
 // as "<0xE4>" (a lone byte of a UTF-8 character is not valid UTF-8 text in JSON).

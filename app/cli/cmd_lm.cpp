@@ -14,6 +14,7 @@
 #include "errors.hpp"
 #include "json_text.hpp"
 #include "lm/lm_generate.hpp"
+#include "lm/lm_trace.hpp"
 #include "lm_commands.hpp"
 #include "lm_report.hpp"
 #include "metrics_json.hpp"
@@ -152,6 +153,7 @@ int routeModel(const Args& a, const std::string& name, const ModelLesson& from) 
     const LmRun run = runLm(*bc.backend, m, o.router, o.text);
     const LayerResult& first = run.layers[0];
     if (!first.fallback.empty()) std::cerr << "moelab: " << first.fallback << "\n";
+    if (a.has("trace-out")) saveTrace(lmRunTrace(name, m.config, run, o.text), *a.str("trace-out"));
     if (a.has("json")) {
         nlohmann::json config =
             configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason, first.fallback);

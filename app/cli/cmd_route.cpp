@@ -23,6 +23,7 @@
 #include "lm_commands.hpp"
 #include "metrics_json.hpp"
 #include "tokenizer.hpp"
+#include "trace_commands.hpp"
 
 namespace moe::cli {
 namespace {
@@ -338,9 +339,11 @@ void writeRouteJson(const Settings& o, const ModelWeights& w, const LayerResult&
 
 int cmdRoute(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert({"max-rows", "lesson", "chapter", "code", "model"});
+    flags.insert({"max-rows", "lesson", "chapter", "code", "model", "trace", "layer", "trace-out"});
     const Args a(argv, flags, {"json", "outputs", "csv", "logprobs"});
     if (a.has("json") && a.has("csv")) throw InputError("--csv", "cannot be combined with --json");
+    if (a.has("trace")) return routeTrace(a);  // a router trace's layer replayed (cmd_trace.cpp)
+    if (a.has("layer")) throw InputError("--layer", "needs --trace FILE (the trace's layer to replay)");
     if (a.has("model")) return routeModel(a, *a.str("model"));  // the language model: every layer (cmd_lm.cpp)
     // The flags alone, or by the layering rule when a lesson chapter or a lesson code is named;
     // a chapter or code of the language model runs it.
@@ -354,6 +357,8 @@ int cmdRoute(const std::vector<std::string>& argv) {
             return routeModel(a, model, {&*request, l});
     }
     if (a.has("logprobs")) throw InputError("--logprobs", "needs --model (the language model's next-byte predictions)");
+    if (a.has("trace-out"))
+        throw InputError("--trace-out", "needs --model (the language model whose routing it writes)");
     Settings o =
         request ? layeredSettings(*request, lesson ? &*lesson : nullptr, nullptr, a, Settings{}) : settingsFromFlags(a);
     const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));

@@ -19,4 +19,6 @@ int cmdCode(const std::vector<std::string>& args, const LessonNames& appNames);
 int cmdLesson(const std::vector<std::string>& args, const LessonNames& appNames);
 // analyze --model M --text-file PATH: per layer, what the routing says about the text.
 int cmdAnalyze(const std::vector<std::string>& args);
+// import-trace --from vllm|sglang IN --out FILE: an engine's routed-experts array as a router trace.
+int cmdImportTrace(const std::vector<std::string>& args);
 }  // namespace moe::cli

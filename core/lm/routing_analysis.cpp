@@ -87,7 +87,7 @@ void coactivation(const std::vector<std::vector<int>>& chosen, int E, LayerRouti
 void tokenSpecialisation(const std::vector<int>& first, const std::vector<int>& values, int E, LayerRoutingStats& s) {
     std::unordered_map<int, std::vector<int>> perValue;
     for (size_t t = 0; t < first.size(); ++t) {
-        if (first[t] < 0 || values[t] < 0) continue;  // no first choice, or a token the trace did not name
+        if (first[t] < 0 || values[t] < 0) continue;  // -1: a trace that does not know the token
         auto& counts = perValue[values[t]];
         if (counts.empty()) counts.assign(E, 0);
         ++counts[first[t]];

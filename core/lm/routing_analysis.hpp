@@ -3,7 +3,8 @@
 // do neighbouring tokens share experts (Mixtral paper, Table 5), how much each expert
 // carries, which experts go together, whether a token value always goes to one expert,
 // and how first choices flow from layer to layer. Input: one Routing per layer and the
-// token values (bytes of the text, or a trace's token ids); nothing here needs the model.
+// token values (bytes of the text, or a trace's token ids, -1 where unknown: such tokens
+// count for no value's specialisation); nothing here needs the model.
 //
 // "Chosen" means the router's choices (slotChoice), not what capacity kept: a dropped or
 // rerouted assignment still says what the router wanted. GShard's undispatched second

@@ -235,3 +235,53 @@ write("session", "with_model.json", json.dumps({"format": "moelab-session", "ver
 write("share_code", "with_model.txt", code('{"s":{"capacity_factor":1},"model":"tiny-lm","layer":3}'))
 write("share_code", "layer_float.txt", code('{"s":{},"model":"tiny-lm","layer":2.7}'))
 write("share_code", "layer_wraps.txt", code('{"s":{},"model":"tiny-lm","layer":4294967298}'))
+
+
+# Router traces (the contract's "Router traces"): per-layer router logits (F32) or top-k
+# ids (I32), tokens, the "trace" metadata; damaged ones; and the engines' arrays that
+# import-trace reads (vLLM .npy and JSON list, SGLang base64), which the target also tries.
+def trace_file(meta, tensors, dtypes=None):
+    """tensors: name -> (shape, values); I32 unless dtypes names F32."""
+    header, data = {"__metadata__": {"trace": json.dumps(meta) if isinstance(meta, dict) else meta}}, b""
+    for name, (shape, values) in tensors.items():
+        dt = (dtypes or {}).get(name, "F32" if name.startswith("router_logits") else "I32")
+        raw = struct.pack("<%d%s" % (len(values), "f" if dt == "F32" else "i"), *values)
+        header[name] = {"dtype": dt, "shape": shape, "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    h = json.dumps(header)
+    h += " " * ((8 - len(h) % 8) % 8)
+    return struct.pack("<Q", len(h)) + h.encode() + data
+
+
+def trace_meta(L=2, E=4, k=2, T=5, **extra):
+    m = {"model": "seed", "num_layers": L, "num_experts": E, "top_k": k, "token_text": ["a", "b", "<0xE4>", "c", " "][:T]}
+    m.update(extra)
+    return m
+
+
+TRACE_LOGITS = {"tokens": ([5], [97, 98, 228, 99, 32])}
+for l in range(2):
+    TRACE_LOGITS["router_logits.%d" % l] = ([5, 4], [0.5 * ((i * 7 + l) % 5) - 1.0 for i in range(20)])
+TRACE_IDS = {"tokens": ([5], [-1] * 5), "topk_ids.0": ([5, 2], [0, 1, 2, 3, 1, 0, 3, 2, 0, 3]),
+             "topk_ids.1": ([5, 2], [3, 2, 1, 0, 2, 3, 0, 1, 1, 2])}
+write("trace", "logits.safetensors", trace_file(trace_meta(score="sigmoid", renormalize=False), TRACE_LOGITS))
+write("trace", "choices_only.safetensors", trace_file(trace_meta(), TRACE_IDS))
+write("trace", "truncated.safetensors", trace_file(trace_meta(), TRACE_LOGITS)[:-30])
+write("trace", "missing_layer.safetensors", trace_file(trace_meta(L=3), TRACE_IDS))
+write("trace", "wrong_shape.safetensors",
+      trace_file(trace_meta(), dict(TRACE_IDS, **{"topk_ids.1": ([2, 5], TRACE_IDS["topk_ids.1"][1])})))
+write("trace", "id_out_of_range.safetensors",
+      trace_file(trace_meta(), dict(TRACE_IDS, **{"topk_ids.0": ([5, 2], [0, 1, 2, 3, 1, 0, 3, 4, 0, 3])})))
+write("trace", "token_text_short.safetensors", trace_file(trace_meta(T=4), TRACE_IDS))
+write("trace", "k_over_experts.safetensors", trace_file(trace_meta(E=2, k=3), TRACE_IDS))
+write("trace", "bad_json.safetensors", trace_file('{"model": "seed", "num_layers": ', TRACE_IDS))
+write("trace", "ids_as_f32.safetensors", trace_file(trace_meta(), TRACE_IDS, {"topk_ids.0": "F32"}))
+IDS = [[[0, 1], [2, 3]], [[1, 0], [3, 2]], [[2, 1], [0, 3]]]
+FLAT = [v for t in IDS for l in t for v in l]
+npy_header = "{'descr': '<i2', 'fortran_order': False, 'shape': (3, 2, 2), }"
+npy_header += " " * (64 - (10 + len(npy_header) + 1) % 64) + "\n"
+write("trace", "vllm.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(npy_header)) + npy_header.encode() +
+      struct.pack("<%dh" % len(FLAT), *FLAT))
+write("trace", "vllm.json", json.dumps(IDS))
+write("trace", "sglang.json", json.dumps({"routed_experts": base64.b64encode(struct.pack("<%di" % len(FLAT), *FLAT))
+                                          .decode(), "shape": [3, 2, 2]}))
