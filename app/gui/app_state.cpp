@@ -109,8 +109,7 @@ void AppState::waitForBackend() {
 
 AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, Backend& backend,
                                      std::shared_ptr<const LmModel> lm, int layer,
-                                     std::optional<double> knownTrainedBpb,
-                                     std::shared_ptr<const RouterTrace> trace) {
+                                     std::optional<double> knownTrainedBpb, std::shared_ptr<const RouterTrace> trace) {
     const auto t0 = std::chrono::steady_clock::now();
     Computed c;
     if (trace) {
@@ -151,7 +150,7 @@ void AppState::take(Computed c) {
     m_traffic = std::move(c.traffic);
     m_lmRun = std::move(c.lm);
     m_trainedBpb = c.trainedBpb;
-    m_trainedBpbText = m_lmRun ? c.text : std::string();  // (c.lm was moved from)
+    m_trainedBpbText = m_lmRun ? c.text : std::string();                           // (c.lm was moved from)
     if (m_lmRun && c.layer != m_layer && m_layer < int(m_lmRun->layers.size())) {  // the layer changed meanwhile
         m_result = m_lmRun->layers[m_layer];
         m_traffic = simulateTraffic(m_result.routing, m_settings.cluster, deviceLimit(m_settings));
@@ -206,11 +205,10 @@ void AppState::recompute() {
     // The worker gets its own copies (the views and the training thread may change
     // settings and weights meanwhile) and the backend, which nothing else uses until
     // the result is taken (update() waits to install a new one).
-    m_pendingResult = std::async(std::launch::async,
-                                 [s = m_settings, w = m_weights, b = &computeBackend(), lm = m_lm, layer = m_layer,
-                                  known = knownTrainedBpb(), trace = m_trace] {
-                                     return compute(s, w, *b, lm, layer, known, trace);
-                                 });
+    m_pendingResult = std::async(std::launch::async, [s = m_settings, w = m_weights, b = &computeBackend(), lm = m_lm,
+                                                      layer = m_layer, known = knownTrainedBpb(), trace = m_trace] {
+        return compute(s, w, *b, lm, layer, known, trace);
+    });
 }
 
 bool AppState::takeFinished() {

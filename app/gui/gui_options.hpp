@@ -34,7 +34,7 @@ struct GuiOptions {
     std::string lmModel;
     bool lmRoutingGiven = false;
     int layer = 0;
-    std::string trace;  // --trace FILE: a router trace in place of the model (--layer steps it)
+    std::string trace;               // --trace FILE: a router trace in place of the model (--layer steps it)
     bool traceRoutingGiven = false;  // routing flags replay it; else its own rule
     bool headless() const { return !screenshot.empty() || !exportView.empty(); }
 };

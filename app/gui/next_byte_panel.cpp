@@ -52,21 +52,22 @@ void drawTraceSummary(const AppState& state, const Ui& ui) {
     const RouterTrace* trace = state.trace();
     if (!trace) return;
     // On a projector the file's name, not where it sits on this machine.
-    const std::string file = ui.presenting ? std::filesystem::path(state.tracePath()).filename().string()
-                                           : state.tracePath();
+    const std::string file =
+        ui.presenting ? std::filesystem::path(state.tracePath()).filename().string() : state.tracePath();
     textWrappedf(tr("Router trace: %s (%s)"), trace->model.c_str(), file.c_str());
     textWrappedf(tr("%d layers, %d tokens, %d experts, top-%d"), trace->numLayers(), trace->tokenCount(),
                  trace->numExperts, trace->topK);
     if (trace->hasLogits()) {
-        ImGui::TextDisabled("%s", tr("It holds the router's logits: every routing setting applies."));
+        textDisabledWrappedf("%s", tr("It holds the router's logits: every routing setting applies."));
         return;
     }
-    ImGui::TextDisabled("%s", tr("It holds only the choices: capacity, drops, placement and traffic apply."));
+    textDisabledWrappedf("%s", tr("It holds only the choices: capacity, drops, placement and traffic apply."));
     std::string ignored;
     for (const std::string& flag : state.traceIgnores()) ignored += (ignored.empty() ? "" : ", ") + flag;
-    if (!ignored.empty())
-        ImGui::TextColored(ImVec4(0.95f, 0.55f, 0.2f, 1), "%s %s", tr("Not applied, they need the router's scores:"),
-                           ignored.c_str());
+    if (ignored.empty()) return;
+    ImGui::PushStyleColor(ImGuiCol_Text, ImVec4(0.95f, 0.55f, 0.2f, 1));
+    textWrappedf("%s %s", tr("Not applied, they need the router's scores:"), ignored.c_str());
+    ImGui::PopStyleColor();
 }
 
 void drawNextBytePanel(AppState& state, Ui& ui) {

@@ -458,7 +458,8 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "点击字节词元条或逐层视图中的一个字节来跟随它；方向键移到相邻字节。"},
         {"The language model's layers show here: choose Model > Language model (tiny-lm, 4 layers), or open a "
          "router trace (File > Open a router trace).",
-         "语言模型的各层显示在这里：请选择 模型 > 语言模型（tiny-lm，4 层），或打开一个路由轨迹（文件 > 打开路由轨迹）。"},
+         "语言模型的各层显示在这里：请选择 模型 > 语言模型（tiny-lm，4 层），或打开一个路由轨迹（文件 > "
+         "打开路由轨迹）。"},
         {"Open a router trace...", "打开路由轨迹..."},
         {"The router trace's text: its tokens are the ones the model saw (File > Open a router trace).",
          "路由轨迹的文本：其中的词元就是模型当时看到的（文件 > 打开路由轨迹）。"},
