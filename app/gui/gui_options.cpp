@@ -16,6 +16,7 @@
 #include "lesson_code.hpp"
 #include "model_flags.hpp"
 #include "settings_schema.hpp"
+#include "trace.hpp"
 
 namespace moe::gui {
 namespace {
@@ -53,6 +54,21 @@ std::optional<Lesson> requestedLesson(const LessonRequest& request) {
     }
 }
 
+// As route --trace: the trace's own rule, then the routing flags given over it (a trace
+// that does not load is said when the app opens it).
+void traceRouting(const Args& args, GuiOptions& o) {
+    o.traceRoutingGiven = routingFlagsGiven(args);
+    if (!o.traceRoutingGiven) return;
+    try {
+        Settings s = o.settings;
+        s.router = traceRouterConfig(loadTrace(o.trace));
+        applyFlags(s, args);
+        o.settings.router = s.router;
+    } catch (const InputError&) {
+        o.traceRoutingGiven = false;
+    }
+}
+
 // --model and --layer, else a code's or session's model and layer, whose saved routing is
 // in the settings already.
 void startModel(const Args& args, const LessonRequest& request, const Lesson* lesson,
@@ -69,7 +85,7 @@ void startModel(const Args& args, const LessonRequest& request, const Lesson* le
         o.lmRoutingGiven = !o.lmModel.empty();  // the saved routing, not the trained one
     }
     o.trace = args.str("trace", "");
-    o.traceRoutingGiven = routingFlagsGiven(args);
+    if (!o.trace.empty()) traceRouting(args, o);
     if (args.has("trace") && o.trace.empty()) throw InputError("--trace", "needs a trace file (.safetensors)");
     if (!o.trace.empty() && args.has("model")) throw InputError("--trace", "and --model: one of them, not both");
     // A model chapter (lesson.hpp's model:) runs the model too: --layer goes with it.
