@@ -19,4 +19,6 @@ int cmdCode(const std::vector<std::string>& args, const LessonNames& appNames);
 int cmdLesson(const std::vector<std::string>& args, const LessonNames& appNames);
 // analyze --model M --text-file PATH: per layer, what the routing says about the text.
 int cmdAnalyze(const std::vector<std::string>& args);
+// export-astra --out DIR [flags]: the step's all-to-all as ASTRA-sim input (docs/astra-sim.md).
+int cmdExportAstra(const std::vector<std::string>& args);
 }  // namespace moe::cli
