@@ -3,13 +3,15 @@
 // the one-layer JSON and the language model's per-layer entries.
 #include <nlohmann/json.hpp>
 
+#include "astra_log.hpp"
 #include "metrics.hpp"
 #include "routing.hpp"
 #include "traffic.hpp"
 
 namespace moe::cli {
 
-nlohmann::json trafficJson(const Traffic& t);
+// astra: ASTRA-sim's times for the same traffic (route --astra-log), as traffic.astra_sim.
+nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra = nullptr);
 nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic);
 
 }  // namespace moe::cli
