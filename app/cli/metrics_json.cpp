@@ -13,7 +13,7 @@ nlohmann::json costJson(const AllToAllCost& c) {
 
 }  // namespace
 
-nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra) {
+nlohmann::json trafficJson(const Traffic& t) {
     nlohmann::json per = nlohmann::json::array();
     for (const GpuTraffic& g : t.perGpu)
         per.push_back({{"gpu", g.gpu},
@@ -24,7 +24,7 @@ nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra) {
                        {"dispatch_us", g.dispatchUs},
                        {"compute_us", g.computeUs},
                        {"combine_us", g.combineUs}});
-    nlohmann::json j = {{"gpus", t.gpus},
+    return {{"gpus", t.gpus},
             {"gpus_per_node", t.gpusPerNode},
             {"dispatch_bytes", t.dispatchBytes},
             {"combine_bytes", t.combineBytes},
@@ -39,6 +39,10 @@ nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra) {
             {"straggler", t.straggler},
             {"all_to_all", {{"flat", costJson(t.flat)}, {"hierarchical", costJson(t.hierarchical)}}},
             {"per_gpu", per}};
+}
+
+nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra) {
+    nlohmann::json j = trafficJson(t);
     if (astra) j["astra_sim"] = {{"total_time_us", astra->totalUs}, {"per_gpu_time_us", astra->perGpuUs}};
     return j;
 }

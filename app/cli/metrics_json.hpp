@@ -10,8 +10,9 @@
 
 namespace moe::cli {
 
-// astra: ASTRA-sim's times for the same traffic (route --astra-log), as traffic.astra_sim.
-nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra = nullptr);
+nlohmann::json trafficJson(const Traffic& t);
+// With ASTRA-sim's times for the same traffic (route --astra-log) as traffic.astra_sim.
+nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra);
 nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic);
 
 }  // namespace moe::cli

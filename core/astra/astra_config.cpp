@@ -48,10 +48,11 @@ std::string flatNetworkYaml(const ClusterConfig& c) {
 }
 
 // The roofline is on so that a COMP node's time is num_ops / peak-perf (moelab's TFLOP/s),
-// not its duration rounded to whole microseconds.
+// not its duration rounded to whole microseconds. endpoint-delay 1 ns: at 0 a collective's
+// events fall on one tick and the analytical event queue aborts.
 std::string systemJson(const ClusterConfig& c, int dims) {
     std::string j = "{\n";
-    j += "    \"scheduling-policy\": \"LIFO\",\n    \"endpoint-delay\": 0,\n";
+    j += "    \"scheduling-policy\": \"LIFO\",\n    \"endpoint-delay\": 1,\n";
     j += "    \"active-chunks-per-dimension\": 1,\n    \"preferred-dataset-splits\": 1,\n";
     const auto perDim = [&](const char* name) {
         std::string list;

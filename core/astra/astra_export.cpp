@@ -46,11 +46,15 @@ public:
     }
     // A phase's point-to-point messages: this rank's sends (row of m), then its receives
     // (column of m); local copies and empty pairs are not messages. Returns their ids.
+    // ASTRA-sim sends one message of a rank at a time, in node order: rank r sends to r+1,
+    // r+2, ... (and hears from r-1, r-2, ...), as NCCL's all-to-all does, so that the ranks
+    // do not all start on the same receiver.
     std::vector<uint64_t> exchange(const Matrix& m, int tag, const char* phase, const std::vector<uint64_t>& deps) {
         std::vector<uint64_t> ids;
         const int G = static_cast<int>(m.size());
         for (int dir = 0; dir < 2; ++dir)
-            for (int o = 0; o < G; ++o) {
+            for (int i = 1; i < G; ++i) {
+                const int o = dir == 0 ? (m_rank + i) % G : (m_rank - i + G) % G;
                 const int src = dir == 0 ? m_rank : o, dst = dir == 0 ? o : m_rank;
                 if (src == dst || m[src][dst] == 0) continue;
                 const auto type = dir == 0 ? ChakraProtoMsg::COMM_SEND_NODE : ChakraProtoMsg::COMM_RECV_NODE;
