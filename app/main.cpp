@@ -31,6 +31,8 @@ void printHelp() {
            "       moelab generate --model tiny-lm|FILE --text PROMPT [--bytes N] [--sample-temperature X]\n"
            "                    [--sample-seed S] [--json]   continues the prompt (X = 0: greedy)\n"
            "       moelab export-weights --out FILE [flags]\n"
+           "       moelab export-astra --out DIR [--astra-collective] [flags]   the all-to-all as ASTRA-sim 2.0\n"
+           "                                        input (DIR/run.sh; then route --json --astra-log FILE)\n"
            "       moelab bench [--backend eigen|opencl|both] [--shape NAME] [--min-time S] [--json]\n"
            "       moelab info [--json]\n"
            "       moelab code [flags] [--page P] [--lesson L --chapter N] [--hide LIST] [--a \"FLAGS\"]\n"
@@ -76,6 +78,7 @@ int main(int argc, char** argv) {
         if (cmd == "analyze") return moe::cli::cmdAnalyze(args);
         if (cmd == "import-trace") return moe::cli::cmdImportTrace(args);
         if (cmd == "export-weights") return moe::cli::cmdExportWeights(args);
+        if (cmd == "export-astra") return moe::cli::cmdExportAstra(args);
         if (cmd == "bench") return moe::cli::cmdBench(args);
         if (cmd == "info") return moe::cli::cmdInfo(args);
         if (cmd == "train") return moe::cli::cmdTrain(args);
@@ -85,7 +88,7 @@ int main(int argc, char** argv) {
         if (cmd == "gui") return moe::gui::guiMain(args);
         std::cerr
             << "moelab: unknown command '" << cmd
-            << "' (route, generate, analyze, import-trace, export-weights, bench, info, train, code, lesson, gui)\n";
+            << "' (route, generate, analyze, import-trace, export-weights, export-astra, bench, info, train, code, lesson, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

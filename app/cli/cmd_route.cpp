@@ -236,7 +236,7 @@ void appendOutputs(std::string& out, Flusher& fl, std::vector<std::string>& part
 }
 
 void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const nlohmann::json& config,
-               bool withOutputs, std::string_view extraFields = {}) {
+               bool withOutputs, std::string_view extraFields = {}, const AstraTimes* astra = nullptr) {
     const Routing& r = res.routing;
     const Traffic traffic = simulateTraffic(r, o.cluster, deviceLimit(o));
     std::string out;
@@ -256,7 +256,7 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
     out += "],\"metrics\":";
     out += metricsJson(r, res.metrics, traffic).dump();
     out += ",\"traffic\":";
-    out += trafficJson(traffic).dump();
+    out += trafficJson(traffic, astra).dump();
     if (withOutputs) appendOutputs(out, fl, parts, rows, res);
     out += extraFields;
     out += "}\n";
@@ -339,9 +339,11 @@ void writeRouteJson(const Settings& o, const ModelWeights& w, const LayerResult&
 
 int cmdRoute(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert({"max-rows", "lesson", "chapter", "code", "model", "trace", "layer", "trace-out"});
+    flags.insert({"max-rows", "lesson", "chapter", "code", "model", "trace", "layer", "trace-out", "astra-log"});
     const Args a(argv, flags, {"json", "outputs", "csv", "logprobs"});
     if (a.has("json") && a.has("csv")) throw InputError("--csv", "cannot be combined with --json");
+    if (a.has("astra-log") && (!a.has("json") || a.has("model") || a.has("trace")))
+        throw InputError("--astra-log", "goes with --json, for one layer's traffic (not --model or --trace)");
     if (a.has("trace")) return routeTrace(a);  // a router trace's layer replayed (cmd_trace.cpp)
     if (a.has("layer")) throw InputError("--layer", "needs --trace FILE (the trace's layer to replay)");
     if (a.has("model")) return routeModel(a, *a.str("model"));  // the language model: every layer (cmd_lm.cpp)
@@ -362,6 +364,8 @@ int cmdRoute(const std::vector<std::string>& argv) {
     Settings o =
         request ? layeredSettings(*request, lesson ? &*lesson : nullptr, nullptr, a, Settings{}) : settingsFromFlags(a);
     const int maxRows = static_cast<int>(a.integer("max-rows", 64, 0, 1 << 30));
+    std::optional<AstraTimes> astra;  // read first: a bad log fails before any work
+    if (a.has("astra-log")) astra = readAstraLog(a.str("astra-log", ""), o.cluster.gpus);
     const ModelWeights w = buildWeights(o);
     BackendChoice bc = makeBackend(o.backend, o.device);  // --backend opencl without a device: exit 2
 
@@ -382,7 +386,7 @@ int cmdRoute(const std::vector<std::string>& argv) {
         configJson(o, bc.backend->name(), bc.backend->device(), bc.fallbackReason, res.fallback);
     RowSource rows(o, w, res, *bc.backend);
     if (a.has("json")) {
-        writeJson(o, rows, res, config, withOutputs);
+        writeJson(o, rows, res, config, withOutputs, {}, astra ? &*astra : nullptr);
     } else if (a.has("csv")) {
         writeCsv(rows, res.routing);
     } else {

@@ -21,4 +21,6 @@ int cmdLesson(const std::vector<std::string>& args, const LessonNames& appNames)
 int cmdAnalyze(const std::vector<std::string>& args);
 // import-trace --from vllm|sglang IN --out FILE: an engine's routed-experts array as a router trace.
 int cmdImportTrace(const std::vector<std::string>& args);
+// export-astra --out DIR [flags]: the step's all-to-all as ASTRA-sim input (docs/astra-sim.md).
+int cmdExportAstra(const std::vector<std::string>& args);
 }  // namespace moe::cli

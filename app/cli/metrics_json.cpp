@@ -41,6 +41,12 @@ nlohmann::json trafficJson(const Traffic& t) {
             {"per_gpu", per}};
 }
 
+nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra) {
+    nlohmann::json j = trafficJson(t);
+    if (astra) j["astra_sim"] = {{"total_time_us", astra->totalUs}, {"per_gpu_time_us", astra->perGpuUs}};
+    return j;
+}
+
 nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic) {
     return {{"tokens", r.tokens},
             {"routed_units", m.tokens},

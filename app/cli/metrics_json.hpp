@@ -3,6 +3,7 @@
 // the one-layer JSON and the language model's per-layer entries.
 #include <nlohmann/json.hpp>
 
+#include "astra_log.hpp"
 #include "metrics.hpp"
 #include "routing.hpp"
 #include "traffic.hpp"
@@ -10,6 +11,8 @@
 namespace moe::cli {
 
 nlohmann::json trafficJson(const Traffic& t);
+// With ASTRA-sim's times for the same traffic (route --astra-log) as traffic.astra_sim.
+nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra);
 nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic);
 
 }  // namespace moe::cli

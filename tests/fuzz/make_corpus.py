@@ -285,3 +285,14 @@ write("trace", "vllm.npy", b"\x93NUMPY\x01\x00" + struct.pack("<H", len(npy_head
 write("trace", "vllm.json", json.dumps(IDS))
 write("trace", "sglang.json", json.dumps({"routed_experts": base64.b64encode(struct.pack("<%di" % len(FLAT), *FLAT))
                                           .decode(), "shape": [3, 2, 2]}))
+
+
+# ASTRA-sim's output (route --astra-log): the first byte is the GPU count - 1, then the log.
+ASTRA_LINE = "[2025-08-08 10:00:00.000] [workload] [info] sys[%d] finished, %d cycles, exposed communication %d cycles.\n"
+write("astra_log", "valid_two_gpus.txt", "\x01" + "".join(ASTRA_LINE % (g, 4000 + g, 1000) for g in (1, 0)))
+write("astra_log", "valid_eight_gpus_noise.txt", "\x07ring of 8 NPUs\n" +
+      "".join(ASTRA_LINE % (g, 123456 * (g + 1), 99) for g in range(8)) + "num_cpu_ops: 0\n")
+write("astra_log", "truncated.txt", "\x03" + ASTRA_LINE % (0, 10, 1) + "[2025-08-08] [workload] [info] sys[1] fini")
+write("astra_log", "garbled_cycles.txt", "\x00sys[0] finished, -5 cycles\n")
+write("astra_log", "rank_out_of_range.txt", "\x00sys[7] finished, 5 cycles\n")
+write("astra_log", "twice.txt", "\x01sys[0] finished, 5 cycles\nsys[0] finished, 6 cycles\n")
