@@ -121,6 +121,8 @@ def record(model, input_ids, gate_modules=None, *, model_name="", token_text=Non
              "trace": the metadata object} for write_trace.
     """
     ids = torch.as_tensor(input_ids).reshape(1, -1).long()
+    if ids.shape[1] == 0:
+        raise ValueError("no tokens: the text is empty")
     if gate_modules is None:
         found = find_gate_modules(model)
         gate_modules = [module for _, _, module in found]
@@ -151,8 +153,10 @@ def record(model, input_ids, gate_modules=None, *, model_name="", token_text=Non
     E, k, score, renormalize = routing_rule(_model_config(model), num_experts, top_k, score, renormalize)
     if E is not None and int(E) != experts:
         raise ValueError(f"the gates have {experts} rows, the config says {E} experts")
-    if k is None or not 1 <= int(k) <= experts:
-        raise ValueError(f"top_k {k}: give --top-k (1..{experts}); the config has no num_experts_per_tok")
+    if k is None:
+        raise ValueError(f"top_k: the config has no num_experts_per_tok; give --top-k (1..{experts})")
+    if not 1 <= int(k) <= experts:
+        raise ValueError(f"top_k {k}: must be 1..{experts} (the gates' experts)")
     tokens = ids[0].to(torch.int32)
     text = list(token_text) if token_text is not None else [""] * len(tokens)
     if len(text) != len(tokens):
@@ -212,7 +216,7 @@ def record_hf(args):
     try:
         from transformers import AutoModelForCausalLM, AutoTokenizer
     except ImportError:
-        sys.exit("error: --hf needs the transformers package (pip install transformers)")
+        raise RuntimeError("--hf needs the transformers package (pip install transformers)")
     dtype = {"auto": "auto", "float32": torch.float32, "bfloat16": torch.bfloat16,
              "float16": torch.float16}[args.dtype]
     tokenizer = AutoTokenizer.from_pretrained(args.hf, trust_remote_code=args.trust_remote_code)
@@ -258,21 +262,20 @@ def parse_args(argv):
     p.add_argument("--dtype", default="auto", choices=["auto", "float32", "bfloat16", "float16"])
     p.add_argument("--trust-remote-code", action="store_true", help="--hf: models with their own code")
     p.add_argument("--no-special-tokens", action="store_true", help="--hf: no BOS or other added tokens")
-    args = p.parse_args(argv)
-    if args.text_file:
-        with open(args.text_file, encoding="utf-8") as f:
-            args.text = f.read()
-    return args
+    return p.parse_args(argv)
 
 
 def main(argv=None):
     args = parse_args(argv)
     try:
+        if args.text_file:
+            with open(args.text_file, encoding="utf-8") as f:
+                args.text = f.read()
         trace = record_hf(args) if args.hf else record_tiny_lm(args)
-    except (ValueError, RuntimeError, OSError, KeyError) as e:
+        write_trace(args.out, trace)
+    except (ValueError, RuntimeError, OSError, KeyError) as e:  # one line, exit 2, as moelab does
         print(f"error: {e}", file=sys.stderr)
         return 2
-    write_trace(args.out, trace)
     meta = trace["trace"]
     print(f"{args.out}: {len(trace['tokens'])} tokens, {meta['num_layers']} layers, "
           f"{meta['num_experts']} experts, top-{meta['top_k']} {meta['score']}")

@@ -165,6 +165,16 @@ def check_finding_gates():
     mixtral = record_trace.routing_rule({"num_local_experts": 8, "num_experts_per_tok": 2})
     check(mixtral == (8, 2, "softmax", True), "Mixtral's config: softmax, renormalised")
 
+    class ByteTokenizer:  # a byte-level BPE's view: ids are bytes, tokens their GPT-2 letters
+        def convert_ids_to_tokens(self, ids):
+            return [f"t{i}" for i in ids]
+
+        def decode(self, ids):
+            return bytes(ids).decode("utf-8", errors="replace")
+
+    text = record_trace.hf_token_text(ByteTokenizer(), list("a是".encode("utf-8")))
+    check(text == ["a", "t230", "t152", "t175"], "--hf token text: decoded alone, else the token string")
+
     torch.manual_seed(1)
     deep = FakeHF(gate=MoEGate)
     deep.config = {"n_routed_experts": 4, "num_experts_per_tok": 2, "scoring_func": "sigmoid",
