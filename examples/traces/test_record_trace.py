@@ -285,6 +285,11 @@ def check_moelab_route(binary, model, trace):
         [tok["experts"] for tok in layer["tokens"]] == topk_ids(mine.numpy(), k)
         for layer, mine in zip(got, trace["router_logits"]))
     check(same, "moelab route --json: the same top-k experts as the hooks, every layer and byte")
+    worst = max((torch.tensor([tok["scores"] for tok in layer["tokens"]], dtype=torch.float64)
+                 - torch.softmax(mine.double(), -1)).abs().max().item()
+                for layer, mine in zip(got, trace["router_logits"]))
+    check(worst <= 1e-4, f"moelab route --json: scores = softmax of the hooks' logits within 1e-4 "
+                         f"(max |Δ| {worst:.2g})")
 
 
 def check_moelab_trace_out(binary, model, trace, tmp):
