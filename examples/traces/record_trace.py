@@ -117,6 +117,7 @@ def record(model, input_ids, gate_modules=None, *, model_name="", token_text=Non
 
     gate_modules: modules in layer order, or None to find them by name (find_gate_modules).
     forward: how to run the model, forward(model, ids [1, T]); default model(ids).
+    The other arguments override the model's config (routing_rule).
     Returns {"router_logits": [L tensors [T, E] float32], "tokens": int32 [T],
              "trace": the metadata object} for write_trace.
     """
@@ -125,52 +126,62 @@ def record(model, input_ids, gate_modules=None, *, model_name="", token_text=Non
         raise ValueError("no tokens: the text is empty")
     if gate_modules is None:
         found = find_gate_modules(model)
-        gate_modules = [module for _, _, module in found]
-        names = [name for _, name, _ in found]
+        gates = [(name, module) for _, name, module in found]
         numbers = [n for n, _, _ in found]
     else:
-        names = [f"gate {i}" for i in range(len(gate_modules))]
-        numbers = list(range(len(gate_modules)))
-    if not gate_modules:
+        gates = [(f"gate {i}", module) for i, module in enumerate(gate_modules)]
+        numbers = list(range(len(gates)))
+    if not gates:
         raise ValueError("no gate modules found (names tried: " + ", ".join(GATE_PATTERNS) + ")")
-    stores = [{"name": n, "logits": None} for n in names]
-    handles = [_register(g, _hook_logits(s, g)) for g, s in zip(gate_modules, stores)]
+    logits = _run_with_hooks(model, ids, gates, forward or (lambda m, x: m(x)))
+    text = list(token_text) if token_text is not None else [""] * ids.shape[1]
+    if len(text) != ids.shape[1]:
+        raise ValueError(f"{len(text)} token texts for {ids.shape[1]} tokens")
+    rule = routing_rule(_model_config(model), num_experts, top_k, score, renormalize)
+    meta = _metadata(model_name, logits[0].shape[1], rule, text, len(logits))
+    if numbers != list(range(len(numbers))):
+        meta["model_layers"] = numbers  # trace layer l is the model's layer numbers[l]
+    bias = [getattr(module, "e_score_correction_bias", None) for _, module in gates]
+    if all(b is not None for b in bias):
+        # DeepSeek-V3 adds this bias to the sigmoid scores to choose (not to weight) experts;
+        # the trace keeps the plain logits and the bias beside them.
+        meta["e_score_correction_bias"] = [b.detach().float().cpu().tolist() for b in bias]
+    return {"router_logits": logits, "tokens": ids[0].to(torch.int32), "trace": meta}
+
+
+def _run_with_hooks(model, ids, gates, forward):
+    """Each gate's logits [T, E] from one forward pass, in the order of `gates`."""
+    stores = [{"name": name, "logits": None} for name, _ in gates]
+    handles = [_register(module, _hook_logits(s, module)) for (_, module), s in zip(gates, stores)]
     try:
         device = next(model.parameters()).device
         with torch.no_grad():
-            (forward or (lambda m, x: m(x)))(model, ids.to(device))
+            forward(model, ids.to(device))
     finally:
         for h in handles:
             h.remove()
-    logits = []
     for s in stores:
         if s["logits"] is None:
             raise RuntimeError(f"gate {s['name']} did not run in the forward pass")
         if s["logits"].shape[0] != ids.shape[1]:
             raise RuntimeError(f"gate {s['name']} saw {s['logits'].shape[0]} rows for {ids.shape[1]} tokens")
-        logits.append(s["logits"].contiguous())
-    experts = logits[0].shape[1]
-    E, k, score, renormalize = routing_rule(_model_config(model), num_experts, top_k, score, renormalize)
+        if s["logits"].shape[1] != stores[0]["logits"].shape[1]:
+            raise RuntimeError(f"gate {s['name']} has {s['logits'].shape[1]} experts, the first gate "
+                               f"{stores[0]['logits'].shape[1]}")
+    return [s["logits"].contiguous() for s in stores]
+
+
+def _metadata(model_name, experts, rule, token_text, num_layers):
+    """The trace's "trace" object; checks the rule's E and k against the gates' E."""
+    E, k, score, renormalize = rule
     if E is not None and int(E) != experts:
         raise ValueError(f"the gates have {experts} rows, the config says {E} experts")
     if k is None:
         raise ValueError(f"top_k: the config has no num_experts_per_tok; give --top-k (1..{experts})")
     if not 1 <= int(k) <= experts:
         raise ValueError(f"top_k {k}: must be 1..{experts} (the gates' experts)")
-    tokens = ids[0].to(torch.int32)
-    text = list(token_text) if token_text is not None else [""] * len(tokens)
-    if len(text) != len(tokens):
-        raise ValueError(f"{len(text)} token texts for {len(tokens)} tokens")
-    meta = {"model": model_name, "num_layers": len(logits), "num_experts": experts, "top_k": int(k),
-            "token_text": text, "score": score, "renormalize": bool(renormalize)}
-    if numbers != list(range(len(numbers))):
-        meta["model_layers"] = numbers  # trace layer l is the model's layer numbers[l]
-    bias = [getattr(g, "e_score_correction_bias", None) for g in gate_modules]
-    if all(b is not None for b in bias):
-        # DeepSeek-V3 adds this bias to the sigmoid scores to choose (not to weight) experts;
-        # the trace keeps the plain logits and the bias beside them.
-        meta["e_score_correction_bias"] = [b.detach().float().cpu().tolist() for b in bias]
-    return {"router_logits": logits, "tokens": tokens, "trace": meta}
+    return {"model": model_name, "num_layers": num_layers, "num_experts": experts, "top_k": int(k),
+            "token_text": token_text, "score": score, "renormalize": bool(renormalize)}
 
 
 def serialize_trace(trace):
