@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstring>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "errors.hpp"
 #include "input_limits.hpp"
@@ -29,21 +28,38 @@ RoutedExperts shaped(const std::vector<int64_t>& shape, const std::string& sourc
     return r;  // ids not reserved: the caller checks the data holds them first
 }
 
-std::string npyField(const std::string& header, const char* pattern, const std::string& source, const char* what) {
-    std::smatch m;
-    if (!std::regex_search(header, m, std::regex(pattern)))
-        throw InputError(source, std::string("the .npy header has no ") + what);
-    return m[1].str();
+// The value after 'key': in the header's Python dict, up to the character that ends it
+// (the closing quote of a string, the ')' of a tuple, a ',' or '}' otherwise); no regex,
+// whose backtracking recurses once per character of a long header.
+std::string npyField(const std::string& header, const std::string& key, const std::string& source) {
+    size_t at = header.find("'" + key + "'");
+    if (at != std::string::npos) at = header.find(':', at + key.size() + 2);
+    if (at == std::string::npos) throw InputError(source, "the .npy header has no " + key);
+    at = header.find_first_not_of(" ", at + 1);
+    if (at == std::string::npos) throw InputError(source, "the .npy header's " + key + " has no value");
+    const char open = header[at];
+    const char close = open == '\'' ? '\'' : open == '(' ? ')' : ',';
+    const size_t begin = open == '\'' || open == '(' ? at + 1 : at;
+    const size_t end = header.find_first_of(std::string(1, close) + (close == ',' ? "}" : ""), begin);
+    if (end == std::string::npos) throw InputError(source, "the .npy header's " + key + " does not end");
+    return header.substr(begin, end - begin);
 }
 
+// "3, 2, 2" (a trailing comma allowed): whole numbers only.
 std::vector<int64_t> npyShape(const std::string& text, const std::string& source) {
     std::vector<int64_t> shape;
-    std::smatch m;
-    const std::regex dim("\\s*(\\d{1,12})\\s*(,|$)");
-    for (auto it = text.cbegin(); std::regex_search(it, text.cend(), m, dim); it = m[0].second)
-        shape.push_back(std::stoll(m[1].str()));
-    if (shape.empty() && text.find_first_not_of(" ,") != std::string::npos)
-        throw InputError(source, "the .npy shape (" + text + ") is not a tuple of whole numbers");
+    std::string digits;
+    for (size_t i = 0; i <= text.size(); ++i) {
+        const char c = i < text.size() ? text[i] : ',';
+        if (c >= '0' && c <= '9' && digits.size() < 12) {
+            digits += c;
+        } else if (c == ',') {
+            if (!digits.empty()) shape.push_back(std::stoll(digits));
+            digits.clear();
+        } else if (c != ' ') {
+            throw InputError(source, "the .npy shape (" + text + ") is not a tuple of whole numbers");
+        }
+    }
     return shape;
 }
 
@@ -88,10 +104,11 @@ RoutedExperts parseNpyExperts(const std::string& bytes, const std::string& sourc
     const size_t start = 8 + lenBytes;
     if (headerLen > bytes.size() - start) throw InputError(source, "truncated .npy header");
     const std::string header = bytes.substr(start, headerLen);
-    const std::string descr = npyField(header, "'descr'\\s*:\\s*'([^']*)'", source, "descr");
-    const std::string fortran = npyField(header, "'fortran_order'\\s*:\\s*(True|False)", source, "fortran_order");
-    const std::string shapeText = npyField(header, "'shape'\\s*:\\s*\\(([^)]*)\\)", source, "shape");
-    if (fortran == "True") throw InputError(source, "is in Fortran order; only C order is read");
+    const std::string descr = npyField(header, "descr", source);
+    const std::string fortran = npyField(header, "fortran_order", source);
+    const std::string shapeText = npyField(header, "shape", source);
+    if (fortran != "False")
+        throw InputError(source, "is in Fortran order (or says '" + fortran + "'); only C order is read");
     int width = 0;
     if (descr == "<i2") width = 2;
     if (descr == "<i4") width = 4;
