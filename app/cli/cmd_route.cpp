@@ -255,7 +255,10 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
     out += "],\"metrics\":";
     out += metricsJson(r, res.metrics, traffic).dump();
     out += ",\"traffic\":";
-    out += trafficJson(traffic).dump();
+    nlohmann::json trafficFields = trafficJson(traffic);
+    if (o.cluster.gpus > 1)
+        trafficFields["placements"] = placementsJson(comparePlacements(r, o.cluster, deviceLimit(o)));
+    out += trafficFields.dump();
     if (withOutputs) appendOutputs(out, fl, parts, rows, res);
     out += extraFields;
     out += "}\n";

@@ -10,6 +10,8 @@
 namespace moe::cli {
 
 nlohmann::json trafficJson(const Traffic& t);
+// traffic.placements: every placement's GPU load, bytes and time, or its "error".
+nlohmann::json placementsJson(const std::vector<PlacementOutcome>& outcomes);
 nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic);
 
 }  // namespace moe::cli
