@@ -10,7 +10,7 @@
 
 namespace moe {
 
-enum class Placement { Contiguous, RoundRobin, LoadAware };
+enum class Placement { Contiguous, RoundRobin, LoadAware, Eplb };
 enum class SimDtype { Fp32, Bf16, Fp16, Fp8 };
 // Flat: every GPU sends to every other directly. Hierarchical (Tutel's 2D all-to-all):
 // first inside the node, to the GPU with the destination's local rank, then one message
@@ -18,7 +18,7 @@ enum class SimDtype { Fp32, Bf16, Fp16, Fp8 };
 enum class AllToAll { Flat, Hierarchical };
 template <>
 struct EnumNames<Placement> {
-    static constexpr std::array<std::string_view, 3> names{"contiguous", "round-robin", "load-aware"};
+    static constexpr std::array<std::string_view, 4> names{"contiguous", "round-robin", "load-aware", "eplb"};
 };
 template <>
 struct EnumNames<AllToAll> {
@@ -45,7 +45,8 @@ struct ClusterConfig {
     // DeepSeek-V3's node-limited dispatch (set with --route-groups nodes): one copy of a token
     // per remote node over the network, forwarded inside that node over NVLink (traffic.hpp).
     bool forwardInNode = false;
-    int replicateHot = 0;                // load-aware: extra replicas of the hottest experts
+    int replicateHot = 0;                // load-aware and eplb: extra replicas of the hottest experts
+    int expertGroups = 1;                // the router's expert groups: EPLB packs them onto nodes
     AllToAll allToAll = AllToAll::Flat;  // which scheme the step's time uses (both are reported)
 
     double ffnHidden() const { return simFfnHidden > 0 ? simFfnHidden : 4.0 * simHidden; }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <numeric>
 
+#include "eplb.hpp"
+
 namespace moe {
 namespace {
 
@@ -23,6 +25,7 @@ double busiestGpuLoad(const std::vector<std::vector<int>>& gpusOf, const std::ve
 
 std::vector<std::vector<int>> placeExperts(const ClusterConfig& c, const std::vector<int>& load) {
     const int E = static_cast<int>(load.size()), G = c.gpus;
+    if (c.placement == Placement::Eplb) return eplbPlacement(c, load);
     if (c.placement != Placement::LoadAware) return fixedPlacement(E, G, c.placement == Placement::RoundRobin);
     // Greedy longest-processing-time with equal slots per GPU, the hottest experts split
     // into two replicas first (DeepSeek's expert-parallel load balancer, simplified).

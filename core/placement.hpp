@@ -9,7 +9,8 @@ namespace moe {
 // GPU of each expert replica: [expert] -> GPUs. Contiguous: floor(e*G/E); round-robin:
 // e mod G. Load-aware placement balances `load` (per-expert assignments) greedily,
 // replicating the hottest experts, and is kept only when its busiest GPU carries less
-// than contiguous placement's.
+// than contiguous placement's. Eplb: DeepSeek's balancer (eplb.hpp); InputError
+// ("--replicate") when E + R is not a multiple of G.
 std::vector<std::vector<int>> placeExperts(const ClusterConfig& c, const std::vector<int>& load);
 
 // The load of the busiest GPU under a placement (replicas share their expert's load).

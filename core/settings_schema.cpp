@@ -12,6 +12,7 @@
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
 #include "presets.hpp"
+#include "eplb.hpp"
 #include "errors.hpp"
 #include "input_limits.hpp"
 
@@ -536,8 +537,10 @@ const SettingSpec kSpecs[] = {
      .effect = SettingEffect::Route,
      .widget = SettingWidget::Combo,
      .label = "Placement",
-     .help = "contiguous: expert e on GPU floor(e·G/E); round-robin: e mod G; load-aware: greedy by load",
-     .helpZh = "连续：专家 e 在 GPU floor(e·G/E)；轮转：e mod G；按负载：按负载贪心放置",
+     .help = "contiguous: expert e on GPU floor(e·G/E); round-robin: e mod G; load-aware: greedy by load; "
+             "eplb: DeepSeek's expert-parallel load balancer",
+     .helpZh = "连续：专家 e 在 GPU floor(e·G/E)；轮转：e mod G；按负载：按负载贪心放置；"
+               "eplb：DeepSeek 的专家并行负载均衡器",
      .choices = choicesOf<Placement>(),
      FIELD(&S::cluster, &C::placement)},
     {.key = "replicate",
@@ -547,14 +550,18 @@ const SettingSpec kSpecs[] = {
      .effect = SettingEffect::Route,
      .widget = SettingWidget::Slider,
      .label = "Replicas of hot experts",
-     .help = "load-aware placement: the R hottest experts get a second replica",
-     .helpZh = "按负载放置：最热的 R 个专家各多一个副本",
+     .help = "load-aware: the R hottest experts get a second replica; eplb: R extra replicas, E + R a multiple of G",
+     .helpZh = "按负载放置：最热的 R 个专家各多一个副本；eplb：共多 R 个副本，E + R 须是 G 的倍数",
      .range =
          [](const Settings& s) {
              return SettingRange{0, double(experts(s))};
          },
      .slider = {0, 4096},
-     FIELD(&S::cluster, &C::replicateHot)},
+     FIELD(&S::cluster, &C::replicateHot),
+     .check = [](const Settings& s) -> std::string {
+         return s.cluster.placement == Placement::Eplb ? eplbProblem(s.cluster, s.shape.experts) : "";
+     },
+     .repair = [](Settings& s) { fitEplbReplicas(s.cluster, s.shape.experts); }},
     {.key = "route_groups",
      .flag = "route-groups",
      .kind = SettingKind::Choice,
@@ -1003,7 +1010,10 @@ void useShippedModel(Settings& s) {
     }
 }
 
-void resolveSettings(Settings& s) { applyRouteGroups(s); }
+void resolveSettings(Settings& s) {
+    applyRouteGroups(s);
+    s.cluster.expertGroups = s.router.groups;  // EPLB packs the router's groups onto nodes
+}
 
 void validateSettings(const Settings& s, const SettingNamer& name) {
     for (const SettingSpec& spec : kSpecs)

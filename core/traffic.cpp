@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "eplb.hpp"
 #include "placement.hpp"
 
 namespace moe {
@@ -251,7 +252,9 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimi
     std::vector<int> load(E, 0);
     for (int s = 0; s < r.slotCount(); ++s)
         if (r.slotKept[s]) ++load[r.slotExpert[s]];
-    tr.expertGpus = placeExperts(c, load);
+    // EPLB balances the load statistics: the assignments routed to each expert, before capacity.
+    const bool requestedLoad = c.placement == Placement::Eplb && int(r.requested.size()) == E;
+    tr.expertGpus = placeExperts(c, requestedLoad ? r.requested : load);
     for (int e = 0; e < E; ++e)
         for (int g : tr.expertGpus[e]) tr.perGpu[g].experts.push_back(e);
 
@@ -264,6 +267,33 @@ Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimi
     stepTimes(c, tr);
     deviceBalance(r, tr, deviceLimit);
     return tr;
+}
+
+std::vector<PlacementOutcome> comparePlacements(const Routing& r, const ClusterConfig& c, int deviceLimit) {
+    std::vector<PlacementOutcome> out;
+    for (size_t i = 0; i < EnumNames<Placement>::names.size(); ++i) {
+        PlacementOutcome o;
+        o.placement = static_cast<Placement>(i);
+        ClusterConfig pc = c;
+        pc.placement = o.placement;
+        if (o.placement == Placement::Eplb) o.error = eplbProblem(pc, r.experts);
+        if (o.error.empty()) {
+            const Traffic t = simulateTraffic(r, pc, deviceLimit);
+            int64_t total = 0;
+            for (const GpuTraffic& g : t.perGpu) {
+                o.maxGpuLoad = std::max(o.maxGpuLoad, g.tokensComputed);
+                total += g.tokensComputed;
+            }
+            o.meanGpuLoad = double(total) / std::max(1, t.gpus);
+            o.maxOverMean = o.meanGpuLoad > 0 ? o.maxGpuLoad / o.meanGpuLoad : 0.0;
+            o.intraNodeBytes = t.intraNodeBytes;
+            o.interNodeBytes = t.interNodeBytes;
+            o.dispatchTimeUs = t.dispatchTimeUs;
+            o.totalTimeUs = t.totalTimeUs;
+        }
+        out.push_back(std::move(o));
+    }
+    return out;
 }
 
 }  // namespace moe

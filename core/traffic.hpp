@@ -3,6 +3,7 @@
 // contiguous data-parallel shards, and the all-to-all bytes and time that the
 // routing's kept assignments cost in dispatch and combine.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "cluster.hpp"
@@ -54,5 +55,18 @@ int forwardingGpu(int home, int node, int gpus, int gpusPerNode);
 
 // deviceLimit: at most this many devices per token (DeepSeek-V2's M); 0: min(k, G).
 Traffic simulateTraffic(const Routing& r, const ClusterConfig& c, int deviceLimit = 0);
+
+// One placement's step beside the others' (route --json's traffic.placements, the app's
+// GPUs view). GPU load = kept assignments computed on the GPU.
+struct PlacementOutcome {
+    Placement placement = Placement::Contiguous;
+    std::string error;  // why the placement cannot be used here (EPLB's rule); the rest is then 0
+    int maxGpuLoad = 0;
+    double meanGpuLoad = 0, maxOverMean = 0;
+    int64_t intraNodeBytes = 0, interNodeBytes = 0;
+    double dispatchTimeUs = 0, totalTimeUs = 0;
+};
+// Every placement, in EnumNames order, with c's other settings (the same --replicate).
+std::vector<PlacementOutcome> comparePlacements(const Routing& r, const ClusterConfig& c, int deviceLimit = 0);
 
 }  // namespace moe

@@ -256,7 +256,7 @@ void writeJson(const Settings& o, RowSource& rows, const LayerResult& res, const
     out += "],\"metrics\":";
     out += metricsJson(r, res.metrics, traffic).dump();
     out += ",\"traffic\":";
-    out += trafficJson(traffic, astra).dump();
+    out += routeTrafficJson(r, o.cluster, deviceLimit(o), traffic, astra).dump();
     if (withOutputs) appendOutputs(out, fl, parts, rows, res);
     out += extraFields;
     out += "}\n";

@@ -85,7 +85,7 @@ void writeTraceJson(const Settings& o, const TraceReplay& rep) {
                           {"experts", expertsJson(r)},
                           {"metrics", metricsJson(r, rep.metrics, rep.traffic)},
                           {"expert_counts", r.kept},
-                          {"traffic", trafficJson(rep.traffic)},
+                          {"traffic", routeTrafficJson(r, o.cluster, deviceLimit(o), rep.traffic)},
                           {"trace",
                            {{"model", rep.trace.model},
                             {"layer", rep.layer},

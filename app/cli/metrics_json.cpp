@@ -47,6 +47,33 @@ nlohmann::json trafficJson(const Traffic& t, const AstraTimes* astra) {
     return j;
 }
 
+nlohmann::json routeTrafficJson(const Routing& r, const ClusterConfig& c, int deviceLimit, const Traffic& t,
+                                const AstraTimes* astra) {
+    nlohmann::json j = trafficJson(t, astra);
+    if (c.gpus > 1) j["placements"] = placementsJson(comparePlacements(r, c, deviceLimit));
+    return j;
+}
+
+nlohmann::json placementsJson(const std::vector<PlacementOutcome>& outcomes) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const PlacementOutcome& o : outcomes) {
+        const std::string name(toString(o.placement));
+        if (!o.error.empty()) {
+            out.push_back({{"placement", name}, {"error", o.error}});
+            continue;
+        }
+        out.push_back({{"placement", name},
+                       {"max_gpu_load", o.maxGpuLoad},
+                       {"mean_gpu_load", o.meanGpuLoad},
+                       {"max_over_mean", o.maxOverMean},
+                       {"intra_node_bytes", o.intraNodeBytes},
+                       {"inter_node_bytes", o.interNodeBytes},
+                       {"dispatch_time_us", o.dispatchTimeUs},
+                       {"total_time_us", o.totalTimeUs}});
+    }
+    return out;
+}
+
 nlohmann::json metricsJson(const Routing& r, const Metrics& m, const Traffic& traffic) {
     return {{"tokens", r.tokens},
             {"routed_units", m.tokens},

@@ -125,9 +125,10 @@ void ControlsView::settingsSection(AppState& state, SettingGroup group) {
     for (const SettingSpec& spec : settingSpecs()) {
         if (spec.group != group || spec.widget == SettingWidget::None || ui().hidden.count(std::string(spec.key)))
             continue;
-        // A weights file fixes the shape; placement's replicas matter only when load-aware.
+        // A weights file fixes the shape; replicas matter only to load-aware and EPLB placement.
         const bool fixedByFile = spec.effect == SettingEffect::Weights && state.weightsFromFile();
-        if (spec.key == "replicate" && state.settings().cluster.placement != Placement::LoadAware) continue;
+        const Placement placement = state.settings().cluster.placement;
+        if (spec.key == "replicate" && placement != Placement::LoadAware && placement != Placement::Eplb) continue;
         ImGui::BeginDisabled(fixedByFile);
         const auto value = settingWidget(spec, state.settings());
         ImGui::EndDisabled();

@@ -83,6 +83,48 @@ void GpuView::timeline(const Traffic& t) {
                         t.totalTimeUs);
 }
 
+// Every placement on this routing with the same replicas: the busiest GPU against the
+// mean, the bytes over each link class and the step's time; the one in use ticked.
+void GpuView::placementTable(const AppState& state) {
+    if (m_outcomesVersion != state.resultVersion()) {
+        m_outcomes = comparePlacements(state.result().routing, state.settings().cluster, deviceLimit(state.settings()));
+        m_outcomesVersion = state.resultVersion();
+    }
+    ImGui::TextDisabled("%s", tr("every placement on this routing, with the same --replicate"));
+    const ImGuiTableFlags flags = ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_BordersInnerV;
+    if (!ImGui::BeginTable("##placements", 6, flags)) return;
+    for (const char* h : {N_("Placement"), N_("busiest GPU (max/mean)"), N_("inside nodes"), N_("between nodes"),
+                          N_("dispatch"), N_("step")})
+        ImGui::TableSetupColumn(tr(h));
+    ImGui::TableHeadersRow();
+    const auto kib = [](int64_t b) {
+        char s[32];
+        std::snprintf(s, sizeof s, "%.1f KiB", b / 1024.0);
+        return std::string(s);
+    };
+    for (const PlacementOutcome& o : m_outcomes) {
+        ImGui::TableNextRow();
+        ImGui::TableNextColumn();
+        const bool used = o.placement == state.settings().cluster.placement;
+        ImGui::Text("%s%s", tr(toString(o.placement).data()), used ? " ✓" : "");
+        ImGui::TableNextColumn();
+        if (!o.error.empty()) {
+            ImGui::TextDisabled("%s", tr("needs E + R (--replicate) to be a multiple of the GPUs"));
+            continue;
+        }
+        ImGui::Text(tr("%d tokens (%.2f)"), o.maxGpuLoad, o.maxOverMean);
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(kib(o.intraNodeBytes).c_str());
+        ImGui::TableNextColumn();
+        ImGui::TextUnformatted(kib(o.interNodeBytes).c_str());
+        ImGui::TableNextColumn();
+        ImGui::Text("%.1f µs", o.dispatchTimeUs);
+        ImGui::TableNextColumn();
+        ImGui::Text("%.1f µs", o.totalTimeUs);
+    }
+    ImGui::EndTable();
+}
+
 void GpuView::drawContent(AppState& state) {
     caption("Experts inside their GPUs (brighter = more tokens); below, each GPU's dispatch, compute and combine.");
     const Traffic& t = state.traffic();
@@ -92,6 +134,10 @@ void GpuView::drawContent(AppState& state) {
     for (int s = 0; s < r.slotCount(); ++s)
         if (r.slotKept[s]) ++load[r.slotExpert[s]];
     gpuBoxes(t, load);
+    if (t.gpus > 1) {
+        ImGui::Separator();
+        placementTable(state);
+    }
     ImGui::Separator();
     timeline(t);
 }

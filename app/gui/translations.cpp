@@ -500,6 +500,13 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "词元专一度：无（本文中没有出现 10 次的字节值）"},
         {"The per-layer chart needs a taller view: double-click the title to maximise it.",
          "每层图表需要更高的视图：双击标题栏将其最大化。"},
+        // ---- placements side by side (GPUs view) ----
+        {"eplb", "EPLB 放置"},
+        {"busiest GPU (max/mean)", "最忙的 GPU（最大/平均）"},
+        {"%d tokens (%.2f)", "%d 个词元（%.2f）"},
+        {"needs E + R (--replicate) to be a multiple of the GPUs", "需要 E + R（--replicate）是 GPU 数的倍数"},
+        {"every placement on this routing, with the same --replicate",
+         "同一路由下的每种放置方式，副本数（--replicate）相同"},
     };
     return t;
 }

@@ -33,3 +33,5 @@ shot "$out/lm-layers.png" 1280 800 --model tiny-lm --text "$lmtext" --layer 2 --
 shot "$out/lm-layers-zh.png" 1280 800 --model tiny-lm --text "$lmtext" --layer 2 --capacity-factor 1 --lang zh
 shot "$out/lesson-layers.png" 1280 800 --lesson builtin --chapter 12 --lang en
 shot "$out/lesson-layers-zh.png" 1280 800 --lesson builtin --chapter 12 --lang zh
+# The parallel page with EPLB placement and the four placements side by side (issue 26).
+shot "$out/parallel-eplb.png" 1280 800 --page parallel --gpus 4 --gpus-per-node 2 --placement eplb --replicate 2 --lang en
