@@ -103,7 +103,7 @@ async function checkCode(browser, url) {
   await page.screenshot({ path: path.join(outDir, 'web-code.png') });
   const bad = await browser.newPage();
   await bad.goto(`${url}#moe1-bogus`);
-  await bad.waitForFunction(() => document.getElementById('status').textContent.includes('moelab:'), { timeout: 60000 })
+  await bad.waitForFunction(() => document.getElementById('status').textContent.includes('--code'), { timeout: 60000 })
     .then(() => console.log('#moe1-bogus: the page says why it did not open'))
     .catch(() => fail('#moe1-bogus: no message on the page'));
 }
