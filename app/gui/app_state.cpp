@@ -7,6 +7,7 @@
 #include "embedding.hpp"
 #include "errors.hpp"
 #include "model_flags.hpp"
+#include "platform.hpp"
 #include "settings_schema.hpp"
 
 namespace moe::gui {
@@ -69,8 +70,12 @@ void AppState::rebuildBackend() {
     m_backendDirty = false;
     if (m_pendingBackend.valid()) m_pendingBackend.wait();  // a request this one replaces
     m_pendingBackend = {};
-    if (m_settings.backend == BackendKind::Eigen) {
-        installBackend(makeBackend(BackendKind::Eigen));
+    if (m_settings.backend == BackendKind::Eigen || !kWorkerThreads) {
+        try {
+            installBackend(makeBackend(m_settings.backend, m_settings.device));
+        } catch (const std::exception& e) {  // OpenCL chosen by name with no device: Eigen, and why
+            installBackend({std::make_unique<EigenBackend>(), e.what()});
+        }
         return;
     }
     if (!m_backend) installBackend({std::make_unique<EigenBackend>(), ""});
@@ -198,7 +203,7 @@ Backend& AppState::computeBackend() {
 void AppState::recompute() {
     const double predictedMs = m_computeMs * work(m_settings) / m_computedWork;
     m_computedWork = work(m_settings);
-    if (m_inline || predictedMs <= kFrameBudgetMs) {
+    if (m_inline || !kWorkerThreads || predictedMs <= kFrameBudgetMs) {
         take(compute(m_settings, m_weights, computeBackend(), m_lm, m_layer, knownTrainedBpb(), m_trace));
         return;
     }

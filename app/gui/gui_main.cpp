@@ -25,12 +25,13 @@
 #include "atomic_file.hpp"
 #include "svg_export.hpp"
 #include "errors.hpp"
+#include "gui_frame.hpp"
 #include "gui_options.hpp"
 #include "platform.hpp"
 #include "preferences.hpp"
 
 namespace moe::gui {
-namespace {
+namespace frame {  // gui_frame.hpp names the pieces the browser's loop shares
 
 constexpr auto kFramePeriod = std::chrono::microseconds(16600);  // at most 60 frames a second
 
@@ -352,12 +353,16 @@ int run(const GuiOptions& opts) {
     return 0;
 }
 
-}  // namespace
+}  // namespace frame
 
 int guiMain(const std::vector<std::string>& argv) {
     const GuiOptions opts = parseGuiOptions(argv);  // every flag checked before a window opens
     try {
-        return run(opts);
+#if defined(__EMSCRIPTEN__)
+        return runInBrowser(opts);
+#else
+        return frame::run(opts);
+#endif
     } catch (const PlatformError& e) {
         std::cerr << "moelab: " << e.what() << "\n";
         return 1;

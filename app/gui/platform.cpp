@@ -65,7 +65,11 @@ ImGuiContextGuard::ImGuiContextGuard(GLFWwindow* window, const char* iniPath) {
     ImGui::CreateContext();
     ImGui::GetIO().IniFilename = iniPath;
     ImGui_ImplGlfw_InitForOpenGL(window, true);
+#if defined(__EMSCRIPTEN__)
+    ImGui_ImplOpenGL3_Init("#version 300 es");  // WebGL 2
+#else
     ImGui_ImplOpenGL3_Init("#version 330 core");
+#endif
 }
 
 ImGuiContextGuard::~ImGuiContextGuard() {

@@ -8,6 +8,14 @@ struct GLFWwindow;
 
 namespace moe::gui {
 
+// The browser build (.ci/web) has one thread: what the desktop does on a worker runs on
+// the window's thread there, between frames.
+#if defined(__EMSCRIPTEN__)
+inline constexpr bool kWorkerThreads = false;
+#else
+inline constexpr bool kWorkerThreads = true;
+#endif
+
 // No display, or no OpenGL 3.3: the app cannot start (exit code 1), the CLI still works.
 class PlatformError : public std::runtime_error {
 public:

@@ -2,6 +2,7 @@
 
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
+#include "platform.hpp"
 
 namespace moe::gui {
 
@@ -44,7 +45,7 @@ void SentimentRun::start() {
         m_progress.result.reset();
     }
     m_running = true;
-    m_worker = std::thread([this] {
+    auto experiment = [this] {
         try {
             auto r = std::make_shared<const train::SentimentResult>(train::runSentimentExperiment(
                 m_reviews, train::SentimentConfig{},
@@ -61,7 +62,11 @@ void SentimentRun::start() {
             m_progress.error = e.what();
         }
         m_running = false;
-    });
+    };
+    if (kWorkerThreads)
+        m_worker = std::thread(experiment);
+    else
+        experiment();  // the browser: the page waits for it
 }
 
 }  // namespace moe::gui

@@ -101,7 +101,8 @@ void Fonts::build(float scale, const std::string& text, const std::string& more)
     m_problem.clear();
     m_checkedText = text;
     m_checkedMore = more.size();
-    static const char* candidates[] = {"/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    static const char* candidates[] = {"/fonts/moelab-cjk.otf",  // the browser's subset (web/subset_font.py)
+                                       "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
                                        "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
                                        "/usr/share/fonts/truetype/noto/NotoSansCJK-Regular.ttc"};
     m_path.clear();

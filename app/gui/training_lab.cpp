@@ -2,11 +2,15 @@
 
 #include "atomic_file.hpp"
 #include "data_dir.hpp"
+#include "platform.hpp"
 #include "train/balance_experiment.hpp"
 #include "train/train_model.hpp"
 
 namespace moe::gui {
 namespace {
+
+// The browser trains between frames: about this much of each read of the snapshots.
+constexpr double kBrowserStepMs = 6;
 
 std::string lessonCorpus() {
     try {
@@ -40,6 +44,7 @@ void TrainingLab::tune() {
 }
 
 const TrainingSnapshot& TrainingLab::snapshot() {
+    if (m_session && !kWorkerThreads) m_session->stepOnWindowThread(kBrowserStepMs);
     if (m_session) m_session->snapshotSince(m_snapVersion, m_snap);
     return m_snap;
 }
@@ -58,8 +63,10 @@ void TrainingLab::startBalance() {
 }
 
 const std::array<TrainingSnapshot, 2>& TrainingLab::balanceSnapshots() {
-    for (int i = 0; i < 2; ++i)
+    for (int i = 0; i < 2; ++i) {
+        if (m_runs[i] && !kWorkerThreads) m_runs[i]->stepOnWindowThread(kBrowserStepMs / 2);
         if (m_runs[i]) m_runs[i]->snapshotSince(m_runVersions[i], m_runSnaps[i]);
+    }
     return m_runSnaps;
 }
 

@@ -4,10 +4,13 @@
 #include <omp.h>
 
 #include "errors.hpp"
+#include "platform.hpp"
 
 namespace moe::gui {
 
-TrainingSession::TrainingSession() : m_worker([this] { run(); }) {}
+TrainingSession::TrainingSession() {
+    if (kWorkerThreads) m_worker = std::thread([this] { run(); });
+}
 
 TrainingSession::~TrainingSession() {
     {
@@ -15,7 +18,7 @@ TrainingSession::~TrainingSession() {
         m_quit = true;
     }
     m_wake.notify_all();
-    m_worker.join();
+    if (m_worker.joinable()) m_worker.join();
 }
 
 void TrainingSession::reset(const train::TrainConfig& cfg, const std::string& corpus) {
@@ -92,7 +95,7 @@ bool TrainingSession::weightsSince(uint64_t& version, ModelWeights& out) const {
 bool TrainingSession::awaitStep(bool& playing) {
     std::unique_lock lock(m_mutex);
     for (;;) {
-        m_wake.wait(lock, [&] { return m_quit || m_pending || ((m_playing || m_stepsRequested > 0) && m_trainer); });
+        m_wake.wait(lock, [&] { return m_quit || m_pending || stepDue(); });
         if (m_quit) return false;
         if (m_pending) m_trainer = std::move(m_pending);
         if (m_playing || m_stepsRequested > 0) break;
@@ -148,6 +151,24 @@ void TrainingSession::publish(StepResults& r) {
         m_weights = std::move(r.weights);
         ++m_weightsVersion;
     }
+}
+
+bool TrainingSession::stepDue() const { return (m_playing || m_stepsRequested > 0) && m_trainer; }
+
+void TrainingSession::stepOnWindowThread(double budgetMs) {
+    const auto start = std::chrono::steady_clock::now();
+    do {
+        bool playing = false;
+        {
+            std::lock_guard lock(m_mutex);
+            if (m_pending) m_trainer = std::move(m_pending);
+            if (!stepDue()) return;
+        }
+        awaitStep(playing);  // returns at once: a step is due
+        StepResults r = takeStep(playing);
+        std::lock_guard lock(m_mutex);
+        publish(r);
+    } while (std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count() < budgetMs);
 }
 
 void TrainingSession::run() {

@@ -45,6 +45,8 @@ public:
     // Copies the snapshot into `out` when it changed since `version` (then updated);
     // a frame that finds nothing new copies nothing.
     bool snapshotSince(uint64_t& version, TrainingSnapshot& out) const;
+    // Without a worker thread (the browser): the steps asked for, for up to `budgetMs`.
+    void stepOnWindowThread(double budgetMs);
     // The newest weights, when they changed since `version`.
     bool weightsSince(uint64_t& version, ModelWeights& out) const;
 
@@ -59,6 +61,7 @@ private:
     };
     void run();
     bool awaitStep(bool& playing);
+    bool stepDue() const;  // under the lock
     StepResults takeStep(bool playing);
     void publish(StepResults& r);  // under the lock
 

@@ -2,7 +2,9 @@
 
 #include "../errors.hpp"
 #include "eigen_backend.hpp"
+#if !defined(MOELAB_NO_OPENCL)
 #include "opencl/opencl_backend.hpp"
+#endif
 
 namespace moe {
 
@@ -12,6 +14,12 @@ BackendChoice makeBackend(BackendKind kind, const std::string& deviceHint) {
         c.backend = std::make_unique<EigenBackend>();
         return c;
     }
+#if defined(MOELAB_NO_OPENCL)  // the browser's build (.ci/web): Eigen only
+    const std::string why = "this build has no OpenCL";
+    if (kind == BackendKind::OpenCL) throw InputError("--backend opencl", why);
+    c.backend = std::make_unique<EigenBackend>();
+    c.fallbackReason = why;
+#else
     try {
         c.backend = std::make_unique<OpenCLBackend>(deviceHint);
     } catch (const InputError&) {
@@ -22,6 +30,7 @@ BackendChoice makeBackend(BackendKind kind, const std::string& deviceHint) {
         c.backend = std::make_unique<EigenBackend>();
         c.fallbackReason = e.what();
     }
+#endif
     return c;
 }
 

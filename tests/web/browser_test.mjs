@@ -1,0 +1,135 @@
+// The app in the browser (README "In the browser"): serves build-web/ with python's
+// static server, opens it in headless chromium (puppeteer-core), measures the time to
+// the first frame, compares window.moelab.route(flags) with the native
+// `moelab route FLAGS --json`, opens a lesson code from #CODE and takes a screenshot.
+// usage: node browser_test.mjs SOURCE_DIR NATIVE_MOELAB OUT_DIR
+// Exit 77 (ctest: skipped) with the reason when emscripten's output, chromium or
+// puppeteer-core is missing.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const [root, nativeBin, outDir] = process.argv.slice(2);
+const web = path.join(root, 'build-web');
+const chromium = ['/usr/bin/chromium', '/usr/bin/chromium-browser'].find(existsSync);
+
+function skip(why) {
+  console.log(`SKIPPED: ${why}`);
+  process.exit(77);
+}
+if (!existsSync(path.join(web, 'moelab.wasm'))) skip('no build-web/moelab.wasm: run .ci/web (needs emscripten)');
+if (!chromium) skip('no chromium: apt-get install chromium (or .ci/web --tests)');
+let puppeteer;
+try {
+  puppeteer = createRequire(path.join(web, 'package.json'))('puppeteer-core');
+} catch {
+  skip('no puppeteer-core in build-web/node_modules: .ci/web --tests installs it');
+}
+
+// The cases the README names: a preset, Chinese text, capacity drops, expert choice, GPUs.
+const cases = ['--preset mixtral', '--text 你好世界', '--capacity-factor 0.5 --text "hello, world"',
+  '--routing expert-choice', '--gpus 8 --experts 16'];
+let failures = 0;
+function fail(what) {
+  console.log(`FAIL: ${what}`);
+  failures++;
+}
+
+// Equal JSON; numbers within 1e-6 relative (1e-9 absolute near zero). The Eigen device's
+// thread count differs by design (the page has one thread), so config.device is not compared.
+function compare(a, b, where, diffs) {
+  if (typeof a === 'number' && typeof b === 'number') {
+    if (Math.abs(a - b) > Math.max(1e-9, 1e-6 * Math.max(Math.abs(a), Math.abs(b)))) diffs.push(`${where}: ${a} vs ${b}`);
+  } else if (Array.isArray(a) && Array.isArray(b)) {
+    if (a.length !== b.length) diffs.push(`${where}: length ${a.length} vs ${b.length}`);
+    else a.forEach((x, i) => compare(x, b[i], `${where}[${i}]`, diffs));
+  } else if (a && b && typeof a === 'object' && typeof b === 'object') {
+    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+    for (const k of keys) if (where + '.' + k !== '.config.device') compare(a[k], b[k], `${where}.${k}`, diffs);
+  } else if (a !== b) {
+    diffs.push(`${where}: ${JSON.stringify(a)} vs ${JSON.stringify(b)}`);
+  }
+}
+
+function splitFlags(s) {  // the cases' quoting only: "..." groups words
+  return [...s.matchAll(/"([^"]*)"|(\S+)/g)].map(m => m[1] ?? m[2]);
+}
+
+async function serve() {
+  const server = spawn('python3', ['-u', '-m', 'http.server', '0', '--bind', '127.0.0.1', '-d', web]);
+  const port = await new Promise((resolve, reject) => {
+    server.stdout.on('data', d => {
+      const m = /port (\d+)/.exec(String(d));
+      if (m) resolve(m[1]);
+    });
+    server.on('exit', code => reject(new Error(`http.server exited with ${code}`)));
+  });
+  return { server, url: `http://127.0.0.1:${port}/index.html` };
+}
+
+// Opens url, waits for the app's first frame; returns the page and its time (ms).
+async function open(browser, url, errors) {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1280, height: 800 });
+  // The app's own messages (stderr: 'moelab: ...') and the page's errors; chromium's
+  // notes about its software GL (warnings) are not the app's.
+  page.on('console', m => { if (m.type() === 'error' || m.text().startsWith('moelab')) errors.push(m.text()); });
+  page.on('pageerror', e => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForFunction('window.moelab && window.moelab.firstFrame', { timeout: 60000 });
+  return { page, ms: await page.evaluate('window.moelab.firstFrame') };
+}
+
+async function checkRoutes(page) {
+  for (const flags of cases) {
+    const got = JSON.parse(await page.evaluate(f => window.moelab.route(f), flags));
+    const want = JSON.parse(execFileSync(nativeBin, ['route', ...splitFlags(flags), '--json'], { encoding: 'utf8' }));
+    const diffs = [];
+    compare(got, want, '', diffs);
+    if (diffs.length) fail(`route ${flags}: ${diffs.length} differences, first: ${diffs.slice(0, 3).join('; ')}`);
+    else console.log(`route ${flags}: same JSON as the native build (${want.tokens.length} tokens)`);
+  }
+  const bad = await page.evaluate(() => { try { window.moelab.route('--k 0'); return 'no error'; } catch (e) { return e.message; } });
+  if (!/--k/.test(bad)) fail(`route --k 0 should throw naming --k, got: ${bad}`);
+}
+
+async function checkCode(browser, url) {
+  const code = execFileSync(nativeBin, ['code', '--preset', 'mixtral', '--page', 'parallel'], { encoding: 'utf8' }).trim();
+  const errors = [];
+  const { page } = await open(browser, `${url}#${code}`, errors);
+  if (errors.some(e => e.includes('moelab'))) fail(`#CODE: ${errors.join(' | ')}`);
+  else console.log(`#CODE: ${code.slice(0, 24)}… opened`);
+  await page.screenshot({ path: path.join(outDir, 'web-code.png') });
+  const bad = await browser.newPage();
+  await bad.goto(`${url}#moe1-bogus`);
+  await bad.waitForFunction(() => document.getElementById('status').textContent.includes('--code'), { timeout: 60000 })
+    .then(() => console.log('#moe1-bogus: the page says why it did not open'))
+    .catch(() => fail('#moe1-bogus: no message on the page'));
+}
+
+mkdirSync(outDir, { recursive: true });
+const { server, url } = await serve();
+const browser = await puppeteer.launch({
+  executablePath: chromium,
+  headless: true,
+  args: ['--no-sandbox', '--enable-unsafe-swiftshader', '--use-angle=swiftshader', '--ignore-gpu-blocklist',
+    '--window-size=1280,800'],
+});
+try {
+  const errors = [];
+  const { page, ms } = await open(browser, url, errors);
+  console.log(`first frame: ${(ms / 1000).toFixed(2)} s after navigation${ms > 5000 ? ' (over the 5 s wanted)' : ''}`);
+  await new Promise(r => setTimeout(r, 1000));  // a few more frames
+  await page.screenshot({ path: path.join(outDir, 'web.png') });
+  if (errors.length) fail(`messages on the console: ${errors.join(' | ')}`);
+  await checkRoutes(page);
+  await checkCode(browser, url);
+} catch (e) {
+  fail(String(e.stack || e));
+} finally {
+  await browser.close();
+  server.kill();
+}
+console.log(failures ? `${failures} failed` : 'all browser checks passed');
+process.exit(failures ? 1 : 0);
