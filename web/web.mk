@@ -4,8 +4,8 @@
 CXX := em++
 CC := emcc
 SRC := src
-CORE := $(filter-out $(ROOT)/core/backends/opencl/%,$(wildcard $(ROOT)/core/*.cpp $(ROOT)/core/*/*.cpp))
-CLI := $(filter-out %/cmd_misc.cpp,$(wildcard $(ROOT)/app/cli/*.cpp))  # cmd_misc: info and bench (OpenCL)
+CORE := $(filter-out $(ROOT)/core/backends/opencl/% $(ROOT)/core/astra/%,$(wildcard $(ROOT)/core/*.cpp $(ROOT)/core/*/*.cpp))
+CLI := $(filter-out %/cmd_misc.cpp %/cmd_astra.cpp,$(wildcard $(ROOT)/app/cli/*.cpp))  # info and bench (OpenCL), export-astra (protobuf)
 GUI := $(filter-out %/gui_stub.cpp,$(wildcard $(ROOT)/app/gui/*.cpp)) $(ROOT)/app/web_main.cpp
 IMGUI := $(addprefix $(SRC)/imgui/,imgui.cpp imgui_draw.cpp imgui_tables.cpp imgui_widgets.cpp \
   misc/cpp/imgui_stdlib.cpp backends/imgui_impl_glfw.cpp backends/imgui_impl_opengl3.cpp)
