@@ -86,9 +86,9 @@ int main(int argc, char** argv) {
         if (cmd == "code") return moe::cli::cmdCode(args, moe::gui::lessonNames());
         if (cmd == "lesson") return moe::cli::cmdLesson(args, moe::gui::lessonNames());
         if (cmd == "gui") return moe::gui::guiMain(args);
-        std::cerr
-            << "moelab: unknown command '" << cmd
-            << "' (route, generate, analyze, import-trace, export-weights, export-astra, bench, info, train, code, lesson, gui)\n";
+        std::cerr << "moelab: unknown command '" << cmd
+                  << "' (route, generate, analyze, import-trace, export-weights, export-astra, bench, info, train, "
+                     "code, lesson, gui)\n";
         return 2;
     } catch (const moe::InputError& e) {
         std::cerr << "moelab: " << e.what() << "\n";

@@ -31,6 +31,12 @@ std::vector<ByteToken> traceTokens(const RouterTrace& trace) {
     return out;
 }
 
+bool traceNamesTokens(const RouterTrace& trace) {
+    for (size_t t = 0; t < trace.tokens.size(); ++t)
+        if (trace.tokens[t] >= 0 || (t < trace.tokenText.size() && !trace.tokenText[t].empty())) return true;
+    return false;
+}
+
 std::string traceText(const RouterTrace& trace) {
     if (auto bytes = traceBytes(trace)) return std::move(*bytes);
     std::string text;

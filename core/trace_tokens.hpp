@@ -17,5 +17,7 @@ std::optional<std::string> traceBytes(const RouterTrace& trace);
 std::vector<ByteToken> traceTokens(const RouterTrace& trace);
 // The text the trace shows in the text box: its bytes, or its tokens' texts joined.
 std::string traceText(const RouterTrace& trace);
+// Whether any token has a text or an id (an engine's imported choices have neither).
+bool traceNamesTokens(const RouterTrace& trace);
 
 }  // namespace moe

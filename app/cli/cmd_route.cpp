@@ -17,7 +17,6 @@
 #include "lesson_code.hpp"
 #include "route_stream.hpp"
 #include "settings_schema.hpp"
-#include "traffic.hpp"
 #include "sentences.hpp"
 #include "route_report.hpp"
 #include "lm_commands.hpp"

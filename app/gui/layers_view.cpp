@@ -259,7 +259,8 @@ void drawLmJourney(const AppState& state, Ui& ui, int token) {
             ImGui::Text("E%d %.3f%s", r.slotExpert[s], r.slotWeight[s], r.slotKept[s] ? "" : tr(" (dropped)"));
         }
     }
-    const double lp = token > 0 ? run.logprobs(token - 1, b.byte) : std::nan("");
+    // A router trace has no next-byte probabilities (logprobs is empty).
+    const double lp = token > 0 && token <= run.logprobs.rows() ? run.logprobs(token - 1, b.byte) : std::nan("");
     if (!std::isnan(lp)) ImGui::Text(tr("the model gave this byte p = %.3f"), std::exp(lp));
 }
 

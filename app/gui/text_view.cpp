@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "presets.hpp"
+#include "trace_tokens.hpp"
 
 namespace moe::gui {
 
@@ -18,14 +19,29 @@ void TextView::drawContent(AppState& state) {
     const float examplesWidth = std::min(px(220), ImGui::GetContentRegionAvail().x * 0.4f);
     const ImVec2 box(ImGui::GetContentRegionAvail().x - examplesWidth - ImGui::GetStyle().ItemSpacing.x,
                      ImGui::GetContentRegionAvail().y);
+    if (fromTrace && !traceNamesTokens(*state.trace())) {  // an engine's choices: no text to show
+        ImGui::BeginChild("##notext", box);
+        textDisabledWrappedf("%s", tr("This trace records no token text, only the experts each token chose: its "
+                                      "tokens show as ?."));
+        ImGui::EndChild();
+    } else {
+        textBox(state, text, box, fromTrace);
+    }
+    ImGui::SameLine();
+    examples(state, text, examplesWidth, box.y, fromTrace);
+}
+
+void TextView::textBox(AppState& state, std::string& text, ImVec2 box, bool readOnly) {
     ImGui::PushFont(ui().fonts.large());
-    if (ImGui::InputTextMultiline("##text", &text, box, fromTrace ? ImGuiInputTextFlags_ReadOnly : 0)) {
+    if (ImGui::InputTextMultiline("##text", &text, box, readOnly ? ImGuiInputTextFlags_ReadOnly : 0)) {
         state.settings().textFile.clear();
         state.changed(SettingEffect::Route);
     }
     ImGui::PopFont();
-    ImGui::SameLine();
-    ImGui::BeginChild("##examples", ImVec2(examplesWidth, box.y));
+}
+
+void TextView::examples(AppState& state, std::string& text, float width, float height, bool fromTrace) {
+    ImGui::BeginChild("##examples", ImVec2(width, height));
     ImGui::TextDisabled("%s", tr("Examples"));
     for (const char* s : exampleSentences()) {
         ImGui::PushID(s);

@@ -9,5 +9,9 @@ public:
 
 protected:
     void drawContent(AppState& state) override;
+
+private:
+    void textBox(AppState& state, std::string& text, ImVec2 box, bool readOnly);
+    void examples(AppState& state, std::string& text, float width, float height, bool fromTrace);
 };
 }  // namespace moe::gui

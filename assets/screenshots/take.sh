@@ -35,3 +35,12 @@ shot "$out/lesson-layers.png" 1280 800 --lesson builtin --chapter 12 --lang en
 shot "$out/lesson-layers-zh.png" 1280 800 --lesson builtin --chapter 12 --lang zh
 # The parallel page with EPLB placement and the four placements side by side (issue 26).
 shot "$out/parallel-eplb.png" 1280 800 --page parallel --gpus 4 --gpus-per-node 2 --placement eplb --replicate 2 --lang en
+# Router traces (issue 26): the shipped model's trace, and an engine's choices-only one
+# (40 tokens, 3 layers, top-2 of 8, drawn with a fixed seed) replayed at capacity factor 1.
+# The files sit in the working folder for the moment: the app shows the path it was given.
+"$bin" route --model tiny-lm --text "$lmtext" --trace-out tiny-lm.trace >/dev/null
+python3 -c 'import json, random; random.seed(1); print(json.dumps([[random.sample(range(8), 2) for l in range(3)] for t in range(40)]))' >vllm-routed.json
+"$bin" import-trace --from vllm vllm-routed.json --out vllm.trace --model Mixtral-8x7B >/dev/null
+shot "$out/trace.png" 1280 800 --trace tiny-lm.trace --layer 2 --lang en
+shot "$out/trace-zh.png" 1280 800 --trace vllm.trace --layer 1 --capacity-factor 1 --temperature 0.5 --lang zh --scale 2
+rm tiny-lm.trace vllm-routed.json vllm.trace
