@@ -81,6 +81,16 @@ TEST(AppStateTrace, ReplaysEveryLayerAndShowsTheChosenOne) {
     EXPECT_DOUBLE_EQ(state.result().metrics.dropRate, 0.5);
     EXPECT_EQ(state.layer(), 1);
     EXPECT_TRUE(state.traceIgnores().empty());  // logits: every setting applies
+    // The capacity sweep (factors 1, 1.25, 1.5, 1.75, 2) with the trace's own top-1 choices:
+    // capacity ceil(4/3 * c) = 2, 2, 2, 3, 3. Layer 0's busiest expert has 2 tokens: nothing
+    // dropped; layer 1's has all 4: 2 dropped, then 1.
+    const auto& sweeps = state.capacitySweeps();
+    ASSERT_EQ(sweeps.size(), 2u);
+    const double layer1[] = {0.5, 0.5, 0.5, 0.25, 0.25};
+    for (int i = 0; i < 5; ++i) {
+        EXPECT_DOUBLE_EQ(sweeps[0][i].dropRate, 0.0);
+        EXPECT_DOUBLE_EQ(sweeps[1][i].dropRate, layer1[i]) << sweeps[1][i].capacityFactor;
+    }
 }
 
 TEST(AppStateTrace, AChoicesOnlyTraceKeepsCapacityAndNamesWhatNeedsScores) {
@@ -138,9 +148,30 @@ TEST(GuiTrace, OpensWithEveryLayerInView) {
         EXPECT_DOUBLE_EQ(report["trace"]["drop_rate"].get<double>(), 0.5);  // the flag replays it (as above)
         EXPECT_EQ(report["measured"]["layer_rows_in_view"], 2.0) << extra;
     }
+    // With the Layers view given the height (no gate scores, no load), the charts show,
+    // the capacity sweep's with a line per layer.
+    const auto [tall, charts] = runTraceApp("--trace " + path + " --hide heatmap,load");
+    ASSERT_EQ(tall, 0);
+    EXPECT_EQ(charts["measured"]["capacity_sweep_layers"], 2.0);
     const auto [bad, none] = runTraceApp("--trace /nonexistent/trace.safetensors");
     EXPECT_EQ(bad, 0);  // said on stderr; the app carries on with one layer
     EXPECT_TRUE(none["trace"].is_null());
     const auto [both, refused] = runTraceApp("--trace " + path + " --model tiny-lm");
     EXPECT_EQ(both, 2);
+}
+
+// ASTRA-sim's log of a run (issue 27): its step time beside moelab's on the GPUs page.
+// Two GPUs finishing at 5,000 and 7,000 cycles (ns): the step is the later, 7 µs.
+TEST(GuiAstra, TheGpusPageShowsTheLogsTime) {
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    const std::string log = (std::filesystem::temp_directory_path() / "moelab_gui_astra.log").string();
+    writeFileAtomic(log,
+                    "sys[1] finished, 7000 cycles, exposed communication 10 cycles.\n"
+                    "sys[0] finished, 5000 cycles, exposed communication 10 cycles.\n");
+    const auto [status, report] = runTraceApp("--page parallel --gpus 2 --astra-log " + log);
+    ASSERT_EQ(status, 0);
+    EXPECT_DOUBLE_EQ(report["measured"]["astra_total_us"].get<double>(), 7.0);
+    const auto [other, otherGpus] = runTraceApp("--page parallel --gpus 4 --astra-log " + log);
+    EXPECT_EQ(other, 0);  // refused (it has 2 GPUs' lines): said on stderr, the page shows moelab's times
+    EXPECT_FALSE(otherGpus["measured"].contains("astra_total_us"));
 }

@@ -6,6 +6,7 @@
 #include "backends/eigen_backend.hpp"
 #include "embedding.hpp"
 #include "errors.hpp"
+#include "lm/lm_trace.hpp"
 #include "model_flags.hpp"
 #include "platform.hpp"
 #include "settings_schema.hpp"
@@ -137,6 +138,7 @@ AppState::Computed AppState::compute(const Settings& s, const ModelWeights& w, B
         c.layer = std::clamp(layer, 0, int(run->layers.size()) - 1);
         c.result = run->layers[c.layer];
         c.traffic = simulateTraffic(c.result.routing, s.cluster, deviceLimit(s));
+        c.sweeps = sweepLayers(lmRunTrace("", lm->config, *run, s.text));
         c.lm = std::move(run);
         c.ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
         return c;
@@ -155,6 +157,7 @@ void AppState::take(Computed c) {
     m_traffic = std::move(c.traffic);
     m_lmRun = std::move(c.lm);
     m_trainedBpb = c.trainedBpb;
+    m_sweeps = std::move(c.sweeps);
     m_trainedBpbText = m_lmRun ? c.text : std::string();                           // (c.lm was moved from)
     if (m_lmRun && c.layer != m_layer && m_layer < int(m_lmRun->layers.size())) {  // the layer changed meanwhile
         m_result = m_lmRun->layers[m_layer];

@@ -17,6 +17,7 @@
 #include "settings.hpp"
 #include "settings_schema.hpp"
 #include "tokenizer.hpp"
+#include "astra_log.hpp"
 #include "trace.hpp"
 #include "traffic.hpp"
 #include "training_lab.hpp"
@@ -115,6 +116,15 @@ public:
     void setLayer(int layer);  // clamped to the model's or the trace's layers; 0 without either
     // The layers the routing views step through: the model's, the trace's, else 0.
     int layerCount() const;
+    // Per layer, the share of assignments each capacity factor of kSweepCapacityFactors
+    // drops with the model's or trace's own choices (analyze's capacity_sweep); empty
+    // for the one-layer model.
+    const std::vector<std::vector<CapacityPoint>>& capacitySweeps() const { return m_sweeps; }
+
+    // ASTRA-sim's times from the log of running an export (gui --astra-log FILE), for the
+    // GPUs page beside moelab's own; "" or why the log was refused (nothing changes then).
+    std::string useAstraLog(const std::string& path);
+    const std::optional<AstraTimes>& astraTimes() const { return m_astra; }
 
     // A router trace (issue 26): its layers replayed under the routing settings, shown as
     // the model's are (lmRun() holds them; lm() stays null). useTrace returns "" or why the
@@ -144,8 +154,9 @@ private:
         Traffic traffic;
         std::shared_ptr<const LmRun> lm;
         double trainedBpb = 0;
-        int layer = 0;     // the layer result and traffic are of
-        std::string text;  // the language model's: the text trainedBpb is of
+        std::vector<std::vector<CapacityPoint>> sweeps;  // per layer, as capacitySweeps()
+        int layer = 0;                                   // the layer result and traffic are of
+        std::string text;                                // the language model's: the text trainedBpb is of
         double ms = 0;
     };
     static Computed compute(const Settings& s, const ModelWeights& w, Backend& backend,
@@ -153,6 +164,7 @@ private:
                             std::optional<double> knownTrainedBpb = std::nullopt,
                             std::shared_ptr<const RouterTrace> trace = nullptr);
     static void replayTrace(const Settings& s, const RouterTrace& trace, int layer, Computed& c);
+    static std::vector<std::vector<CapacityPoint>> sweepLayers(const RouterTrace& trace);
     void keepShape();  // the model's or trace's shape over what the settings say
     std::optional<double> knownTrainedBpb() const;
     void showLayer();  // result, weights and traffic from the model's run at m_layer
@@ -191,6 +203,8 @@ private:
     std::string m_trainedBpbText;  // the text m_trainedBpb is of
     int m_layer = 0;
     std::shared_ptr<const RouterTrace> m_trace;
+    std::vector<std::vector<CapacityPoint>> m_sweeps;
+    std::optional<AstraTimes> m_astra;
     std::string m_tracePath;
     std::optional<Settings> m_beforeLm;  // the one-layer settings, back when the model or trace is left
     std::optional<LessonProgress> m_lesson;

@@ -10,6 +10,15 @@
 
 namespace moe::gui {
 
+std::string AppState::useAstraLog(const std::string& path) {
+    try {
+        m_astra = readAstraLog(path, m_settings.cluster.gpus);
+        return "";
+    } catch (const std::exception& e) {
+        return errorText(e);
+    }
+}
+
 int AppState::layerCount() const {
     if (m_lm) return m_lm->config.layers;
     if (m_trace) return m_trace->numLayers();
@@ -35,7 +44,14 @@ void AppState::replayTrace(const Settings& s, const RouterTrace& trace, int laye
     c.layer = std::clamp(layer, 0, trace.numLayers() - 1);
     c.result = run->layers[c.layer];
     c.traffic = simulateTraffic(c.result.routing, s.cluster, deviceLimit(s));
+    c.sweeps = sweepLayers(trace);
     c.lm = std::move(run);
+}
+
+std::vector<std::vector<CapacityPoint>> AppState::sweepLayers(const RouterTrace& trace) {
+    std::vector<std::vector<CapacityPoint>> out;
+    for (int l = 0; l < trace.numLayers(); ++l) out.push_back(capacitySweep(trace, l));
+    return out;
 }
 
 // The model's file fixes the whole shape; a trace its expert count and its text.

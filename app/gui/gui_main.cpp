@@ -272,6 +272,10 @@ void startApp(App& app, const GuiOptions& opts, const Preferences& saved) {
         if (const std::string e = app.state().useTrace(opts.trace, !opts.traceRoutingGiven); !e.empty())
             std::cerr << "moelab: --trace " << opts.trace << ": " << e << "\n";
     }
+    if (!opts.astraLog.empty()) {  // a log that does not read is said; the page shows moelab's times alone
+        if (const std::string e = app.state().useAstraLog(opts.astraLog); !e.empty())
+            std::cerr << "moelab: --astra-log: " << e << "\n";  // e names the file
+    }
     if (!opts.lesson.empty())
         app.openLesson(opts.lesson, opts.chapter, true);  // its settings are in opts.settings
     else if (!opts.headless() && !saved.lessonSeen && !opts.hasCode)

@@ -99,7 +99,7 @@ void startModel(const Args& args, const LessonRequest& request, const Lesson* le
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
     flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter",
-                  "code", "session", "hide", "export-view", "out", "model", "layer", "trace"});
+                  "code", "session", "hide", "export-view", "out", "model", "layer", "trace", "astra-log"});
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
     const LessonRequest request = lessonRequest(args, lessonNames());
@@ -108,6 +108,7 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     o.settings = startSettings(args, request, lesson, session);
     o.screenshot = args.str("screenshot", "");
     startModel(args, request, lesson ? &*lesson : nullptr, session, o);
+    o.astraLog = args.str("astra-log", "");
     o.frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     o.width = static_cast<int>(args.integer("width", 1280, 320, 8192));
     o.height = static_cast<int>(args.integer("height", 800, 240, 8192));

@@ -36,6 +36,7 @@ struct GuiOptions {
     int layer = 0;
     std::string trace;               // --trace FILE: a router trace in place of the model (--layer steps it)
     bool traceRoutingGiven = false;  // routing flags replay it; else its own rule
+    std::string astraLog;            // --astra-log FILE: ASTRA-sim's times on the GPUs page
     bool headless() const { return !screenshot.empty() || !exportView.empty(); }
 };
 

@@ -187,13 +187,18 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
         m_statsOf = run;
         m_statsVersion = state.resultVersion();
     }
+    // The bars on the left three fifths, the capacity sweep on the rest.
+    const float full = ImGui::GetContentRegionAvail().x, w = full * 0.6f;
     ImGui::TextUnformatted(
-        tr("Per layer: neighbours with the same first expert (bar) vs chance (line); token specialisation"));
+        ellipsized(tr("Per layer: neighbours with the same first expert (bar) vs chance (line); token specialisation"),
+                   w)
+            .c_str());
     const ImVec2 p = ImGui::GetCursorScreenPos();
     // The title, the bars (their labels above them), the layer names and the legend fill `height`.
     const float line = ImGui::GetTextLineHeight();
-    const float w = ImGui::GetContentRegionAvail().x,
-                h = std::max(px(20), height - ImGui::GetTextLineHeightWithSpacing() * 3 - px(2));
+    const float h = std::max(px(20), height - ImGui::GetTextLineHeightWithSpacing() * 3 - px(2));
+    drawSweep(state, ImVec2(p.x + w + px(12), p.y - ImGui::GetTextLineHeightWithSpacing()), full - w - px(12),
+              h + ImGui::GetTextLineHeightWithSpacing() * 2);
     const float top = line;  // room for the tallest bar's label
     ImDrawList* dl = ImGui::GetWindowDrawList();
     const int L = int(m_stats.size());
@@ -232,6 +237,49 @@ void LayersView::drawAnalysis(const AppState& state, float height) {
                        anySpecialisation
                            ? tr("token specialisation")
                            : tr("token specialisation: none (no byte value occurs 10 times in this text)"));
+}
+
+// Drop rate against the capacity factor (1.0 .. 2.0), a line per layer in the layer's
+// colour, the shown layer thicker: analyze's capacity_sweep of the choices shown.
+void LayersView::drawSweep(const AppState& state, ImVec2 p, float w, float h) {
+    const auto& sweeps = state.capacitySweeps();
+    ui().measured["capacity_sweep_layers"] = float(sweeps.size());
+    if (sweeps.empty() || w < px(80)) return;
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    const ImU32 faint = ImGui::GetColorU32(ImGuiCol_TextDisabled);
+    const float line = ImGui::GetTextLineHeight();
+    dl->AddText(p, ImGui::GetColorU32(ImGuiCol_Text),
+                ellipsized(tr("Drop rate by capacity factor, per layer"), w).c_str());
+    double top = 0.05;  // at least 5 %: a layer that drops little stays near the floor
+    for (const auto& layer : sweeps)
+        for (const CapacityPoint& c : layer) top = std::max(top, c.dropRate);
+    char label[24];
+    std::snprintf(label, sizeof label, "%.0f%%", top * 100);
+    const float x0 = p.x + ImGui::CalcTextSize(label).x + px(4), x1 = p.x + w - px(4);
+    const float y0 = p.y + line * 1.5f, y1 = p.y + h - line * 2.2f;
+    if (y1 - y0 < px(10)) return;
+    dl->AddText(ImVec2(p.x, y0 - line * 0.5f), faint, label);
+    dl->AddText(ImVec2(p.x, y1 - line * 0.5f), faint, "0");
+    dl->AddLine(ImVec2(x0, y1), ImVec2(x1, y1), faint);
+    dl->AddLine(ImVec2(x0, y0), ImVec2(x0, y1), faint);
+    const auto X = [&](double c) { return x0 + float(c - 1.0) * (x1 - x0); };  // factors 1.0 .. 2.0
+    const auto Y = [&](double d) { return y1 - float(d / top) * (y1 - y0); };
+    for (double c : {1.0, 1.5, 2.0}) {
+        std::snprintf(label, sizeof label, "%.1f", c);
+        dl->AddText(ImVec2(X(c) - ImGui::CalcTextSize(label).x * 0.5f, y1 + px(1)), faint, label);
+    }
+    float legendX = x0;
+    for (int l = 0; l < int(sweeps.size()); ++l) {
+        const ImU32 c = expertColor(l);
+        for (size_t i = 1; i < sweeps[l].size(); ++i) {
+            const CapacityPoint &a = sweeps[l][i - 1], &b = sweeps[l][i];
+            dl->AddLine(ImVec2(X(a.capacityFactor), Y(a.dropRate)), ImVec2(X(b.capacityFactor), Y(b.dropRate)), c,
+                        l == state.layer() ? px(3) : px(1.5f));
+        }
+        std::snprintf(label, sizeof label, "L%d", l);
+        dl->AddText(ImVec2(legendX, y1 + line + px(2)), c, label);
+        legendX += ImGui::CalcTextSize(label).x + px(8);
+    }
 }
 
 void drawLmJourney(const AppState& state, Ui& ui, int token) {

@@ -41,6 +41,7 @@ private:
     float rowLineHeight() const;
     float rowsHeight(int lines, int layers) const;
     void drawAnalysis(const AppState& state, float height);
+    void drawSweep(const AppState& state, ImVec2 p, float w, float h);
     std::vector<LayerRoutingStats> m_stats;
     const LmRun* m_statsOf = nullptr;
     uint64_t m_statsVersion = 0;

@@ -177,7 +177,19 @@ void cellTooltip(const Traffic& t, const TrafficSums& sums, int a, int b) {
 }
 
 // Local, inside-node and between-node bytes, the step's times and the bus bandwidth.
-void totalsTable(const Traffic& t, float width) {
+// ASTRA-sim's time for the step from a log of its run (gui --astra-log), beside moelab's:
+// shown while the GPU count is the log's.
+void astraRow(const AstraTimes* astra, const Traffic& t, Ui& ui) {
+    if (!astra) return;
+    if (int(astra->perGpuUs.size()) != t.gpus) {
+        row(N_("ASTRA-sim (log)"), tr("for another GPU count"));
+        return;
+    }
+    row(N_("ASTRA-sim (log)"), usText(astra->totalUs));
+    ui.measured["astra_total_us"] = float(astra->totalUs);
+}
+
+void totalsTable(const Traffic& t, float width, const AstraTimes* astra, Ui& ui) {
     const double all = double(t.localBytes + t.intraNodeBytes + t.interNodeBytes);
     const auto share = [&](double v) {
         char s[64];
@@ -194,6 +206,7 @@ void totalsTable(const Traffic& t, float width) {
         row(N_("compute"), usText(t.computeTimeUs));
         row(N_("combine"), usText(t.combineTimeUs));
         row(N_("total"), usText(t.totalTimeUs));
+        astraRow(astra, t, ui);
         char bw[32];
         std::snprintf(bw, sizeof bw, "%.1f GB/s", t.dispatchBusBwGBps);
         row(N_("bus bandwidth"), bw);
@@ -244,7 +257,7 @@ void TrafficView::drawContent(AppState& state) {
     // Totals beside the matrix; the all-to-all table beside them when there is room, else below.
     ImGui::SetCursorScreenPos(ImVec2(o.x + labelW + side + barLen + px(20), o.y));
     ImGui::BeginGroup();
-    totalsTable(t, totalsW);
+    totalsTable(t, totalsW, state.astraTimes() ? &*state.astraTimes() : nullptr, ui());
     const float right = avail.x - (labelW + side + barLen + px(20));
     if (right >= 2 * totalsW + px(16)) {
         ImGui::EndGroup();

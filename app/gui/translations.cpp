@@ -461,6 +461,9 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "语言模型的各层显示在这里：请选择 模型 > 语言模型（tiny-lm，4 层），或打开一个路由轨迹（文件 > "
          "打开路由轨迹）。"},
         {"Open a router trace...", "打开路由轨迹..."},
+        {"ASTRA-sim (log)", "ASTRA-sim（日志）"},
+        {"for another GPU count", "对应另一个 GPU 数"},
+        {"Drop rate by capacity factor, per layer", "各层丢弃率随容量因子的变化"},
         {"This trace records no token text, only the experts each token chose: its tokens show as ?.",
          "此轨迹没有记录词元文本，只记录了每个词元选择的专家：其词元显示为 ?。"},
         {"The router trace's text: its tokens are the ones the model saw (File > Open a router trace).",

@@ -41,6 +41,6 @@ shot "$out/parallel-eplb.png" 1280 800 --page parallel --gpus 4 --gpus-per-node 
 "$bin" route --model tiny-lm --text "$lmtext" --trace-out tiny-lm.trace >/dev/null
 python3 -c 'import json, random; random.seed(1); print(json.dumps([[random.sample(range(8), 2) for l in range(3)] for t in range(40)]))' >vllm-routed.json
 "$bin" import-trace --from vllm vllm-routed.json --out vllm.trace --model Mixtral-8x7B >/dev/null
-shot "$out/trace.png" 1280 800 --trace tiny-lm.trace --layer 2 --lang en
+shot "$out/trace.png" 1280 800 --trace tiny-lm.trace --layer 2 --capacity-factor 1 --hide heatmap,load --lang en
 shot "$out/trace-zh.png" 1280 800 --trace vllm.trace --layer 1 --capacity-factor 1 --temperature 0.5 --lang zh --scale 2
 rm tiny-lm.trace vllm-routed.json vllm.trace
