@@ -134,6 +134,7 @@ public:
     void leaveTrace();
     const RouterTrace* trace() const { return m_trace.get(); }
     const std::string& tracePath() const { return m_tracePath; }
+    bool traceNamesTokens() const { return m_traceNamesTokens; }  // false: an engine's bare choices
     // The settings a choices-only trace cannot apply (flag names); empty otherwise.
     std::vector<std::string> traceIgnores() const;
     // The lesson in progress (none: the app's own pages), and the training page's runs.
@@ -206,6 +207,8 @@ private:
     std::vector<std::vector<CapacityPoint>> m_sweeps;
     std::optional<AstraTimes> m_astra;
     std::string m_tracePath;
+    std::string m_traceText;  // the text box's, built once per trace (keepShape runs every update)
+    bool m_traceNamesTokens = false;
     std::optional<Settings> m_beforeLm;  // the one-layer settings, back when the model or trace is left
     std::optional<LessonProgress> m_lesson;
     TrainingLab m_training;  // last: its runs' threads stop before the rest goes

@@ -69,7 +69,7 @@ void AppState::keepShape() {
     }
     m_settings.weightsPath.clear();
     m_settings.textFile.clear();
-    m_settings.text = traceText(*m_trace);
+    m_settings.text = m_traceText;
 }
 
 std::string AppState::useTrace(const std::string& path, bool asRecorded) {
@@ -82,6 +82,8 @@ std::string AppState::useTrace(const std::string& path, bool asRecorded) {
         m_lmRun.reset();
         m_trace = std::move(trace);
         m_tracePath = path;
+        m_traceText = traceText(*m_trace);
+        m_traceNamesTokens = moe::traceNamesTokens(*m_trace);
         if (asRecorded) m_settings.router = traceRouterConfig(*m_trace);
         m_layer = std::clamp(m_layer, 0, m_trace->numLayers() - 1);
         m_pinned.reset();

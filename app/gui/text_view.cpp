@@ -6,7 +6,6 @@
 #include <algorithm>
 
 #include "presets.hpp"
-#include "trace_tokens.hpp"
 
 namespace moe::gui {
 
@@ -19,7 +18,7 @@ void TextView::drawContent(AppState& state) {
     const float examplesWidth = std::min(px(220), ImGui::GetContentRegionAvail().x * 0.4f);
     const ImVec2 box(ImGui::GetContentRegionAvail().x - examplesWidth - ImGui::GetStyle().ItemSpacing.x,
                      ImGui::GetContentRegionAvail().y);
-    if (fromTrace && !traceNamesTokens(*state.trace())) {  // an engine's choices: no text to show
+    if (fromTrace && !state.traceNamesTokens()) {  // an engine's choices: no text to show
         ImGui::BeginChild("##notext", box);
         textDisabledWrappedf("%s", tr("This trace records no token text, only the experts each token chose: its "
                                       "tokens show as ?."));
