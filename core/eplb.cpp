@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "errors.hpp"
+#include "tie_sort.hpp"
 
 namespace moe {
 namespace {
@@ -17,8 +18,8 @@ struct Packing {
 
 // eplb.py's balanced_packing: items heaviest first, each to the lightest pack with room, the
 // first such pack on a tie (Python's min). Every pack gets items / packs of them. The order
-// of equal weights is torch.sort's on the CPU: std::sort of (weight, index) pairs by weight
-// (PyTorch's sort kernel, unstable), so ties come out as eplb.py's do with libstdc++.
+// of equal weights is torch.sort's on the CPU: libstdc++'s std::sort of (weight, index)
+// pairs by weight (PyTorch's sort kernel, unstable), on every platform (tie_sort.hpp).
 Packing balancedPacking(const std::vector<float>& weight, int packs) {
     const int n = static_cast<int>(weight.size()), perPack = n / packs;
     Packing out{std::vector<int>(n), std::vector<int>(n, 0)};
@@ -28,7 +29,7 @@ Packing balancedPacking(const std::vector<float>& weight, int packs) {
     }
     std::vector<std::pair<float, int>> byWeight(n);
     for (int i = 0; i < n; ++i) byWeight[i] = {weight[i], i};
-    std::sort(byWeight.begin(), byWeight.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+    sortHeaviestFirst(byWeight);
     std::vector<float> packWeight(packs, 0.0f);
     std::vector<int> packItems(packs, 0);
     for (const auto& [w, item] : byWeight) {

@@ -4,11 +4,13 @@
 
 #include <algorithm>
 #include <numeric>
+#include <random>
 
 #include "cli_support.hpp"
 #include "eplb.hpp"
 #include "errors.hpp"
 #include "placement.hpp"
+#include "tie_sort.hpp"
 #include "traffic.hpp"
 
 using namespace moe;
@@ -206,4 +208,38 @@ TEST(EplbCli, RefusesReplicasThatDoNotFitAndSaysWhichDo) {
     EXPECT_FALSE(eplb.contains("max_gpu_load"));
     // One GPU: no side-by-side table.
     EXPECT_FALSE(routeJson({"--experts", "8"})["traffic"].contains("placements"));
+}
+
+// EPLB's order of equal loads is libstdc++'s std::sort's (eplb.py's torch.sort) on every
+// platform: tie_sort.cpp against std::sort itself, where std::sort is libstdc++'s, on
+// random weights with many ties (integer loads), sizes 1..300, and on sorted, reversed,
+// organ-pipe and all-equal inputs.
+TEST(Eplb, TiesSortAsLibstdcxxSortsThemEverywhere) {
+#if !defined(__GLIBCXX__)
+    GTEST_SKIP() << "skipped: std::sort here is not libstdc++'s, the order to compare with";
+#else
+    std::mt19937 rng(7);
+    const auto check = [](std::vector<std::pair<float, int>> items) {
+        std::vector<std::pair<float, int>> want = items;
+        std::sort(want.begin(), want.end(), [](const auto& a, const auto& b) { return a.first > b.first; });
+        moe::sortHeaviestFirst(items);
+        return items == want;
+    };
+    int cases = 0;
+    for (int n = 1; n <= 300; ++n)
+        for (int distinct : {1, 2, 3, 7, 50}) {
+            std::vector<std::pair<float, int>> random(n), sorted(n), reversed(n), organ(n);
+            for (int i = 0; i < n; ++i) {
+                random[i] = {float(rng() % distinct), i};
+                sorted[i] = {float(i % distinct), i};
+                reversed[i] = {float((n - i) / std::max(1, n / distinct)), i};
+                organ[i] = {float(std::min(i, n - i) % distinct), i};
+            }
+            for (const auto& items : {random, sorted, reversed, organ}) {
+                ASSERT_TRUE(check(items)) << "n = " << n << ", " << distinct << " distinct weights";
+                ++cases;
+            }
+        }
+    EXPECT_EQ(cases, 300 * 5 * 4);
+#endif
 }
