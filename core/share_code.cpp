@@ -2,6 +2,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 #include <cstring>
@@ -183,6 +184,13 @@ SharedState decodeShareCode(const std::string& raw, const LessonNames& names) {
     }
     checkJsonDepth(text, "--code");
     return sharedStateFrom(text, names);
+}
+
+std::string shareLink(const std::string& webAddress, const std::string& code) {
+    const size_t first = webAddress.find_first_not_of(" \t\r\n");
+    if (first == std::string::npos) return "";
+    const size_t end = std::min(webAddress.find('#', first), webAddress.find_last_not_of(" \t\r\n") + 1);
+    return webAddress.substr(first, end - first) + "#" + code;
 }
 
 }  // namespace moe

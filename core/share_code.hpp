@@ -34,5 +34,8 @@ std::string encodeShareCode(const SharedState& s, const Settings* layeredOver = 
 // Throws InputError("--code", ...) naming what is wrong: the version, a cut-off or
 // altered code (checksum), or a setting out of range.
 SharedState decodeShareCode(const std::string& code, const LessonNames& names = {});
+// The link form of a code for a hosted web build (README "In the browser"): the page's
+// address (spaces around it and any #fragment dropped), '#', the code; "" without an address.
+std::string shareLink(const std::string& webAddress, const std::string& code);
 
 }  // namespace moe

@@ -11,6 +11,7 @@
 
 #include "test_support.hpp"
 #include "gui/app_state.hpp"
+#include "gui/preferences.hpp"
 #include "gui/training_session.hpp"
 #include "gui/wrap.hpp"
 
@@ -202,6 +203,26 @@ TEST(Gui, ALessonCodeMadeInEnglishOpensTheSameStateInChinese) {
     EXPECT_TRUE(views.count("traffic"));  // the page the code named
     // A cut-off code is refused with a message, exit code 2, no window.
     EXPECT_EQ(runGui("--code " + code.substr(0, code.size() - 5), 1280, 800).first, 2);
+}
+
+TEST(Gui, PreferencesKeepTheWebAddress) {
+    gui::Preferences p;
+    p.webAddress = "https://example.edu/moelab/";
+    EXPECT_EQ(gui::parsePreferences(gui::preferencesJson(p), "settings.json").webAddress, p.webAddress);
+    EXPECT_EQ(gui::parsePreferences(R"({"theme": "light"})", "settings.json").webAddress, "");  // older files
+    EXPECT_EQ(gui::parsePreferences(R"({"web_address": 3})", "settings.json").webAddress, "");  // wrong kind: defaults
+}
+
+TEST(Gui, ShareGivesTheCodeAsALinkToAConfiguredWebPage) {
+    if (!haveXvfb()) GTEST_SKIP() << "skipped: xvfb-run not installed";
+    const auto [status, line] =
+        runGui("--text 'link 链接' --web-address ' https://example.edu/moelab/index.html#old '", 1280, 800);
+    ASSERT_EQ(status, 0);
+    const auto report = nlohmann::json::parse(line);
+    const std::string code = report["code"];
+    EXPECT_EQ(report["link"], "https://example.edu/moelab/index.html#" + code);
+    EXPECT_EQ(decodeShareCode(code).settings.text, "link 链接");
+    EXPECT_EQ(nlohmann::json::parse(runGui("", 1280, 800).second)["link"], "");  // no address: no link
 }
 
 // Word wrap with Chinese: Latin letters 1 wide, CJK characters and their punctuation 2.

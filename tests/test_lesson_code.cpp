@@ -35,6 +35,15 @@ SharedState atChapter(int chapter) {
     return s;
 }
 
+TEST(LessonCode, ALinkIsThePagesAddressThenTheCode) {
+    EXPECT_EQ(shareLink("https://example.edu/moelab/", "moe1-abc-1"), "https://example.edu/moelab/#moe1-abc-1");
+    EXPECT_EQ(shareLink("  http://localhost:8000/index.html#moe1-old\n", "moe1-new"),
+              "http://localhost:8000/index.html#moe1-new");
+    EXPECT_EQ(shareLink("file:///srv/moelab/index.html?lang=zh", "c"), "file:///srv/moelab/index.html?lang=zh#c");
+    EXPECT_EQ(shareLink(" \t", "c"), "");
+    EXPECT_EQ(shareLink("", "c"), "");
+}
+
 TEST(LessonCode, ACodeMadeInAChapterKeepsItsOwnSettings) {
     // Chapter 4 (softmax and temperature) with T lowered to 0.1 by the lecturer.
     SharedState lecturer = atChapter(3);

@@ -3,6 +3,8 @@
 #include "app.hpp"
 #include "wrap.hpp"
 
+#include <imgui_stdlib.h>
+
 #include <nlohmann/json.hpp>
 
 #include "lesson_code.hpp"
@@ -45,6 +47,28 @@ void App::applySharedState(const SharedState& s) {
     m_relayout = true;
 }
 
+// A read-only line of text to select, with a Copy button.
+void App::copyField(const char* id, std::string& text) {
+    ImGui::PushID(id);
+    ImGui::SetNextItemWidth(-ImGui::CalcTextSize(tr("Copy")).x - ImGui::GetStyle().FramePadding.x * 4);
+    ImGui::InputText("##text", text.data(), text.size() + 1,
+                     ImGuiInputTextFlags_ReadOnly | ImGuiInputTextFlags_AutoSelectAll);
+    ImGui::SameLine();
+    if (ImGui::Button(tr("Copy"))) ImGui::SetClipboardText(text.c_str());
+    ImGui::PopID();
+}
+
+// The code as a link to a hosted web build (README "In the browser"): students open it
+// in a browser, with nothing to install. The address is saved with the preferences;
+// the web build gives its own.
+void App::shareLinkRows() {
+    ImGui::TextDisabled("%s", tr("Web address of a moelab page (optional): the code as a link"));
+    ImGui::SetNextItemWidth(-1);
+    ImGui::InputTextWithHint("##web", "https://example.edu/moelab/", &m_ui.webAddress);
+    m_link = shareLink(m_ui.webAddress, m_code);
+    if (!m_link.empty()) copyField("##link", m_link);
+}
+
 // The teacher's window: which views and controls students see, and the code to hand out.
 void App::sharePopup() {
     if (m_openShare) {
@@ -58,11 +82,8 @@ void App::sharePopup() {
            "this state: every setting, the text, the page and lesson chapter. Untick what they "
            "should not see."));
     m_code = shareCode();
-    ImGui::SetNextItemWidth(-ImGui::CalcTextSize(tr("Copy")).x - ImGui::GetStyle().FramePadding.x * 4);
-    ImGui::InputText("##code", m_code.data(), m_code.size() + 1,
-                     ImGuiInputTextFlags_ReadOnly | ImGuiInputTextFlags_AutoSelectAll);
-    ImGui::SameLine();
-    if (ImGui::Button(tr("Copy"))) ImGui::SetClipboardText(m_code.c_str());
+    copyField("##code", m_code);
+    shareLinkRows();
     ImGui::Separator();
     ImGui::BeginChild("##hide", ImVec2(0, -ImGui::GetFrameHeightWithSpacing()));
     const auto toggle = [&](const std::string& name, const char* shown) {
@@ -133,7 +154,8 @@ std::string App::layoutReport() {
         {"views", views},
         {"measured", measured},
         {"code", shareCode()},
-        {"problems", m_problems.lines()},  // the problem dialog's last lines
+        {"link", shareLink(m_ui.webAddress, shareCode())},  // "" without a web address
+        {"problems", m_problems.lines()},                   // the problem dialog's last lines
         {"settings", nlohmann::json::parse(sessionJson(m_state.settings(), m_state.lmName(), m_state.layer()))}}
         .dump();
 }

@@ -98,8 +98,9 @@ void startModel(const Args& args, const LessonRequest& request, const Lesson* le
 
 GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     auto flags = settingFlags();
-    flags.insert({"screenshot", "frames", "width", "height", "theme", "scale", "lang", "page", "lesson", "chapter",
-                  "code", "session", "hide", "export-view", "out", "model", "layer", "trace", "astra-log"});
+    flags.insert({"screenshot", "frames", "width",   "height", "theme",     "scale",      "lang",
+                  "page",       "lesson", "chapter", "code",   "session",   "hide",       "export-view",
+                  "out",        "model",  "layer",   "trace",  "astra-log", "web-address"});
     const Args args(argv, flags, {"frame-report", "train", "layout-report", "layout-report-chapters"});
     GuiOptions o;
     const LessonRequest request = lessonRequest(args, lessonNames());
@@ -109,6 +110,7 @@ GuiOptions parseGuiOptions(const std::vector<std::string>& argv) {
     o.screenshot = args.str("screenshot", "");
     startModel(args, request, lesson ? &*lesson : nullptr, session, o);
     o.astraLog = args.str("astra-log", "");
+    o.webAddress = args.str("web-address", "");
     o.frames = static_cast<int>(args.integer("frames", 10, 1, 100000));
     o.width = static_cast<int>(args.integer("width", 1280, 320, 8192));
     o.height = static_cast<int>(args.integer("height", 800, 240, 8192));

@@ -37,6 +37,7 @@ struct GuiOptions {
     std::string trace;               // --trace FILE: a router trace in place of the model (--layer steps it)
     bool traceRoutingGiven = false;  // routing flags replay it; else its own rule
     std::string astraLog;            // --astra-log FILE: ASTRA-sim's times on the GPUs page
+    std::string webAddress;          // --web-address URL: a hosted web build; Share gives links to it
     bool headless() const { return !screenshot.empty() || !exportView.empty(); }
 };
 

@@ -26,6 +26,7 @@ Preferences parsePreferences(const std::string& text, const std::string& path) {
         p.scale = std::clamp(j.value("scale", p.scale), 0.5, 3.0);
         p.lessonSeen = j.value("lesson_seen", false);
         p.fit = j.value("fit_to_window", false);
+        p.webAddress = j.value("web_address", std::string());
         if (p.theme != "dark" && p.theme != "light") p.theme = "dark";
     } catch (const std::exception&) {
         return Preferences{};  // a damaged file: defaults, none of its values half applied
@@ -34,11 +35,9 @@ Preferences parsePreferences(const std::string& text, const std::string& path) {
 }
 
 std::string preferencesJson(const Preferences& p) {
-    return nlohmann::json{{"theme", p.theme},
-                          {"language", p.language},
-                          {"scale", p.scale},
-                          {"lesson_seen", p.lessonSeen},
-                          {"fit_to_window", p.fit}}
+    return nlohmann::json{{"theme", p.theme},       {"language", p.language},
+                          {"scale", p.scale},       {"lesson_seen", p.lessonSeen},
+                          {"fit_to_window", p.fit}, {"web_address", p.webAddress}}
                .dump(2) +
            "\n";
 }

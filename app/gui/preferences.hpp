@@ -10,6 +10,7 @@ struct Preferences {
     double scale = 1.0;
     bool lessonSeen = false;  // the built-in lesson opens on the first start only
     bool fit = false;         // the UI scale follows the window size
+    std::string webAddress;   // a hosted web build (README "In the browser"): Share gives links to it
 };
 
 std::string configDir();

@@ -413,6 +413,7 @@ const std::vector<std::pair<const char*, const char*>>& translationTable() {
          "打开课程代码）就会得到当前状态：所有设置、文本、页面和课程章节。"
          "取消勾选学生不应看到的部分。"},
         {"Copy", "复制"},
+        {"Web address of a moelab page (optional): the code as a link", "moelab 网页的地址（可选）：把代码变成链接"},
         {"Close", "关闭"},
         {"This lesson cannot be opened", "无法打开这个课程"},
         {"Fix these lines of the lesson file and open it again (moelab lesson check FILE lists them too). The rest "

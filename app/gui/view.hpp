@@ -29,6 +29,7 @@ struct Ui {
     std::string glyphText;         // text beyond the input that the font atlas must cover (a lesson's)
     std::set<std::string> hidden;  // views (by name) and settings (by key) students do not see
     bool fitToWindow = false;      // the UI scale follows the window size
+    std::string webAddress;        // a hosted web build: File > Share gives the link form too
     // On a projector (in a lesson, or View > Presentation mode): no paths, devices or
     // timings meant for engineers.
     bool presentationMode = false;          // the menu's choice
