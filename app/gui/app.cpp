@@ -179,6 +179,7 @@ void App::frame() {
         m_firstFrame = m_relayout = false;
     }
     m_ui.presenting = m_ui.presentationMode || (inLesson() && m_views.lesson.open());
+    openUploaded();
     keys();
     menu();
     for (View* v : m_views.all()) {
@@ -219,6 +220,11 @@ void App::growStrips() {
             m_relayout = true;
         }
     }
+}
+
+bool App::wantsFrames() {
+    return m_firstFrame || m_relayout || rebuildStyle || pendingExport || !pendingPng.empty() || m_uploaded ||
+           m_state.computing() || m_state.compilingBackend() || m_state.training().running();
 }
 
 bool App::viewsOverlap() {

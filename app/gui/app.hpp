@@ -83,6 +83,12 @@ public:
     void showModel(const std::string& model, int layer);
     void keepProblem(const std::string& problem);
     AppState& state() { return m_state; }
+    // The browser: the file the page uploaded for chooseUpload's action, opened at the
+    // start of the next frame as the path prompt would open it.
+    void uploaded(int action, const std::string& path);
+    // Something changes without input (training, a recompute, a pending export or layout):
+    // the browser draws a frame for input, and otherwise only while this holds.
+    bool wantsFrames();
 
 private:
     enum class PathAction {
@@ -119,10 +125,14 @@ private:
     void openPath(PathAction a, const std::string& suggestion);
     void pathPopup();
     void sharePopup();
+    void copyField(const char* id, std::string& text);
+    void shareLinkRows();
     SharedState sharedState();
     std::string shareCode();
     void toggleFullScreen();
     void runPathAction();
+    bool openInBrowser(PathAction a, const std::string& suggestion);
+    void openUploaded();
 
     GLFWwindow* m_window;
     AppState& m_state;
@@ -132,12 +142,13 @@ private:
     View* m_maximized = nullptr;
     PathAction m_action = PathAction::None;
     std::string m_path, m_message, m_notice;
-    std::string m_exportView;  // the view the path prompt exports
+    std::string m_exportView;                                      // the view the path prompt exports
+    std::optional<std::pair<PathAction, std::string>> m_uploaded;  // the browser's upload, for the next frame
     bool m_openPopup = false;
     bool m_firstFrame = true;
     bool m_relayout = false;  // show and place the views again at the start of the next frame
     bool m_openShare = false;
-    std::string m_code;                                          // the lesson code the share window shows
+    std::string m_code, m_link;                                  // the lesson code the share window shows, as a link
     ProblemDialog m_problems;                                    // a lesson's errors, a code that does not open
     int m_windowW = 0, m_windowH = 0;                            // relayout when the window's size changes
     std::map<View*, float> m_grownHeight;                        // strips grown to fit their rows (growStrips)

@@ -4,22 +4,58 @@
 #include <imgui_stdlib.h>
 
 #include <filesystem>
+#include <map>
 
 #include "atomic_file.hpp"
 #include "errors.hpp"
 #include "lesson_code.hpp"
+#include "platform.hpp"
 #include "settings_schema.hpp"
 
 namespace moe::gui {
 
 namespace {
 constexpr float kPathFieldWidth = 500;
+constexpr const char* kDownloadFolder = "/download";  // the browser's: in its memory file system
 }  // namespace
 
 void App::openPath(PathAction a, const std::string& suggestion) {
+    if (kInBrowser && openInBrowser(a, suggestion)) return;
     m_action = a;
     m_path = suggestion;
     m_openPopup = true;
+}
+
+// In the browser a file to open comes from the page's file chooser (uploaded() opens
+// it), and one to save goes to /download under the suggested name, then downloads; a
+// lesson code is still typed or pasted.
+bool App::openInBrowser(PathAction a, const std::string& suggestion) {
+    static const std::map<PathAction, const char*> accepts = {{PathAction::LoadText, ".txt,text/plain"},
+                                                              {PathAction::LoadWeights, ".safetensors"},
+                                                              {PathAction::LoadSession, ".json"},
+                                                              {PathAction::OpenLesson, ".lesson,.txt"},
+                                                              {PathAction::OpenTrace, ".safetensors"}};
+    if (const auto it = accepts.find(a); it != accepts.end()) {
+        chooseUpload(int(a), it->second);
+        return true;
+    }
+    if (a != PathAction::SaveSession && a != PathAction::ExportPng && a != PathAction::ExportView) return false;
+    m_action = a;
+    m_path = std::string(kDownloadFolder) + "/" + suggestion;
+    runPathAction();
+    if (a == PathAction::SaveSession && m_message.empty()) offerDownload(m_path);  // exports: after their frame
+    return true;
+}
+
+void App::uploaded(int action, const std::string& path) { m_uploaded.emplace(PathAction(action), path); }
+
+// The upload the page handed over since the last frame.
+void App::openUploaded() {
+    if (!m_uploaded) return;
+    m_action = m_uploaded->first;
+    m_path = m_uploaded->second;
+    m_uploaded.reset();
+    runPathAction();
 }
 
 void App::pathPopup() {

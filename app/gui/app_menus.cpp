@@ -10,6 +10,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "platform.hpp"
+
 namespace moe::gui {
 
 void App::keys() {
@@ -88,7 +90,7 @@ void App::fileMenu() {
     if (ImGui::MenuItem(tr("Share with students..."))) m_openShare = true;
     if (ImGui::MenuItem(tr("Open a lesson code..."))) openPath(PathAction::OpenCode, "");
     ImGui::Separator();
-    if (ImGui::MenuItem(tr("Quit"), "Ctrl+Q")) quit = true;
+    if (!kInBrowser && ImGui::MenuItem(tr("Quit"), "Ctrl+Q")) quit = true;  // a page is closed as a tab
     ImGui::EndMenu();
 }
 

@@ -233,7 +233,7 @@ void ControlsView::computeStatus(AppState& state) {
     const std::string& problem = !state.fallbackReason().empty() ? state.fallbackReason() : m_message;
     if (!problem.empty()) {
         ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(kWarning));
-        textWrapped(problem);
+        textWrapped(translateMessage(problem));
         ImGui::PopStyleColor();
     }
     ImGui::TextDisabled("%.2f ms", state.lastComputeMs());

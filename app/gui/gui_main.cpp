@@ -186,7 +186,9 @@ void drawFrame(App& app, Ui& ui, AppState& state, bool headless) {
         app.pendingExport.reset();
         try {
             exportView(app, ui, state, ex);
-            const std::string shown = ui.presenting ? std::filesystem::path(ex.path).filename().string() : ex.path;
+            offerDownload(ex.path);
+            const bool nameOnly = ui.presenting || kInBrowser;
+            const std::string shown = nameOnly ? std::filesystem::path(ex.path).filename().string() : ex.path;
             app.setNotice(std::string(tr("wrote")) + " " + shown, false);
         } catch (const std::exception& e) {
             app.setNotice(e.what(), true);
@@ -223,6 +225,7 @@ void drawFrame(App& app, Ui& ui, AppState& state, bool headless) {
     if (!app.pendingPng.empty()) {
         try {
             saveWindowPng(glfwGetCurrentContext(), app.pendingPng);
+            offerDownload(app.pendingPng);
         } catch (const std::exception& e) {
             std::cerr << "moelab: " << e.what() << "\n";
         }
@@ -252,6 +255,7 @@ void setUpUi(Ui& ui, const GuiOptions& opts, const Preferences& saved, const App
     ui.autoTrain = opts.autoTrain;
     ui.fitToWindow = opts.fitToWindow || (opts.scale == 0 && saved.fit);
     ui.hidden = std::set<std::string>(opts.hidden.begin(), opts.hidden.end());
+    ui.webAddress = !opts.webAddress.empty() ? opts.webAddress : saved.webAddress;
     ui.fonts.build(ui.scale, state.settings().text);
     if (!ui.fonts.problem().empty()) std::cerr << "moelab: " << ui.fonts.problem() << "\n";
 }
@@ -317,7 +321,7 @@ void finish(App& app, Ui& ui, AppState& state, const GuiOptions& opts, const Fra
     if (!opts.exportView.empty()) exportView(app, ui, state, {opts.exportView, opts.exportPath});
     if (!opts.headless())
         savePreferences({app.theme == Theme::Light ? "light" : "dark", language() == Language::Chinese ? "zh" : "en",
-                         ui.wantedScale, true, ui.fitToWindow});
+                         ui.wantedScale, true, ui.fitToWindow, ui.webAddress});
 }
 
 int run(const GuiOptions& opts) {

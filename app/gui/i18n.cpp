@@ -73,6 +73,7 @@ std::string translateMessage(const std::string& message) {
         {"needs --placement contiguous, so that a group of experts is a device",
          "需要 --placement contiguous，才能让一组专家对应一台设备"},
         {" threads)", " 个线程）"},  // the Eigen backend's device name
+        {"this build has no OpenCL", "此版本没有 OpenCL（网页版只用 Eigen）"},
     };
     std::string out = message;
     for (const auto& [en, zh] : phrases)

@@ -36,6 +36,11 @@ void useUtf8CharacterSet() {
 
 }  // namespace
 
+#if !defined(__EMSCRIPTEN__)  // browser_main.cpp has the browser's
+void chooseUpload(int, const char*) {}
+void offerDownload(const std::string&) {}
+#endif
+
 Window::Window(int width, int height, const char* title, bool vsync) {
     useUtf8CharacterSet();
     glfwSetErrorCallback([](int, const char* d) { std::cerr << "moelab: GLFW: " << d << "\n"; });

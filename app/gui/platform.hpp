@@ -12,9 +12,17 @@ namespace moe::gui {
 // the window's thread there, between frames.
 #if defined(__EMSCRIPTEN__)
 inline constexpr bool kWorkerThreads = false;
+inline constexpr bool kInBrowser = true;
 #else
 inline constexpr bool kWorkerThreads = true;
+inline constexpr bool kInBrowser = false;
 #endif
+
+// The browser's files (index.html): the page's file chooser uploads the file the user
+// picks into /upload and hands it back (App::uploaded with `action`); a file the app
+// wrote leaves as a download. On the desktop both do nothing.
+void chooseUpload(int action, const char* accept);
+void offerDownload(const std::string& path);
 
 // No display, or no OpenGL 3.3: the app cannot start (exit code 1), the CLI still works.
 class PlatformError : public std::runtime_error {

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "i18n.hpp"
+#include "platform.hpp"
 #include "tokenizer.hpp"
 
 namespace moe::gui {
@@ -148,6 +149,11 @@ void Fonts::build(float scale, const std::string& text, const std::string& more)
         m_regular = m_large = m_small = m_tiny = io.Fonts->AddFontDefault();
     }
     io.Fonts->Build();
+    if (kInBrowser && m_problem.empty()) m_browserGlyphs = addBrowserGlyphs(*io.Fonts, {m_regular, m_large}, m_extra);
 }
+
+#if !defined(__EMSCRIPTEN__)  // browser_glyphs.cpp has the browser's
+int addBrowserGlyphs(ImFontAtlas&, const std::vector<ImFont*>&, const std::vector<unsigned>&) { return 0; }
+#endif
 
 }  // namespace moe::gui

@@ -45,6 +45,7 @@ public:
     ImFont* tiny() const { return m_tiny; }
     const std::string& problem() const { return m_problem; }
     const std::string& path() const { return m_path; }
+    int browserGlyphs() const { return m_browserGlyphs; }  // drawn by the browser's fonts (below)
 
 private:
     ImFont* m_regular = nullptr;
@@ -56,7 +57,13 @@ private:
     std::string m_checkedText;      // the text needsRebuild last scanned
     size_t m_checkedMore = 0;       // and the size of the extra text (a lesson's)
     std::string m_problem, m_path;
+    int m_browserGlyphs = 0;
 };
+
+// The browser: glyphs `fonts` lack for `codePoints`, drawn by the browser's own fonts
+// into the atlas, which is built again (browser_glyphs.cpp); returns how many. The
+// desktop's full font has them: 0 there.
+int addBrowserGlyphs(ImFontAtlas& atlas, const std::vector<ImFont*>& fonts, const std::vector<unsigned>& codePoints);
 
 std::vector<unsigned> codePoints(const std::string& utf8);
 

@@ -39,6 +39,11 @@ void TrainingLab::restart(const Settings& s) {
     m_snapVersion = 0;
 }
 
+bool TrainingLab::running() const {
+    const auto playing = [](const std::unique_ptr<TrainingSession>& s) { return s && s->playing(); };
+    return playing(m_session) || playing(m_runs[0]) || playing(m_runs[1]);
+}
+
 void TrainingLab::tune() {
     if (m_session) m_session->tune(hyper.lr, hyper.aux, hyper.z, hyper.bias, hyper.batch);
 }

@@ -29,6 +29,7 @@ public:
     // settings core can train (train::trainableModel); changes() says what it changed.
     void restart(const Settings& s);
     bool started() const { return m_session != nullptr; }
+    bool running() const;  // the explore run or an experiment's run is training
     TrainingSession& explore() { return *m_session; }
     const std::vector<const char*>& changes() const { return m_changes; }
     void tune();  // hands `hyper` to the explore run

@@ -1,12 +1,15 @@
 // The app in the browser (README "In the browser"): serves build-web/ with python's
 // static server, opens it in headless chromium (puppeteer-core), measures the time to
 // the first frame, compares window.moelab.route(flags) with the native
-// `moelab route FLAGS --json`, opens a lesson code from #CODE and takes a screenshot.
+// `moelab route FLAGS --json`, opens a lesson code from #CODE and takes a screenshot;
+// checks that an idle page draws on demand, that Ctrl+S and Ctrl+E download and Ctrl+O
+// uploads through the file chooser, and that a character outside the font subset is
+// drawn by the browser's fonts.
 // usage: node browser_test.mjs SOURCE_DIR NATIVE_MOELAB OUT_DIR
 // Exit 77 (ctest: skipped) with the reason when emscripten's output, chromium or
 // puppeteer-core is missing.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -108,6 +111,94 @@ async function checkCode(browser, url) {
     .catch(() => fail('#moe1-bogus: no message on the page'));
 }
 
+const sleep = ms => new Promise(r => setTimeout(r, ms));
+
+// Idle, the page draws a frame now and then (browser_main.cpp: every 500 ms); input draws
+// at once, a few frames. Drawing every animation frame would be about 120 frames in 2 s.
+async function checkOnDemand(page) {
+  await sleep(1000);
+  const frames = () => page.evaluate('window.moelab.frames');
+  const before = await frames();
+  await sleep(2000);
+  const idle = (await frames()) - before;
+  await page.mouse.move(640, 400);
+  await page.mouse.move(650, 410);
+  await sleep(1000);
+  const moved = (await frames()) - before - idle;
+  if (idle > 8 || moved < idle / 2 + 4)
+    fail(`render on demand: ${idle} frames in 2 s idle (at most 8), ${moved} in 1 s after a mouse move`);
+  else console.log(`render on demand: ${idle} frames in 2 s idle, ${moved} in the second after a mouse move`);
+}
+
+// Held for 100 ms, as a hand does: ImGui 1.86's GLFW backend keeps a key's state, not its
+// presses, so a press released before the next frame is not seen.
+async function ctrl(page, key) {
+  await page.keyboard.down('Control');
+  await page.keyboard.down(key);
+  await sleep(100);
+  await page.keyboard.up(key);
+  await page.keyboard.up('Control');
+}
+
+async function waitForFile(file) {
+  for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(100);
+  if (!existsSync(file)) throw new Error(`no download ${path.basename(file)}`);
+  await sleep(200);  // written whole
+  return readFileSync(file);
+}
+
+// Ctrl+S and Ctrl+E leave as downloads, Ctrl+O takes a session through the file chooser.
+async function checkFiles(page) {
+  const downloads = path.join(outDir, 'downloads');
+  rmSync(downloads, { recursive: true, force: true });
+  mkdirSync(downloads);
+  const cdp = await page.createCDPSession();
+  await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+  await ctrl(page, 'KeyS');
+  const saved = JSON.parse(await waitForFile(path.join(downloads, 'session.moelab.json')));
+  const shown = JSON.parse(await page.evaluate('window.moelab.session()'));
+  if (saved.text !== shown.text || saved.experts !== shown.experts) fail('Ctrl+S: the download is not the session shown');
+  else console.log(`Ctrl+S: session.moelab.json downloaded (${Object.keys(saved).length} keys)`);
+
+  // The app asks the page for a file (chooseFile); headless chromium opens no file chooser for
+  // input dispatched by puppeteer, so the test hands over the file as the chooser's change does.
+  await page.evaluate(() => {
+    window.moelab.chosen = null;
+    window.moelab.chooseFile = (action, accept) => { window.moelab.chosen = { action, accept }; };
+  });
+  await ctrl(page, 'KeyO');
+  const asked = await page.waitForFunction(() => window.moelab.chosen, { timeout: 10000 }).then(h => h.jsonValue())
+    .catch(() => null);
+  if (!asked) fail('Ctrl+O: the app did not ask the page for a file');
+  else {
+    const upload = { ...saved, text: '上传的文本 uploaded', experts: 12, k: 3 };
+    delete upload.weights;  // the shipped weights have 8 experts: seeded ones instead
+    await page.evaluate((a, text) => window.moelab.openFile(a, 'upload.moelab.json', new TextEncoder().encode(text)),
+      asked.action, JSON.stringify(upload));
+    await page.waitForFunction(() => JSON.parse(window.moelab.session()).experts === 12, { timeout: 10000 })
+      .then(() => console.log(`Ctrl+O: the page was asked for a ${asked.accept} file; the upload opened (12 experts)`))
+      .catch(async () => fail(`Ctrl+O: the uploaded session did not open: ${await page.evaluate('window.moelab.session()')}`));
+  }
+
+  await ctrl(page, 'KeyE');
+  const png = await waitForFile(path.join(downloads, 'moelab.png'));
+  const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
+  const canvas = await page.evaluate(() => [document.getElementById('canvas').width, document.getElementById('canvas').height]);
+  if (png.toString('latin1', 1, 4) !== 'PNG' || w !== canvas[0] || h !== canvas[1])
+    fail(`Ctrl+E: moelab.png is ${w}x${h}, the canvas ${canvas.join('x')}`);
+  else console.log(`Ctrl+E: moelab.png downloaded, ${w}x${h} as the canvas`);
+}
+
+// 龘 and 䶮 are in no shipped text and not in GB2312: the subset lacks them, the browser draws them.
+async function checkRareCharacters(browser, url) {
+  const code = execFileSync(nativeBin, ['code', '--text', '龘䶮 rare'], { encoding: 'utf8' }).trim();
+  const { page } = await open(browser, `${url}?lang=zh#${code}`, []);
+  const drawn = await page.evaluate('window.moelab.browserGlyphs');
+  if (drawn < 4) fail(`龘䶮: ${drawn} glyphs drawn by the browser's fonts, 4 wanted (2 characters, 2 sizes)`);
+  else console.log(`龘䶮: ${drawn} glyphs drawn by the browser's fonts`);
+  await page.screenshot({ path: path.join(outDir, 'web-rare-zh.png') });
+}
+
 mkdirSync(outDir, { recursive: true });
 const { server, url } = await serve();
 const browser = await puppeteer.launch({
@@ -124,7 +215,10 @@ try {
   await page.screenshot({ path: path.join(outDir, 'web.png') });
   if (errors.length) fail(`messages on the console: ${errors.join(' | ')}`);
   await checkRoutes(page);
+  await checkOnDemand(page);
+  await checkFiles(page);
   await checkCode(browser, url);
+  await checkRareCharacters(browser, url);
 } catch (e) {
   fail(String(e.stack || e));
 } finally {
