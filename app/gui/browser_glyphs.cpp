@@ -20,7 +20,11 @@ struct BrowserGlyph {
 
 BrowserGlyph measure(ImFontAtlas& atlas, ImFont* font, unsigned cp) {
     const double advance = EM_ASM_DOUBLE({ return window.moelab.glyphWidth($0, $1); }, cp, font->FontSize);
-    BrowserGlyph g{font, cp, 0, std::max(1, int(std::ceil(advance))), int(std::ceil(font->Ascent - font->Descent)),
+    BrowserGlyph g{font,
+                   cp,
+                   0,
+                   std::max(1, int(std::ceil(advance))),
+                   int(std::ceil(font->Ascent - font->Descent)),
                    int(std::round(font->Ascent))};
     // Offset 0: a glyph's rectangle starts at the line's top, its baseline at the ascent.
     g.rect = atlas.AddCustomRectFontGlyph(font, ImWchar(cp), g.width, g.height, float(std::round(advance)));
