@@ -26,7 +26,7 @@ CXXFLAGS := -std=c++20 $(OPT) $(DEFS) $(INCS) -include float_to_chars.hpp -ffp-c
 ASSETS := lessons weights models corpus/lesson.txt corpus/reviews.tsv
 LDFLAGS := $(OPT) -sUSE_GLFW=3 -sMIN_WEBGL_VERSION=2 -sMAX_WEBGL_VERSION=2 -sALLOW_MEMORY_GROWTH=1 \
   -sINITIAL_MEMORY=134217728 -sENVIRONMENT=web -sFORCE_FILESYSTEM \
-  -sEXPORTED_FUNCTIONS=_main,_free,_moelab_route,_moelab_route_status,_moelab_uploaded,_moelab_paste,_moelab_type,_moelab_session -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,FS \
+  -sEXPORTED_FUNCTIONS=_main,_free,_moelab_route,_moelab_route_status,_moelab_uploaded,_moelab_paste,_moelab_type,_moelab_session,_moelab_layout -sEXPORTED_RUNTIME_METHODS=ccall,UTF8ToString,FS \
   $(foreach a,$(ASSETS),--preload-file $(ROOT)/assets/$(a)@/share/moelab/$(a)) \
   --preload-file fonts/moelab-cjk.otf@/fonts/moelab-cjk.otf
 

@@ -149,6 +149,10 @@ EMSCRIPTEN_KEEPALIVE void moelab_uploaded(int action, const char* path) {
 EMSCRIPTEN_KEEPALIVE void moelab_paste(const char* text) { moe::gui::clipboard = text; }
 // Text an input method committed in the page's hidden text field.
 EMSCRIPTEN_KEEPALIVE void moelab_type(const char* text) { ImGui::GetIO().AddInputCharactersUTF8(text); }
+// Where the views are, as `moelab gui --layout-report` prints it.
+EMSCRIPTEN_KEEPALIVE char* moelab_layout() {
+    return strdup(moe::gui::theApp ? moe::gui::theApp->app.layoutReport().c_str() : "");
+}
 // The state on screen as a session file's JSON (File > Save session).
 EMSCRIPTEN_KEEPALIVE char* moelab_session() {
     if (!moe::gui::theApp) return strdup("");

@@ -72,9 +72,9 @@ async function serve() {
 }
 
 // Opens url, waits for the app's first frame; returns the page and its time (ms).
-async function open(browser, url, errors) {
+async function open(browser, url, errors, deviceScaleFactor = 1) {
   const page = await browser.newPage();
-  await page.setViewport({ width: 1280, height: 800 });
+  await page.setViewport({ width: 1280, height: 800, deviceScaleFactor });
   // The app's own messages (stderr: 'moelab: ...') and the page's errors; chromium's
   // notes about its software GL (warnings) are not the app's.
   page.on('console', m => { if (m.type() === 'error' || m.text().startsWith('moelab')) errors.push(m.text()); });
@@ -130,15 +130,6 @@ async function checkOnDemand(page) {
   else console.log(`render on demand: ${idle} frames in 2 s idle, ${moved} in the second after a mouse move`);
 }
 
-// Held for 100 ms, as a hand does: ImGui 1.86's GLFW backend keeps a key's state, not its
-// presses, so a press released before the next frame is not seen.
-async function ctrl(page, key) {
-  await page.keyboard.down('Control');
-  await page.keyboard.down(key);
-  await sleep(100);
-  await page.keyboard.up(key);
-  await page.keyboard.up('Control');
-}
 
 async function waitForFile(file) {
   for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(100);
@@ -154,7 +145,7 @@ async function checkFiles(page) {
   mkdirSync(downloads);
   const cdp = await page.createCDPSession();
   await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
-  await ctrl(page, 'KeyS');
+  await holdKeys(page, 'Control', 'KeyS');
   const saved = JSON.parse(await waitForFile(path.join(downloads, 'session.moelab.json')));
   const shown = JSON.parse(await page.evaluate('window.moelab.session()'));
   if (saved.text !== shown.text || saved.experts !== shown.experts) fail('Ctrl+S: the download is not the session shown');
@@ -166,7 +157,7 @@ async function checkFiles(page) {
     window.moelab.chosen = null;
     window.moelab.chooseFile = (action, accept) => { window.moelab.chosen = { action, accept }; };
   });
-  await ctrl(page, 'KeyO');
+  await holdKeys(page, 'Control', 'KeyO');
   const asked = await page.waitForFunction(() => window.moelab.chosen, { timeout: 10000 }).then(h => h.jsonValue())
     .catch(() => null);
   if (!asked) fail('Ctrl+O: the app did not ask the page for a file');
@@ -180,7 +171,7 @@ async function checkFiles(page) {
       .catch(async () => fail(`Ctrl+O: the uploaded session did not open: ${await page.evaluate('window.moelab.session()')}`));
   }
 
-  await ctrl(page, 'KeyE');
+  await holdKeys(page, 'Control', 'KeyE');
   const png = await waitForFile(path.join(downloads, 'moelab.png'));
   const [w, h] = [png.readUInt32BE(16), png.readUInt32BE(20)];
   const canvas = await page.evaluate(() => [document.getElementById('canvas').width, document.getElementById('canvas').height]);
@@ -189,10 +180,53 @@ async function checkFiles(page) {
   else console.log(`Ctrl+E: moelab.png downloaded, ${w}x${h} as the canvas`);
 }
 
-// 龘 and 䶮 are in no shipped text and not in GB2312: the subset lacks them, the browser draws them.
+// Held for 100 ms, as a hand does: ImGui 1.86's GLFW backend keeps a key's state, not its
+// presses, so a press released before the next frame is not seen.
+async function holdKeys(page, ...keys) {
+  for (const k of keys) await page.keyboard.down(k);
+  await sleep(100);
+  for (const k of keys.reverse()) await page.keyboard.up(k);
+}
+
+// In the Text view's field: an input method's text (composed in the page's hidden text
+// area), then Ctrl+V from the system clipboard and Ctrl+A, Ctrl+C back to it.
+async function checkTyping(browser, page, url) {
+  const text = async () => JSON.parse(await page.evaluate('window.moelab.session()')).text;
+  const view = JSON.parse(await page.evaluate('window.moelab.layout()')).views.find(v => v.name === 'text');
+  await page.mouse.click(view.x + 60, view.y + 60);
+  await sleep(300);
+  await holdKeys(page, 'Control', 'End');
+  const before = await text();
+  const cdp = await page.createCDPSession();
+  await cdp.send('Input.imeSetComposition', { text: 'ni', selectionStart: 2, selectionEnd: 2 });
+  await cdp.send('Input.insertText', { text: '你好' });
+  await sleep(300);
+  const composed = await text();
+  if (composed !== before + '你好') fail(`input method: the text is ${JSON.stringify(composed)}`);
+  else console.log('input method: 你好 composed in the page went into the Text view');
+  await browser.defaultBrowserContext().overridePermissions(new URL(url).origin, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+  await page.evaluate(() => navigator.clipboard.writeText('粘贴'));
+  await holdKeys(page, 'Control', 'KeyV');
+  await sleep(300);
+  await holdKeys(page, 'Control', 'KeyA');
+  await holdKeys(page, 'Control', 'KeyC');
+  await sleep(300);
+  const copied = await page.evaluate(() => navigator.clipboard.readText());
+  if ((await text()) !== composed + '粘贴' || copied !== composed + '粘贴')
+    fail(`clipboard: the text is ${JSON.stringify(await text())}, the clipboard ${JSON.stringify(copied)}`);
+  else console.log('clipboard: Ctrl+V pasted 粘贴 from the system clipboard, Ctrl+C copied the whole text back');
+}
+
+// 龘 and 䶮 are in no shipped text and not in GB2312: the subset lacks them, the browser
+// draws them. On a screen of 2 device pixels per CSS pixel the canvas has them all and the
+// UI scale is 2.
 async function checkRareCharacters(browser, url) {
   const code = execFileSync(nativeBin, ['code', '--text', '龘䶮 rare'], { encoding: 'utf8' }).trim();
-  const { page } = await open(browser, `${url}?lang=zh#${code}`, []);
+  const { page } = await open(browser, `${url}?lang=zh#${code}`, [], 2);
+  const report = JSON.parse(await page.evaluate('window.moelab.layout()'));
+  if (report.window.join('x') !== '2560x1600' || report.scale !== 2)
+    fail(`high-DPI: a ${report.window.join('x')} window at scale ${report.scale}, 2560x1600 at 2 wanted`);
+  else console.log('high-DPI: 2560x1600 canvas pixels for 1280x800 CSS pixels, UI scale 2');
   const drawn = await page.evaluate('window.moelab.browserGlyphs');
   if (drawn < 4) fail(`龘䶮: ${drawn} glyphs drawn by the browser's fonts, 4 wanted (2 characters, 2 sizes)`);
   else console.log(`龘䶮: ${drawn} glyphs drawn by the browser's fonts`);
@@ -217,6 +251,7 @@ try {
   await checkRoutes(page);
   await checkOnDemand(page);
   await checkFiles(page);
+  await checkTyping(browser, page, url);
   await checkCode(browser, url);
   await checkRareCharacters(browser, url);
 } catch (e) {
