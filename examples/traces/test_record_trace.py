@@ -296,8 +296,8 @@ def check_moelab_trace_out(binary, model, trace, tmp):
     path = os.path.join(tmp, "moelab.safetensors")
     out = run([binary, "route", "--model", model, "--text", TEXT, "--trace-out", path])
     if not check(out.returncode == 0 and os.path.exists(path),
-                 f"moelab route --trace-out writes a trace (exit {out.returncode}; the flag comes "
-                 f"with the router-trace branch)"):
+                 f"moelab route --trace-out writes a trace (exit {out.returncode}; docs/contract.md, "
+                 f"\"Router traces\", says what it writes)"):
         print("  " + out.stderr.decode(errors="replace").strip())
         return
     try:
