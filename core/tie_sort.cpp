@@ -111,11 +111,15 @@ void insertionSort(It first, It last) {
 
 }  // namespace
 
-void sortHeaviestFirst(std::vector<Item>& items) {
+void sortHeaviestFirst(std::vector<Item>& items, int depthLimit) {
     if (items.size() < 2) return;
-    const int lg = std::bit_width(items.size()) - 1;  // std::__lg
-    introsortLoop(items.begin(), items.end(), 2 * lg);
+    introsortLoop(items.begin(), items.end(), depthLimit);
     insertionSort(items.begin(), items.end());
+}
+
+void sortHeaviestFirst(std::vector<Item>& items) {
+    const int lg = std::bit_width(items.size()) - 1;  // std::__lg
+    sortHeaviestFirst(items, 2 * lg);
 }
 
 }  // namespace moe

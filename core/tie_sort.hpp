@@ -11,5 +11,8 @@ namespace moe {
 
 // (weight, index) pairs, heaviest first; equal weights in libstdc++'s std::sort order.
 void sortHeaviestFirst(std::vector<std::pair<float, int>>& items);
+// The same with another depth limit than std::sort's 2·floor(log2 n): 0 heap-sorts at
+// once (for the tests: libstdc++'s fallback is std::partial_sort(first, last, last)).
+void sortHeaviestFirst(std::vector<std::pair<float, int>>& items, int depthLimit);
 
 }  // namespace moe

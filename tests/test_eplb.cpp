@@ -241,5 +241,15 @@ TEST(Eplb, TiesSortAsLibstdcxxSortsThemEverywhere) {
             }
         }
     EXPECT_EQ(cases, 300 * 5 * 4);
+    // Past the depth limit libstdc++ heap-sorts (std::partial_sort over the whole range).
+    for (int n = 17; n <= 300; n += 7) {
+        std::vector<std::pair<float, int>> items(n);
+        for (int i = 0; i < n; ++i) items[i] = {float(rng() % 5), i};
+        std::vector<std::pair<float, int>> want = items;
+        std::partial_sort(want.begin(), want.end(), want.end(),
+                          [](const auto& a, const auto& b) { return a.first > b.first; });
+        moe::sortHeaviestFirst(items, 0);
+        ASSERT_EQ(items, want) << "heap sort, n = " << n;
+    }
 #endif
 }

@@ -2,6 +2,7 @@
 // against their formulas, routing flags on every layer, and bad input as exit code 2.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -96,6 +97,24 @@ TEST(LmCli, RoutingFlagsApplyToEveryLayer) {
         EXPECT_EQ(layer["metrics"]["dropped"].get<int>(), 2 * T - kept);
         EXPECT_GT(layer["metrics"]["dropped"].get<int>(), 0);
     }
+}
+
+// Each layer's traffic compares the placements; with 8 experts on 8 GPUs each GPU holds one
+// expert whatever the placement, so the busiest GPU's load is the busiest expert's.
+TEST(LmCli, EveryLayerHasItsTrafficAndPlacements) {
+    const json j = routeJson({"--gpus", "8"});
+    const double T = double(kText.size());
+    for (const json& layer : j["layers"]) {
+        const json& placements = layer["traffic"]["placements"];
+        ASSERT_EQ(placements.size(), 4u);
+        const int busiest = *std::max_element(layer["expert_counts"].begin(), layer["expert_counts"].end());
+        for (const json& p : placements) {
+            EXPECT_EQ(p["max_gpu_load"], busiest) << p["placement"];
+            EXPECT_NEAR(p["mean_gpu_load"].get<double>(), 2 * T / 8, 1e-9);
+        }
+        EXPECT_EQ(layer["traffic"]["dispatch_bytes"].size(), 8u);
+    }
+    EXPECT_FALSE(routeJson({})["layers"][0]["traffic"].contains("placements"));  // one GPU: nothing to place
 }
 
 TEST(LmCli, ReadableTableNamesEveryLayer) {

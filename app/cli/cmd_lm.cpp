@@ -114,8 +114,10 @@ std::string modelJsonFields(const Settings& o, const LmRun& run, bool logprobs) 
         appendInt(out, static_cast<long long>(l));
         out += ',';
         appendLayerTokens(out, r);
-        out += ",\"metrics\":" + metricsJson(r, res.metrics, simulateTraffic(r, o.cluster, deviceLimit(o))).dump();
-        out += ",\"expert_counts\":" + nlohmann::json(r.kept).dump() + "}";
+        const Traffic traffic = simulateTraffic(r, o.cluster, deviceLimit(o));
+        out += ",\"metrics\":" + metricsJson(r, res.metrics, traffic).dump();
+        out += ",\"expert_counts\":" + nlohmann::json(r.kept).dump();
+        out += ",\"traffic\":" + routeTrafficJson(r, o.cluster, deviceLimit(o), traffic).dump() + "}";
     }
     out += ']';
     out += ",\"next_byte\":[";

@@ -64,7 +64,9 @@ bool frameDue(BrowserApp& b) {
     });
     if (events > 0) b.framesLeft = kFramesAfterInput;
     const double now = emscripten_get_now();
-    if (b.drawn && b.framesLeft <= 0 && !b.app.wantsFrames() && now - b.lastFrameMs < kIdleFrameMs) return false;
+    // A held mouse button: ImGui repeats buttons (the seed's - and +) and scrolls while it is down.
+    const bool busy = b.app.wantsFrames() || ImGui::IsAnyMouseDown();
+    if (b.drawn && b.framesLeft <= 0 && !busy && now - b.lastFrameMs < kIdleFrameMs) return false;
     b.framesLeft--;
     b.lastFrameMs = now;
     return true;
@@ -148,7 +150,9 @@ EMSCRIPTEN_KEEPALIVE void moelab_uploaded(int action, const char* path) {
 // Text pasted into the page: what the app's Paste gives next.
 EMSCRIPTEN_KEEPALIVE void moelab_paste(const char* text) { moe::gui::clipboard = text; }
 // Text an input method committed in the page's hidden text field.
-EMSCRIPTEN_KEEPALIVE void moelab_type(const char* text) { ImGui::GetIO().AddInputCharactersUTF8(text); }
+EMSCRIPTEN_KEEPALIVE void moelab_type(const char* text) {
+    if (moe::gui::theApp) ImGui::GetIO().AddInputCharactersUTF8(text);
+}
 // Where the views are, as `moelab gui --layout-report` prints it.
 EMSCRIPTEN_KEEPALIVE char* moelab_layout() {
     return strdup(moe::gui::theApp ? moe::gui::theApp->app.layoutReport().c_str() : "");

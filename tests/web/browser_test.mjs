@@ -228,8 +228,13 @@ async function checkRareCharacters(browser, url) {
     fail(`high-DPI: a ${report.window.join('x')} window at scale ${report.scale}, 2560x1600 at 2 wanted`);
   else console.log('high-DPI: 2560x1600 canvas pixels for 1280x800 CSS pixels, UI scale 2');
   const drawn = await page.evaluate('window.moelab.browserGlyphs');
-  if (drawn < 4) fail(`龘䶮: ${drawn} glyphs drawn by the browser's fonts, 4 wanted (2 characters, 2 sizes)`);
-  else console.log(`龘䶮: ${drawn} glyphs drawn by the browser's fonts`);
+  // Full-width characters: one em wide, their ink inside the line.
+  const ink = await page.evaluate('window.moelab.glyphInk');
+  const bad = ink.filter(g => !(g.top >= 0 && g.bottom < g.height && Math.abs(g.width - g.em) <= 1.5));
+  if (drawn < 4 || bad.length)
+    fail(`龘䶮: ${drawn} glyphs drawn by the browser's fonts, 4 wanted (2 characters, 2 sizes); ` +
+      `not one em wide inside the line: ${JSON.stringify(bad)}`);
+  else console.log(`龘䶮: ${drawn} glyphs drawn by the browser's fonts, each one em wide, its ink inside the line`);
   await page.screenshot({ path: path.join(outDir, 'web-rare-zh.png') });
 }
 
