@@ -46,15 +46,18 @@ include/stamp:
 
 obj/%.cpp.o: $(ROOT)/%.cpp include/stamp
 	@mkdir -p $(@D)
-	$(CXX) $(CXXFLAGS) -c $< -o $@
+	@echo "em++ $(patsubst $(ROOT)/%,%,$<)"
+	@$(CXX) $(CXXFLAGS) -c $< -o $@
 
 obj/ext/%.cpp.o: $(SRC)/%.cpp include/stamp
 	@mkdir -p $(@D)
-	$(CXX) -std=c++20 $(OPT) $(DEFS) -I$(SRC)/imgui -MMD -MP -c $< -o $@
+	@echo "em++ $<"
+	@$(CXX) -std=c++20 $(OPT) $(DEFS) -I$(SRC)/imgui -MMD -MP -c $< -o $@
 
 obj/ext/%.c.o: $(SRC)/%.c
 	@mkdir -p $(@D)
-	$(CC) -O2 -MMD -MP -c $< -o $@
+	@echo "emcc $<"
+	@$(CC) -O2 -MMD -MP -c $< -o $@
 
 obj/ext/stb_image_write.o: include/stamp
 	@mkdir -p $(@D)
