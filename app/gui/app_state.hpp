@@ -119,7 +119,7 @@ public:
     // Per layer, the share of assignments each capacity factor of kSweepCapacityFactors
     // drops with the model's or trace's own choices (analyze's capacity_sweep); empty
     // for the one-layer model.
-    const std::vector<std::vector<CapacityPoint>>& capacitySweeps() const { return m_sweeps; }
+    const std::vector<std::vector<CapacityPoint>>& capacitySweeps() const { return m_trace ? m_traceSweeps : m_sweeps; }
 
     // ASTRA-sim's times from the log of running an export (gui --astra-log FILE), for the
     // GPUs page beside moelab's own; "" or why the log was refused (nothing changes then).
@@ -131,6 +131,8 @@ public:
     // file did not load (what was shown stays); it leaves the language model.
     // asRecorded: the routing becomes the trace's own (its k and score, dropless).
     std::string useTrace(const std::string& path, bool asRecorded = true);
+    // The same with the trace read already (gui --trace reads it for its rule first).
+    std::string useTrace(std::shared_ptr<const RouterTrace> trace, const std::string& path, bool asRecorded = true);
     void leaveTrace();
     const RouterTrace* trace() const { return m_trace.get(); }
     const std::string& tracePath() const { return m_tracePath; }
@@ -155,7 +157,7 @@ private:
         Traffic traffic;
         std::shared_ptr<const LmRun> lm;
         double trainedBpb = 0;
-        std::vector<std::vector<CapacityPoint>> sweeps;  // per layer, as capacitySweeps()
+        std::vector<std::vector<CapacityPoint>> sweeps;  // the language model's, per layer, as capacitySweeps()
         int layer = 0;                                   // the layer result and traffic are of
         std::string text;                                // the language model's: the text trainedBpb is of
         double ms = 0;
@@ -204,7 +206,8 @@ private:
     std::string m_trainedBpbText;  // the text m_trainedBpb is of
     int m_layer = 0;
     std::shared_ptr<const RouterTrace> m_trace;
-    std::vector<std::vector<CapacityPoint>> m_sweeps;
+    std::vector<std::vector<CapacityPoint>> m_sweeps;       // the language model's run's
+    std::vector<std::vector<CapacityPoint>> m_traceSweeps;  // the trace's: its own rule, whatever the settings
     std::optional<AstraTimes> m_astra;
     std::string m_tracePath;
     std::string m_traceText;  // the text box's, built once per trace (keepShape runs every update)

@@ -44,7 +44,6 @@ void AppState::replayTrace(const Settings& s, const RouterTrace& trace, int laye
     c.layer = std::clamp(layer, 0, trace.numLayers() - 1);
     c.result = run->layers[c.layer];
     c.traffic = simulateTraffic(c.result.routing, s.cluster, deviceLimit(s));
-    c.sweeps = sweepLayers(trace);
     c.lm = std::move(run);
 }
 
@@ -74,7 +73,14 @@ void AppState::keepShape() {
 
 std::string AppState::useTrace(const std::string& path, bool asRecorded) {
     try {
-        auto trace = std::make_shared<const RouterTrace>(loadTrace(path));
+        return useTrace(std::make_shared<const RouterTrace>(loadTrace(path)), path, asRecorded);
+    } catch (const std::exception& e) {
+        return errorText(e);  // what was shown stays
+    }
+}
+
+std::string AppState::useTrace(std::shared_ptr<const RouterTrace> trace, const std::string& path, bool asRecorded) {
+    try {
         waitForResult();
         if (!m_lm && !m_trace) m_beforeLm = m_settings;
         m_lm.reset();  // one layered source at a time
@@ -84,6 +90,7 @@ std::string AppState::useTrace(const std::string& path, bool asRecorded) {
         m_tracePath = path;
         m_traceText = traceText(*m_trace);
         m_traceNamesTokens = moe::traceNamesTokens(*m_trace);
+        m_traceSweeps = sweepLayers(*m_trace);  // once: the trace's own rule, not the settings
         if (asRecorded) m_settings.router = traceRouterConfig(*m_trace);
         m_layer = std::clamp(m_layer, 0, m_trace->numLayers() - 1);
         m_pinned.reset();
@@ -103,6 +110,7 @@ void AppState::leaveTrace() {
     waitForResult();
     m_trace.reset();
     m_tracePath.clear();
+    m_traceSweeps.clear();
     m_lmRun.reset();
     m_layer = 0;
     if (m_beforeLm) m_settings = *m_beforeLm;  // the trace's text goes with it

@@ -273,8 +273,10 @@ void startApp(App& app, const GuiOptions& opts, const Preferences& saved) {
                       << tr("The language model did not load; the one-layer model stays:") << "\n";
     }
     if (!opts.trace.empty()) {  // likewise: a trace that does not open is said, and the app carries on
-        if (const std::string e = app.state().useTrace(opts.trace, !opts.traceRoutingGiven); !e.empty())
-            std::cerr << "moelab: --trace " << opts.trace << ": " << e << "\n";
+        AppState& state = app.state();
+        const std::string e = opts.loadedTrace ? state.useTrace(opts.loadedTrace, opts.trace, !opts.traceRoutingGiven)
+                                               : state.useTrace(opts.trace, !opts.traceRoutingGiven);
+        if (!e.empty()) std::cerr << "moelab: --trace " << opts.trace << ": " << e << "\n";
     }
     if (!opts.astraLog.empty()) {  // a log that does not read is said; the page shows moelab's times alone
         if (const std::string e = app.state().useAstraLog(opts.astraLog); !e.empty())

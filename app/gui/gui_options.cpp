@@ -60,8 +60,9 @@ void traceRouting(const Args& args, GuiOptions& o) {
     o.traceRoutingGiven = routingFlagsGiven(args);
     if (!o.traceRoutingGiven) return;
     try {
+        o.loadedTrace = std::make_shared<const RouterTrace>(loadTrace(o.trace));
         Settings s = o.settings;
-        s.router = traceRouterConfig(loadTrace(o.trace));
+        s.router = traceRouterConfig(*o.loadedTrace);
         applyFlags(s, args);
         o.settings.router = s.router;
     } catch (const InputError&) {

@@ -1,10 +1,12 @@
 #pragma once
 // The app's command line, parsed and checked before any window opens.
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "settings.hpp"
 #include "share_code.hpp"
+#include "trace.hpp"
 #include "view_registry.hpp"
 
 namespace moe::gui {
@@ -36,8 +38,9 @@ struct GuiOptions {
     int layer = 0;
     std::string trace;               // --trace FILE: a router trace in place of the model (--layer steps it)
     bool traceRoutingGiven = false;  // routing flags replay it; else its own rule
-    std::string astraLog;            // --astra-log FILE: ASTRA-sim's times on the GPUs page
-    std::string webAddress;          // --web-address URL: a hosted web build; Share gives links to it
+    std::shared_ptr<const RouterTrace> loadedTrace;  // read for its rule under routing flags: not read again
+    std::string astraLog;                            // --astra-log FILE: ASTRA-sim's times on the GPUs page
+    std::string webAddress;                          // --web-address URL: a hosted web build; Share gives links to it
     bool headless() const { return !screenshot.empty() || !exportView.empty(); }
 };
 
